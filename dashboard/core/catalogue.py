@@ -1,0 +1,290 @@
+"""The indicator catalogue: the one place that says what a weekly return holds.
+
+The template, the importer, the pages and the exports all read this module.  Adding an
+indicator, a header wording, a consistency rule or a derived rate is a change here only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+GROUPS: tuple[str, ...] = ("理论学习", "调查研究", "检视整改", "推动发展", "建章立制")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One cumulative figure every unit reports each week."""
+
+    code: str
+    label: str
+    unit: str
+    group: str
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+    help: str = ""
+
+    @property
+    def header(self) -> str:
+        """The column header the template writes, e.g. ``读书班期数（期）``."""
+        return f"{self.label}（{self.unit}）"
+
+    def wordings(self) -> tuple[str, ...]:
+        """Every wording that names this indicator, the label first."""
+        return (self.label, self.header, *self.aliases)
+
+
+@dataclass(frozen=True)
+class PairRule:
+    """``lhs <= rhs`` must hold for a unit's figures in one return."""
+
+    code: str
+    lhs: str
+    rhs: str
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A derived ratio the office reads (numerator / denominator)."""
+
+    code: str
+    label: str
+    numerator: str
+    denominator: str
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "reading_classes",
+        "读书班期数",
+        "期",
+        "理论学习",
+        ("读书班", "举办读书班期数", "举办读书班", "读书班（期）", "读书班次数", "开办读书班期数"),
+    ),
+    Indicator(
+        "reading_days",
+        "读书班天数",
+        "天",
+        "理论学习",
+        ("读书班（天）", "读书班累计天数", "举办读书班天数", "集中学习天数"),
+    ),
+    Indicator(
+        "study_sessions",
+        "集中学习次数",
+        "次",
+        "理论学习",
+        (
+            "集中学习",
+            "中心组学习、支部集中学习次数",
+            "中心组学习次数",
+            "支部集中学习次数",
+            "开展集中学习次数",
+            "集中学习研讨次数",
+        ),
+    ),
+    Indicator(
+        "party_lectures",
+        "专题党课次数",
+        "次",
+        "理论学习",
+        ("专题党课", "讲专题党课次数", "讲授专题党课次数", "党课次数"),
+    ),
+    Indicator(
+        "survey_topics",
+        "调研课题数",
+        "个",
+        "调查研究",
+        ("调研课题", "确定调研课题数", "调研题目数", "调研选题数", "确定调研题目"),
+    ),
+    Indicator(
+        "survey_reports",
+        "完成调研报告数",
+        "篇",
+        "调查研究",
+        ("完成调研报告", "调研报告数", "形成调研报告数", "调研报告", "已完成调研报告数"),
+    ),
+    Indicator(
+        "typical_cases",
+        "典型案例剖析数",
+        "个",
+        "调查研究",
+        (
+            "典型案例剖析",
+            "正反面典型案例剖析数",
+            "正反面典型案例数",
+            "典型案例数",
+            "剖析典型案例数",
+        ),
+    ),
+    Indicator(
+        "problems_found",
+        "检视问题数",
+        "个",
+        "检视整改",
+        ("检视问题", "检视发现问题数", "查摆问题数", "检视查摆问题数", "发现问题数", "问题总数"),
+    ),
+    Indicator(
+        "problems_closed",
+        "已整改销号问题数",
+        "个",
+        "检视整改",
+        (
+            "已销号问题数",
+            "问题整改销号数",
+            "整改销号问题数",
+            "已整改问题数",
+            "销号问题数",
+            "已整改销号",
+            "已销号",
+        ),
+    ),
+    Indicator(
+        "measures_set",
+        "整改措施数",
+        "条",
+        "检视整改",
+        ("整改措施", "制定整改措施数", "整改措施条数"),
+    ),
+    Indicator(
+        "measures_done",
+        "已落实整改措施数",
+        "条",
+        "检视整改",
+        ("已落实整改措施", "落实整改措施数", "已落实措施数", "整改措施已落实数"),
+    ),
+    Indicator(
+        "deeds_done",
+        "为民办实事件数",
+        "件",
+        "推动发展",
+        ("为民办实事", "办实事件数", "为群众办实事件数", "办实事数", "为民办实事数"),
+    ),
+    Indicator(
+        "opinions",
+        "征求意见建议数",
+        "条",
+        "检视整改",
+        ("征求意见建议", "征求意见数", "收集意见建议数", "征集意见建议数"),
+    ),
+    Indicator(
+        "rules_made",
+        "建章立制数",
+        "项",
+        "建章立制",
+        ("建章立制", "建立制度数", "新建制度数", "完善制度机制数", "建立完善制度数"),
+    ),
+)
+
+RULES: tuple[PairRule, ...] = (
+    PairRule(
+        "closed_gt_found",
+        "problems_closed",
+        "problems_found",
+        "error",
+        "已整改销号问题数大于检视问题数，请核对两项数字后重新填报",
+    ),
+    PairRule(
+        "done_gt_set",
+        "measures_done",
+        "measures_set",
+        "error",
+        "已落实整改措施数大于整改措施数，请核对两项数字后重新填报",
+    ),
+    PairRule(
+        "reports_gt_topics",
+        "survey_reports",
+        "survey_topics",
+        "warning",
+        "完成调研报告数大于调研课题数，请确认是否有课题形成了多篇报告",
+    ),
+)
+
+RATES: tuple[Rate, ...] = (
+    Rate("report_rate", "调研报告完成率", "survey_reports", "survey_topics"),
+    Rate("closure_rate", "问题销号率", "problems_closed", "problems_found"),
+    Rate("measure_rate", "措施落实率", "measures_done", "measures_set"),
+)
+
+# Text written into a figure cell that means "zero" (DOMAIN.md: an explicit zero).
+ZERO_TOKENS: frozenset[str] = frozenset({"0", "无", "—", "-", "/", "－", "／", "——", "–", "没有"})
+# The template's placeholder left unfilled: an error.
+PLACEHOLDER_RE = re.compile(r"^[xX×Ｘｘ]+$")
+
+# Columns of the return that are not figures.
+META_COLUMNS: dict[str, tuple[str, ...]] = {
+    "unit_code": ("单位编码", "单位代码", "编码", "代码", "单位编号"),
+    "unit_name": ("单位名称", "单位", "名称", "填报单位", "单位全称"),
+    "report_date": ("统计截止日期", "截止日期", "统计日期", "填报日期", "报送日期"),
+    "reporter": ("填报人", "联系人"),
+    "phone": ("联系电话", "电话", "手机"),
+    "note": ("备注", "说明"),
+}
+
+TOTAL_ROW_WORDS: tuple[str, ...] = ("合计", "总计", "小计", "累计合计")
+
+_BY_CODE = {ind.code: ind for ind in INDICATORS}
+INDICATOR_CODES: tuple[str, ...] = tuple(ind.code for ind in INDICATORS)
+
+
+def indicator(code: str) -> Indicator:
+    """The indicator with this code (KeyError names it if it is unknown)."""
+    return _BY_CODE[code]
+
+
+def rate(code: str) -> Rate:
+    for item in RATES:
+        if item.code == code:
+            return item
+    raise KeyError(code)
+
+
+def by_group() -> dict[str, list[Indicator]]:
+    """Indicators in catalogue order, grouped by their 工作板块."""
+    groups: dict[str, list[Indicator]] = {g: [] for g in GROUPS}
+    for ind in INDICATORS:
+        groups[ind.group].append(ind)
+    return {g: inds for g, inds in groups.items() if inds}
+
+
+_BRACKETED_UNIT = re.compile(r"[（(][^（）()]{0,6}[)）]$")
+_NOISE = re.compile(r"[\s_·:：*＊#№.、\"'“”]+")
+
+
+def normalise_header(text: object) -> str:
+    """Fold a header as written by hand onto a comparable key.
+
+    Full-width characters become half-width (NFKC), blanks and line breaks vanish, and a
+    trailing unit in brackets such as ``(期)`` or ``（篇）`` is dropped.
+    """
+    if text is None:
+        return ""
+    folded = unicodedata.normalize("NFKC", str(text)).strip()
+    folded = _NOISE.sub("", folded)
+    previous = None
+    while previous != folded:
+        previous = folded
+        folded = _BRACKETED_UNIT.sub("", folded)
+    return folded.lower()
+
+
+def header_index() -> dict[str, str]:
+    """Normalised wording -> indicator code, for every wording in the catalogue."""
+    index: dict[str, str] = {}
+    for ind in INDICATORS:
+        for wording in ind.wordings():
+            index.setdefault(normalise_header(wording), ind.code)
+    return index
+
+
+def meta_index() -> dict[str, str]:
+    """Normalised wording -> meta column key (unit_code, unit_name, …)."""
+    index: dict[str, str] = {}
+    for key, wordings in META_COLUMNS.items():
+        for wording in wordings:
+            index.setdefault(normalise_header(wording), key)
+    return index

@@ -1,0 +1,153 @@
+"""Campaign settings as data: each has a key, a Chinese label, a type, a default and help.
+
+Stored values live in the ``settings`` table (see ``dashboard.store.repo``); this module
+only says which settings exist and how to read a value typed by a user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["text", "date", "int", "float", "list", "json"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    label: str
+    kind: Kind
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "campaign_name",
+        "活动名称",
+        "text",
+        "学习贯彻习近平新时代中国特色社会主义思想主题教育",
+        "看板与简报中显示的主题教育名称",
+    ),
+    Setting("city_name", "地区名称", "text", "", "名册根单位的简称，空则取名册根单位名称"),
+    Setting("start_date", "开始日期", "date", "2023-09-01", "主题教育开始日期，累计数从此日起算"),
+    Setting("end_date", "结束日期", "date", "2024-01-31", "主题教育结束日期，用于判断能否按期完成"),
+    Setting(
+        "report_weekday",
+        "报送日（周几）",
+        "int",
+        5,
+        "每周统计截止日，1=周一 … 7=周日；任一日期归入其后最近的报送日",
+    ),
+    Setting(
+        "level_names",
+        "层级名称",
+        "list",
+        ["市级", "县级", "乡镇级", "村级"],
+        "按层级深度依次命名，用逗号分隔；层级多于名称时显示为“第N级”",
+    ),
+    Setting("office_name", "发文单位", "text", "主题教育领导小组办公室", "简报落款与页眉"),
+    Setting("briefing_issue", "简报期号", "int", 1, "下一期简报的期号"),
+    Setting("stall_weeks", "停滞周数", "int", 2, "连续多少周各项累计数均未增长即视为停滞"),
+    Setting("low_closure_rate", "销号率偏低阈值", "float", 0.5, "问题销号率低于此值列为落后原因"),
+    Setting("bottom_share", "排名末位比例", "float", 0.1, "同层级排名最后该比例的单位列为落后"),
+    Setting(
+        "gradient_threshold",
+        "层级递减阈值",
+        "float",
+        10.0,
+        "下级平均热度比上级低出该值（0–100 分）即视为逐级递减",
+    ),
+    Setting("rank_green", "绿色阈值（热度）", "float", 60.0, "热度不低于此值显示为绿色"),
+    Setting("rank_yellow", "黄色阈值（热度）", "float", 40.0, "热度不低于此值显示为黄色，否则红色"),
+    Setting(
+        "heat_weights",
+        "热度指数权重",
+        "json",
+        {"study": 0.3, "survey": 0.25, "rectify": 0.3, "activity": 0.15},
+        "理论学习、调查研究、检视整改、本周活跃度四项分量的权重",
+    ),
+    Setting(
+        "briefing_sections",
+        "简报包含部分",
+        "list",
+        ["coverage", "totals", "gradient", "lagging", "charts"],
+        "coverage 报送情况, totals 主要指标, gradient 层级传导, lagging 落后单位, charts 图表",
+    ),
+    Setting(
+        "briefing_font_title",
+        "简报标题字体",
+        "text",
+        "方正小标宋简体",
+        "未安装时使用 Noto Serif CJK SC",
+    ),
+    Setting(
+        "briefing_font_body",
+        "简报正文字体",
+        "text",
+        "仿宋_GB2312",
+        "未安装时使用 Noto Serif CJK SC",
+    ),
+)
+
+_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+class SettingError(ValueError):
+    """A setting key or value a user typed that cannot be used (message in Chinese)."""
+
+
+def setting(key: str) -> Setting:
+    try:
+        return _BY_KEY[key]
+    except KeyError:
+        names = "、".join(_BY_KEY)
+        raise SettingError(f"没有名为“{key}”的设置项。可用的设置项：{names}") from None
+
+
+def defaults() -> dict[str, Any]:
+    return {s.key: s.default for s in SETTINGS}
+
+
+def parse_value(key: str, text: str) -> Any:
+    """Turn the text a user typed for ``key`` into its typed value, or raise SettingError."""
+    item = setting(key)
+    raw = text.strip()
+    try:
+        if item.kind == "text":
+            return raw
+        if item.kind == "date":
+            return dt.date.fromisoformat(raw).isoformat()
+        if item.kind == "int":
+            value = int(raw)
+            if key == "report_weekday" and not 1 <= value <= 7:
+                raise ValueError
+            return value
+        if item.kind == "float":
+            return float(raw)
+        if item.kind == "list":
+            return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
+        return json.loads(raw)
+    except (ValueError, json.JSONDecodeError):
+        raise SettingError(
+            f"“{item.label}”的值“{text}”无法识别，应为{_KIND_HINT[item.kind]}"
+        ) from None
+
+
+_KIND_HINT: dict[str, str] = {
+    "text": "文字",
+    "date": "日期，格式 YYYY-MM-DD",
+    "int": "整数（报送日为 1–7）",
+    "float": "数字",
+    "list": "用逗号分隔的若干项",
+    "json": "JSON 格式",
+}
+
+
+def level_name(level: int, names: list[str]) -> str:
+    """The display name of a depth level (1 = root)."""
+    if 1 <= level <= len(names):
+        return names[level - 1]
+    return f"第{level}级"

@@ -1,0 +1,75 @@
+"""Engines and migrations.  One setting chooses the database: ``DATABASE_URL``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "dashboard.sqlite3"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def default_url() -> str:
+    """``DATABASE_URL`` if set, else the embedded SQLite file under ``data/``."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and IMMEDIATE write transactions."""
+    url = url or default_url()
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy issue BEGIN itself so we can make it IMMEDIATE (no "database is locked"
+        # surprises when two writers meet).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (creates it on an empty database)."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+def is_initialised(engine: Engine) -> bool:
+    return inspect(engine).has_table("alembic_version") and inspect(engine).has_table("units")
+
+
+def connect(url: str | None = None) -> Engine:
+    """An engine whose schema is up to date."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine

@@ -1,0 +1,105 @@
+"""Repository functions shared by every layer: settings, units and stored figures.
+
+They take an Engine and return plain values or DataFrames; nothing here knows about pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, delete, func, insert, select
+
+from dashboard.core import settings as settings_def
+from dashboard.core.catalogue import INDICATOR_CODES
+from dashboard.store.schema import figures, settings, units
+
+UNIT_COLUMNS = [
+    "code",
+    "name",
+    "parent_code",
+    "category",
+    "aliases",
+    "level",
+    "sort_order",
+    "retired",
+]
+
+
+def get_settings(engine: Engine) -> dict[str, Any]:
+    """Every setting, stored values over the defaults."""
+    values = settings_def.defaults()
+    with engine.connect() as conn:
+        for key, value in conn.execute(select(settings.c.key, settings.c.value)):
+            if key in values and value is not None:
+                values[key] = value
+    return values
+
+
+def set_settings(engine: Engine, changes: dict[str, Any]) -> None:
+    """Store several settings in one transaction (keys are checked against the definitions)."""
+    for key in changes:
+        settings_def.setting(key)
+    with engine.begin() as conn:
+        conn.execute(delete(settings).where(settings.c.key.in_(list(changes))))
+        if changes:
+            conn.execute(insert(settings), [{"key": k, "value": v} for k, v in changes.items()])
+
+
+def load_units(engine: Engine, include_retired: bool = False) -> pd.DataFrame:
+    """The registry as a DataFrame in registry order (codes are strings)."""
+    query = select(*[units.c[name] for name in UNIT_COLUMNS]).order_by(units.c.sort_order)
+    if not include_retired:
+        query = query.where(units.c.retired.is_(False))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    frame["level"] = frame["level"].astype("int64")
+    frame["retired"] = frame["retired"].astype(bool)
+    return frame
+
+
+def unit_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(units)).scalar_one())
+
+
+def report_dates(engine: Engine) -> list[dt.date]:
+    """Report days that hold current figures, oldest first."""
+    query = (
+        select(figures.c.report_date)
+        .where(figures.c.is_current.is_(True))
+        .distinct()
+        .order_by(figures.c.report_date)
+    )
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(query)]
+
+
+def load_figures(
+    engine: Engine, until: dt.date | None = None, unit_codes: list[str] | None = None
+) -> pd.DataFrame:
+    """Current figures, one row per unit and report day, one nullable Int64 column per indicator.
+
+    A missing value (blank cell, or an indicator the unit's return did not have) is NA.
+    """
+    query = select(figures.c.unit_code, figures.c.report_date, figures.c.figures).where(
+        figures.c.is_current.is_(True)
+    )
+    if until is not None:
+        query = query.where(figures.c.report_date <= until)
+    if unit_codes is not None:
+        query = query.where(figures.c.unit_code.in_(unit_codes))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    head = pd.DataFrame(
+        {
+            "unit_code": pd.Series([r[0] for r in rows], dtype="str"),
+            "report_date": pd.to_datetime(pd.Series([r[1] for r in rows], dtype="object")),
+        }
+    )
+    values = pd.DataFrame.from_records([r[2] for r in rows], columns=list(INDICATOR_CODES))
+    values = values.reindex(columns=list(INDICATOR_CODES)).astype("Int64")
+    frame = pd.concat([head, values], axis=1)
+    return frame.sort_values(["report_date", "unit_code"], ignore_index=True)

@@ -1,0 +1,89 @@
+"""SQLAlchemy tables.  The schema itself is created and changed by Alembic migrations.
+
+Figures are stored one row per unit, report day and import, the indicator values in one
+JSON column keyed by catalogue code: a new indicator needs no schema change, and a bulk
+import inserts one row per unit instead of one per value (TECH-NOTES: ~2.3× faster).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_code", String(64), nullable=True, index=True),
+    Column("category", String(40), nullable=False),
+    Column("aliases", Text, nullable=False, default=""),
+    Column("level", Integer, nullable=False),
+    Column("sort_order", Integer, nullable=False, default=0),
+    Column("retired", Boolean, nullable=False, default=False),
+    Column("updated_at", DateTime(timezone=True), nullable=True),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JsonType, nullable=True),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False, default="return"),  # return | registry
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), ForeignKey("blobs.sha256"), nullable=False, index=True),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Column("uploaded_by", String(100), nullable=False, default=""),
+    Column("status", String(16), nullable=False),  # imported | rejected | undone
+    Column("report_date", Date, nullable=True),
+    Column("accepted_rows", Integer, nullable=False, default=0),
+    Column("problems", JsonType, nullable=True),
+    Column("undone_at", DateTime(timezone=True), nullable=True),
+)
+
+figures = Table(
+    "figures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_code", String(64), nullable=False),
+    Column("report_date", Date, nullable=False),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=False, index=True),
+    Column("figures", JsonType, nullable=False),
+    Column("is_current", Boolean, nullable=False, default=True),
+    Column("sheet", String(100), nullable=True),
+    Column("row", Integer, nullable=True),
+    Index("ix_figures_current_date", "is_current", "report_date"),
+    Index("ix_figures_unit_date", "unit_code", "report_date"),
+)
