@@ -103,3 +103,19 @@ def load_figures(
     values = values.reindex(columns=list(INDICATOR_CODES)).astype("Int64")
     frame = pd.concat([head, values], axis=1)
     return frame.sort_values(["report_date", "unit_code"], ignore_index=True)
+
+
+def data_version(engine: Engine) -> str:
+    """A cheap token that changes whenever imports, figures, units or settings change.
+
+    Cached loaders take it as an argument, so a new upload or an undo refreshes every page.
+    """
+    from dashboard.store.schema import imports
+
+    with engine.connect() as conn:
+        imp = conn.execute(
+            select(func.count(), func.max(imports.c.id), func.max(imports.c.undone_at))
+        ).one()
+        unit = conn.execute(select(func.count(), func.max(units.c.updated_at))).one()
+        sets = conn.execute(select(settings.c.key, settings.c.value).order_by(settings.c.key)).all()
+    return f"{tuple(imp)}|{tuple(unit)}|{hash(repr(sets))}"

@@ -1,0 +1,70 @@
+"""Command line: ``python -m dashboard COMMAND``.
+
+The CLI is thin: each command module in ``dashboard.commands`` registers its subcommand,
+builds its inputs, calls one core/ingest/export function and turns a known error into a
+Chinese message with exit code 1.  argparse reports wrong usage with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Sequence
+
+from dashboard import commands
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CliError(Exception):
+    """A bad input the user can fix; the message is shown as-is (Chinese)."""
+
+
+class _ChineseParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"用法错误：{message}\n（使用 --help 查看说明）\n")
+
+
+def add_db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=None,
+        help="数据库地址（SQLAlchemy URL），默认取环境变量 DATABASE_URL，再默认 data/dashboard.sqlite3",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ChineseParser(
+        prog="python -m dashboard",
+        description="主题教育调度看板命令行工具",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_ChineseParser)
+    sub.required = True
+    for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except CliError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # output piped into head & co.
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

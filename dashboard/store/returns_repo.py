@@ -1,0 +1,240 @@
+"""Writing uploads: archive the bytes, record the import, store figures, undo an import.
+
+Each call runs in ONE transaction: a crash in the middle leaves the database as it was.
+A figure row replaces the current row of the same unit and report day; the replaced row
+stays in the table (``is_current = false``), so the history keeps both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+
+from dashboard.store.schema import blobs, figures, imports
+
+_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
+
+
+class FigureRow(TypedDict):
+    unit_code: str
+    report_date: dt.date
+    figures: dict[str, int | None]
+    sheet: str | None
+    row: int | None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    import_id: int
+    duplicate: bool  # the same bytes were already imported: nothing changed
+    stored_rows: int
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def find_active_import(conn: Connection, sha: str, kind: str = "return") -> int | None:
+    """The id of an import of these exact bytes that is still in force, if any."""
+    query = select(imports.c.id).where(
+        imports.c.sha256 == sha, imports.c.kind == kind, imports.c.status == "imported"
+    )
+    return conn.execute(query.order_by(imports.c.id.desc())).scalar()
+
+
+def archive_blob(conn: Connection, content: bytes) -> str:
+    sha = sha256_of(content)
+    exists = conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).scalar()
+    if exists is None:
+        conn.execute(insert(blobs).values(sha256=sha, size=len(content), content=content))
+    return sha
+
+
+def save_upload(
+    engine: Engine,
+    *,
+    file_name: str,
+    content: bytes,
+    status: str,
+    rows: Sequence[FigureRow] = (),
+    problems: Sequence[dict[str, Any]] = (),
+    report_date: dt.date | None = None,
+    uploaded_by: str = "",
+    kind: str = "return",
+) -> SaveResult:
+    """Archive ``content`` and record one import; store ``rows`` when status is 'imported'.
+
+    Re-uploading bytes that are already imported changes nothing and returns the old id.
+    """
+    with engine.begin() as conn:
+        sha = sha256_of(content)
+        if status == "imported":
+            existing = find_active_import(conn, sha, kind)
+            if existing is not None:
+                return SaveResult(existing, duplicate=True, stored_rows=0)
+        archive_blob(conn, content)
+        import_id = conn.execute(
+            insert(imports).values(
+                kind=kind,
+                file_name=file_name[:255],
+                sha256=sha,
+                uploaded_at=dt.datetime.now(dt.UTC),
+                uploaded_by=uploaded_by,
+                status=status,
+                report_date=report_date,
+                accepted_rows=len(rows) if status == "imported" else 0,
+                problems=list(problems),
+            )
+        ).inserted_primary_key[0]
+        stored = 0
+        if status == "imported" and rows:
+            stored = _store_figures(conn, int(import_id), rows)
+        return SaveResult(int(import_id), duplicate=False, stored_rows=stored)
+
+
+def _store_figures(conn: Connection, import_id: int, rows: Sequence[FigureRow]) -> int:
+    by_date: dict[dt.date, list[str]] = defaultdict(list)
+    for row in rows:
+        by_date[row["report_date"]].append(row["unit_code"])
+    for day, codes in by_date.items():
+        for chunk in _chunks(codes, _CHUNK):
+            conn.execute(
+                update(figures)
+                .where(
+                    figures.c.is_current.is_(True),
+                    figures.c.report_date == day,
+                    figures.c.unit_code.in_(chunk),
+                )
+                .values(is_current=False)
+            )
+    conn.execute(
+        insert(figures),
+        [
+            {
+                "unit_code": row["unit_code"],
+                "report_date": row["report_date"],
+                "import_id": import_id,
+                "figures": row["figures"],
+                "is_current": True,
+                "sheet": row.get("sheet"),
+                "row": row.get("row"),
+            }
+            for row in rows
+        ],
+    )
+    return len(rows)
+
+
+def undo_import(engine: Engine, import_id: int) -> int:
+    """Withdraw an import: its figures stop counting and the ones it replaced come back.
+
+    Returns the number of figure rows withdrawn.
+    """
+    with engine.begin() as conn:
+        status = conn.execute(select(imports.c.status).where(imports.c.id == import_id)).scalar()
+        if status != "imported":
+            return 0
+        keys = conn.execute(
+            select(figures.c.unit_code, figures.c.report_date).where(
+                figures.c.import_id == import_id
+            )
+        ).all()
+        conn.execute(
+            update(figures).where(figures.c.import_id == import_id).values(is_current=False)
+        )
+        conn.execute(
+            update(imports)
+            .where(imports.c.id == import_id)
+            .values(status="undone", undone_at=dt.datetime.now(dt.UTC))
+        )
+        _restore_previous(conn, keys)
+        return len(keys)
+
+
+def _restore_previous(conn: Connection, keys: Iterable[Any]) -> None:
+    """For each (unit, day), make the newest row of a still-active import current again."""
+    by_date: dict[dt.date, list[str]] = defaultdict(list)
+    for unit_code, day in keys:
+        by_date[day].append(unit_code)
+    active = select(imports.c.id).where(imports.c.status == "imported")
+    for day, codes in by_date.items():
+        for chunk in _chunks(codes, _CHUNK):
+            latest = (
+                select(func.max(figures.c.id))
+                .where(
+                    figures.c.report_date == day,
+                    figures.c.unit_code.in_(chunk),
+                    figures.c.import_id.in_(active),
+                )
+                .group_by(figures.c.unit_code)
+            )
+            ids = [r[0] for r in conn.execute(latest)]
+            for id_chunk in _chunks(ids, _CHUNK):
+                conn.execute(
+                    update(figures).where(figures.c.id.in_(id_chunk)).values(is_current=True)
+                )
+
+
+def list_imports(engine: Engine, kind: str | None = "return") -> pd.DataFrame:
+    columns = [
+        imports.c.id,
+        imports.c.kind,
+        imports.c.file_name,
+        imports.c.sha256,
+        imports.c.uploaded_at,
+        imports.c.uploaded_by,
+        imports.c.status,
+        imports.c.report_date,
+        imports.c.accepted_rows,
+        imports.c.problems,
+        imports.c.undone_at,
+    ]
+    query = select(*columns).order_by(imports.c.id.desc())
+    if kind is not None:
+        query = query.where(imports.c.kind == kind)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame(rows, columns=[c.name for c in columns])
+
+
+def blob_content(engine: Engine, sha: str) -> bytes | None:
+    with engine.connect() as conn:
+        return conn.execute(select(blobs.c.content).where(blobs.c.sha256 == sha)).scalar()
+
+
+def previous_figures(
+    engine: Engine, before: dt.date, unit_codes: Sequence[str] | None = None
+) -> dict[str, dict[str, int | None]]:
+    """Each unit's current figures on its latest report day strictly before ``before``."""
+    latest = (
+        select(figures.c.unit_code, func.max(figures.c.report_date).label("day"))
+        .where(figures.c.is_current.is_(True), figures.c.report_date < before)
+        .group_by(figures.c.unit_code)
+        .subquery()
+    )
+    query = (
+        select(figures.c.unit_code, figures.c.figures)
+        .join(
+            latest,
+            and_(figures.c.unit_code == latest.c.unit_code, figures.c.report_date == latest.c.day),
+        )
+        .where(figures.c.is_current.is_(True))
+    )
+    with engine.connect() as conn:
+        result = dict(conn.execute(query).tuples().all())
+    if unit_codes is not None:
+        wanted = set(unit_codes)
+        result = {k: v for k, v in result.items() if k in wanted}
+    return result
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

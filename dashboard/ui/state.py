@@ -1,0 +1,121 @@
+"""Shared Streamlit state: the engine, cached loaders and the sidebar's week picker.
+
+This and the other modules in ``dashboard.ui`` are the only code besides the page scripts
+that imports streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from dashboard.store import db, repo
+
+REPORT_DATE_KEY = "report_date"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    return db.connect(url)
+
+
+def engine() -> Engine:
+    """The app's engine (one per database URL, shared by all sessions)."""
+    return _engine_for(db.default_url())
+
+
+def version() -> str:
+    """The data version token; pass it to cached loaders."""
+    return repo.data_version(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _settings(url: str, token: str) -> dict[str, Any]:
+    return repo.get_settings(_engine_for(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _units(url: str, token: str, include_retired: bool) -> pd.DataFrame:
+    return repo.load_units(_engine_for(url), include_retired=include_retired)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _report_dates(url: str, token: str) -> list[dt.date]:
+    return repo.report_dates(_engine_for(url))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _figures(url: str, token: str) -> pd.DataFrame:
+    return repo.load_figures(_engine_for(url))
+
+
+def settings() -> dict[str, Any]:
+    return _settings(db.default_url(), version())
+
+
+def units(include_retired: bool = False) -> pd.DataFrame:
+    return _units(db.default_url(), version(), include_retired)
+
+
+def report_dates() -> list[dt.date]:
+    return _report_dates(db.default_url(), version())
+
+
+def figures() -> pd.DataFrame:
+    """All current figures (one row per unit and report day)."""
+    return _figures(db.default_url(), version())
+
+
+def clear_caches() -> None:
+    st.cache_data.clear()
+
+
+def selected_report_date() -> dt.date | None:
+    """The report week chosen in the sidebar (None while nothing is stored)."""
+    value = st.session_state.get(REPORT_DATE_KEY)
+    return value if isinstance(value, dt.date) else None
+
+
+def render_sidebar() -> None:
+    """Campaign name and the report-week picker, shown on every page."""
+    values = settings()
+    unit_frame = units()
+    city = values.get("city_name") or (
+        str(unit_frame.loc[unit_frame["level"] == 1, "name"].iloc[0])
+        if (unit_frame["level"] == 1).any()
+        else "（尚未导入单位名册）"
+    )
+    st.sidebar.markdown(f"### {city}")
+    st.sidebar.caption(values["campaign_name"])
+    st.sidebar.caption(f"{values['start_date']} 至 {values['end_date']}")
+    dates = report_dates()
+    if not dates:
+        st.sidebar.info("尚无周报数据，请先到“上传周报”页导入。")
+        st.session_state[REPORT_DATE_KEY] = None
+        return
+    current = st.session_state.get(REPORT_DATE_KEY)
+    if current not in dates:
+        st.session_state[REPORT_DATE_KEY] = dates[-1]
+    st.sidebar.selectbox(
+        "报告周（统计截止日）",
+        options=list(reversed(dates)),
+        format_func=lambda d: f"{d:%Y年%m月%d日}",
+        key=REPORT_DATE_KEY,
+    )
+
+
+@st.cache_resource(show_spinner="首次启动：正在准备数据库与演示数据…")
+def _ready(url: str) -> bool:
+    from dashboard import bootstrap
+
+    bootstrap.ensure_database(_engine_for(url))
+    return True
+
+
+def ensure_ready() -> None:
+    """Create the schema and, on an empty database, load the demo city (once per process)."""
+    _ready(db.default_url())
