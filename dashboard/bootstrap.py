@@ -16,3 +16,20 @@ def ensure_database(engine: Engine) -> bool:
 
     load_demo(engine)
     return True
+
+
+def main() -> int:
+    """``python -m dashboard.bootstrap``: what ``./dev run`` does before starting the app."""
+    from dashboard.store import repo as _repo
+
+    engine = db.connect()
+    loaded = ensure_database(engine)
+    units = _repo.unit_count(engine)
+    print(
+        f"数据库已就绪：{db.default_url()}（{units} 个单位{'，已载入演示数据' if loaded else ''}）"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
