@@ -1,4 +1,8 @@
-"""The office's chart look: palette, CJK fonts, titles that say what and when."""
+"""The office's chart look: palette, CJK fonts, titles that say what and when.
+
+Every chart in the app, in the image downloads and in the briefings goes through
+``finish`` so that a chart pasted into a 简报 looks the same as on the board.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,30 @@ import datetime as dt
 
 import plotly.graph_objects as go
 
-FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-PALETTE: tuple[str, ...] = ("#C0392B", "#E67E22", "#F1C40F", "#2E86C1", "#27AE60", "#8E44AD", "#7F8C8D")
-HEAT_SCALE: list[list[float | str]] = [[0.0, "#2E86C1"], [0.5, "#F7DC6F"], [1.0, "#C0392B"]]
-STATUS_COLOURS: dict[str, str] = {"green": "#27AE60", "yellow": "#F1C40F", "red": "#C0392B"}
+# Noto CJK comes from Debian's fonts-noto-cjk; the others cover readers on Windows / macOS
+# who open an SVG download (SVG keeps text as text and uses the reader's fonts).
+FONT_FAMILY = (
+    "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
+)
+TEXT_COLOUR = "#1F1F1F"
+MUTED_COLOUR = "#6B6B6B"
+GRID_COLOUR = "#E6E6E6"
+AXIS_COLOUR = "#BFBFBF"
+
+# Official-document palette: party red first, then a deep blue, gold, and calm companions.
+PALETTE: tuple[str, ...] = (
+    "#B7282E",  # 党政红
+    "#1F4E79",  # 深蓝
+    "#D4A017",  # 金黄
+    "#4A8BC2",  # 浅蓝
+    "#3A7D44",  # 墨绿
+    "#8C5A9E",  # 紫
+    "#7F7F7F",  # 灰
+)
+HIGHLIGHT = PALETTE[0]
+NEUTRAL = "#9DB4CC"
+HEAT_SCALE: list[list[float | str]] = [[0.0, "#1F4E79"], [0.5, "#F2D680"], [1.0, "#B7282E"]]
+STATUS_COLOURS: dict[str, str] = {"green": "#3A7D44", "yellow": "#D4A017", "red": "#B7282E"}
 
 
 def date_label(day: dt.date) -> str:
@@ -20,15 +44,21 @@ def date_label(day: dt.date) -> str:
 def finish(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     """Apply the shared look and title to a figure built anywhere in the app."""
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 18}},
-        font={"family": FONT_FAMILY, "size": 13, "color": "#222"},
+        title={
+            "text": title,
+            "x": 0.01,
+            "xanchor": "left",
+            "font": {"size": 18, "family": FONT_FAMILY, "color": TEXT_COLOUR, "weight": "bold"},
+        },
+        font={"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOUR},
         colorway=list(PALETTE),
         paper_bgcolor="white",
         plot_bgcolor="white",
         height=height,
         margin={"l": 60, "r": 30, "t": 70, "b": 60},
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.25, "x": 0},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
     )
-    fig.update_xaxes(gridcolor="#EEE", zerolinecolor="#CCC")
-    fig.update_yaxes(gridcolor="#EEE", zerolinecolor="#CCC")
+    fig.update_xaxes(gridcolor=GRID_COLOUR, zerolinecolor=AXIS_COLOUR, linecolor=AXIS_COLOUR)
+    fig.update_yaxes(gridcolor=GRID_COLOUR, zerolinecolor=AXIS_COLOUR, linecolor=AXIS_COLOUR)
     return fig

@@ -1,11 +1,59 @@
-"""Drawing a chart on a page (image downloads are added by the export work)."""
+"""Drawing a chart on a page, with PNG (high resolution) and SVG downloads.
+
+Images are rendered only when the user clicks a download (``data=callable``), and the
+last few renders are kept, so pages stay fast however many charts they draw.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Callable
+
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
+
+from dashboard.export import images
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def file_stem(name: str) -> str:
+    """A file name stem safe on Windows and in a download header."""
+    return _UNSAFE.sub("_", name).strip("_") or "图表"
+
+
+@functools.lru_cache(maxsize=32)
+def _render(fig_json: str, fmt: str) -> bytes:
+    fig = pio.from_json(fig_json)
+    return images.to_png(fig) if fmt == "png" else images.to_svg(fig)
+
+
+def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
+    return lambda: _render(fig_json, fmt)
 
 
 def show_chart(fig: go.Figure, name: str, key: str | None = None) -> None:
     """Draw ``fig``; ``name`` is the file stem used for downloads of this chart."""
-    st.plotly_chart(fig, key=key or f"chart_{name}", width="stretch")
+    key = key or f"chart_{name}"
+    st.plotly_chart(fig, key=key, width="stretch")
+    fig_json = fig.to_json()
+    stem = file_stem(name)
+    with st.popover("导出图片", icon=":material/download:"):
+        st.download_button(
+            "PNG（高清，适合幻灯片）",
+            data=_deferred(fig_json, "png"),
+            file_name=f"{stem}.png",
+            mime="image/png",
+            key=f"{key}_png",
+            on_click="ignore",
+        )
+        st.download_button(
+            "SVG（矢量，适合排版）",
+            data=_deferred(fig_json, "svg"),
+            file_name=f"{stem}.svg",
+            mime="image/svg+xml",
+            key=f"{key}_svg",
+            on_click="ignore",
+        )
