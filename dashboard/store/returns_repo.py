@@ -80,7 +80,7 @@ def save_upload(
             if existing is not None:
                 return SaveResult(existing, duplicate=True, stored_rows=0)
         archive_blob(conn, content)
-        import_id = conn.execute(
+        inserted = conn.execute(
             insert(imports).values(
                 kind=kind,
                 file_name=file_name[:255],
@@ -92,7 +92,9 @@ def save_upload(
                 accepted_rows=len(rows) if status == "imported" else 0,
                 problems=list(problems),
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert inserted is not None
+        import_id = inserted[0]
         stored = 0
         if status == "imported" and rows:
             stored = _store_figures(conn, int(import_id), rows)
