@@ -1,0 +1,334 @@
+"""Untrusted workbook bytes → sheets of cells.
+
+``read_workbook`` is the only entry point the rest of the app uses: it parses in a sandboxed
+worker process (``dashboard.ingest.sandbox``) so a panic, an abort or a runaway allocation in
+the native reader cannot take the app down. ``parse_workbook`` is the parser itself; it runs
+inside the worker (and in-process in unit tests).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from dashboard.ingest import formats
+from dashboard.ingest.formats import ReadError
+
+__all__ = ["ReadError", "Sheet", "Workbook", "parse_workbook", "read_workbook"]
+
+Cell = object  # None | str | int | float | bool | datetime.date | datetime.datetime
+
+
+@dataclass
+class Sheet:
+    """One worksheet; ``rows[r][c]`` is the cell at Excel row r+1, column c+1."""
+
+    name: str
+    visible: bool
+    rows: list[list[object]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Workbook:
+    file_name: str
+    format: str  # "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "csv"
+    sheets: list[Sheet]
+
+
+def read_workbook(file_name: str, content: bytes, password: str | None = None) -> Workbook:
+    """Read an uploaded file safely; raise ``ReadError`` (Chinese message) when it cannot be read."""
+    check_size(content)
+    from dashboard.ingest import sandbox  # the worker imports this module: import lazily
+
+    return sandbox.run(file_name, content, password)
+
+
+def check_size(content: bytes) -> None:
+    """The checks that need no parsing: empty and over-size files."""
+    if not content:
+        raise formats.err_empty()
+    if len(content) > formats.MAX_FILE_BYTES:
+        raise formats.err_too_big(len(content))
+
+
+def parse_workbook(file_name: str, content: bytes, password: str | None = None) -> Workbook:
+    """Parse in THIS process. Only call it inside the sandbox worker or on trusted bytes."""
+    check_size(content)
+    kind = formats.sniff(content).kind
+    if kind == "text":
+        return _read_text(file_name, content)
+    if kind == "ole":
+        content, fmt = _open_ole(content, password)
+        if fmt == "xls":
+            return _read_calamine(file_name, content, "xls")
+    return _read_zip(file_name, content)
+
+
+# --- OLE: legacy .xls and encrypted OOXML ----------------------------------------------------------
+def _open_ole(content: bytes, password: str | None) -> tuple[bytes, str]:
+    """Return (bytes, "xls" | "zip"): decrypts encrypted workbooks, rejects other OLE files."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(content))
+        streams = {"/".join(entry).lower() for entry in ole.listdir()}
+        ole.close()
+    except Exception as exc:  # olefile raises OSError and assorted errors on broken files
+        raise formats.err_corrupt("复合文档结构损坏，文件可能被截断") from exc
+    if {"encryptioninfo", "encryptedpackage"} <= streams:
+        return _decrypt(content, password), "zip"
+    if "workbook" in streams or "book" in streams:
+        if _xls_is_encrypted(content):
+            return _decrypt(content, password, xls=True), "xls"
+        return content, "xls"
+    if "worddocument" in streams:
+        raise formats.err_not_excel("Word 文档")
+    if "powerpoint document" in streams:
+        raise formats.err_not_excel("PowerPoint 演示文稿")
+    raise formats.err_not_excel("不含工作簿的复合文档")
+
+
+def _xls_is_encrypted(content: bytes) -> bool:
+    import msoffcrypto
+
+    try:
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(content)).is_encrypted())
+    except Exception:  # a broken BIFF stream: let calamine report it
+        return False
+
+
+def _decrypt(content: bytes, password: str | None, xls: bool = False) -> bytes:
+    import msoffcrypto
+    from msoffcrypto import exceptions as mx
+
+    # Excel encrypts "protected" .xls files with this well-known default password.
+    candidates = [password] if password else (["VelvetSweatshop"] if xls else [])
+    if not candidates:
+        raise formats.err_encrypted()
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(content))
+        office.load_key(password=candidates[0])
+        out = io.BytesIO()
+        office.decrypt(out)
+    except mx.InvalidKeyError as exc:
+        raise (formats.err_wrong_password() if password else formats.err_encrypted()) from exc
+    except Exception as exc:
+        raise ReadError(
+            "encrypted",
+            "文件已加密，但无法用所给密码解密（加密方式不受支持或文件已损坏），"
+            "请在 Excel 中取消密码、另存为未加密的 .xlsx 文件后重新上传",
+        ) from exc
+    data = out.getvalue()
+    if not data:
+        raise formats.err_corrupt("解密后没有内容")
+    if len(data) > 4 * formats.MAX_FILE_BYTES:
+        raise formats.err_too_big(len(data))
+    return data
+
+
+# --- zip containers: xlsx / xlsm / xlsb / ods --------------------------------------------------
+def _read_zip(file_name: str, content: bytes) -> Workbook:
+    if formats.sniff(content).kind != "zip":
+        raise formats.err_not_excel("解密后的内容不是工作簿")
+    with formats.open_zip(content) as zf:
+        fmt = formats.zip_format(zf)
+        if fmt == "ods" and formats.ods_is_encrypted(zf):
+            raise ReadError(
+                "encrypted",
+                "该 .ods 文件已加密，暂不支持解密，请在 WPS/LibreOffice 中取消密码另存为 .xlsx 后重新上传",
+            )
+        formats.check_xml_parts(zf, fmt)
+        workbook = _read_calamine(file_name, content, fmt)
+        if fmt == "ods" and any(not s.merged for s in workbook.sheets):
+            _add_ods_merges(zf, workbook)
+    return workbook
+
+
+# --- calamine ----------------------------------------------------------------------------------
+def _read_calamine(file_name: str, content: bytes, fmt: str) -> Workbook:
+    import python_calamine as pc
+
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(content))
+        metas = list(book.sheets_metadata)
+        sheets: list[Sheet] = []
+        for meta in metas:
+            if meta.typ != pc.SheetTypeEnum.WorkSheet:
+                continue
+            raw = book.get_sheet_by_name(meta.name)
+            sheets.append(_sheet_from_calamine(raw, meta))
+    except ReadError:
+        raise
+    except pc.PasswordError as exc:
+        raise formats.err_encrypted() from exc
+    except MemoryError as exc:
+        raise formats.err_worker_memory() from exc
+    except Exception as exc:
+        raise formats.err_corrupt(_short(exc)) from exc
+    except BaseException as exc:  # pyo3 PanicException derives from BaseException
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise formats.err_corrupt("读取程序无法解析该文件的结构") from exc
+    if not sheets:
+        raise formats.err_no_data()
+    if all(not s.rows for s in sheets):
+        raise formats.err_no_data()
+    return Workbook(file_name=file_name, format=fmt, sheets=sheets)
+
+
+def _sheet_from_calamine(raw: object, meta: object) -> Sheet:
+    import python_calamine as pc
+
+    name = str(getattr(meta, "name", ""))
+    visible = getattr(meta, "visible", None) == pc.SheetVisibleEnum.Visible
+    end = raw.end  # type: ignore[attr-defined]
+    if end is None:
+        return Sheet(name=name, visible=visible, rows=[], merged=_merges(raw))
+    n_rows, n_cols = end[0] + 1, end[1] + 1
+    if n_rows * n_cols > formats.MAX_CELLS:
+        raise formats.err_sheet_too_large(name, n_rows, n_cols)
+    grid = raw.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
+    return Sheet(name=name, visible=visible, rows=_clean(grid), merged=_merges(raw))
+
+
+_PLAIN = frozenset({str, float, int, bool, dt.date, dt.datetime, type(None)})
+
+
+def _clean(grid: list[list[object]]) -> list[list[object]]:
+    """'' → None; times and durations → text; drop trailing all-empty rows."""
+    rows = [[None if v == "" else v for v in row] for row in grid]
+    odd = set()
+    for row in rows:
+        odd.update(map(type, row))
+    if not odd <= _PLAIN:
+        rows = [[v if type(v) in _PLAIN else _as_text(v) for v in row] for row in rows]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _as_text(value: object) -> object:
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        seconds = int(value.total_seconds())
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return str(value)
+
+
+def _merges(raw: object) -> list[tuple[int, int, int, int]]:
+    ranges = getattr(raw, "merged_cell_ranges", None) or []
+    return [(int(a[0]), int(a[1]), int(b[0]), int(b[1])) for a, b in ranges]
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]
+
+
+# --- ods merged ranges -------------------------------------------------------------------------
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _add_ods_merges(zf: zipfile.ZipFile, workbook: Workbook) -> None:
+    """calamine does not report merges for .ods: read ``number-*-spanned`` from content.xml."""
+    from defusedxml.ElementTree import iterparse
+
+    by_name = {s.name: s for s in workbook.sheets}
+    t = _ODS_TABLE
+    try:
+        with zf.open("content.xml") as fh:
+            sheet: Sheet | None = None
+            row = -1
+            col = 0
+            depth_in_cell = 0
+            for event, elem in iterparse(fh, events=("start", "end")):
+                tag = elem.tag
+                if event == "start":
+                    if tag == t + "table":
+                        sheet = by_name.get(elem.get(t + "name", ""))
+                        row = -1
+                    elif tag == t + "table-row":
+                        row += 1
+                        col = 0
+                    elif tag in (t + "table-cell", t + "covered-table-cell") and depth_in_cell == 0:
+                        spans_c = int(elem.get(t + "number-columns-spanned", "1") or 1)
+                        spans_r = int(elem.get(t + "number-rows-spanned", "1") or 1)
+                        if sheet is not None and (spans_c > 1 or spans_r > 1):
+                            sheet.merged.append((row, col, row + spans_r - 1, col + spans_c - 1))
+                    continue
+                if tag == t + "table-row":
+                    repeat = int(elem.get(t + "number-rows-repeated", "1") or 1)
+                    row += min(repeat, 1_048_576) - 1
+                elif tag in (t + "table-cell", t + "covered-table-cell"):
+                    repeat = int(elem.get(t + "number-columns-repeated", "1") or 1)
+                    col += min(repeat, 16_384)
+                elif tag == t + "table":
+                    sheet = None
+                elem.clear()
+    except Exception:  # merges are a nicety for .ods; the cells are already read
+        return
+
+
+# --- text: CSV ---------------------------------------------------------------------------------
+_TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+def _read_text(file_name: str, content: bytes) -> Workbook:
+    text = _decode(content)
+    suffix = PurePath(file_name).suffix.lower()
+    if suffix not in _TEXT_SUFFIXES:
+        what = formats.looks_like_markup(text[:2000]) or "纯文本文件"
+        raise formats.err_not_excel(f"实际是{what}，只是扩展名为 {suffix or '空'}")
+    markup = formats.looks_like_markup(text[:2000])
+    if markup and markup != "JSON 文件":
+        raise formats.err_not_excel(f"实际是{markup}")
+    rows = _csv_rows(text)
+    if not any(any(v is not None for v in row) for row in rows):
+        raise formats.err_no_data()
+    name = PurePath(file_name).stem or "Sheet1"
+    return Workbook(file_name=file_name, format="csv", sheets=[Sheet(name, True, rows, [])])
+
+
+def _decode(content: bytes) -> str:
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise formats.err_not_excel("文本编码无法识别，既不是 UTF-8 也不是 GBK")
+
+
+def _csv_rows(text: str) -> list[list[object]]:
+    sample = text[:8192]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    rows: list[list[object]] = []
+    width = 0
+    cells = 0
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append([v if v != "" else None for v in record])
+            width = max(width, len(record))
+            cells += len(record)
+            if len(rows) * width > formats.MAX_CELLS or cells > formats.MAX_CELLS:
+                raise formats.err_sheet_too_large("CSV", len(rows), width)
+    except csv.Error as exc:
+        raise formats.err_corrupt(f"CSV 格式错误：{_short(exc)}") from exc
+    for row in rows:
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    return rows
