@@ -1,0 +1,127 @@
+"""The report date of a return and the weekly period it belongs to.
+
+Where it can stand, in order: a date column (per row), the title and note rows above the
+header ("截至2023年10月27日", 2023.10.27, 2023/10/27, 2023-10-27, "10月27日" with the
+campaign's year), the sheet name, the file name.  Any date maps to the report day on or
+after it (``core.periods.report_day_for``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dashboard.core.periods import report_day_for
+
+_FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[年./\-_]\s*(\d{1,2})\s*[月./\-_]\s*(\d{1,2})(?!\d)")
+_COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
+_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """What dates need from the settings: the campaign's span and its weekly report day."""
+
+    start: dt.date
+    end: dt.date
+    report_weekday: int
+
+    @classmethod
+    def from_settings(cls, values: dict[str, object]) -> Campaign:
+        return cls(
+            dt.date.fromisoformat(str(values["start_date"])),
+            dt.date.fromisoformat(str(values["end_date"])),
+            int(values["report_weekday"]),  # type: ignore[call-overload]
+        )
+
+    def period(self, day: dt.date) -> dt.date:
+        return report_day_for(day, self.report_weekday)
+
+    def year_for(self, month: int, day: int) -> dt.date | None:
+        """``month``/``day`` in the campaign year that puts it inside (or nearest) the span."""
+        best: tuple[int, dt.date] | None = None
+        for year in range(self.start.year - 1, self.end.year + 2):
+            try:
+                candidate = dt.date(year, month, day)
+            except ValueError:
+                continue
+            if self.start <= candidate <= self.end + dt.timedelta(days=7):
+                distance = 0
+            else:
+                distance = min(abs((candidate - self.start).days), abs((candidate - self.end).days))
+            if best is None or distance < best[0]:
+                best = (distance, candidate)
+        return best[1] if best else None
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def date_in_text(text: str, campaign: Campaign) -> dt.date | None:
+    """The first date written in ``text`` (a title, a note, a file name)."""
+    folded = unicodedata.normalize("NFKC", text)
+    for pattern in (_FULL, _COMPACT):
+        for match in pattern.finditer(folded):
+            found = _safe_date(*(int(g) for g in match.groups()))
+            if found is not None:
+                return found
+    for match in _MONTH_DAY.finditer(folded):
+        found = campaign.year_for(int(match.group(1)), int(match.group(2)))
+        if found is not None:
+            return found
+    return None
+
+
+_FILE_MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})[.](\d{1,2})(?![\d])(?!\.\d)")
+
+
+def date_in_file_name(name: str, campaign: Campaign) -> dt.date | None:
+    """A date in a file name; besides the usual forms also ``周报10.27.xlsx``."""
+    stem = name.rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    found = date_in_text(stem, campaign)
+    if found is not None:
+        return found
+    for match in _FILE_MONTH_DAY.finditer(unicodedata.normalize("NFKC", stem)):
+        month, day = int(match.group(1)), int(match.group(2))
+        if 1 <= month <= 12:
+            found = campaign.year_for(month, day)
+            if found is not None:
+                return found
+    return None
+
+
+def date_in_cell(value: object, campaign: Campaign) -> dt.date | None:
+    """A date column's cell: a real date, an Excel serial number, or text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 20000 < value < 80000:  # an Excel serial day number (1954–2119)
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return None
+    if isinstance(value, str) and value.strip():
+        return date_in_text(value, campaign)
+    return None
+
+
+def date_in_rows(rows: Iterable[list[object]], campaign: Campaign) -> dt.date | None:
+    """The first date written in the cells of title or note rows."""
+    for row in rows:
+        for value in row:
+            if isinstance(value, dt.date):
+                return value.date() if isinstance(value, dt.datetime) else value
+            if isinstance(value, str) and value.strip():
+                found = date_in_text(value, campaign)
+                if found is not None:
+                    return found
+    return None

@@ -1,0 +1,131 @@
+"""Which registry unit a row of a return is about: by code, by full name or by alias.
+
+Codes that lost their leading zeros (typed as numbers: 101 for ``0101``) are restored
+against the registry; names are compared with spaces removed and full-width characters
+folded.  A row that matches nothing — or more than one unit — is an ``unknown_unit``
+error that suggests the closest registry names; the matcher never guesses.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+MAX_SUGGESTED_ROWS = 200  # difflib over a large registry is slow: suggest for the first rows
+_SPACES = re.compile(r"\s+")
+
+
+def fold_name(value: object) -> str:
+    """A unit name as a comparable key (NFKC, no blanks, lower case)."""
+    if value is None:
+        return ""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value))).lower()
+
+
+def fold_code(value: object) -> str:
+    """A unit code cell as text: 101.0 → ``101``, full-width digits folded, blanks removed."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    code: str | None
+    problem: str | None = None  # Chinese message when code is None
+
+
+class UnitMatcher:
+    """Lookups built once per import: dicts, no scans."""
+
+    def __init__(self, registry: pd.DataFrame) -> None:
+        codes = [str(c) for c in registry["code"]]
+        names = [str(n) for n in registry["name"]]
+        aliases = registry["aliases"] if "aliases" in registry else [""] * len(codes)
+        self.names = dict(zip(codes, names, strict=True))
+        self._codes = set(codes)
+        self._folded_codes = {fold_code(c).lower(): c for c in codes}
+        unpadded: dict[str, set[str]] = defaultdict(set)
+        for code in codes:
+            if code.isdigit():
+                unpadded[code.lstrip("0") or "0"].add(code)
+        self._unpadded = unpadded
+        by_name: dict[str, set[str]] = defaultdict(set)
+        for code, name in zip(codes, names, strict=True):
+            by_name[fold_name(name)].add(code)
+        by_alias: dict[str, set[str]] = defaultdict(set)
+        for code, text in zip(codes, aliases, strict=True):
+            for alias in re.split(r"[;；,，、]", str(text or "")):
+                if fold_name(alias):
+                    by_alias[fold_name(alias)].add(code)
+        self._by_name = by_name
+        self._by_alias = by_alias
+        self._pool = {fold_name(x): x for x in dict.fromkeys(names)}
+        self._suggested = 0
+
+    def by_code(self, value: object) -> str | None:
+        text = fold_code(value)
+        if not text:
+            return None
+        if text in self._codes:
+            return text
+        found = self._folded_codes.get(text.lower())
+        if found is not None:
+            return found
+        if text.isdigit():
+            candidates = self._unpadded.get(text.lstrip("0") or "0", set())
+            if len(candidates) == 1:
+                return next(iter(candidates))
+        return None
+
+    def match(self, code_cell: object, name_cell: object) -> UnitMatch:
+        """The unit for a row's code and name cells (the code wins when both are given)."""
+        code = self.by_code(code_cell)
+        if code is not None:
+            return UnitMatch(code)
+        key = fold_name(name_cell)
+        for table in (self._by_name, self._by_alias):
+            found = table.get(key)
+            if found and len(found) == 1:
+                return UnitMatch(next(iter(found)))
+            if found:
+                listed = "、".join(f"{c} {self.names[c]}" for c in sorted(found)[:5])
+                return UnitMatch(
+                    None, f"名称“{name_cell}”对应多个单位（{listed}），请在单位编码列填写编码"
+                )
+        return UnitMatch(None, self._unknown_message(code_cell, name_cell))
+
+    def _unknown_message(self, code_cell: object, name_cell: object) -> str:
+        written = fold_code(code_cell)
+        name = "" if name_cell is None else str(name_cell).strip()
+        if not written and not name:
+            return "本行没有填写单位名称或编码，请补填"
+        what = f"单位“{name}”" if name else f"单位编码“{written}”"
+        if written and name:
+            what = f"单位“{name}”（编码 {written}）"
+        hint = self.suggest(name) if name else []
+        if hint:
+            return f"{what}不在单位名册中。是否为：{'、'.join(hint)}？请改为名册中的名称或编码"
+        return f"{what}不在单位名册中，请核对名称，或先在“单位名册”中添加该单位"
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """The closest registry names (difflib), for the first rows of an import only."""
+        if self._suggested >= MAX_SUGGESTED_ROWS:
+            return []
+        self._suggested += 1
+        folded = fold_name(name)
+        pool = self._pool
+        close = difflib.get_close_matches(folded, list(pool), n=n, cutoff=0.5)
+        if not close:
+            close = [key for key in pool if folded and (folded in key or key in folded)][:n]
+        return [pool[key] for key in close]

@@ -1,0 +1,468 @@
+"""The import's public API: check a workbook's bytes, then store what passed.
+
+``check_file`` reads (in the sandboxed reader), finds every return sheet's header, parses
+the figures, matches units, works out report dates and runs every check, collecting ALL
+problems of the file.  ``store_result`` archives the bytes and stores the accepted rows in
+one transaction (``returns_repo.save_upload``).
+
+Outcome of a file:
+* ``rejected`` — nothing can be taken from it: unreadable (the reader's codes), no return
+  sheet (``no_header``), no report date (``no_date``), or every data row has an error, or
+  it holds no figures at all (``empty``).  Rejected files are archived too, with status
+  ``rejected``, so the office can see what came in.
+* ``checked`` — read and checked, not stored (``dry_run`` or before the user confirms).
+* ``imported`` — stored.  Rows with an error are left out; rows with only warnings are in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from openpyxl.utils import get_column_letter
+from sqlalchemy import Engine
+
+from dashboard.core.catalogue import TOTAL_ROW_WORDS, indicator
+from dashboard.ingest import checks
+from dashboard.ingest.dates import (
+    Campaign,
+    date_in_cell,
+    date_in_file_name,
+    date_in_rows,
+    date_in_text,
+)
+from dashboard.ingest.header import HeaderMap, find_header
+from dashboard.ingest.matching import UnitMatcher, fold_name
+from dashboard.ingest.problems import Problem, shown
+from dashboard.ingest.values import CellIssue, parse_column
+from dashboard.store import repo, returns_repo
+
+FILE_CODES = ("no_date", "no_header", "empty")
+
+
+class AcceptedRow(TypedDict):
+    unit_code: str
+    report_date: dt.date
+    values: dict[str, int | None]
+    sheet: str
+    row: int
+
+
+@dataclass
+class FileResult:
+    file: str
+    status: str  # checked | imported | rejected
+    report_date: dt.date | None
+    accepted: list[AcceptedRow] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)  # headers that named nothing
+    sheets: list[str] = field(default_factory=list)  # sheets read as returns
+    format: str | None = None
+    import_id: int | None = None
+    duplicate: bool = False  # the same bytes were already imported: nothing changed
+    workbook: Any = field(default=None, repr=False, compare=False)  # for the annotated return
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI contract of issue #3, exactly."""
+        return {
+            "file": self.file,
+            "status": self.status,
+            "report_date": _iso(self.report_date),
+            "accepted": [
+                {
+                    "unit_code": row["unit_code"],
+                    "report_date": row["report_date"].isoformat(),
+                    "values": dict(row["values"]),
+                }
+                for row in self.accepted
+            ],
+            "problems": [p.to_json() for p in self.problems],
+        }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+# --- public API ------------------------------------------------------------------------------
+def check_file(
+    engine: Engine,
+    file_name: str,
+    content: bytes,
+    *,
+    report_date: dt.date | None = None,
+    password: str | None = None,
+) -> FileResult:
+    """Read and check one file; nothing is stored."""
+    from dashboard.ingest.reader import ReadError, read_workbook
+
+    try:
+        workbook = read_workbook(file_name, content, password)
+    except ReadError as exc:
+        problem = Problem(None, None, None, None, "error", exc.code, exc.message)
+        return FileResult(file_name, "rejected", report_date, problems=[problem])
+    return check_workbook(engine, workbook, report_date=report_date)
+
+
+def store_result(
+    engine: Engine, result: FileResult, content: bytes, *, uploaded_by: str = ""
+) -> FileResult:
+    """Archive the bytes and store the accepted rows, in one transaction."""
+    rejected = result.status == "rejected"
+    rows: list[returns_repo.FigureRow] = [
+        {
+            "unit_code": row["unit_code"],
+            "report_date": row["report_date"],
+            "figures": row["values"],
+            "sheet": row["sheet"],
+            "row": row["row"],
+        }
+        for row in result.accepted
+    ]
+    saved = returns_repo.save_upload(
+        engine,
+        file_name=result.file,
+        content=content,
+        status="rejected" if rejected else "imported",
+        rows=[] if rejected else rows,
+        problems=[p.to_json() for p in result.problems],
+        report_date=result.report_date,
+        uploaded_by=uploaded_by,
+    )
+    return dataclasses.replace(
+        result,
+        status="rejected" if rejected else "imported",
+        import_id=saved.import_id,
+        duplicate=saved.duplicate,
+    )
+
+
+def import_file(
+    engine: Engine,
+    file_name: str,
+    content: bytes,
+    *,
+    report_date: dt.date | None = None,
+    password: str | None = None,
+    dry_run: bool = False,
+    uploaded_by: str = "",
+) -> FileResult:
+    """Check, then store unless ``dry_run`` (status ``checked``)."""
+    result = check_file(engine, file_name, content, report_date=report_date, password=password)
+    if dry_run:
+        return result
+    return store_result(engine, result, content, uploaded_by=uploaded_by)
+
+
+# --- checking a read workbook ----------------------------------------------------------------
+@dataclass
+class _Context:
+    campaign: Campaign
+    matcher: UnitMatcher
+    given_date: dt.date | None
+
+
+def make_context(engine: Engine, report_date: dt.date | None = None) -> _Context:
+    campaign = Campaign.from_settings(repo.get_settings(engine))
+    return _Context(campaign, UnitMatcher(repo.load_units(engine)), report_date)
+
+
+def check_workbook(
+    engine: Engine,
+    workbook: Any,
+    *,
+    report_date: dt.date | None = None,
+    context: _Context | None = None,
+) -> FileResult:
+    """Check an already read ``reader.Workbook`` (any object with file_name/format/sheets)."""
+    ctx = context or make_context(engine, report_date)
+    name = workbook.file_name
+    result = FileResult(name, "checked", None, format=workbook.format, workbook=workbook)
+    found = [
+        (s, h) for s in workbook.sheets if s.visible for h in [find_header(s.rows, s.merged)] if h
+    ]
+    if not found:
+        return _reject(
+            result,
+            "no_header",
+            "没有找到周报表头（如“单位名称”“读书班期数”等列名）。请使用下发的模板填报，"
+            "或确认表头行没有被删除、工作表没有被隐藏",
+        )
+    file_date = ctx.given_date or _file_date(found, name, ctx.campaign)
+    rows: list[checks.Row] = []
+    missing_date = False
+    for sheet, header in found:
+        result.sheets.append(sheet.name)
+        result.problems.extend(_column_problems(sheet.name, header))
+        for label in header.ignored:
+            if label not in result.ignored_columns:
+                result.ignored_columns.append(label)
+        sheet_date = ctx.given_date or date_in_rows(sheet.rows[: header.first_row], ctx.campaign)
+        sheet_date = sheet_date or file_date
+        sheet_rows, problems, no_date = _read_rows(sheet, header, sheet_date, ctx)
+        rows.extend(sheet_rows)
+        result.problems.extend(problems)
+        missing_date = missing_date or no_date
+    if missing_date:
+        return _reject(
+            result,
+            "no_date",
+            "无法确定统计截止日期：表内没有日期列，标题和文件名中也没有日期。"
+            "请在上传时指定报告日期（命令行使用 --date YYYY-MM-DD），或在标题中写明“截至X月X日”",
+        )
+    result.problems.extend(checks.rule_problems(rows))
+    result.problems.extend(checks.duplicate_problems(rows))
+    result.problems.extend(_decreases(engine, rows))
+    result.accepted = [
+        {
+            "unit_code": row.unit_code,
+            "report_date": row.report_date,
+            "values": row.values,
+            "sheet": row.sheet,
+            "row": row.row,
+        }
+        for row in rows
+        if not row.has_error and row.unit_code is not None and row.report_date is not None
+    ]
+    dates = Counter(row["report_date"] for row in result.accepted) or Counter(
+        row.report_date for row in rows if row.report_date
+    )
+    result.report_date = dates.most_common(1)[0][0] if dates else file_date
+    if not result.accepted:
+        if result.has_errors:
+            result.status = "rejected"
+        else:
+            return _reject(
+                result,
+                "empty",
+                "文件中没有任何单位填报的数字（各指标列均为空）。请填写后重新上传",
+            )
+    return result
+
+
+def _reject(result: FileResult, code: str, message: str) -> FileResult:
+    result.problems.insert(0, Problem(None, None, None, None, "error", code, message))
+    result.status = "rejected"
+    result.accepted = []
+    return result
+
+
+def _file_date(found: list[tuple[Any, HeaderMap]], name: str, campaign: Campaign) -> dt.date | None:
+    for sheet, header in found:
+        day = date_in_rows(sheet.rows[: header.first_row], campaign)
+        if day is not None:
+            return day
+    for sheet, _header in found:
+        day = date_in_text(sheet.name, campaign)
+        if day is not None:
+            return day
+    return date_in_file_name(name, campaign)
+
+
+def _column_problems(sheet: str, header: HeaderMap) -> list[Problem]:
+    problems = []
+    kept = {c.key: c.label for c in header.columns}
+    for col in header.duplicates:
+        what = indicator(col.key).label if col.kind == "indicator" else col.key
+        problems.append(
+            Problem(
+                sheet,
+                header.last_row + 1,
+                col.label,
+                col.label,
+                "warning",
+                "duplicate_column",
+                f"“{col.label}”列与“{kept.get(col.key, '')}”列都对应“{what}”，已采用后者、忽略本列。"
+                "如有误请删除多余的列后重新上传",
+                col.index,
+            )
+        )
+    return problems
+
+
+# --- rows ------------------------------------------------------------------------------------
+_NUMBERING_WORDS = frozenset({"甲", "乙", "丙", "栏次", "序号", "行次"})
+_TOTAL_FOLDED = tuple(fold_name(w) for w in TOTAL_ROW_WORDS)
+
+
+def _cell(row: list[object], col: int | None) -> object:
+    if col is None or col >= len(row):
+        return None
+    value = row[col]
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _is_blank(row: list[object]) -> bool:
+    for value in row:
+        if value is not None and not (isinstance(value, str) and not value.strip()):
+            return False
+    return True
+
+
+def _is_total(row: list[object], label_cols: list[int]) -> bool:
+    for col in label_cols:
+        value = _cell(row, col)
+        if isinstance(value, str):
+            folded = fold_name(value)
+            if any(word in folded for word in _TOTAL_FOLDED):
+                return True
+    return False
+
+
+def _is_numbering(row: list[object], unit_cols: list[int], figure_cols: list[int]) -> bool:
+    """The "甲 乙 1 2 3…" line or a line of units such as （期）（天） under a header."""
+    for col in unit_cols:
+        value = _cell(row, col)
+        if value is not None and str(value).strip() not in _NUMBERING_WORDS:
+            return False
+    cells = [_cell(row, c) for c in figure_cols]
+    present = [v for v in cells if v is not None]
+    if len(present) < 2:
+        return False
+    if all(
+        isinstance(v, str) and len(v.strip()) <= 6 and not any(ch.isdigit() for ch in v)
+        for v in present
+    ):
+        return True
+    numbers = [int(v) for v in present if isinstance(v, int | float) and not isinstance(v, bool)]
+    return len(numbers) == len(present) and all(
+        b - a == 1 for a, b in zip(numbers, numbers[1:], strict=False)
+    )
+
+
+def _read_rows(
+    sheet: Any, header: HeaderMap, sheet_date: dt.date | None, ctx: _Context
+) -> tuple[list[checks.Row], list[Problem], bool]:
+    """Parse a sheet's data rows column by column (the fast path) and match their units."""
+    meta = header.meta
+    labels = header.labels
+    code_col, name_col, date_col = (
+        meta.get("unit_code"),
+        meta.get("unit_name"),
+        meta.get("report_date"),
+    )
+    unit_cols = [c for c in (name_col, code_col) if c is not None]
+    figure_cols = header.indicators
+    first_figure = min(figure_cols.values())
+    label_cols = unit_cols or list(range(first_figure))
+    all_rows = sheet.rows
+    picked: list[int] = []
+    for r in range(header.data_start, len(all_rows)):
+        row = all_rows[r]
+        if _is_blank(row) or _is_total(row, label_cols or [0]):
+            continue
+        if (
+            len(picked) == 0
+            and r <= header.data_start + 1
+            and _is_numbering(row, unit_cols, list(figure_cols.values()))
+        ):
+            continue
+        picked.append(r)
+    parsed: dict[str, list[int | None | CellIssue]] = {}
+    for code, col in figure_cols.items():
+        parsed[code] = parse_column(
+            [all_rows[r][col] if col < len(all_rows[r]) else None for r in picked]
+        )
+    codes = list(parsed)
+    columns_of = {code: (col, labels[col]) for code, col in figure_cols.items()}
+    unit_col = name_col if name_col is not None else (code_col if code_col is not None else 0)
+    unit_header = labels.get(unit_col)
+    rows: list[checks.Row] = []
+    problems: list[Problem] = []
+    no_date = False
+    name = sheet.name
+    matcher = ctx.matcher
+    campaign = ctx.campaign
+    for i, r in enumerate(picked):
+        row = all_rows[r]
+        values = {code: parsed[code][i] for code in codes}
+        if all(v is None for v in values.values()):
+            continue  # a note line or a unit that has not reported: nothing to take
+        excel_row = r + 1
+        bad = False
+        for code, value in values.items():
+            if isinstance(value, CellIssue):
+                col = figure_cols[code]
+                raw = row[col]
+                problems.append(
+                    Problem(
+                        name,
+                        excel_row,
+                        labels[col],
+                        shown(raw),
+                        "error",
+                        value.code,
+                        f"{get_column_letter(col + 1)}{excel_row}单元格“{shown(raw)}”：{value.message}",
+                        col,
+                    )
+                )
+                bad = True
+        if bad:
+            values = {k: (v if not isinstance(v, CellIssue) else None) for k, v in values.items()}
+        code_cell, name_cell = _cell(row, code_col), _cell(row, name_col)
+        found = matcher.match(code_cell, name_cell)
+        unit_label = shown(name_cell) or shown(code_cell) or ""
+        if found.code is None:
+            problems.append(
+                Problem(
+                    name,
+                    excel_row,
+                    unit_header,
+                    unit_label or None,
+                    "error",
+                    "unknown_unit",
+                    found.problem or "单位不在名册中",
+                    unit_col,
+                )
+            )
+            bad = True
+        day = sheet_date
+        if date_col is not None and ctx.given_date is None:
+            day = date_in_cell(_cell(row, date_col), campaign) or sheet_date
+        if day is None:
+            no_date = True
+        rows.append(
+            checks.Row(
+                sheet=name,
+                row=excel_row,
+                unit_code=found.code,
+                unit_label=unit_label,
+                unit_col=unit_col,
+                unit_header=unit_header,
+                report_date=campaign.period(day) if day else None,
+                values=values,  # type: ignore[arg-type]
+                columns=columns_of,
+                has_error=bad,
+            )
+        )
+    return rows, problems, no_date
+
+
+def _decreases(engine: Engine, rows: list[checks.Row]) -> list[Problem]:
+    by_day: dict[dt.date, list[checks.Row]] = defaultdict(list)
+    for row in rows:
+        if row.unit_code is not None and row.report_date is not None:
+            by_day[row.report_date].append(row)
+    problems: list[Problem] = []
+    for day, day_rows in sorted(by_day.items()):
+        previous = returns_repo.previous_figures(engine, day)
+        if previous:
+            problems.extend(checks.decrease_problems(day_rows, previous))
+    return problems

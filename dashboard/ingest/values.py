@@ -1,0 +1,105 @@
+"""Figure cells → int | None | CellIssue, as DOMAIN.md says.
+
+blank = not reported (None, never zero); 0/无/—/-// = an explicit zero; X/XX = the
+template's placeholder left unfilled (error); full-width digits, "12项" and "12.0" are
+accepted; a negative number is its own error; anything else is ``not_integer``.
+
+``parse_column`` is the bulk path: most cells are plain ints (or whole floats from
+calamine) and never reach the slow parser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import NamedTuple
+
+from dashboard.core.catalogue import PLACEHOLDER_RE, ZERO_TOKENS
+
+
+class CellIssue(NamedTuple):
+    code: str  # placeholder | not_integer | negative
+    message: str
+
+
+_NUMBER_RE = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
+# A counting word written after the number: 12项, 3 次, 5篇 …
+_SUFFIX_RE = re.compile(r"(?<=\d)\s*(期|天|次|个|篇|条|件|项|场|人|人次|份|家|户|日|批|项次)$")
+_ZERO = frozenset(unicodedata.normalize("NFKC", t) for t in ZERO_TOKENS) | ZERO_TOKENS
+
+PLACEHOLDER = CellIssue("placeholder", "单元格仍是模板占位符“X”，请填写实际数字（没有请填 0）")
+NOT_INTEGER = CellIssue("not_integer", "应填写非负整数，请改为整数（没有请填 0，未统计请留空）")
+NEGATIVE = CellIssue("negative", "数字不能为负数，请填写累计数（没有请填 0）")
+
+
+def parse_cell(value: object) -> int | None | CellIssue:
+    """One figure cell."""
+    kind = type(value)
+    if kind is int:
+        return value if value >= 0 else NEGATIVE  # type: ignore[operator,return-value]
+    if value is None:
+        return None
+    if kind is float:
+        return _from_float(value)  # type: ignore[arg-type]
+    if kind is bool or isinstance(value, dt.date | dt.time | dt.timedelta):
+        return NOT_INTEGER
+    if isinstance(value, int):
+        return int(value) if value >= 0 else NEGATIVE
+    if isinstance(value, float):
+        return _from_float(float(value))
+    return _from_text(str(value))
+
+
+def _from_float(value: float) -> int | CellIssue:
+    if value != value or value in (float("inf"), float("-inf")):
+        return NOT_INTEGER
+    if not value.is_integer():
+        return NOT_INTEGER
+    return int(value) if value >= 0 else NEGATIVE
+
+
+def _from_text(text: str) -> int | None | CellIssue:
+    raw = text.strip()
+    if not raw:
+        return None
+    if raw in _ZERO:
+        return 0
+    folded = unicodedata.normalize("NFKC", raw).strip()
+    folded = re.sub(r"\s+", "", folded)
+    if not folded:
+        return None
+    if folded in _ZERO:
+        return 0
+    if PLACEHOLDER_RE.match(folded) or PLACEHOLDER_RE.match(raw):
+        return PLACEHOLDER
+    folded = _SUFFIX_RE.sub("", folded)
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", folded):
+        folded = folded.replace(",", "")
+    match = _NUMBER_RE.match(folded)
+    if match is None:
+        return NOT_INTEGER
+    sign, whole, fraction = match.groups()
+    if fraction and fraction.strip("0"):
+        return NOT_INTEGER
+    number = int(whole)
+    if sign == "-" and number != 0:
+        return NEGATIVE
+    return number
+
+
+def parse_column(cells: list[object]) -> list[int | None | CellIssue]:
+    """Parse a whole column; plain non-negative ints and whole floats take the fast path."""
+    out: list[int | None | CellIssue] = []
+    append = out.append
+    for value in cells:
+        kind = type(value)
+        if kind is int and value >= 0:  # type: ignore[operator]
+            append(value)  # type: ignore[arg-type]
+        elif kind is float and value.is_integer() and value >= 0:  # type: ignore[attr-defined,operator]
+            append(int(value))  # type: ignore[call-overload]
+        elif value is None:
+            append(None)
+        else:
+            append(parse_cell(value))
+    return out
