@@ -1,0 +1,184 @@
+"""Applying a validated registry to the ``units`` table, in one transaction.
+
+Units are never deleted: a unit missing from the new registry is retired (its figures stay
+and still show in history), and comes back to life if a later registry lists it again.
+The uploaded bytes are archived and the upload is recorded as an import of kind 'registry'.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from dashboard.core.registry import Registry, RegistryError, registry_rows
+from dashboard.store.returns_repo import archive_blob
+from dashboard.store.schema import imports, units
+
+_COMPARED = ("name", "parent_code", "category", "aliases", "level", "sort_order")
+
+
+@dataclass
+class RegistrySummary:
+    """What an import changed; ``message()`` says it in Chinese."""
+
+    total: int = 0
+    added: list[str] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    recategorised: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+    import_id: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (self.added, self.renamed, self.moved, self.recategorised, self.retired, self.restored)
+        )
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "新增": len(self.added),
+            "更名": len(self.renamed),
+            "调整上级": len(self.moved),
+            "类别或别名变更": len(self.recategorised),
+            "撤销": len(self.retired),
+            "恢复": len(self.restored),
+        }
+
+    def message(self) -> str:
+        parts = [f"{label} {n} 个" for label, n in self.counts().items() if n]
+        detail = "，".join(parts) if parts else "与现有名册相同，未作改动"
+        return f"单位名册已导入：共 {self.total} 个单位；{detail}。"
+
+
+def apply_registry(
+    engine: Engine,
+    registry: Registry,
+    *,
+    file_name: str = "单位名册.xlsx",
+    content: bytes | None = None,
+    uploaded_by: str = "",
+) -> RegistrySummary:
+    """Bring ``units`` in line with ``registry`` and record the upload (one transaction).
+
+    Raises RegistryError when the registry has errors (nothing is changed then).
+    """
+    if not registry.ok:
+        raise RegistryError(registry.errors)
+    now = dt.datetime.now(dt.UTC)
+    summary = RegistrySummary(total=len(registry.frame))
+    incoming = {row["code"]: row for row in registry_rows(registry.frame)}
+    with engine.begin() as conn:
+        existing = _existing(conn)
+        new_rows: list[dict[str, Any]] = []
+        for code, new in incoming.items():
+            old = existing.get(code)
+            if old is None:
+                new_rows.append({**new, "retired": False, "updated_at": now})
+                summary.added.append(code)
+                continue
+            _classify(summary, code, old, new)
+            if old["retired"] or any(old[k] != new[k] for k in _COMPARED):
+                conn.execute(
+                    update(units)
+                    .where(units.c.code == code)
+                    .values(**{k: new[k] for k in _COMPARED}, retired=False, updated_at=now)
+                )
+        if new_rows:
+            conn.execute(insert(units), new_rows)
+        gone = [
+            code for code, old in existing.items() if code not in incoming and not old["retired"]
+        ]
+        for start in range(0, len(gone), 500):
+            conn.execute(
+                update(units)
+                .where(units.c.code.in_(gone[start : start + 500]))
+                .values(retired=True, updated_at=now)
+            )
+        summary.retired = gone
+        if content is not None:
+            summary.import_id = _record(
+                conn,
+                file_name=file_name,
+                content=content,
+                status="imported",
+                accepted=len(incoming),
+                problems=registry.problem_dicts(),
+                uploaded_by=uploaded_by,
+                now=now,
+            )
+    return summary
+
+
+def record_rejected_registry(
+    engine: Engine, registry: Registry, *, file_name: str, content: bytes, uploaded_by: str = ""
+) -> int:
+    """Archive a registry upload that was refused, with its problems (for the import log)."""
+    with engine.begin() as conn:
+        return _record(
+            conn,
+            file_name=file_name,
+            content=content,
+            status="rejected",
+            accepted=0,
+            problems=registry.problem_dicts(),
+            uploaded_by=uploaded_by,
+            now=dt.datetime.now(dt.UTC),
+        )
+
+
+def _existing(conn: Connection) -> dict[str, dict[str, Any]]:
+    columns = [units.c.code, *[units.c[k] for k in _COMPARED], units.c.retired]
+    result: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(select(*columns)).mappings():
+        record = dict(row)
+        record["aliases"] = record["aliases"] or ""
+        result[record["code"]] = record
+    return result
+
+
+def _classify(
+    summary: RegistrySummary, code: str, old: dict[str, Any], new: dict[str, Any]
+) -> None:
+    if old["retired"]:
+        summary.restored.append(code)
+    if old["name"] != new["name"]:
+        summary.renamed.append(code)
+    if old["parent_code"] != new["parent_code"]:
+        summary.moved.append(code)
+    if old["category"] != new["category"] or old["aliases"] != new["aliases"]:
+        summary.recategorised.append(code)
+
+
+def _record(
+    conn: Connection,
+    *,
+    file_name: str,
+    content: bytes,
+    status: str,
+    accepted: int,
+    problems: list[dict[str, Any]],
+    uploaded_by: str,
+    now: dt.datetime,
+) -> int:
+    sha = archive_blob(conn, content)
+    result = conn.execute(
+        insert(imports).values(
+            kind="registry",
+            file_name=file_name[:255],
+            sha256=sha,
+            uploaded_at=now,
+            uploaded_by=uploaded_by,
+            status=status,
+            report_date=None,
+            accepted_rows=accepted,
+            problems=problems,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

@@ -1,0 +1,179 @@
+"""Registry parsing: header finding, leading zeros, levels and every rejection."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from dashboard.core.registry import parse_registry, split_aliases
+
+HEADER = ["单位编码", "单位名称", "上级单位编码", "类别", "别名"]
+GOOD = [
+    ["01", "青川市", "", "党政机关", "青川"],
+    ["0101", "东林区", "01", "党政机关", "东林；东林区委;"],
+    ["010101", "柳河镇", "0101", "乡镇（街道）", ""],
+    ["01010101", "杏园村", "010101", "村（社区）", ""],
+    ["0151", "青川市教育局", "01", "党政机关", "市教育局"],
+]
+
+
+def workbook(rows: list[list[object]], title_rows: int = 2, header: list[str] = HEADER) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "名册"
+    for _ in range(title_rows):
+        sheet.append(["青川市主题教育单位名册"])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def messages(rows: list[list[object]]) -> list[tuple[int | None, str, str]]:
+    registry = parse_registry("名册.xlsx", workbook(rows))
+    return [(p.row, p.column, p.message) for p in registry.errors]
+
+
+def test_valid_registry_levels_aliases_and_order() -> None:
+    registry = parse_registry("名册.xlsx", workbook(GOOD))
+    assert registry.ok, registry.problems
+    frame = registry.frame.set_index("code")
+    assert list(registry.frame["code"]) == ["01", "0101", "010101", "01010101", "0151"]
+    assert frame.loc["01", "level"] == 1
+    assert frame.loc["0101", "level"] == 2
+    assert frame.loc["01010101", "level"] == 4
+    assert frame.loc["0151", "level"] == 2
+    assert frame.loc["0101", "aliases"] == "东林；东林区委"
+    assert frame.loc["0101", "row"] == 5  # two title rows, header on row 3
+    assert registry.sheet == "名册"
+
+
+def test_tolerant_headers_and_category_spellings() -> None:
+    header = ["编码", "单位全称 ", "上级编码", "单位类别", "简称"]
+    rows = [["01", "青川市", None, "机关", ""], ["0101", "柳河镇", "01", "乡镇", ""]]
+    registry = parse_registry("名册.xlsx", workbook(rows, title_rows=0, header=header))
+    assert registry.ok, registry.problems
+    assert list(registry.frame["category"]) == ["党政机关", "乡镇（街道）"]
+
+
+def test_leading_zeros_kept_from_text_and_restored_from_number_format() -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["01", "青川市", None, "党政机关", None])
+    sheet.append([None, "东林区", "01", "党政机关", None])
+    cell = sheet.cell(3, 1, 101)
+    cell.number_format = "0000"
+    sheet.append([102, "河阳县", "01", "党政机关", None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    registry = parse_registry("名册.xlsx", buffer.getvalue())
+    assert list(registry.frame["code"]) == ["01", "0101", "102"]
+    assert registry.ok
+    warned = {(p.row, p.value) for p in registry.warnings}
+    assert warned == {(3, "0101"), (4, "102")}
+    assert all("文本" in p.message for p in registry.warnings)
+
+
+def test_csv_keeps_codes_as_text() -> None:
+    text = "单位编码,单位名称,上级单位编码,类别,别名\n01,青川市,,党政机关,\n0101,东林区,01,党政机关,东林\n"
+    registry = parse_registry("名册.csv", text.encode("gb18030"))
+    assert registry.ok
+    assert list(registry.frame["code"]) == ["01", "0101"]
+
+
+def test_duplicate_code() -> None:
+    found = messages([*GOOD, ["0101", "重复区", "01", "党政机关", ""]])
+    assert len(found) == 1
+    row, column, message = found[0]
+    assert (row, column) == (9, "单位编码")
+    assert "与第 5 行重复" in message and "请修改" in message
+
+
+def test_unknown_parent() -> None:
+    found = messages([*GOOD, ["0102", "河阳县", "0199", "党政机关", ""]])
+    assert [(r, c) for r, c, _ in found] == [(9, "上级单位编码")]
+    assert "0199" in found[0][2] and "不存在" in found[0][2]
+
+
+def test_cycle() -> None:
+    rows = [*GOOD, ["0201", "甲", "0202", "党政机关", ""], ["0202", "乙", "0201", "党政机关", ""]]
+    found = messages(rows)
+    assert len(found) == 1
+    assert "循环" in found[0][2] and "0201" in found[0][2] and "0202" in found[0][2]
+
+
+def test_self_parent() -> None:
+    found = messages([*GOOD, ["0201", "甲", "0201", "党政机关", ""]])
+    assert len(found) == 1 and "本单位自己" in found[0][2]
+
+
+def test_several_roots() -> None:
+    found = messages([*GOOD, ["02", "另一市", "", "党政机关", ""]])
+    assert len(found) == 1
+    row, column, message = found[0]
+    assert row == 9 and column == "上级单位编码"
+    assert "2 个根单位" in message
+
+
+def test_no_root() -> None:
+    rows = [["0101", "东林区", "0102", "党政机关", ""], ["0102", "河阳县", "0101", "党政机关", ""]]
+    found = messages(rows)
+    assert any("没有根单位" in m for _, _, m in found)
+    assert any("循环" in m for _, _, m in found)
+
+
+def test_unknown_and_blank_category() -> None:
+    found = messages(
+        [*GOOD, ["0102", "河阳县", "01", "学院", ""], ["0103", "山南县", "01", "", ""]]
+    )
+    assert [(r, c) for r, c, _ in found] == [(9, "类别"), (10, "类别")]
+    assert "学院" in found[0][2] and "党政机关" in found[0][2]
+    assert "为空" in found[1][2]
+
+
+def test_blank_code_and_name() -> None:
+    found = messages(
+        [*GOOD, ["", "无编码单位", "01", "党政机关", ""], ["0109", "", "01", "党政机关", ""]]
+    )
+    assert [(r, c) for r, c, _ in found] == [(9, "单位编码"), (10, "单位名称")]
+
+
+def test_all_problems_collected_at_once() -> None:
+    rows = [
+        *GOOD,
+        ["0101", "重复", "01", "党政机关", ""],
+        ["0102", "河阳县", "0199", "学院", ""],
+        ["02", "另一市", "", "党政机关", ""],
+    ]
+    registry = parse_registry("名册.xlsx", workbook(rows))
+    assert len(registry.errors) == 4
+    table = registry.problems_frame()
+    assert list(table.columns) == ["级别", "工作表", "行", "列", "内容", "说明"]
+    assert set(table["工作表"]) == {"名册"}
+
+
+def test_missing_header_and_missing_column() -> None:
+    registry = parse_registry("名册.xlsx", workbook([["a", "b"]], header=["甲", "乙"]))
+    assert not registry.ok and "没有找到表头" in registry.errors[0].message
+    registry = parse_registry(
+        "名册.xlsx", workbook([["01", "青川市", ""]], header=["单位编码", "单位名称", "别名"])
+    )
+    assert not registry.ok
+    assert any("上级单位编码" in p.message for p in registry.errors)
+
+
+@pytest.mark.parametrize("name", ["名册.txt", "名册.xlsx"])
+def test_unreadable_files_are_reported_not_raised(name: str) -> None:
+    registry = parse_registry(name, b"not a workbook")
+    assert not registry.ok
+    assert "请" in registry.errors[0].message
+
+
+def test_split_aliases() -> None:
+    assert split_aliases("东林；东林区 ; ;东林") == ["东林", "东林区"]
+    assert split_aliases(None) == []
