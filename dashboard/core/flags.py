@@ -1,0 +1,125 @@
+"""落后单位: every lagging unit with ALL its reasons, for one report week.
+
+Reasons (the 口径说明 on the page repeats these):
+
+- 未报送: no usable return this week.
+- 停滞: reported, but no cumulative figure rose over the last ``stall_weeks`` report weeks.
+- 排名末位: in the bottom ``bottom_share`` of its peer pool by heat (pool size × share, rounded;
+  units tied with the last place count as last; never when the whole pool is tied).
+- 销号率偏低: problems found > 0 and 问题销号率 below ``low_closure_rate``.
+- 两张皮: its 理论学习 component is in the top quarter of its pool while its 问题销号率 is in
+  the bottom quarter of the pool (and below the pool median): much study, few problems closed.
+- 不能按期完成: problems still open, and at the closing pace of the last (up to) 4 report weeks
+  the open problems would not all be closed by the campaign's ``end_date``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+REASONS: tuple[str, ...] = ("未报送", "停滞", "排名末位", "销号率偏低", "两张皮", "不能按期完成")
+
+
+def weeks_left(report_date: dt.date, end_date: dt.date) -> float:
+    """Weeks from the report day to the end of the campaign (0 once it has passed)."""
+    return max((end_date - report_date).days, 0) / 7.0
+
+
+def bottom_mask(week: pd.DataFrame, share: float) -> pd.Series:
+    """Units whose last-place rank falls in the bottom ``share`` of their pool."""
+    size = week["pool_size"].astype("float64")
+    keep = np.floor(size * share + 0.5)
+    top = week.groupby("pool")["heat"].transform("max")
+    return (week["rank_last"].astype("float64") > (size - keep)) & (week["heat"] < top)
+
+
+def two_skins_mask(week: pd.DataFrame) -> pd.Series:
+    """Study in the pool's top quarter while the closure rate is in its bottom quarter."""
+    closure = week["closure_rate"].astype("float64").fillna(0.0)
+    pools = week["pool"]
+    study_q3 = week["comp_study"].groupby(pools).transform(lambda s: s.quantile(0.75))
+    close_q1 = closure.groupby(pools).transform(lambda s: s.quantile(0.25))
+    close_med = closure.groupby(pools).transform("median")
+    return (
+        (week["comp_study"] >= study_q3)
+        & (closure <= close_q1)
+        & (closure < close_med)
+        & (week["pool_size"] >= 4)
+    )
+
+
+def late_mask(week: pd.DataFrame, report_date: dt.date, end_date: dt.date) -> pd.Series:
+    """Open problems that the recent weekly closing pace would not clear by ``end_date``."""
+    open_now = (week["cur_problems_found"] - week["cur_problems_closed"]).astype("float64")
+    pace = week["closing_pace"].astype("float64").clip(lower=0.0)
+    left = weeks_left(report_date, end_date)
+    can_judge = open_now.notna() & (pace.notna() | (left == 0))
+    return can_judge & (open_now > 0) & (pace.fillna(0.0) * left < open_now)
+
+
+def reasons(
+    week: pd.DataFrame, settings: Mapping[str, object], report_date: dt.date
+) -> pd.DataFrame:
+    """One column per reason (bool) plus ``reasons`` (list[str]) and ``details`` (list[str]).
+
+    ``week`` is one report day of the heat panel (every expected unit, city-wide pools).
+    """
+    stall_n = int(settings.get("stall_weeks", 2))  # type: ignore[call-overload]
+    low = float(settings.get("low_closure_rate", 0.5))  # type: ignore[arg-type]
+    share = float(settings.get("bottom_share", 0.1))  # type: ignore[arg-type]
+    end_date = dt.date.fromisoformat(str(settings.get("end_date", "2099-12-31"))[:10])
+    left = weeks_left(report_date, end_date)
+    closure = week["closure_rate"].astype("float64")
+    flags = pd.DataFrame(index=week.index)
+    flags["未报送"] = ~week["reported"].astype(bool)
+    flags["停滞"] = week["stalled"].astype(bool)
+    flags["排名末位"] = bottom_mask(week, share)
+    flags["销号率偏低"] = (week["cur_problems_found"].fillna(0) > 0) & (closure < low)
+    flags["两张皮"] = two_skins_mask(week)
+    flags["不能按期完成"] = late_mask(week, report_date, end_date)
+    flags = flags.fillna(False).astype(bool)
+    names = np.array(REASONS, dtype=object)
+    matrix = flags[list(REASONS)].to_numpy()
+    flags["reasons"] = [list(names[row]) for row in matrix]
+    flags["details"] = _details(week, flags, stall_n, low, left)
+    return flags
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _details(
+    week: pd.DataFrame, flags: pd.DataFrame, stall_n: int, low: float, left: float
+) -> list[list[str]]:
+    """Plain-Chinese explanations, only for flagged units (a loop over lagging units only)."""
+    out: list[list[str]] = [[] for _ in range(len(week))]
+    flagged = np.flatnonzero(flags[list(REASONS)].to_numpy().any(axis=1))
+    for pos in flagged:
+        row = week.iloc[pos]
+        flag = flags.iloc[pos]
+        text: list[str] = []
+        if flag["未报送"]:
+            text.append(f"连续{int(row['missing_weeks'])}周未报送")
+        if flag["停滞"]:
+            text.append(f"近{stall_n}周各项累计数均无增长")
+        if flag["排名末位"]:
+            text.append(f"{row['pool']}第{int(row['rank'])}名/共{int(row['pool_size'])}个")
+        if flag["销号率偏低"]:
+            text.append(f"问题销号率{_pct(float(row['closure_rate']))}，低于{_pct(low)}")
+        if flag["两张皮"]:
+            closure = row["closure_rate"]
+            rate = _pct(float(closure)) if pd.notna(closure) else "无"
+            text.append(f"理论学习分{row['comp_study']:.1f}居同组前列，销号率仅{rate}")
+        if flag["不能按期完成"]:
+            open_now = int(row["cur_problems_found"] - row["cur_problems_closed"])
+            pace = max(float(row["closing_pace"]) if pd.notna(row["closing_pace"]) else 0.0, 0.0)
+            need = "无法估计" if pace <= 0 else f"约需{math.ceil(open_now / pace)}周"
+            text.append(f"未销号{open_now}个，近期每周销号{pace:.1f}个，{need}，距结束{left:.1f}周")
+        out[pos] = text
+    return out

@@ -1,0 +1,213 @@
+"""Per unit × report week measures, computed once for the whole registry with vectorised pandas.
+
+Definitions (shown on the pages' 口径说明):
+
+- A unit *reported* a week when it has a row for that report day with at least one non-blank
+  figure.  Retired units are not expected.
+- Figures are cumulative.  ``<indicator>`` is the value as reported that week (NA when blank
+  or not reported); the *carried* value (``cur_<indicator>``) is the latest value the unit
+  reported on or before that week, which is what totals and rates add up.
+- ``inc_<indicator>`` (本周新增) = this week's reported value − the carried value of the
+  previous report week; NA when either is missing.
+- Rates come from ``catalogue.RATES`` (numerator / denominator of carried values; NA when
+  the denominator is 0).  ``has_reading`` marks units with at least one reading class.
+- ``moved`` counts the indicators whose carried value rose over the last ``stall_weeks``
+  report weeks (NA while there is not that much history); a unit that reported this week
+  and moved nothing is *stalled*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dashboard.core.catalogue import INDICATOR_CODES, RATES
+
+FIGS: list[str] = list(INDICATOR_CODES)
+CUR: list[str] = [f"cur_{c}" for c in FIGS]
+INC: list[str] = [f"inc_{c}" for c in FIGS]
+RATE_CODES: list[str] = [r.code for r in RATES]
+PACE_WEEKS = 4  # the closing pace is the average over (at most) the last 4 report weeks
+
+
+def to_date(value: object) -> dt.date:
+    """A ``datetime.date`` from a date, datetime, Timestamp or ISO text."""
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def expected_units(units: pd.DataFrame) -> pd.DataFrame:
+    """Units that are expected to report (not retired), in registry order."""
+    if "retired" in units.columns:
+        units = units[~units["retired"].astype(bool)]
+    return units.reset_index(drop=True)
+
+
+def usable_rows(figures: pd.DataFrame) -> pd.DataFrame:
+    """Figure rows with at least one non-blank value (a row of blanks is not a return)."""
+    if figures.empty:
+        return figures
+    mask = figures[FIGS].notna().any(axis=1)
+    return figures[mask]
+
+
+def report_dates(figures: pd.DataFrame, until: dt.date | None = None) -> list[dt.date]:
+    """Report days that hold at least one usable row, oldest first."""
+    rows = usable_rows(figures)
+    if rows.empty:
+        return []
+    days = sorted({to_date(d) for d in pd.to_datetime(rows["report_date"]).unique()})
+    if until is not None:
+        days = [d for d in days if d <= until]
+    return days
+
+
+def panel(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    dates: Sequence[dt.date],
+    stall_weeks: int = 2,
+) -> pd.DataFrame:
+    """One row per expected unit × report day in ``dates`` (sorted by unit, then day).
+
+    Columns: unit_code, report_date (Timestamp), week (0-based position in ``dates``),
+    reported, the reported indicator values (float, NaN = blank), cur_* (carried), inc_*,
+    rate codes, has_reading, moved (indicators moved over the stall window), closed_before
+    and pace_weeks (for the closing pace).
+    """
+    expected = expected_units(units)
+    codes = expected["code"].astype(str).tolist()
+    stamps = pd.to_datetime(pd.Series(list(dates), dtype="object"))
+    index = pd.MultiIndex.from_product([codes, stamps], names=["unit_code", "report_date"])
+    rows = usable_rows(figures)
+    if not rows.empty:
+        rows = rows.assign(report_date=pd.to_datetime(rows["report_date"]))
+        rows = rows[rows["report_date"].isin(stamps) & rows["unit_code"].isin(codes)]
+        rows = rows.drop_duplicates(["unit_code", "report_date"], keep="last")
+    values = (
+        rows.set_index(["unit_code", "report_date"])[FIGS].astype("float64")
+        if not rows.empty
+        else pd.DataFrame(columns=FIGS, dtype="float64")
+    )
+    grid = values.reindex(index)
+    n_dates = len(stamps)
+    frame = grid.reset_index()
+    frame["week"] = np.tile(np.arange(n_dates), len(codes))
+    frame["reported"] = grid.notna().any(axis=1).to_numpy()
+    by_unit = grid.groupby(level="unit_code", sort=False)
+    carried = by_unit.ffill()
+    cur = carried.to_numpy()
+    frame[CUR] = cur
+    prev = carried.groupby(level="unit_code", sort=False).shift(1).to_numpy()
+    frame[INC] = grid.to_numpy() - prev
+    frame = _add_rates(frame)
+    frame["has_reading"] = frame["cur_reading_classes"].fillna(0) >= 1
+    frame["moved"] = _moved(carried, max(int(stall_weeks), 1), frame["reported"])
+    frame["stalled"] = frame["reported"] & (frame["moved"] == 0)
+    frame["missing_weeks"] = _missing_streak(frame)
+    pace_k = np.minimum(frame["week"].to_numpy(), PACE_WEEKS)
+    closed = carried["problems_closed"].to_numpy()
+    shifted = {
+        k: carried["problems_closed"].groupby(level="unit_code", sort=False).shift(k).to_numpy()
+        for k in range(1, PACE_WEEKS + 1)
+    }
+    before = np.full(len(frame), np.nan)
+    day_gap = np.full(len(frame), np.nan)
+    stamp_days = stamps.to_numpy().astype("datetime64[D]")
+    week_pos = frame["week"].to_numpy()
+    for k in range(1, PACE_WEEKS + 1):
+        mask = pace_k == k
+        before[mask] = shifted[k][mask]
+        day_gap[mask] = (stamp_days[week_pos[mask]] - stamp_days[week_pos[mask] - k]).astype(
+            "int64"
+        )
+    frame["closed_before"] = before
+    frame["pace_weeks"] = day_gap / 7.0
+    frame["closing_pace"] = (closed - before) / frame["pace_weeks"]
+    return frame
+
+
+def _add_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    for item in RATES:
+        num = frame[f"cur_{item.numerator}"]
+        den = frame[f"cur_{item.denominator}"]
+        frame[item.code] = (num / den).where(den > 0)
+    return frame
+
+
+def _moved(carried: pd.DataFrame, window: int, reported: pd.Series) -> np.ndarray:
+    """How many indicators rose over the last ``window`` weeks; NaN without that history.
+
+    An indicator that was blank ``window`` weeks ago and is positive now counts as moved.
+    A unit that did not report this week moved nothing.
+    """
+    past = carried.groupby(level="unit_code", sort=False).shift(window)
+    now = carried.to_numpy()
+    before = past.to_numpy()
+    rose = np.where(np.isnan(before), np.nan_to_num(now) > 0, now > before)
+    count = rose.sum(axis=1).astype("float64")
+    has_history = ~np.isnan(before).all(axis=1)
+    count[~has_history] = np.nan
+    count[~reported.to_numpy()] = 0.0
+    return count
+
+
+def _missing_streak(frame: pd.DataFrame) -> np.ndarray:
+    """Consecutive report weeks up to each row in which the unit did not report."""
+    missing = (~frame["reported"]).astype("int64")
+    # Break the running sum at every reported week within each unit.
+    block = frame["reported"].astype("int64").groupby(frame["unit_code"], sort=False).cumsum()
+    return missing.groupby([frame["unit_code"], block], sort=False).cumsum().to_numpy()
+
+
+def totals(frame: pd.DataFrame) -> pd.Series:
+    """Σ carried value of every indicator over the rows of ``frame``."""
+    return pd.Series({c: frame[f"cur_{c}"].sum(min_count=1) for c in FIGS})
+
+
+def rate_values(frame: pd.DataFrame) -> dict[str, float | None]:
+    """Each catalogue rate over ``frame`` (Σ numerator / Σ denominator) and reading coverage."""
+    out: dict[str, float | None] = {}
+    for item in RATES:
+        den = frame[f"cur_{item.denominator}"].sum()
+        num = frame[f"cur_{item.numerator}"].sum()
+        out[item.code] = float(num / den) if den > 0 else None
+    out["reading_coverage"] = float(frame["has_reading"].mean()) if len(frame) else None
+    return out
+
+
+def status_grid(
+    units: pd.DataFrame, figures: pd.DataFrame, dates: Sequence[dt.date]
+) -> pd.DataFrame:
+    """Unit × report day: "已报" (some figure non-zero), "零报告" (every filled figure is 0)
+    or "未报" (no row, or every figure blank).  Index = unit code, columns = days."""
+    expected = expected_units(units)
+    codes = expected["code"].astype(str).tolist()
+    stamps = pd.to_datetime(pd.Series(list(dates), dtype="object"))
+    rows = usable_rows(figures)
+    if rows.empty:
+        return pd.DataFrame("未报", index=pd.Index(codes, name="unit_code"), columns=list(dates))
+    rows = rows.assign(report_date=pd.to_datetime(rows["report_date"]))
+    rows = rows[rows["report_date"].isin(stamps) & rows["unit_code"].isin(codes)]
+    rows = rows.drop_duplicates(["unit_code", "report_date"], keep="last")
+    nonzero = rows[FIGS].fillna(0).astype("float64").gt(0).any(axis=1)
+    label = pd.Series(np.where(nonzero, "已报", "零报告"), index=rows.index)
+    wide = (
+        pd.DataFrame(
+            {"unit_code": rows["unit_code"], "report_date": rows["report_date"], "s": label}
+        )
+        .pivot(index="unit_code", columns="report_date", values="s")
+        .reindex(index=codes, columns=stamps)
+        .fillna("未报")
+    )
+    wide.columns = list(dates)
+    wide.index.name = "unit_code"
+    return wide

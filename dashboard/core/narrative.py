@@ -1,0 +1,133 @@
+"""The week's findings as a few plain Chinese sentences with exact numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from dashboard.core.gradient import classify
+
+
+def day_text(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def number(value: float | int | None) -> str:
+    """``1,532`` for counts; ``—`` for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{int(round(float(value))):,}"
+
+
+def percent(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value * 100:.1f}%"
+
+
+def change_points(now: float | None, before: float | None) -> str:
+    """``较上周提高0.5个百分点`` (empty when either side is missing)."""
+    if now is None or before is None:
+        return ""
+    diff = (now - before) * 100
+    if abs(diff) < 0.05:
+        return "，与上周持平"
+    word = "提高" if diff > 0 else "下降"
+    return f"，较上周{word}{abs(diff):.1f}个百分点"
+
+
+def coverage_sentence(day: dt.date, scope_name: str, coverage: dict[str, Any]) -> str:
+    text = (
+        f"截至{day_text(day)}，{scope_name}应报单位{number(coverage['expected'])}个，"
+        f"已报{number(coverage['reported'])}个，报送率{percent(coverage['rate'])}"
+    )
+    return text + change_points(coverage["rate"], coverage.get("previous_rate")) + "。"
+
+
+def totals_sentence(totals: pd.DataFrame, rates: pd.DataFrame) -> str:
+    by_code = totals.set_index("code")
+    rate_by = rates.set_index("code")
+
+    def val(code: str) -> Any:
+        return by_code.at[code, "value"] if code in by_code.index else None
+
+    def chg(code: str) -> Any:
+        return by_code.at[code, "change"] if code in by_code.index else None
+
+    parts = [
+        f"累计检视问题{number(val('problems_found'))}个，已整改销号{number(val('problems_closed'))}个",
+    ]
+    if "closure_rate" in rate_by.index:
+        parts.append(f"问题销号率{percent(_float(rate_by.at['closure_rate', 'value']))}")
+    closed_change = chg("problems_closed")
+    if closed_change is not None and not pd.isna(closed_change):
+        parts.append(f"本周新增销号{number(closed_change)}个")
+    deeds = val("deeds_done")
+    if deeds is not None and not pd.isna(deeds):
+        parts.append(f"累计为民办实事{number(deeds)}件")
+    return "，".join(parts) + "。"
+
+
+def _float(value: Any) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
+
+
+def levels_sentence(levels: pd.DataFrame, threshold: float) -> str:
+    rows = levels.dropna(subset=["mean_heat"])
+    if rows.empty:
+        return ""
+    listed = "、".join(f"{r.name}{r.mean_heat:.1f}" for r in rows.itertuples())
+    text = f"各层级平均热度：{listed}"
+    pattern = classify([float(v) for v in rows["mean_heat"]], threshold)
+    if pattern:
+        text += f"，整体呈“{pattern}”态势"
+    return text + "。"
+
+
+def gradient_sentence(subtrees: pd.DataFrame) -> str:
+    if subtrees.empty or "flagged" not in subtrees.columns:
+        return ""
+    flagged = subtrees[subtrees["flagged"]]
+    if flagged.empty:
+        return f"{len(subtrees)}个下辖系统均未出现热度逐级明显递减。"
+    named = "、".join(f"{r.name}（{r.pattern}）" for r in flagged.head(5).itertuples())
+    more = "等" if len(flagged) > 5 else ""
+    return f"{len(flagged)}个系统热度逐级递减、传导不足：{named}{more}。"
+
+
+def lagging_sentence(lagging: pd.DataFrame, reasons: Sequence[str]) -> str:
+    if lagging.empty:
+        return "本周无落后单位。"
+    counts = {
+        reason: int(lagging["reasons"].map(lambda r, x=reason: x in r).sum()) for reason in reasons
+    }
+    listed = "、".join(f"{reason}{n}个" for reason, n in counts.items() if n > 0)
+    return f"落后单位{number(len(lagging))}个，其中{listed}。"
+
+
+def findings(
+    day: dt.date,
+    scope_name: str,
+    coverage: dict[str, Any],
+    totals: pd.DataFrame,
+    rates: pd.DataFrame,
+    levels: pd.DataFrame,
+    subtrees: pd.DataFrame,
+    lagging: pd.DataFrame,
+    reasons: Sequence[str],
+    threshold: float,
+) -> list[str]:
+    sentences = [
+        coverage_sentence(day, scope_name, coverage),
+        totals_sentence(totals, rates),
+        levels_sentence(levels, threshold),
+        gradient_sentence(subtrees),
+        lagging_sentence(lagging, reasons),
+    ]
+    return [s for s in sentences if s]

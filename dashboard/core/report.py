@@ -1,0 +1,394 @@
+"""The one entry point the pages, the CLI and the exports use: ``build_report``.
+
+Everything is computed city-wide (heat, pools, ranks, flags), then cut to the scope, so a
+unit's heat and rank do not depend on who is looking.  Pure functions on DataFrames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard.core import flags as flags_mod
+from dashboard.core import gradient, heat, metrics, narrative
+from dashboard.core.catalogue import INDICATORS, RATES
+from dashboard.core.settings import level_name
+from dashboard.core.units import UnitTree
+
+READING_COVERAGE = ("reading_coverage", "读书班覆盖率")
+
+
+@dataclass
+class WeekReport:
+    report_date: dt.date
+    previous_date: dt.date | None
+    scope_code: str | None
+    scope_name: str
+    units: pd.DataFrame
+    coverage: dict[str, Any]
+    totals: pd.DataFrame
+    rates: pd.DataFrame
+    levels: pd.DataFrame
+    subtrees: pd.DataFrame
+    lagging: pd.DataFrame
+    not_reported: list[str]
+    stalled: list[str]
+    findings: list[str]
+    dates: list[dt.date] = field(default_factory=list)  # every report week up to report_date
+    level_names: dict[int, str] = field(default_factory=dict)
+    by_category: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.units.empty
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON contract (issue 4)."""
+        ranked = self.units.sort_values(["level", "pool", "rank", "code"])
+        return {
+            "report_date": self.report_date.isoformat(),
+            "coverage": {
+                "expected": int(self.coverage["expected"]),
+                "reported": int(self.coverage["reported"]),
+                "rate": _num(self.coverage["rate"]),
+            },
+            "not_reported": list(self.not_reported),
+            "stalled": list(self.stalled),
+            "levels": [
+                {
+                    "level": int(r.level),
+                    "name": str(r.name),
+                    "units": int(r.units),
+                    "mean_heat": _num(r.mean_heat),
+                    "closure_rate": _num(r.closure_rate),
+                }
+                for r in self.levels.itertuples()
+            ],
+            "gradient_flagged_subtrees": (
+                [str(c) for c in self.subtrees.loc[self.subtrees["flagged"], "code"]]
+                if not self.subtrees.empty
+                else []
+            ),
+            "lagging": [
+                {"unit_code": str(r.unit_code), "reasons": list(r.reasons)}
+                for r in self.lagging.itertuples()
+            ],
+            "rankings": [
+                {
+                    "unit_code": str(r.code),
+                    "pool": str(r.pool),
+                    "rank": int(r.rank),
+                    "heat": _num(r.heat),
+                    "rank_change": None if pd.isna(r.rank_change) else int(r.rank_change),
+                }
+                for r in ranked.itertuples()
+            ],
+        }
+
+
+def _num(value: Any) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
+
+
+def _unit_attributes(units: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    """Expected units with level_name, parent_name and root_l2 (their level-2 ancestor)."""
+    expected = metrics.expected_units(units).copy()
+    expected["code"] = expected["code"].astype(str)
+    names = list(settings.get("level_names") or [])
+    expected["level_name"] = expected["level"].map(lambda lv: level_name(int(lv), names))
+    by_code = dict(zip(expected["code"], expected["name"], strict=True))
+    expected["parent_name"] = expected["parent_code"].map(by_code).fillna("")
+    tree = UnitTree(expected)
+    expected["root_l2"] = expected["code"].map(tree.ancestor_at_level(2))
+    return expected
+
+
+def heat_panel(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    settings: Mapping[str, Any],
+    until: dt.date | None = None,
+    by_category: bool = False,
+    heat_dates: list[dt.date] | None = None,
+) -> pd.DataFrame:
+    """Metrics + heat for every expected unit and report week up to ``until``.
+
+    ``heat_dates`` limits the heat computation to those weeks (the metrics need all of them
+    for carried values).  Columns: the metrics panel, unit attributes, comp_*, heat, pool,
+    rank, rank_last, pool_size, status.
+    """
+    attrs = _unit_attributes(units, settings)
+    dates = metrics.report_dates(figures, until)
+    if until is not None and until not in dates:
+        dates = sorted([*dates, until])
+    stall = int(settings.get("stall_weeks", 2))
+    panel = metrics.panel(attrs, figures, dates, stall)
+    if heat_dates is not None:
+        wanted = pd.to_datetime(pd.Series(heat_dates, dtype="object"))
+        panel = panel[panel["report_date"].isin(wanted)]
+    keep = ["code", "name", "level", "level_name", "category", "parent_code", "parent_name"]
+    panel = panel.merge(
+        attrs[[*keep, "root_l2"]].rename(columns={"code": "unit_code"}), on="unit_code"
+    )
+    panel = heat.add_heat(panel, settings, by_category=by_category)
+    panel["status"] = heat.status(panel["heat"], settings)
+    return panel
+
+
+def build_report(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    settings: Mapping[str, Any],
+    report_date: dt.date | None = None,
+    scope: str | None = None,
+    by_category: bool = False,
+) -> WeekReport:
+    """The week's report for ``scope`` (a unit code: it and every unit below it; None = all).
+
+    Without ``report_date``, the latest week with figures.  Raises KeyError for an unknown
+    scope code.
+    """
+    attrs = _unit_attributes(units, settings)
+    all_dates = metrics.report_dates(figures)
+    if report_date is None:
+        report_date = all_dates[-1] if all_dates else dt.date.today()
+    dates = [d for d in all_dates if d <= report_date]
+    if report_date not in dates:
+        dates.append(report_date)
+    previous = dates[-2] if len(dates) >= 2 else None
+    heat_dates = [d for d in (previous, report_date) if d is not None]
+    panel = heat_panel(units, figures, settings, report_date, by_category, heat_dates)
+    stamp = pd.Timestamp(report_date)
+    week = panel[panel["report_date"] == stamp].reset_index(drop=True)
+    week = _with_rank_change(week, panel, previous)
+    reason_flags = flags_mod.reasons(week, settings, report_date)
+    week["reasons"] = reason_flags["reasons"]
+    week["reason_details"] = reason_flags["details"]
+    week["lagging"] = week["reasons"].map(bool)
+
+    scope_codes, scope_name, scope_level = _scope(attrs, scope, settings)
+    in_scope = week[week["unit_code"].isin(scope_codes)]
+    order = pd.Series(range(len(attrs)), index=attrs["code"])
+    in_scope = in_scope.iloc[np.argsort(in_scope["unit_code"].map(order).to_numpy(), kind="stable")]
+    unit_table = _unit_table(in_scope)
+
+    prev_scope = (
+        panel[
+            (panel["report_date"] == pd.Timestamp(previous)) & panel["unit_code"].isin(scope_codes)
+        ]
+        if previous is not None
+        else None
+    )
+    coverage = _coverage(in_scope, prev_scope)
+    totals = _totals(in_scope, prev_scope)
+    rates = _rates(in_scope, prev_scope)
+    levels = _levels(in_scope)
+    roots = gradient.subtree_roots(attrs, scope, scope_level)
+    names = dict(zip(attrs["code"], attrs["name"], strict=True))
+    subtrees = gradient.subtrees(unit_table, roots, names, settings)
+    lagging = _lagging(unit_table)
+    findings = narrative.findings(
+        report_date,
+        scope_name,
+        coverage,
+        totals,
+        rates,
+        levels,
+        subtrees,
+        lagging,
+        flags_mod.REASONS,
+        float(settings.get("gradient_threshold", 10.0)),
+    )
+    level_names = dict(zip(attrs["level"].astype(int), attrs["level_name"], strict=True))
+    return WeekReport(
+        report_date=report_date,
+        previous_date=previous,
+        scope_code=scope,
+        scope_name=scope_name,
+        units=unit_table,
+        coverage=coverage,
+        totals=totals,
+        rates=rates,
+        levels=levels,
+        subtrees=subtrees,
+        lagging=lagging,
+        not_reported=unit_table.loc[~unit_table["reported"], "code"].tolist(),
+        stalled=unit_table.loc[unit_table["stalled"], "code"].tolist(),
+        findings=findings,
+        dates=[d for d in dates if d in set(all_dates) or d == report_date],
+        level_names=level_names,
+        by_category=by_category,
+    )
+
+
+def _scope(
+    attrs: pd.DataFrame, scope: str | None, settings: Mapping[str, Any]
+) -> tuple[set[str], str, int | None]:
+    if scope is None:
+        name = settings.get("city_name") or "全市"
+        return set(attrs["code"]), str(name), None
+    if scope not in set(attrs["code"]):
+        raise KeyError(scope)
+    tree = UnitTree(attrs)
+    row = attrs.loc[attrs["code"] == scope].iloc[0]
+    return set(tree.subtree(scope)), str(row["name"]), int(row["level"])
+
+
+def _with_rank_change(
+    week: pd.DataFrame, panel: pd.DataFrame, previous: dt.date | None
+) -> pd.DataFrame:
+    """rank_change = last week's rank − this week's rank (positive = moved up)."""
+    if previous is None:
+        week["rank_change"] = pd.array([pd.NA] * len(week), dtype="Int64")
+        week["previous_heat"] = np.nan
+        return week
+    before = panel[panel["report_date"] == pd.Timestamp(previous)][
+        ["unit_code", "pool", "rank", "heat"]
+    ].rename(columns={"rank": "previous_rank", "heat": "previous_heat"})
+    week = week.merge(before, on=["unit_code", "pool"], how="left")
+    week["rank_change"] = (week["previous_rank"] - week["rank"]).astype("Int64")
+    return week
+
+
+def _unit_table(week: pd.DataFrame) -> pd.DataFrame:
+    figs = metrics.FIGS
+    out = pd.DataFrame(
+        {
+            "code": week["unit_code"].to_numpy(),
+            "name": week["name"].to_numpy(),
+            "level": week["level"].astype("int64").to_numpy(),
+            "level_name": week["level_name"].to_numpy(),
+            "category": week["category"].to_numpy(),
+            "parent_code": week["parent_code"].to_numpy(),
+            "parent_name": week["parent_name"].to_numpy(),
+            "root_l2": week["root_l2"].to_numpy(),
+            "reported": week["reported"].astype(bool).to_numpy(),
+            "missing_weeks": week["missing_weeks"].astype("int64").to_numpy(),
+        }
+    )
+    for code in figs:
+        out[code] = pd.array(week[code].round().to_numpy(), dtype="Int64")
+    for code in figs:
+        out[f"cur_{code}"] = pd.array(week[f"cur_{code}"].round().to_numpy(), dtype="Int64")
+    for code in figs:
+        out[f"inc_{code}"] = pd.array(week[f"inc_{code}"].round().to_numpy(), dtype="Int64")
+    for code in metrics.RATE_CODES:
+        out[code] = week[code].astype("float64").to_numpy()
+    out["has_reading"] = week["has_reading"].astype(bool).to_numpy()
+    out["moved"] = week["moved"].to_numpy()
+    out["closing_pace"] = week["closing_pace"].to_numpy()
+    out["heat"] = week["heat"].to_numpy()
+    for col in heat.COMP_COLUMNS:
+        out[col] = week[col].to_numpy()
+    out["pool"] = week["pool"].to_numpy()
+    out["pool_size"] = week["pool_size"].to_numpy()
+    out["rank"] = week["rank"].astype("Int64").to_numpy()
+    out["rank_change"] = week["rank_change"].astype("Int64").to_numpy()
+    out["previous_heat"] = week["previous_heat"].to_numpy()
+    out["status"] = week["status"].to_numpy()
+    out["stalled"] = week["stalled"].astype(bool).to_numpy()
+    out["lagging"] = week["lagging"].to_numpy()
+    out["reasons"] = week["reasons"].to_numpy()
+    out["reason_details"] = week["reason_details"].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _coverage(week: pd.DataFrame, prev: pd.DataFrame | None) -> dict[str, Any]:
+    expected = len(week)
+    reported = int(week["reported"].sum())
+    rate = reported / expected if expected else None
+    previous_rate = None
+    if prev is not None and len(prev):
+        previous_rate = float(prev["reported"].sum()) / len(prev)
+    return {
+        "expected": expected,
+        "reported": reported,
+        "rate": rate,
+        "previous_rate": previous_rate,
+    }
+
+
+def _totals(week: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:
+    now = metrics.totals(week)
+    before = metrics.totals(prev) if prev is not None else None
+    rows = []
+    for ind in INDICATORS:
+        value = now[ind.code]
+        change = None
+        if before is not None and not pd.isna(value) and not pd.isna(before[ind.code]):
+            change = float(value - before[ind.code])
+        rows.append(
+            {
+                "code": ind.code,
+                "label": ind.label,
+                "unit": ind.unit,
+                "value": None if pd.isna(value) else float(value),
+                "change": change,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _rates(week: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:
+    now = metrics.rate_values(week)
+    before = metrics.rate_values(prev) if prev is not None and len(prev) else {}
+    labels = {r.code: r.label for r in RATES}
+    labels[READING_COVERAGE[0]] = READING_COVERAGE[1]
+    rows = []
+    for code, label in labels.items():
+        value = now.get(code)
+        previous = before.get(code)
+        change = value - previous if value is not None and previous is not None else None
+        rows.append(
+            {"code": code, "label": label, "value": value, "previous": previous, "change": change}
+        )
+    return pd.DataFrame(rows)
+
+
+def _levels(week: pd.DataFrame) -> pd.DataFrame:
+    if week.empty:
+        return pd.DataFrame(
+            columns=["level", "name", "units", "reported", "mean_heat", "closure_rate"]
+        )
+    reported = week[week["reported"]]
+    found = reported.groupby("level")["cur_problems_found"].sum()
+    closed = reported.groupby("level")["cur_problems_closed"].sum()
+    grouped = week.groupby("level", sort=True)
+    out = pd.DataFrame(
+        {
+            "name": grouped["level_name"].first(),
+            "units": grouped.size(),
+            "reported": grouped["reported"].sum().astype("int64"),
+            "mean_heat": grouped["heat"].mean().round(1),
+        }
+    )
+    ratio = (closed / found).where(found > 0)
+    out["closure_rate"] = ratio.reindex(out.index)
+    out = out.reset_index()
+    out["level"] = out["level"].astype("int64")
+    return out
+
+
+def _lagging(table: pd.DataFrame) -> pd.DataFrame:
+    rows = table[table["lagging"]]
+    return pd.DataFrame(
+        {
+            "unit_code": rows["code"].to_numpy(),
+            "name": rows["name"].to_numpy(),
+            "level": rows["level"].to_numpy(),
+            "level_name": rows["level_name"].to_numpy(),
+            "parent_name": rows["parent_name"].to_numpy(),
+            "heat": rows["heat"].to_numpy(),
+            "rank": rows["rank"].to_numpy(),
+            "pool": rows["pool"].to_numpy(),
+            "reasons": rows["reasons"].to_numpy(),
+            "details": rows["reason_details"].to_numpy(),
+        }
+    )
