@@ -1,0 +1,113 @@
+"""``import FILE...``: check weekly returns and store them (``--dry-run``: check only)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+from dashboard.cli import CliError, add_db_option
+from dashboard.ingest import pipeline
+from dashboard.store import db
+
+_STATUS = {"imported": "已入库", "checked": "已检查（未入库）", "rejected": "已拒收"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "import",
+        help="导入各单位周报（xlsx/xlsm/xls/csv），检查后入库",
+        description=(
+            "读取一个或多个周报文件，逐项检查并入库。有错误的行不入库，仅有提醒的行入库。"
+            "退出码：全部文件均已读取为 0（即使有问题），有文件被拒收为 1。"
+        ),
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="周报文件路径，可一次给多个")
+    add_db_option(parser)
+    parser.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="统计截止日期；文件中找不到日期时必须指定，指定后优先于文件中的日期",
+    )
+    parser.add_argument("--password", metavar="P", default=None, help="加密工作簿的打开密码")
+    parser.add_argument("--dry-run", action="store_true", help="只检查、不入库")
+    parser.add_argument(
+        "--json", action="store_true", help="以 JSON 输出结果（标准输出仅此一份 JSON）"
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _parse_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"日期“{text}”无法识别，请按 YYYY-MM-DD 格式填写，例如 2023-10-27") from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    report_date = _parse_date(args.date)
+    paths = [Path(name) for name in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise CliError(f"找不到文件“{path}”，请检查路径是否正确")
+    # With --json, stdout carries the one JSON document only: stray prints go to stderr.
+    guard = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
+    with guard:
+        results = _import_all(args, paths, report_date)
+    if args.json:
+        json.dump({"files": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    return 1 if any(r.status == "rejected" for r in results) else 0
+
+
+def _import_all(
+    args: argparse.Namespace, paths: list[Path], report_date: dt.date | None
+) -> list[pipeline.FileResult]:
+    engine = db.connect(args.db)
+    results = []
+    for path in paths:
+        result = pipeline.import_file(
+            engine,
+            path.name,
+            path.read_bytes(),
+            report_date=report_date,
+            password=args.password,
+            dry_run=args.dry_run,
+            uploaded_by="命令行",
+        )
+        results.append(result)
+        if not args.json:
+            _print_text(result)
+    return results
+
+
+def _print_text(result: pipeline.FileResult) -> None:
+    day = f"{result.report_date:%Y年%m月%d日}" if result.report_date else "未确定"
+    status = _STATUS.get(result.status, result.status)
+    if result.duplicate:
+        status += "（与此前导入的文件完全相同，未作改动）"
+    errors, warnings = len(result.errors), len(result.warnings)
+    print(
+        f"{result.file}：{status}；统计截止 {day}；可入库 {len(result.accepted)} 行；"
+        f"错误 {errors} 处，提醒 {warnings} 处"
+    )
+    for p in result.problems:
+        where = "，".join(
+            part
+            for part in (
+                f"工作表“{p.sheet}”" if p.sheet else "",
+                f"第{p.row}行" if p.row else "",
+                f"“{p.column}”列" if p.column else "",
+            )
+            if part
+        )
+        level = "错误" if p.severity == "error" else "提醒"
+        print(f"  [{level}] {where + '：' if where else ''}{p.message}")
+    if result.ignored_columns:
+        print(f"  未识别、已忽略的列：{'、'.join(result.ignored_columns)}")
