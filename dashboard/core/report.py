@@ -392,3 +392,91 @@ def _lagging(table: pd.DataFrame) -> pd.DataFrame:
             "details": rows["reason_details"].to_numpy(),
         }
     )
+
+
+HISTORY_COLUMNS: list[str] = [
+    "unit_code",
+    "name",
+    "level",
+    "level_name",
+    "category",
+    "parent_code",
+    "report_date",
+    "reported",
+    "stalled",
+    "missing_weeks",
+    *metrics.CUR,
+    *metrics.INC,
+    *metrics.RATE_CODES,
+    "has_reading",
+    "heat",
+    *heat.COMP_COLUMNS,
+    "pool",
+    "rank",
+    "pool_size",
+    "status",
+]
+
+
+def history(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    settings: Mapping[str, Any],
+    until: dt.date | None = None,
+    scope: str | None = None,
+    by_category: bool = False,
+    unit_codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """Every report week up to ``until`` for the units in scope (or ``unit_codes``):
+    carried figures, increments, rates, heat and rank (ranks within city-wide pools)."""
+    panel = heat_panel(units, figures, settings, until, by_category)
+    if unit_codes is not None:
+        panel = panel[panel["unit_code"].isin(unit_codes)]
+    elif scope is not None:
+        attrs = _unit_attributes(units, settings)
+        codes, _, _ = _scope(attrs, scope, settings)
+        panel = panel[panel["unit_code"].isin(codes)]
+    return panel[HISTORY_COLUMNS].reset_index(drop=True)
+
+
+def level_trends(hist: pd.DataFrame) -> pd.DataFrame:
+    """Per report week × level: units, reported, coverage, mean_heat, stalled and Σ carried
+    figures (cur_*) — the 趋势 page's lines."""
+    if hist.empty:
+        return pd.DataFrame(columns=["report_date", "level", "units", "reported", "coverage"])
+    grouped = hist.groupby(["report_date", "level"], sort=True)
+    out = grouped[metrics.CUR].sum(min_count=1)
+    out["units"] = grouped.size()
+    out["reported"] = grouped["reported"].sum().astype("int64")
+    out["coverage"] = out["reported"] / out["units"]
+    out["mean_heat"] = grouped["heat"].mean().round(1)
+    out["stalled"] = grouped["stalled"].sum().astype("int64")
+    closed = out["cur_problems_closed"]
+    found = out["cur_problems_found"]
+    out["closure_rate"] = (closed / found).where(found > 0)
+    return out.reset_index()
+
+
+def projection(
+    series: pd.Series, end_date: dt.date, weeks: int = metrics.PACE_WEEKS
+) -> pd.DataFrame:
+    """Straight-line projection of a cumulative series (index = report days) to ``end_date``
+    at the average weekly pace of its last ``weeks`` report weeks.  Columns report_date,
+    value; empty when there is too little history or the end date has passed."""
+    data = series.dropna().sort_index()
+    if len(data) < 2:
+        return pd.DataFrame(columns=["report_date", "value"])
+    last_day = metrics.to_date(data.index[-1])
+    if end_date <= last_day:
+        return pd.DataFrame(columns=["report_date", "value"])
+    k = min(weeks, len(data) - 1)
+    first_day = metrics.to_date(data.index[-1 - k])
+    span_weeks = (last_day - first_day).days / 7.0
+    pace = (float(data.iloc[-1]) - float(data.iloc[-1 - k])) / span_weeks if span_weeks else 0.0
+    ahead = (end_date - last_day).days / 7.0
+    return pd.DataFrame(
+        {
+            "report_date": pd.to_datetime([last_day, end_date]),
+            "value": [float(data.iloc[-1]), float(data.iloc[-1]) + max(pace, 0.0) * ahead],
+        }
+    )

@@ -1,0 +1,288 @@
+"""Board chart builders: pure plotly figures from a ``WeekReport`` (or its trend tables).
+
+Stable names (pages, images and briefings use them):
+``heat_by_level``, ``coverage_by_subtree``, ``ranking_bars``, ``subtree_gradient_lines``,
+``heat_treemap``, ``trend_lines``, ``unit_history_lines``, ``rank_history``.
+Every title says what and when, e.g. "截至10月27日各层级平均热度".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.export import theme
+
+STATUS_NAMES = {"green": "绿（较好）", "yellow": "黄（一般）", "red": "红（落后）"}
+
+
+def _when(report: Any) -> str:
+    return f"截至{theme.date_label(report.report_date)}"
+
+
+def _scope_word(report: Any) -> str:
+    return "" if report.scope_code is None else f"{report.scope_name}"
+
+
+def _empty(title: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text="暂无数据", showarrow=False, font={"size": 16}, x=0.5, y=0.5)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return theme.finish(fig, title)
+
+
+def heat_by_level(report: Any) -> go.Figure:
+    """Mean heat by level: the 上热中温下冷 picture at a glance."""
+    title = f"{_when(report)}{_scope_word(report)}各层级平均热度"
+    levels = report.levels.dropna(subset=["mean_heat"])
+    if levels.empty:
+        return _empty(title)
+    colours = [theme.PALETTE[i % len(theme.PALETTE)] for i in range(len(levels))]
+    fig = go.Figure(
+        go.Bar(
+            x=levels["name"],
+            y=levels["mean_heat"],
+            marker_color=colours,
+            text=[f"{v:.1f}" for v in levels["mean_heat"]],
+            textposition="outside",
+            customdata=levels[["units", "reported"]].to_numpy(),
+            hovertemplate="%{x}<br>平均热度 %{y:.1f}<br>单位 %{customdata[0]} 个，已报 %{customdata[1]} 个<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="平均热度（0–100）", range=[0, 105])
+    fig.update_xaxes(title_text="层级")
+    return theme.finish(fig, title)
+
+
+def coverage_by_subtree(report: Any) -> go.Figure:
+    """报送率 of each subtree (level-2 unit with everything below it), lowest first."""
+    title = f"{_when(report)}{_scope_word(report)}各系统报送率"
+    units = report.units
+    grouped = units.dropna(subset=["root_l2"]).groupby("root_l2")
+    if units.empty or grouped.ngroups == 0:
+        return _empty(title)
+    table = pd.DataFrame(
+        {"expected": grouped.size(), "reported": grouped["reported"].sum().astype(int)}
+    )
+    names = dict(zip(units["code"], units["name"], strict=True))
+    table["name"] = [names.get(code, code) for code in table.index]
+    table["rate"] = table["reported"] / table["expected"] * 100
+    table = table.sort_values("rate")
+    fig = go.Figure(
+        go.Bar(
+            y=table["name"],
+            x=table["rate"],
+            orientation="h",
+            marker_color=theme.PALETTE[3],
+            text=[f"{v:.1f}%" for v in table["rate"]],
+            textposition="outside",
+            customdata=table[["reported", "expected"]].to_numpy(),
+            hovertemplate="%{y}<br>报送率 %{x:.1f}%<br>已报 %{customdata[0]} / 应报 %{customdata[1]}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="报送率（%）", range=[0, 110])
+    return theme.finish(fig, title, height=max(360, 28 * len(table) + 140))
+
+
+def ranking_bars(
+    report: Any, which: str = "top", n: int = 10, units: pd.DataFrame | None = None
+) -> go.Figure:
+    """The ``n`` hottest (``which="top"``) or coldest (``"bottom"``) units by heat, coloured by status."""
+    frame = report.units if units is None else units
+    word = "前" if which == "top" else "后"
+    title = f"{_when(report)}热度排名{word}{n}位"
+    if frame.empty:
+        return _empty(title)
+    ordered = frame.sort_values(["heat", "code"], ascending=[which != "top", True]).head(n)
+    ordered = ordered.iloc[::-1]  # biggest bar on top for "top"
+    labels = [
+        f"{name}（{pool}第{rank}）"
+        for name, pool, rank in ordered[["name", "pool", "rank"]].to_numpy()
+    ]
+    fig = go.Figure(
+        go.Bar(
+            y=labels,
+            x=ordered["heat"],
+            orientation="h",
+            marker_color=[theme.STATUS_COLOURS.get(s, "#999") for s in ordered["status"]],
+            text=[f"{v:.1f}" for v in ordered["heat"]],
+            textposition="outside",
+            hovertemplate="%{y}<br>热度 %{x:.1f}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title_text="热度指数", range=[0, 110])
+    return theme.finish(fig, title, height=max(360, 30 * len(ordered) + 140))
+
+
+def subtree_gradient_lines(report: Any, only_flagged: bool = False) -> go.Figure:
+    """One line per subtree across levels (level 2 → grassroots); flagged ones drawn bold."""
+    title = f"{_when(report)}各系统逐级平均热度"
+    subtrees = report.subtrees
+    if subtrees.empty:
+        return _empty(title)
+    level_cols = sorted(
+        (c for c in subtrees.columns if c.startswith("heat_l")), key=lambda c: int(c[6:])
+    )
+    names = report.level_names
+    x_labels = [names.get(int(c[6:]), f"第{c[6:]}级") for c in level_cols]
+    fig = go.Figure()
+    rows = subtrees[subtrees["flagged"]] if only_flagged else subtrees
+    for row in rows.itertuples():
+        values = [getattr(row, c) for c in level_cols]
+        flagged = bool(row.flagged)
+        fig.add_trace(
+            go.Scatter(
+                x=x_labels,
+                y=values,
+                mode="lines+markers",
+                name=f"{row.name}（{row.pattern}）" if flagged else str(row.name),
+                line={"width": 4 if flagged else 1.5, "dash": "solid" if flagged else "dot"},
+                opacity=1.0 if flagged else 0.55,
+            )
+        )
+    fig.update_yaxes(title_text="平均热度", range=[0, 105])
+    return theme.finish(fig, title, height=460)
+
+
+def heat_treemap(report: Any, max_units: int = 3000) -> go.Figure:
+    """Drill-down treemap of the scope, each unit coloured by its heat."""
+    title = f"{_when(report)}{_scope_word(report)}单位热度分布（点击下钻）"
+    units = report.units.head(max_units)
+    if units.empty:
+        return _empty(title)
+    codes = set(units["code"])
+    parents = [p if isinstance(p, str) and p in codes else "" for p in units["parent_code"]]
+    fig = go.Figure(
+        go.Treemap(
+            ids=units["code"],
+            labels=units["name"],
+            parents=parents,
+            marker={
+                "colors": units["heat"],
+                "colorscale": theme.HEAT_SCALE,
+                "cmin": 0,
+                "cmax": 100,
+                "colorbar": {"title": {"text": "热度"}},
+            },
+            customdata=units[["heat", "level_name"]].to_numpy(),
+            hovertemplate="%{label}<br>%{customdata[1]}，热度 %{customdata[0]:.1f}<extra></extra>",
+            branchvalues="remainder",
+            maxdepth=3,
+        )
+    )
+    return theme.finish(fig, title, height=560)
+
+
+def trend_lines(
+    trends: pd.DataFrame,
+    value: str,
+    label: str,
+    until: dt.date,
+    names: dict[int, str] | None = None,
+    weekly: bool = False,
+) -> go.Figure:
+    """One line per level of ``value`` over the report weeks (``trends`` from report.level_trends)."""
+    kind = "本周新增" if weekly else "累计"
+    title = f"截至{theme.date_label(until)}各层级{label}（{kind}）走势"
+    if trends.empty or value not in trends.columns:
+        return _empty(title)
+    fig = go.Figure()
+    for level, rows in trends.groupby("level", sort=True):
+        rows = rows.sort_values("report_date")
+        series = rows[value].diff() if weekly else rows[value]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["report_date"],
+                y=series,
+                mode="lines+markers",
+                name=(names or {}).get(int(level), f"第{level}级"),
+            )
+        )
+    fig.update_xaxes(title_text="报告周")
+    fig.update_yaxes(title_text=label)
+    return theme.finish(fig, title)
+
+
+def unit_history_lines(
+    history: pd.DataFrame,
+    value: str,
+    label: str,
+    until: dt.date,
+    projection: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Lines of ``value`` for chosen units over the weeks; stalled weeks marked with ✕.
+
+    ``history`` rows: unit_code, name, report_date, value column, stalled.  ``projection``
+    (optional): unit_code, name, report_date, value — drawn dashed to the end date.
+    """
+    title = f"截至{theme.date_label(until)}所选单位{label}走势"
+    if history.empty:
+        return _empty(title)
+    fig = go.Figure()
+    for _, rows in history.groupby("unit_code", sort=False):
+        rows = rows.sort_values("report_date")
+        name = str(rows["name"].iloc[0])
+        fig.add_trace(
+            go.Scatter(x=rows["report_date"], y=rows[value], mode="lines+markers", name=name)
+        )
+        stalled = rows[rows["stalled"].astype(bool)]
+        if not stalled.empty:
+            fig.add_trace(
+                go.Scatter(
+                    x=stalled["report_date"],
+                    y=stalled[value],
+                    mode="markers",
+                    marker={"symbol": "x", "size": 12, "color": "#C0392B"},
+                    name=f"{name}·停滞周",
+                )
+            )
+    if projection is not None and not projection.empty:
+        for _, rows in projection.groupby("unit_code", sort=False):
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["report_date"],
+                    y=rows[value],
+                    mode="lines",
+                    line={"dash": "dash"},
+                    name=f"{rows['name'].iloc[0]}·按当前进度预测",
+                )
+            )
+    fig.update_xaxes(title_text="报告周")
+    fig.update_yaxes(title_text=label)
+    return theme.finish(fig, title)
+
+
+def rank_history(history: pd.DataFrame, name: str, until: dt.date) -> go.Figure:
+    """One unit's heat and rank over the weeks (rank axis reversed: 1 on top)."""
+    title = f"截至{theme.date_label(until)}{name}热度与排名变化"
+    if history.empty:
+        return _empty(title)
+    rows = history.sort_values("report_date")
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(x=rows["report_date"], y=rows["heat"], name="热度", mode="lines+markers")
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=rows["report_date"],
+            y=rows["rank"].astype("float64"),
+            name="同组排名",
+            mode="lines+markers",
+            yaxis="y2",
+            line={"dash": "dot"},
+        )
+    )
+    fig.update_layout(
+        yaxis={"title": {"text": "热度"}, "range": [0, 105]},
+        yaxis2={
+            "title": {"text": "排名"},
+            "overlaying": "y",
+            "side": "right",
+            "autorange": "reversed",
+        },
+    )
+    return theme.finish(fig, title)
