@@ -30,6 +30,7 @@ ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 
 _DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\b[^>]*\bref=\"([^\"]*)\"")
 _DOCTYPE_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_ROOT_RE = re.compile(rb"<[A-Za-z_]")  # the first element: a DTD can only come before it
 _CELL_REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _HEAD_BYTES = 4096  # how much of each XML part is checked for a DTD / dimension
 
@@ -207,14 +208,19 @@ def zip_format(zf: zipfile.ZipFile) -> str:
         raise err_not_excel("OpenDocument 文件，但不是电子表格")
     if "[Content_Types].xml" not in names:
         raise err_not_excel("压缩包，但不是 Office 文档")
-    if "xl/workbook.bin" in names:
+    types = _read_head(zf, "[Content_Types].xml", 1 << 20)
+    paths = {n.replace("\\", "/").lower() for n in names}
+    if b"sheet.binary.macroEnabled.main" in types or "xl/workbook.bin" in paths:
         return "xlsb"
-    if "xl/workbook.xml" in names or any(n.startswith("xl/") for n in names):
-        types = _read_head(zf, "[Content_Types].xml", 1 << 16)
-        return "xlsm" if b"macroEnabled" in types else "xlsx"
-    if any(n.startswith("word/") for n in names):
+    if b"sheet.macroEnabled.main" in types or b"template.macroEnabled.main" in types:
+        return "xlsm"
+    if b"spreadsheetml.sheet.main" in types or b"spreadsheetml.template.main" in types:
+        return "xlsx"
+    if "xl/workbook.xml" in paths:
+        return "xlsx"
+    if b"wordprocessingml" in types:
         raise err_not_excel("Word 文档")
-    if any(n.startswith("ppt/") for n in names):
+    if b"presentationml" in types:
         raise err_not_excel("PowerPoint 演示文稿")
     raise err_not_excel("Office 文档，但不是电子表格")
 
@@ -241,7 +247,10 @@ def check_xml_parts(zf: zipfile.ZipFile, fmt: str) -> None:
         head = _read_head(zf, name, _HEAD_BYTES)
         if _DOCTYPE_RE.search(head):
             raise err_corrupt(f"部件 {name} 含有 DTD 实体声明，可能是恶意构造的文件")
-        if fmt in ("xlsx", "xlsm") and name.startswith("xl/worksheets/"):
+        if head and not _ROOT_RE.search(head) and len(head) >= _HEAD_BYTES:
+            # a prolog longer than the window could hide a DTD behind comments: refuse it
+            raise err_corrupt(f"部件 {name} 的 XML 开头异常")
+        if fmt in ("xlsx", "xlsm"):
             match = _DIMENSION_RE.search(head)
             if match:
                 _check_dimension(name, match.group(1).decode("ascii", "replace"))

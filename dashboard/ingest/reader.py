@@ -56,8 +56,14 @@ def check_size(content: bytes) -> None:
         raise formats.err_too_big(len(content))
 
 
-def parse_workbook(file_name: str, content: bytes, password: str | None = None) -> Workbook:
-    """Parse in THIS process. Only call it inside the sandbox worker or on trusted bytes."""
+def parse_workbook(
+    file_name: str, content: bytes, password: str | None = None, *, plain_types: bool = True
+) -> Workbook:
+    """Parse in THIS process. Only call it inside the sandbox worker or on trusted bytes.
+
+    ``plain_types=False`` leaves time-of-day and duration cells as ``datetime.time`` /
+    ``timedelta``; the worker turns those into text while pickling, which saves a pass.
+    """
     check_size(content)
     kind = formats.sniff(content).kind
     if kind == "text":
@@ -65,8 +71,15 @@ def parse_workbook(file_name: str, content: bytes, password: str | None = None) 
     if kind == "ole":
         content, fmt = _open_ole(content, password)
         if fmt == "xls":
-            return _read_calamine(file_name, content, "xls")
-    return _read_zip(file_name, content)
+            return _plain(_read_calamine(file_name, content, "xls"), plain_types)
+    return _plain(_read_zip(file_name, content), plain_types)
+
+
+def _plain(book: Workbook, plain_types: bool) -> Workbook:
+    if plain_types:
+        for sheet in book.sheets:
+            sheet.rows = _plain_rows(sheet.rows)
+    return book
 
 
 # --- OLE: legacy .xls and encrypted OOXML ----------------------------------------------------------
@@ -168,8 +181,12 @@ def _read_calamine(file_name: str, content: bytes, fmt: str) -> Workbook:
         raise formats.err_encrypted() from exc
     except MemoryError as exc:
         raise formats.err_worker_memory() from exc
+    except (pc.ZipError, OSError) as exc:
+        raise formats.err_corrupt("压缩包内容损坏，文件可能不完整") from exc
+    except pc.XmlError as exc:
+        raise formats.err_corrupt("工作表的 XML 内容损坏") from exc
     except Exception as exc:
-        raise formats.err_corrupt(_short(exc)) from exc
+        raise formats.err_corrupt("工作簿内部结构不符合 Excel 格式") from exc
     except BaseException as exc:  # pyo3 PanicException derives from BaseException
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
@@ -200,19 +217,24 @@ _PLAIN = frozenset({str, float, int, bool, dt.date, dt.datetime, type(None)})
 
 
 def _clean(grid: list[list[object]]) -> list[list[object]]:
-    """'' → None; times and durations → text; drop trailing all-empty rows."""
-    rows = [[None if v == "" else v for v in row] for row in grid]
-    odd = set()
-    for row in rows:
-        odd.update(map(type, row))
-    if not odd <= _PLAIN:
-        rows = [[v if type(v) in _PLAIN else _as_text(v) for v in row] for row in rows]
+    """'' → None and drop trailing all-empty rows (a full row is kept as it is: cheap)."""
+    rows = [[None if v == "" else v for v in row] if "" in row else row for row in grid]
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     return rows
 
 
-def _as_text(value: object) -> object:
+def _plain_rows(rows: list[list[object]]) -> list[list[object]]:
+    """Times of day and durations → text, so every cell is one of the interface's types."""
+    odd: set[type] = set()
+    for row in rows:
+        odd.update(map(type, row))
+    if odd <= _PLAIN:
+        return rows
+    return [[v if type(v) in _PLAIN else as_text(v) for v in row] for row in rows]
+
+
+def as_text(value: object) -> str:
     if isinstance(value, dt.time):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
@@ -224,11 +246,6 @@ def _as_text(value: object) -> object:
 def _merges(raw: object) -> list[tuple[int, int, int, int]]:
     ranges = getattr(raw, "merged_cell_ranges", None) or []
     return [(int(a[0]), int(a[1]), int(b[0]), int(b[1])) for a, b in ranges]
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]
 
 
 # --- ods merged ranges -------------------------------------------------------------------------
@@ -325,7 +342,7 @@ def _csv_rows(text: str) -> list[list[object]]:
             if len(rows) * width > formats.MAX_CELLS or cells > formats.MAX_CELLS:
                 raise formats.err_sheet_too_large("CSV", len(rows), width)
     except csv.Error as exc:
-        raise formats.err_corrupt(f"CSV 格式错误：{_short(exc)}") from exc
+        raise formats.err_corrupt("CSV 格式错误（引号不成对或字段过长）") from exc
     for row in rows:
         if len(row) < width:
             row.extend([None] * (width - len(row)))

@@ -1,9 +1,335 @@
-"""Run the workbook parser in a worker process (first version: in-process; hardened next)."""
+"""Parse untrusted workbooks in a separate, resource-limited worker process.
+
+The native reader (python-calamine) can panic, abort or try to allocate tens of gigabytes on a
+hostile file. Each parse therefore runs in a small pool of warm worker processes
+(``python -m dashboard.ingest.sandbox``) that already have the readers imported and run under
+``RLIMIT_AS`` (memory) and a wall-clock deadline. A worker that dies or overruns is killed and
+replaced; the caller gets a ``ReadError`` and the app carries on.
+
+Protocol on the worker's stdin/stdout: an 8-byte big-endian length, then a pickle.
+Request: (file_name, content, password). Reply: ("ok", format, [(name, visible, rows, merged)])
+or ("error", code, message). The parent unpickles replies with an allow-list (datetime only).
+"""
 
 from __future__ import annotations
 
-from dashboard.ingest.reader import Workbook, parse_workbook
+import contextlib
+import datetime as dt
+import gc
+import io
+import os
+import pickle
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from dashboard.ingest import formats
+from dashboard.ingest.formats import ReadError
+
+POOL_SIZE = 2  # concurrent parses; the machine has two cores
+RECYCLE_AFTER_REQUESTS = 200
+RECYCLE_AFTER_BYTES = 4 * 1024 * 1024  # a big parse fragments the heap: start afresh after it
+_HEADER = 8
 
 
-def run(file_name: str, content: bytes, password: str | None = None) -> Workbook:
-    return parse_workbook(file_name, content, password)
+# --- parent side -------------------------------------------------------------------------------
+class _Worker:
+    """One worker process and its pipes. Not thread-safe: the pool hands it to one caller."""
+
+    def __init__(self) -> None:
+        self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close)
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.ingest.sandbox"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env=env,
+            close_fds=True,
+            start_new_session=True,  # a Ctrl-C in the terminal goes to the app, not the worker
+        )
+        self.requests = 0
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def call(self, request: bytes, timeout: float) -> Any:
+        """Send one request and wait for the reply; ReadError if the worker dies or overruns."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.requests += 1
+        deadline = time.monotonic() + timeout
+        try:
+            self.proc.stdin.write(len(request).to_bytes(_HEADER, "big"))
+            self.proc.stdin.write(request)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise self._death() from None
+        fd = self.proc.stdout.fileno()
+        header = self._read_exact(fd, _HEADER, deadline)
+        size = int.from_bytes(header, "big")
+        if size > 4 * formats.WORKER_MEMORY_BYTES:
+            self.close()
+            raise formats.err_worker_crash()
+        return _loads(self._read_exact(fd, size, deadline))
+
+    def _read_exact(self, fd: int, size: int, deadline: float) -> bytes:
+        chunks: list[bytes] = []
+        remaining = size
+        while remaining:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                raise formats.err_worker_timeout()
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, min(remaining, 1 << 22))
+            if not chunk:
+                raise self._death()
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+    def _death(self) -> ReadError:
+        """Turn a dead worker into the ReadError that best explains why it died."""
+        try:
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.close()
+            code = -signal.SIGKILL
+        tail = self._stderr_tail()
+        self.close()
+        if "memory allocation" in tail or "MemoryError" in tail or "capacity overflow" in tail:
+            return formats.err_worker_memory()
+        if code in (-signal.SIGKILL, -signal.SIGXCPU):  # OOM killer or CPU limit
+            return formats.err_worker_memory()
+        return formats.err_worker_crash()
+
+    def _stderr_tail(self) -> str:
+        try:
+            self.stderr.seek(0, io.SEEK_END)
+            size = self.stderr.tell()
+            self.stderr.seek(max(0, size - 4096))
+            return self.stderr.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        for stream in (self.proc.stdin, self.proc.stdout, self.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                if stream is not None:
+                    stream.close()
+
+
+class _Pool:
+    """Up to ``POOL_SIZE`` warm workers; each caller borrows one for the length of a parse."""
+
+    def __init__(self, size: int) -> None:
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+
+    def warm(self) -> None:
+        with self._lock:
+            if not self._idle:
+                self._idle.append(_Worker())
+
+    def run(self, request: bytes, retire: bool) -> Any:
+        with self._slots:
+            worker = self._take()
+            healthy = False
+            try:
+                reply = worker.call(request, formats.WORKER_TIMEOUT_S)
+                # a worker that hit a memory or parser failure may be in a bad state: replace it
+                healthy = not (reply[0] == "error" and reply[1] in ("too_large", "corrupt"))
+                return reply
+            finally:
+                self._give_back(worker, healthy and not retire)
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive():
+                    return worker
+                worker.close()
+        return _Worker()
+
+    def _give_back(self, worker: _Worker, keep: bool) -> None:
+        if keep and worker.alive() and worker.requests < RECYCLE_AFTER_REQUESTS:
+            with self._lock:
+                self._idle.append(worker)
+            return
+        worker.close()
+        self.warm()  # start the replacement now so the next upload finds it ready
+
+    def shutdown(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.close()
+
+
+_pool = _Pool(POOL_SIZE)
+
+
+def warm() -> None:
+    """Start a worker ahead of the first upload (optional: ``run`` starts one when needed)."""
+    _pool.warm()
+
+
+def shutdown() -> None:
+    """Stop idle workers (tests; the workers also exit on their own when the app exits)."""
+    _pool.shutdown()
+
+
+def run(file_name: str, content: bytes, password: str | None = None) -> Any:
+    """Parse ``content`` in a worker; return a ``reader.Workbook`` or raise ``ReadError``."""
+    from dashboard.ingest.reader import Sheet, Workbook
+
+    request = pickle.dumps((file_name, bytes(content), password), protocol=5)
+    reply = _pool.run(request, retire=len(content) > RECYCLE_AFTER_BYTES)
+    if reply[0] == "error":
+        raise ReadError(str(reply[1]), str(reply[2]))
+    _, fmt, sheets = reply
+    return Workbook(
+        file_name=file_name,
+        format=fmt,
+        sheets=[Sheet(name, visible, rows, merged) for name, visible, rows, merged in sheets],
+    )
+
+
+class _ReplyUnpickler(pickle.Unpickler):
+    """Replies hold only builtins and dates: refuse anything else a subverted worker might send."""
+
+    _ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("builtins", "str")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self._ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"unexpected type in worker reply: {module}.{name}")
+
+
+def _loads(data: bytes) -> Any:
+    # A reply is hundreds of thousands of new objects and no cycles: collecting garbage while
+    # they are built only costs time (a third of the unpickling here).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _ReplyUnpickler(io.BytesIO(data)).load()
+    except Exception as exc:
+        raise formats.err_worker_crash() from exc
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _ReplyPickler(pickle.Pickler):
+    """Pickles a reply; times of day and durations travel as text (the interface's types)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        # Called only for objects that are not plain builtins, i.e. the few date/time cells.
+        if isinstance(obj, dt.time | dt.timedelta):
+            from dashboard.ingest.reader import as_text
+
+            return str, (as_text(obj),)
+        return NotImplemented
+
+
+def _dumps(reply: Any) -> bytes:
+    buffer = io.BytesIO()
+    _ReplyPickler(buffer, protocol=5).dump(reply)
+    return buffer.getvalue()
+
+
+# --- worker side -------------------------------------------------------------------------------
+def _limit_resources() -> None:
+    import resource
+
+    limits = [
+        (resource.RLIMIT_AS, formats.WORKER_MEMORY_BYTES),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_FSIZE, 16 * 1024 * 1024),
+    ]
+    for which, value in limits:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(which, (value, value))
+
+
+def _read_exact_stream(stream: IO[bytes], size: int) -> bytes | None:
+    data = stream.read(size)
+    if data is None or len(data) < size:
+        return None
+    return data
+
+
+def _serve() -> None:
+    # Preload everything a parse needs so the first request is as fast as the next.
+    import defusedxml.ElementTree  # noqa: F401
+    import msoffcrypto  # noqa: F401
+    import olefile  # noqa: F401
+    import python_calamine  # noqa: F401
+
+    from dashboard.ingest.reader import parse_workbook
+
+    _limit_resources()
+    gc.disable()  # see _loads; the worker collects between requests instead
+    stdin = sys.stdin.buffer
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt replies
+    hard_limit = int(formats.WORKER_TIMEOUT_S) + 10
+    while True:
+        header = _read_exact_stream(stdin, _HEADER)
+        if header is None:
+            return
+        payload = _read_exact_stream(stdin, int.from_bytes(header, "big"))
+        if payload is None:
+            return
+        signal.alarm(hard_limit)  # default SIGALRM action ends the process even inside Rust
+        reply = _handle(parse_workbook, payload)
+        data = _dumps(reply)
+        signal.alarm(0)
+        out.write(len(data).to_bytes(_HEADER, "big"))
+        out.write(data)
+        out.flush()
+        del reply, data, payload
+        gc.collect()  # off the critical path: the parent is busy with the reply
+
+
+def _handle(parse: Any, payload: bytes) -> tuple[Any, ...]:
+    try:
+        file_name, content, password = pickle.loads(payload)
+        book = parse(file_name, content, password, plain_types=False)
+        sheets = [(s.name, s.visible, s.rows, s.merged) for s in book.sheets]
+        return ("ok", book.format, sheets)
+    except ReadError as exc:
+        return ("error", exc.code, exc.message)
+    except MemoryError:
+        err = formats.err_worker_memory()
+        return ("error", err.code, err.message)
+    except Exception as exc:
+        err = formats.err_corrupt(type(exc).__name__)
+        return ("error", err.code, err.message)
+    except BaseException as exc:  # pyo3 PanicException
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        err = formats.err_worker_crash()
+        return ("error", err.code, err.message)
+
+
+if __name__ == "__main__":
+    _serve()
