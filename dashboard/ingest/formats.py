@@ -145,6 +145,8 @@ def sniff(content: bytes) -> Sniffed:
         return Sniffed("ole")
     if len(content) < 8 and (OLE_MAGIC.startswith(head) or ZIP_MAGIC.startswith(head)):
         raise err_corrupt("文件被截断，内容不完整")
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 text ("Unicode text" export)
+        return Sniffed("text")
     if _looks_binary(content[:8192]):
         raise err_not_excel("无法识别的二进制文件")
     return Sniffed("text")
@@ -244,16 +246,25 @@ def check_xml_parts(zf: zipfile.ZipFile, fmt: str) -> None:
         name = info.filename
         if not name.endswith((".xml", ".rels", ".vml")) and name != "[Content_Types].xml":
             continue
-        head = _read_head(zf, name, _HEAD_BYTES)
+        head = _as_utf8(_read_head(zf, name, _HEAD_BYTES))
         if _DOCTYPE_RE.search(head):
             raise err_corrupt(f"部件 {name} 含有 DTD 实体声明，可能是恶意构造的文件")
-        if head and not _ROOT_RE.search(head) and len(head) >= _HEAD_BYTES:
+        if head and not _ROOT_RE.search(head) and len(head) >= _HEAD_BYTES // 2:
             # a prolog longer than the window could hide a DTD behind comments: refuse it
             raise err_corrupt(f"部件 {name} 的 XML 开头异常")
         if fmt in ("xlsx", "xlsm"):
             match = _DIMENSION_RE.search(head)
             if match:
                 _check_dimension(name, match.group(1).decode("ascii", "replace"))
+
+
+def _as_utf8(head: bytes) -> bytes:
+    """XML parts may be UTF-16 (customXml often is): look at them as UTF-8 text."""
+    if head.startswith(b"\xff\xfe") or head[1:2] == b"\x00":
+        return head.decode("utf-16-le", "ignore").encode("utf-8", "ignore")
+    if head.startswith(b"\xfe\xff") or head[:1] == b"\x00":
+        return head.decode("utf-16-be", "ignore").encode("utf-8", "ignore")
+    return head
 
 
 def _check_dimension(part: str, ref: str) -> None:
