@@ -14,7 +14,7 @@ from dashboard.core.catalogue import RULES, indicator
 from dashboard.ingest.problems import Problem
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A data row of a return after parsing, located as Excel shows it."""
 

@@ -12,9 +12,13 @@ import difflib
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import pandas as pd
+from sqlalchemy import Engine, select
+
+from dashboard.store.schema import units
 
 MAX_SUGGESTED_ROWS = 200  # difflib over a large registry is slow: suggest for the first rows
 _SPACES = re.compile(r"\s+")
@@ -39,8 +43,7 @@ def fold_code(value: object) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
 
 
-@dataclass(frozen=True)
-class UnitMatch:
+class UnitMatch(NamedTuple):
     code: str | None
     problem: str | None = None  # Chinese message when code is None
 
@@ -48,53 +51,82 @@ class UnitMatch:
 class UnitMatcher:
     """Lookups built once per import: dicts, no scans."""
 
-    def __init__(self, registry: pd.DataFrame) -> None:
-        codes = [str(c) for c in registry["code"]]
-        names = [str(n) for n in registry["name"]]
-        aliases = registry["aliases"] if "aliases" in registry else [""] * len(codes)
-        self.names = dict(zip(codes, names, strict=True))
-        self._codes = set(codes)
-        self._folded_codes = {fold_code(c).lower(): c for c in codes}
-        unpadded: dict[str, set[str]] = defaultdict(set)
-        for code in codes:
-            if code.isdigit():
-                unpadded[code.lstrip("0") or "0"].add(code)
-        self._unpadded = unpadded
-        by_name: dict[str, set[str]] = defaultdict(set)
-        for code, name in zip(codes, names, strict=True):
-            by_name[fold_name(name)].add(code)
-        by_alias: dict[str, set[str]] = defaultdict(set)
-        for code, text in zip(codes, aliases, strict=True):
-            for alias in re.split(r"[;；,，、]", str(text or "")):
-                if fold_name(alias):
-                    by_alias[fold_name(alias)].add(code)
-        self._by_name = by_name
-        self._by_alias = by_alias
-        self._pool = {fold_name(x): x for x in dict.fromkeys(names)}
+    def __init__(self, registry: pd.DataFrame | Sequence[tuple[str, str, str]]) -> None:
+        if isinstance(registry, pd.DataFrame):
+            aliases = registry["aliases"] if "aliases" in registry else [""] * len(registry)
+            triples = list(zip(registry["code"], registry["name"], aliases, strict=True))
+        else:
+            triples = list(registry)
+        codes = [str(c) for c, _n, _a in triples]
+        self._triples = triples
+        self.names = {str(c): str(n) for c, n, _a in triples}
+        self._codes = frozenset(codes)
+        self._folded: dict[str, str] | None = None
+        self._unpadded: dict[str, set[str]] | None = None
+        self._by_name: dict[str, set[str]] | None = None
+        self._by_alias: dict[str, set[str]] | None = None
+        self._pool: dict[str, str] | None = None
         self._suggested = 0
 
+    @classmethod
+    def from_engine(cls, engine: Engine) -> UnitMatcher:
+        """The active registry, read with one plain query (no DataFrame)."""
+        query = select(units.c.code, units.c.name, units.c.aliases).where(
+            units.c.retired.is_(False)
+        )
+        with engine.connect() as conn:
+            return cls([(c, n, a or "") for c, n, a in conn.execute(query)])
+
+    def _code_indexes(self) -> tuple[dict[str, str], dict[str, set[str]]]:
+        if self._folded is None or self._unpadded is None:
+            self._folded = {fold_code(c).lower(): c for c in self._codes}
+            unpadded: dict[str, set[str]] = defaultdict(set)
+            for code in self._codes:
+                if code.isdigit():
+                    unpadded[code.lstrip("0") or "0"].add(code)
+            self._unpadded = unpadded
+        return self._folded, self._unpadded
+
+    def _name_indexes(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """Built on first use: a return matched by codes never pays for them."""
+        if self._by_name is None or self._by_alias is None:
+            by_name: dict[str, set[str]] = defaultdict(set)
+            by_alias: dict[str, set[str]] = defaultdict(set)
+            for code, name, text in self._triples:
+                by_name[fold_name(name)].add(str(code))
+                for alias in re.split(r"[;；,，、]", str(text or "")):
+                    if fold_name(alias):
+                        by_alias[fold_name(alias)].add(str(code))
+            self._by_name, self._by_alias = by_name, by_alias
+        return self._by_name, self._by_alias
+
     def by_code(self, value: object) -> str | None:
+        if type(value) is str and value in self._codes:
+            return value  # the common case
         text = fold_code(value)
         if not text:
             return None
         if text in self._codes:
             return text
-        found = self._folded_codes.get(text.lower())
+        folded, unpadded = self._code_indexes()
+        found = folded.get(text.lower())
         if found is not None:
             return found
         if text.isdigit():
-            candidates = self._unpadded.get(text.lstrip("0") or "0", set())
+            candidates = unpadded.get(text.lstrip("0") or "0", set())
             if len(candidates) == 1:
                 return next(iter(candidates))
         return None
 
     def match(self, code_cell: object, name_cell: object) -> UnitMatch:
         """The unit for a row's code and name cells (the code wins when both are given)."""
+        if type(code_cell) is str and code_cell in self._codes:
+            return UnitMatch(code_cell)
         code = self.by_code(code_cell)
         if code is not None:
             return UnitMatch(code)
         key = fold_name(name_cell)
-        for table in (self._by_name, self._by_alias):
+        for table in self._name_indexes():
             found = table.get(key)
             if found and len(found) == 1:
                 return UnitMatch(next(iter(found)))
@@ -124,6 +156,8 @@ class UnitMatcher:
             return []
         self._suggested += 1
         folded = fold_name(name)
+        if self._pool is None:
+            self._pool = {fold_name(x): x for x in dict.fromkeys(self.names.values())}
         pool = self._pool
         close = difflib.get_close_matches(folded, list(pool), n=n, cutoff=0.5)
         if not close:

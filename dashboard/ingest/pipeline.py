@@ -16,10 +16,14 @@ Outcome of a file:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any, TypedDict
 
 from openpyxl.utils import get_column_letter
@@ -116,7 +120,21 @@ def check_file(
     except ReadError as exc:
         problem = Problem(None, None, None, None, "error", exc.code, exc.message)
         return FileResult(file_name, "rejected", report_date, problems=[problem])
-    return check_workbook(engine, workbook, report_date=report_date)
+    with _bulk():
+        return check_workbook(engine, workbook, report_date=report_date)
+
+
+@contextlib.contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic GC while a large grid is turned into rows: the objects are not garbage, and
+    generation-2 passes over a million fresh cells cost more than the checks themselves."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def store_result(
@@ -134,7 +152,25 @@ def store_result(
         }
         for row in result.accepted
     ]
-    saved = returns_repo.save_upload(
+    with _bulk():
+        saved = _save(engine, result, content, rows, rejected, uploaded_by)
+    return dataclasses.replace(
+        result,
+        status="rejected" if rejected else "imported",
+        import_id=saved.import_id,
+        duplicate=saved.duplicate,
+    )
+
+
+def _save(
+    engine: Engine,
+    result: FileResult,
+    content: bytes,
+    rows: list[returns_repo.FigureRow],
+    rejected: bool,
+    uploaded_by: str,
+) -> returns_repo.SaveResult:
+    return returns_repo.save_upload(
         engine,
         file_name=result.file,
         content=content,
@@ -143,12 +179,6 @@ def store_result(
         problems=[p.to_json() for p in result.problems],
         report_date=result.report_date,
         uploaded_by=uploaded_by,
-    )
-    return dataclasses.replace(
-        result,
-        status="rejected" if rejected else "imported",
-        import_id=saved.import_id,
-        duplicate=saved.duplicate,
     )
 
 
@@ -179,7 +209,7 @@ class _Context:
 
 def make_context(engine: Engine, report_date: dt.date | None = None) -> _Context:
     campaign = Campaign.from_settings(repo.get_settings(engine))
-    return _Context(campaign, UnitMatcher(repo.load_units(engine)), report_date)
+    return _Context(campaign, UnitMatcher.from_engine(engine), report_date)
 
 
 def check_workbook(
@@ -309,17 +339,12 @@ def _cell(row: list[object], col: int | None) -> object:
     return value
 
 
-def _is_blank(row: list[object]) -> bool:
-    for value in row:
-        if value is not None and not (isinstance(value, str) and not value.strip()):
-            return False
-    return True
-
-
 def _is_total(row: list[object], label_cols: list[int]) -> bool:
+    """合计/总计/小计 in a label cell (every such word has 计: a cheap first test)."""
+    width = len(row)
     for col in label_cols:
-        value = _cell(row, col)
-        if isinstance(value, str):
+        value = row[col] if col < width else None
+        if type(value) is str and "计" in value:
             folded = fold_name(value)
             if any(word in folded for word in _TOTAL_FOLDED):
                 return True
@@ -350,37 +375,34 @@ def _is_numbering(row: list[object], unit_cols: list[int], figure_cols: list[int
 def _read_rows(
     sheet: Any, header: HeaderMap, sheet_date: dt.date | None, ctx: _Context
 ) -> tuple[list[checks.Row], list[Problem], bool]:
-    """Parse a sheet's data rows column by column (the fast path) and match their units."""
+    """Parse a sheet's data rows column by column (the fast path) and match their units.
+
+    Rows whose figure cells are all blank (note lines, units that did not report, blank
+    rows) are skipped, as are 合计/总计/小计 rows and a numbering line under the header.
+    """
     meta = header.meta
     labels = header.labels
-    code_col, name_col, date_col = (
-        meta.get("unit_code"),
-        meta.get("unit_name"),
-        meta.get("report_date"),
-    )
+    code_col, name_col = meta.get("unit_code"), meta.get("unit_name")
+    date_col = meta.get("report_date") if ctx.given_date is None else None
     unit_cols = [c for c in (name_col, code_col) if c is not None]
     figure_cols = header.indicators
-    first_figure = min(figure_cols.values())
-    label_cols = unit_cols or list(range(first_figure))
+    label_cols = unit_cols or list(range(min(figure_cols.values()))) or [0]
     all_rows = sheet.rows
-    picked: list[int] = []
-    for r in range(header.data_start, len(all_rows)):
-        row = all_rows[r]
-        if _is_blank(row) or _is_total(row, label_cols or [0]):
-            continue
-        if (
-            len(picked) == 0
-            and r <= header.data_start + 1
-            and _is_numbering(row, unit_cols, list(figure_cols.values()))
-        ):
-            continue
-        picked.append(r)
-    parsed: dict[str, list[int | None | CellIssue]] = {}
-    for code, col in figure_cols.items():
-        parsed[code] = parse_column(
-            [all_rows[r][col] if col < len(all_rows[r]) else None for r in picked]
-        )
-    codes = list(parsed)
+    start = header.data_start
+    picked = [r for r in range(start, len(all_rows)) if not _is_total(all_rows[r], label_cols)]
+    while picked and picked[0] <= start + 1:
+        if not _is_numbering(all_rows[picked[0]], unit_cols, list(figure_cols.values())):
+            break
+        picked.pop(0)
+    codes = list(figure_cols)
+    issues: list[int] = []
+    transposed = list(zip_longest(*[all_rows[r] for r in picked]))
+    empty: tuple[object, ...] = (None,) * len(picked)
+    columns = [
+        parse_column(transposed[col] if col < len(transposed) else empty, issues)
+        for col in figure_cols.values()
+    ]
+    bad_index = set(issues)
     columns_of = {code: (col, labels[col]) for code, col in figure_cols.items()}
     unit_col = name_col if name_col is not None else (code_col if code_col is not None else 0)
     unit_header = labels.get(unit_col)
@@ -388,36 +410,23 @@ def _read_rows(
     problems: list[Problem] = []
     no_date = False
     name = sheet.name
-    matcher = ctx.matcher
-    campaign = ctx.campaign
-    for i, r in enumerate(picked):
-        row = all_rows[r]
-        values = {code: parsed[code][i] for code in codes}
-        if all(v is None for v in values.values()):
+    match = ctx.matcher.match
+    period = ctx.campaign.period
+    n_codes = len(codes)
+    day_period = period(sheet_date) if sheet_date else None
+    for i, (r, vals) in enumerate(zip(picked, zip(*columns, strict=True), strict=False)):
+        if vals.count(None) == n_codes:
             continue  # a note line or a unit that has not reported: nothing to take
+        row = all_rows[r]
+        width = len(row)
         excel_row = r + 1
         bad = False
-        for code, value in values.items():
-            if isinstance(value, CellIssue):
-                col = figure_cols[code]
-                raw = row[col]
-                problems.append(
-                    Problem(
-                        name,
-                        excel_row,
-                        labels[col],
-                        shown(raw),
-                        "error",
-                        value.code,
-                        f"{get_column_letter(col + 1)}{excel_row}单元格“{shown(raw)}”：{value.message}",
-                        col,
-                    )
-                )
-                bad = True
-        if bad:
-            values = {k: (v if not isinstance(v, CellIssue) else None) for k, v in values.items()}
-        code_cell, name_cell = _cell(row, code_col), _cell(row, name_col)
-        found = matcher.match(code_cell, name_cell)
+        if i in bad_index:
+            vals = _cell_problems(problems, name, excel_row, row, codes, vals, figure_cols, labels)
+            bad = True
+        code_cell = row[code_col] if code_col is not None and code_col < width else None
+        name_cell = row[name_col] if name_col is not None and name_col < width else None
+        found = match(code_cell, name_cell)
         unit_label = shown(name_cell) or shown(code_cell) or ""
         if found.code is None:
             problems.append(
@@ -433,26 +442,58 @@ def _read_rows(
                 )
             )
             bad = True
-        day = sheet_date
-        if date_col is not None and ctx.given_date is None:
-            day = date_in_cell(_cell(row, date_col), campaign) or sheet_date
-        if day is None:
+        report_day = day_period
+        if date_col is not None:
+            own = date_in_cell(row[date_col] if date_col < width else None, ctx.campaign)
+            if own is not None:
+                report_day = period(own)
+        if report_day is None:
             no_date = True
         rows.append(
             checks.Row(
-                sheet=name,
-                row=excel_row,
-                unit_code=found.code,
-                unit_label=unit_label,
-                unit_col=unit_col,
-                unit_header=unit_header,
-                report_date=campaign.period(day) if day else None,
-                values=values,  # type: ignore[arg-type]
-                columns=columns_of,
-                has_error=bad,
+                name,
+                excel_row,
+                found.code,
+                unit_label,
+                unit_col,
+                unit_header,
+                report_day,
+                dict(zip(codes, vals, strict=True)),  # type: ignore[arg-type]
+                columns_of,
+                bad,
             )
         )
     return rows, problems, no_date
+
+
+def _cell_problems(
+    problems: list[Problem],
+    sheet: str,
+    excel_row: int,
+    row: list[object],
+    codes: list[str],
+    vals: tuple[object, ...],
+    figure_cols: dict[str, int],
+    labels: dict[int, str],
+) -> tuple[object, ...]:
+    """Report the row's unreadable cells; they count as missing in what is returned."""
+    for code, value in zip(codes, vals, strict=True):
+        if isinstance(value, CellIssue):
+            col = figure_cols[code]
+            raw = shown(row[col])
+            problems.append(
+                Problem(
+                    sheet,
+                    excel_row,
+                    labels[col],
+                    raw,
+                    "error",
+                    value.code,
+                    f"{get_column_letter(col + 1)}{excel_row}单元格“{raw}”：{value.message}",
+                    col,
+                )
+            )
+    return tuple(None if isinstance(v, CellIssue) else v for v in vals)
 
 
 def _decreases(engine: Engine, rows: list[checks.Row]) -> list[Problem]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, cast
 
 from dashboard.core.catalogue import PLACEHOLDER_RE, ZERO_TOKENS
 
@@ -88,11 +89,19 @@ def _from_text(text: str) -> int | None | CellIssue:
     return number
 
 
-def parse_column(cells: list[object]) -> list[int | None | CellIssue]:
-    """Parse a whole column; plain non-negative ints and whole floats take the fast path."""
+def parse_column(
+    cells: Sequence[object], issues: list[int] | None = None
+) -> list[int | None | CellIssue]:
+    """Parse a whole column; plain non-negative ints and whole floats take the fast path.
+
+    The positions of cells that are not acceptable are appended to ``issues``.
+    """
+    fast = _all_plain(cells)
+    if fast is not None:
+        return fast
     out: list[int | None | CellIssue] = []
     append = out.append
-    for value in cells:
+    for i, value in enumerate(cells):
         kind = type(value)
         if kind is int and value >= 0:  # type: ignore[operator]
             append(value)  # type: ignore[arg-type]
@@ -101,5 +110,24 @@ def parse_column(cells: list[object]) -> list[int | None | CellIssue]:
         elif value is None:
             append(None)
         else:
-            append(parse_cell(value))
+            parsed = parse_cell(value)
+            append(parsed)
+            if issues is not None and type(parsed) is CellIssue:
+                issues.append(i)
     return out
+
+
+def _all_plain(cells: Sequence[object]) -> list[int | None | CellIssue] | None:
+    """A column of only non-negative whole numbers, converted at C speed; else None."""
+    kinds = set(map(type, cells))
+    if not cells or not kinds <= {int, float}:
+        return None
+    if kinds == {float}:
+        if not all(map(float.is_integer, cells)):  # type: ignore[arg-type]
+            return None
+    elif kinds != {int}:
+        return None  # mixed ints and floats: the per-cell path
+    numbers = cast(Sequence[float], cells)
+    if min(numbers) < 0:
+        return None
+    return list(map(int, numbers))
