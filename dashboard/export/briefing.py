@@ -1,0 +1,509 @@
+"""The 简报: from one week's report to Word, PowerPoint or Excel bytes.
+
+``compose`` writes the briefing once as data (sentences from ``dashboard.core.narrative``,
+so the numbers are the ones the pages show); the writers only lay it out.  ``build_briefing``
+is the one call the page and the CLI make.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from sqlalchemy import Engine
+
+from dashboard.core import narrative
+from dashboard.core.settings import level_name
+from dashboard.export import briefing_charts as bc
+from dashboard.export import charts, images, slides, word, workbook
+from dashboard.export.document import (
+    SECTION_KEYS,
+    SECTION_LABELS,
+    BriefingDoc,
+    ChartItem,
+    Section,
+    resolve_fonts,
+)
+
+FORMATS: dict[str, str] = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+IMAGE_FORMATS = ("png", "svg")
+NUMERALS = "一二三四五六七八九十"
+DOC_IMAGE_WIDTH = 760  # CSS px of a chart placed in Word (15.5 cm): text stays legible
+DOC_IMAGE_SCALE = 2
+TABLE_LIMIT = 60
+REASONS_FALLBACK = ("未报送", "停滞", "排名末位", "销号率偏低", "两张皮", "不能按期完成")
+
+
+class BriefingError(ValueError):
+    """A request the user can fix (unknown week, unknown scope…); message in Chinese."""
+
+
+@dataclass(frozen=True)
+class BriefingOptions:
+    """What the office configures once and the app remembers (see settings ``briefing_*``)."""
+
+    office_name: str = "主题教育领导小组办公室"
+    issue: int = 1
+    title_font: str = "方正小标宋简体"
+    body_font: str = "仿宋_GB2312"
+    sections: tuple[str, ...] = SECTION_KEYS
+    campaign_name: str = "主题教育"
+    start_date: dt.date | None = None
+    level_names: tuple[str, ...] = ("市级", "县级", "乡镇级", "村级")
+    low_closure_rate: float = 0.5
+    gradient_threshold: float = 10.0
+    stall_weeks: int = 2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any]) -> BriefingOptions:
+        start = values.get("start_date")
+        return cls(
+            office_name=str(values.get("office_name") or cls.office_name),
+            issue=int(values.get("briefing_issue") or 1),
+            title_font=str(values.get("briefing_font_title") or cls.title_font),
+            body_font=str(values.get("briefing_font_body") or cls.body_font),
+            sections=tuple(
+                s for s in values.get("briefing_sections", SECTION_KEYS) if s in SECTION_KEYS
+            ),
+            campaign_name=str(values.get("campaign_name") or cls.campaign_name),
+            start_date=dt.date.fromisoformat(str(start)) if start else None,
+            level_names=tuple(values.get("level_names") or cls.level_names),
+            low_closure_rate=float(values.get("low_closure_rate", 0.5)),
+            gradient_threshold=float(values.get("gradient_threshold", 10.0)),
+            stall_weeks=int(values.get("stall_weeks", 2)),
+        )
+
+    def to_settings(self) -> dict[str, Any]:
+        """The values to remember with ``repo.set_settings``."""
+        return {
+            "office_name": self.office_name,
+            "briefing_issue": self.issue,
+            "briefing_font_title": self.title_font,
+            "briefing_font_body": self.body_font,
+            "briefing_sections": list(self.sections),
+        }
+
+    def with_changes(self, **changes: Any) -> BriefingOptions:
+        return replace(self, **changes)
+
+
+def masthead(options: BriefingOptions) -> str:
+    """ "主题教育工作简报（第8期）"."""
+    short = "主题教育" if "主题教育" in options.campaign_name else options.campaign_name
+    return f"{short}工作简报（第{options.issue}期）"
+
+
+def _week_number(report_date: dt.date, start: dt.date | None) -> int | None:
+    if start is None or report_date < start:
+        return None
+    return (report_date - start).days // 7 + 1
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return None
+    return float(value)
+
+
+# ---------------------------------------------------------------- paragraphs
+
+
+def _coverage_paragraphs(report: Any, options: BriefingOptions) -> list[str]:
+    out = [narrative.coverage_sentence(report.report_date, report.scope_name, report.coverage)]
+    groups = bc.by_child_group(report)
+    missing = groups.assign(missing=groups["expected"] - groups["reported"])
+    missing = missing[missing["missing"] > 0].sort_values("missing", ascending=False, kind="stable")
+    not_reported = len(report.not_reported)
+    if not_reported and not missing.empty:
+        listed = "、".join(f"{r.name}{int(r.missing)}个" for r in missing.head(6).itertuples())
+        more = "等" if len(missing) > 6 else ""
+        out.append(f"未报送的{narrative.number(not_reported)}个单位中，{listed}{more}。")
+    elif not_reported:
+        out.append(f"尚有{narrative.number(not_reported)}个单位未报送。")
+    if report.stalled:
+        out.append(
+            f"已报送单位中，有{narrative.number(len(report.stalled))}个单位连续"
+            f"{options.stall_weeks}周以上各项累计数未增长，需督促加快进度。"
+        )
+    return out
+
+
+def _totals_paragraphs(report: Any) -> list[str]:
+    out = [narrative.totals_sentence(report.totals, report.rates)]
+    totals = report.totals.set_index("code")
+    parts: list[str] = []
+    for code in (
+        "reading_classes",
+        "study_sessions",
+        "party_lectures",
+        "survey_topics",
+        "survey_reports",
+    ):
+        if code not in totals.index:
+            continue
+        row = totals.loc[code]
+        value = _float(row["value"])
+        if value is None:
+            continue
+        change = _float(row.get("change"))
+        added = f"（本周新增{narrative.number(change)}{row['unit']}）" if change else ""
+        parts.append(f"{row['label']}{narrative.number(value)}{row['unit']}{added}")
+    if parts:
+        out.append("各项工作累计：" + "，".join(parts) + "。")
+    rate_parts = []
+    for row in report.rates.itertuples():
+        if row.code == "closure_rate":
+            continue
+        value = _float(row.value)
+        if value is None:
+            continue
+        moved = narrative.change_points(value, _float(row.previous)).lstrip("，")
+        rate_parts.append(
+            f"{row.label}{narrative.percent(value)}" + (f"（{moved}）" if moved else "")
+        )
+    if rate_parts:
+        out.append("；".join(rate_parts) + "。")
+    return out
+
+
+def _gradient_paragraphs(report: Any, options: BriefingOptions) -> list[str]:
+    out = []
+    levels = narrative.levels_sentence(report.levels, options.gradient_threshold)
+    if levels:
+        out.append(levels)
+    gradient = narrative.gradient_sentence(report.subtrees)
+    if gradient:
+        out.append(gradient)
+    subtrees = report.subtrees
+    if "flagged" in subtrees.columns and "transmission" in subtrees.columns:
+        flagged = subtrees[subtrees["flagged"].astype(bool)].dropna(subset=["transmission"])
+        flagged = flagged.sort_values("transmission", kind="stable").head(3)
+        if not flagged.empty:
+            listed = "、".join(f"{r.name}{float(r.transmission):.2f}" for r in flagged.itertuples())
+            out.append(
+                f"热度传导比（最基层平均热度与系统本级热度之比）较低的有：{listed}，"
+                "压力传导层层递减，建议列为下一步督导重点。"
+            )
+    return out
+
+
+def _reasons(report: Any) -> tuple[str, ...]:
+    try:
+        from dashboard.core.flags import REASONS
+
+        return tuple(REASONS)
+    except ImportError:  # pragma: no cover - flags ships with the core
+        return REASONS_FALLBACK
+
+
+def _lagging_paragraphs(report: Any, table_rows: int, total: int) -> list[str]:
+    out = [narrative.lagging_sentence(report.lagging, _reasons(report))]
+    if total:
+        tail = (
+            "名单及原因见附表"
+            if table_rows == total
+            else f"附表列出前{table_rows}个，完整名单见Excel导出"
+        )
+        out.append(f"请相关单位对照原因逐项整改，边挂账、边销账，{tail}。")
+    return out
+
+
+# ---------------------------------------------------------------- lagging table
+
+
+def lagging_table(
+    report: Any, options: BriefingOptions, limit: int | None = TABLE_LIMIT
+) -> pd.DataFrame:
+    """序号, 单位, 层级, 上级单位, 落后原因 — one row per lagging unit."""
+    lag = report.lagging
+    columns = ["序号", "单位", "层级", "上级单位", "落后原因"]
+    if lag is None or lag.empty:
+        return pd.DataFrame(columns=columns)
+    rows = lag.head(limit) if limit else lag
+    parent_col = next((c for c in ("parent_name", "parent", "上级单位") if c in rows.columns), None)
+    if "level_name" in rows.columns:
+        levels = rows["level_name"].astype(str)
+    else:
+        levels = rows["level"].map(lambda v: level_name(int(v), list(options.level_names)))
+    return pd.DataFrame(
+        {
+            "序号": range(1, len(rows) + 1),
+            "单位": rows["name"].astype(str).to_numpy(),
+            "层级": levels.to_numpy(),
+            "上级单位": rows[parent_col].fillna("").astype(str).to_numpy() if parent_col else "",
+            "落后原因": rows["reasons"].map(lambda r: "；".join(map(str, r or []))).to_numpy(),
+        }
+    )
+
+
+# ---------------------------------------------------------------- charts
+
+ChartBuilder = Callable[[Any, BriefingOptions], go.Figure]
+
+
+def _headline_coverage(report: Any) -> str:
+    groups = bc.by_child_group(report)
+    text = f"{report.scope_name}报送率{narrative.percent(_float(report.coverage['rate']))}"
+    short = groups[groups["coverage"] < 1]
+    if not short.empty:
+        low = short.sort_values("coverage", kind="stable").iloc[0]
+        text += f"，{len(short)}个{bc.group_label(report)[1:]}未全部报送，{low['name']}最低（{narrative.percent(float(low['coverage']))}）"
+    return text
+
+
+def _headline_closure(report: Any) -> str:
+    rates = report.rates.set_index("code")
+    value = _float(rates.at["closure_rate", "value"]) if "closure_rate" in rates.index else None
+    text = f"问题销号率{narrative.percent(value)}"
+    groups = bc.by_child_group(report).dropna(subset=["closure"])
+    if not groups.empty:
+        low = groups.sort_values("closure", kind="stable").iloc[0]
+        high = groups.sort_values("closure", ascending=False, kind="stable").iloc[0]
+        text += f"：{high['name']}最高（{narrative.percent(float(high['closure']))}），{low['name']}最低（{narrative.percent(float(low['closure']))}）"
+    return text
+
+
+def _headline_bottom(report: Any) -> str:
+    units = report.units.dropna(subset=["heat"])
+    if units.empty:
+        return "热度排名"
+    last = units.sort_values(["heat", "code"], kind="stable").iloc[0]
+    return f"热度排名靠后单位：{last['name']}热度{float(last['heat']):.1f}，为本范围最低"
+
+
+@dataclass(frozen=True)
+class ChartPlan:
+    name: str
+    section: str
+    build: Callable[[Any, BriefingOptions], go.Figure]
+    headline: Callable[[Any, BriefingOptions], str]
+    usable: Callable[[Any], bool]
+
+
+def _has_groups(report: Any) -> bool:
+    return not bc.by_child_group(report).empty
+
+
+def _coverage_chart(report: Any) -> go.Figure:
+    # The board's chart groups by level-2 system; inside one system, group one level down.
+    return (
+        charts.coverage_by_subtree(report)
+        if report.scope_code is None
+        else bc.coverage_by_group(report)
+    )
+
+
+def _gradient_usable(report: Any) -> bool:
+    heat_cols = [c for c in report.subtrees.columns if str(c).startswith("heat_l")]
+    return not report.subtrees.empty and len(heat_cols) >= 2
+
+
+CHART_PLANS: tuple[ChartPlan, ...] = (
+    ChartPlan(
+        "报送率_分系统",
+        "coverage",
+        lambda r, o: _coverage_chart(r),
+        lambda r, o: _headline_coverage(r),
+        _has_groups,
+    ),
+    ChartPlan(
+        "问题销号率_分系统",
+        "totals",
+        lambda r, o: bc.closure_by_group(r, o.low_closure_rate),
+        lambda r, o: _headline_closure(r),
+        lambda r: not bc.by_child_group(r).dropna(subset=["closure"]).empty,
+    ),
+    ChartPlan(
+        "各层级平均热度",
+        "gradient",
+        lambda r, o: charts.heat_by_level(r),
+        lambda r, o: (
+            narrative.levels_sentence(r.levels, o.gradient_threshold).rstrip("。")
+            or "各层级平均热度"
+        ),
+        lambda r: len(r.levels.dropna(subset=["mean_heat"])) > 0,
+    ),
+    ChartPlan(
+        "各系统逐级平均热度",
+        "gradient",
+        lambda r, o: charts.subtree_gradient_lines(r),
+        lambda r, o: narrative.gradient_sentence(r.subtrees).rstrip("。") or "各系统逐级平均热度",
+        _gradient_usable,
+    ),
+    ChartPlan(
+        "热度排名后10位",
+        "lagging",
+        lambda r, o: charts.ranking_bars(r, "bottom", 10),
+        lambda r, o: _headline_bottom(r),
+        lambda r: "heat" in r.units.columns and r.units["heat"].notna().any(),
+    ),
+    ChartPlan(
+        "落后原因分布",
+        "lagging",
+        lambda r, o: bc.lagging_reasons(r, _reasons(r)),
+        lambda r, o: narrative.lagging_sentence(r.lagging, _reasons(r)).rstrip("。"),
+        lambda r: not r.lagging.empty,
+    ),
+)
+
+
+def chart_items(report: Any, options: BriefingOptions | None = None) -> list[ChartItem]:
+    """The briefing's key charts for the chosen sections (empty when "charts" is off)."""
+    options = options or BriefingOptions()
+    if "charts" not in options.sections:
+        return []
+    items: list[ChartItem] = []
+    for plan in CHART_PLANS:
+        if plan.section not in options.sections or not plan.usable(report):
+            continue
+        figure = plan.build(report, options)
+        title = str(figure.layout.title.text or plan.name)
+        items.append(
+            ChartItem(plan.name, title, plan.headline(report, options), figure, plan.section)
+        )
+    return items
+
+
+def _for_document(fig: go.Figure) -> go.Figure:
+    """The figure without its title (the caption under it carries the title in Word)."""
+    out = go.Figure(fig)
+    out.update_layout(title_text="", margin={"t": 30}, width=DOC_IMAGE_WIDTH)
+    return out
+
+
+def render_charts(
+    report: Any, fmt: str = "png", options: BriefingOptions | None = None
+) -> dict[str, bytes]:
+    """Every key chart of the briefing as PNG or SVG bytes, keyed by file stem."""
+    if fmt not in IMAGE_FORMATS:
+        raise BriefingError(f"不支持的图片格式“{fmt}”，请选择 png 或 svg。")
+    options = options or BriefingOptions()
+    options = options.with_changes(sections=tuple(dict.fromkeys((*options.sections, "charts"))))
+    out: dict[str, bytes] = {}
+    for item in chart_items(report, options):
+        out[item.name] = images.to_png(item.figure) if fmt == "png" else images.to_svg(item.figure)
+    return out
+
+
+def document_pngs(charts: list[ChartItem]) -> dict[str, bytes]:
+    """The PNGs placed in Word: untitled (the caption says it), 1800 px wide."""
+    return {c.name: images.to_png(_for_document(c.figure), scale=DOC_IMAGE_SCALE) for c in charts}
+
+
+# ---------------------------------------------------------------- compose & build
+
+
+def compose(report: Any, options: BriefingOptions | None = None) -> BriefingDoc:
+    """The briefing as data: masthead, sections of plain sentences, charts, lagging table."""
+    options = options or BriefingOptions()
+    day = report.report_date
+    week = _week_number(day, options.start_date)
+    heading = f"{report.scope_name}主题教育{'第' + str(week) + '周' if week else ''}调度情况"
+    lead = (
+        f"本周，{report.scope_name}各级党组织持续推进理论学习、调查研究、检视整改等重点工作。"
+        f"现将截至{narrative.day_text(day)}的调度情况通报如下。"
+    )
+    full_table = lagging_table(report, options, limit=None)
+    table = full_table.head(TABLE_LIMIT)
+    writers: dict[str, Callable[[], list[str]]] = {
+        "coverage": lambda: _coverage_paragraphs(report, options),
+        "totals": lambda: _totals_paragraphs(report),
+        "gradient": lambda: _gradient_paragraphs(report, options),
+        "lagging": lambda: _lagging_paragraphs(report, len(table), len(full_table)),
+    }
+    sections: list[Section] = []
+    for key in SECTION_KEYS:
+        if key in options.sections and key in writers:
+            paragraphs = [p for p in writers[key]() if p]
+            if paragraphs:
+                heading_text = f"{NUMERALS[len(sections)]}、{SECTION_LABELS[key]}"
+                sections.append(Section(key, heading_text, paragraphs))
+    return BriefingDoc(
+        masthead=masthead(options),
+        office=options.office_name,
+        date_text=f"{day.year}年{day.month}月{day.day}日",
+        heading=heading,
+        lead=lead,
+        sections=sections,
+        charts=chart_items(report, options),
+        lagging_table=table if "lagging" in options.sections else table.iloc[0:0],
+        fonts=resolve_fonts(options.title_font, options.body_font),
+    )
+
+
+def render_report(report: Any, fmt: str, options: BriefingOptions | None = None) -> bytes:
+    """The briefing of an already built report as ``docx``, ``pptx`` or ``xlsx`` bytes."""
+    options = options or BriefingOptions()
+    if fmt == "xlsx":
+        return workbook.write_xlsx(report)
+    if fmt not in FORMATS:
+        raise BriefingError(f"不支持的简报格式“{fmt}”，请选择 docx、pptx 或 xlsx。")
+    doc = compose(report, options)
+    if fmt == "docx":
+        return word.write_docx(doc, document_pngs(doc.charts))
+    pictures = [
+        c
+        for c, image in zip(
+            doc.charts, slides.needs_image([c.figure for c in doc.charts]), strict=True
+        )
+        if image
+    ]
+    pngs = {c.name: images.to_png(c.figure, scale=2) for c in pictures}
+    return slides.write_pptx(doc, pngs)
+
+
+def load_report(
+    engine: Engine, report_date: dt.date, scope: str | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """The week's report from the database, with the stored settings; BriefingError if the week
+    or the scope is unknown."""
+    from dashboard.core.report import build_report
+    from dashboard.store import repo
+
+    dates = repo.report_dates(engine)
+    if report_date not in dates:
+        known = "、".join(d.isoformat() for d in dates[-6:]) or "（尚无数据）"
+        raise BriefingError(
+            f"{report_date.isoformat()} 没有周报数据。请选择已导入的报告周，最近的有：{known}。"
+        )
+    units = repo.load_units(engine)
+    if scope is not None and scope not in set(units["code"].astype(str)):
+        raise BriefingError(
+            f"单位名册中没有编码为“{scope}”的单位，请检查 --scope（应为单位编码）。"
+        )
+    values = repo.get_settings(engine)
+    figures = repo.load_figures(engine, until=report_date)
+    return build_report(units, figures, values, report_date=report_date, scope=scope), values
+
+
+def build_briefing(
+    engine: Engine,
+    report_date: dt.date,
+    scope: str | None = None,
+    fmt: str = "docx",
+    options: BriefingOptions | None = None,
+) -> bytes:
+    """The one call of the page and the CLI: the week's briefing as file bytes."""
+    if fmt not in FORMATS:
+        raise BriefingError(f"不支持的简报格式“{fmt}”，请选择 docx、pptx 或 xlsx。")
+    report, values = load_report(engine, report_date, scope)
+    return render_report(report, fmt, options or BriefingOptions.from_settings(values))
+
+
+def file_name(report: Any, fmt: str, options: BriefingOptions) -> str:
+    day = report.report_date
+    return f"{masthead(options)}_{report.scope_name}_{day:%Y%m%d}.{fmt}"

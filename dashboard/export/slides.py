@@ -1,0 +1,415 @@
+"""The 简报 as a 16:9 PowerPoint: a title slide, then one finding per slide.
+
+Each finding slide carries a headline sentence and its chart.  Bar and line figures become
+native PowerPoint charts (editable in PowerPoint, data in the embedded sheet); any other
+figure is placed as a PNG.  Every text run gets the latin font AND an ``a:ea`` typeface so
+Chinese renders in the chosen font.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from lxml import etree
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Inches, Pt
+
+from dashboard.export import images
+from dashboard.export.document import BriefingDoc, Fonts
+from dashboard.export.theme import PALETTE
+
+SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
+RED = RGBColor(0xB7, 0x28, 0x2E)
+DARK = RGBColor(0x1F, 0x1F, 0x1F)
+MUTED = RGBColor(0x6B, 0x6B, 0x6B)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+MARGIN = Inches(0.6)
+
+
+@dataclass
+class NativeChart:
+    """A plotly bar/line figure restated as category chart data."""
+
+    kind: XL_CHART_TYPE
+    categories: list[str]
+    series: list[tuple[str, list[float | None]]]
+    colours: list[list[str] | str | None]  # per series: one colour, per-point colours or None
+    percent: bool  # values are fractions shown as percentages (tickformat "%")
+    percent_points: bool = False  # values are already 0–100 percentages (axis title "（%）")
+    reverse: bool = False  # category axis reversed (first category at the top)
+    value_range: tuple[float, float] | None = None  # the figure's fixed value-axis range
+
+
+def _values(raw: object) -> list:  # type: ignore[type-arg]
+    if raw is None:
+        return []
+    return list(np.asarray(raw, dtype=object).tolist())
+
+
+def _number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(number) else number
+
+
+def native_chart(fig: go.Figure) -> NativeChart | None:
+    """The figure as native chart data, or None when PowerPoint has no matching type."""
+    traces = list(fig.data)
+    if not traces:
+        return None
+    kinds = {t.type for t in traces}
+    if kinds == {"bar"}:
+        horizontal = all(t.orientation == "h" for t in traces)
+        stacked = fig.layout.barmode in ("stack", "relative")
+        if horizontal:
+            kind = XL_CHART_TYPE.BAR_STACKED if stacked else XL_CHART_TYPE.BAR_CLUSTERED
+        else:
+            kind = XL_CHART_TYPE.COLUMN_STACKED if stacked else XL_CHART_TYPE.COLUMN_CLUSTERED
+    elif kinds == {"scatter"} and all("lines" in (t.mode or "lines") for t in traces):
+        horizontal = False
+        kind = XL_CHART_TYPE.LINE_MARKERS
+    else:
+        return None
+    axis = fig.layout.xaxis if horizontal else fig.layout.yaxis
+    categories: list[str] = []
+    per_trace: list[dict[str, float | None]] = []
+    for trace in traces:
+        cats = _values(trace.y if horizontal else trace.x)
+        vals = _values(trace.x if horizontal else trace.y)
+        if not cats or len(cats) != len(vals):
+            return None
+        mapping: dict[str, float | None] = {}
+        for cat, val in zip(cats, vals, strict=True):
+            key = str(cat)
+            if key not in categories:
+                categories.append(key)
+            mapping[key] = _number(val)
+        per_trace.append(mapping)
+    series = [
+        (str(t.name or f"系列{i + 1}"), [m.get(c) for c in categories])
+        for i, (t, m) in enumerate(zip(traces, per_trace, strict=True))
+    ]
+    colours: list[list[str] | str | None] = []
+    for trace in traces:
+        colour = trace.marker.color if trace.type == "bar" else trace.line.color
+        if isinstance(colour, str):
+            colours.append(colour)
+        elif colour is not None and all(isinstance(c, str) for c in _values(colour)):
+            colours.append([str(c) for c in _values(colour)])
+        else:
+            colours.append(None)
+    percent = "%" in str(axis.tickformat or "")
+    axis_title = str(axis.title.text or "")
+    percent_points = not percent and ("%" in axis_title or "％" in axis_title)
+    # plotly and PowerPoint both draw the first category at the bottom of a horizontal bar
+    # chart; a reversed plotly axis has to be reversed in PowerPoint too.
+    category_axis = fig.layout.yaxis if horizontal else fig.layout.xaxis
+    reverse = category_axis.autorange == "reversed"
+    fixed = axis.range
+    value_range = (float(fixed[0]), float(fixed[1])) if fixed and len(fixed) == 2 else None
+    return NativeChart(
+        kind, categories, series, colours, percent, percent_points, reverse, value_range
+    )
+
+
+def _rgb(colour: str) -> RGBColor | None:
+    text = colour.strip()
+    if text.startswith("#") and len(text) == 7:
+        return RGBColor.from_string(text[1:].upper())
+    if text.startswith("rgb"):
+        parts = text[text.index("(") + 1 : text.index(")")].split(",")[:3]
+        return RGBColor(*(int(float(p)) for p in parts))
+    return None
+
+
+def _ea_font(run_or_font_rpr, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Add latin + east-Asian typefaces to an ``a:rPr``/``a:defRPr`` element."""
+    for tag in ("a:latin", "a:ea", "a:cs"):
+        existing = run_or_font_rpr.find(qn(tag))
+        if existing is not None:
+            run_or_font_rpr.remove(existing)
+    for tag in ("a:latin", "a:ea", "a:cs"):
+        element = etree.SubElement(run_or_font_rpr, qn(tag))
+        element.set("typeface", name)
+
+
+def _text(
+    slide,  # type: ignore[no-untyped-def]
+    text: str,
+    box: tuple[int, int, int, int],
+    font: str,
+    size: float,
+    *,
+    bold: bool = False,
+    colour: RGBColor = DARK,
+    align: PP_ALIGN = PP_ALIGN.LEFT,
+    anchor: MSO_ANCHOR = MSO_ANCHOR.TOP,
+    space_after: float = 0,
+):
+    shape = slide.shapes.add_textbox(*box)
+    frame = shape.text_frame
+    frame.word_wrap = True
+    frame.vertical_anchor = anchor
+    for i, line in enumerate(text.split("\n")):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.alignment = align
+        paragraph.space_after = Pt(space_after)
+        run = paragraph.add_run()
+        run.text = line
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        run.font.color.rgb = colour
+        run.font.name = font
+        _ea_font(run._r.get_or_add_rPr(), font)
+    return shape
+
+
+def _bar(slide, top: int, height: int, colour: RGBColor) -> None:  # type: ignore[no-untyped-def]
+    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, top, SLIDE_W, height)
+    shape.fill.solid()
+    shape.fill.fore_color.rgb = colour
+    shape.line.fill.background()
+
+
+def _title_slide(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _bar(slide, 0, Inches(0.35), RED)
+    _text(
+        slide,
+        doc.masthead,
+        (MARGIN, Inches(2.0), SLIDE_W - 2 * MARGIN, Inches(1.3)),
+        doc.fonts.title,
+        44,
+        colour=RED,
+        align=PP_ALIGN.CENTER,
+        anchor=MSO_ANCHOR.MIDDLE,
+    )
+    _text(
+        slide,
+        doc.heading,
+        (MARGIN, Inches(3.4), SLIDE_W - 2 * MARGIN, Inches(0.9)),
+        doc.fonts.title,
+        28,
+        align=PP_ALIGN.CENTER,
+    )
+    _text(
+        slide,
+        f"{doc.office}\n{doc.date_text}",
+        (MARGIN, Inches(5.1), SLIDE_W - 2 * MARGIN, Inches(1.0)),
+        doc.fonts.body,
+        20,
+        colour=MUTED,
+        align=PP_ALIGN.CENTER,
+    )
+    _bar(slide, SLIDE_H - Inches(0.12), Inches(0.12), RED)
+
+
+def _finding_frame(prs, doc: BriefingDoc, number: int, headline: str, caption: str):  # type: ignore[no-untyped-def]
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _bar(slide, 0, Inches(0.12), RED)
+    _text(
+        slide,
+        headline,
+        (MARGIN, Inches(0.3), SLIDE_W - 2 * MARGIN, Inches(1.2)),
+        doc.fonts.heading,
+        24,
+        bold=True,
+        anchor=MSO_ANCHOR.MIDDLE,
+    )
+    _text(
+        slide,
+        f"图{number}　{caption}　|　{doc.office}　{doc.date_text}",
+        (MARGIN, SLIDE_H - Inches(0.6), SLIDE_W - 2 * MARGIN, Inches(0.4)),
+        doc.fonts.body,
+        12,
+        colour=MUTED,
+    )
+    return slide
+
+
+def _style_chart_text(chart, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+    chart.font.size = Pt(12)
+    chart.font.name = fonts.heading
+    text_pr = chart._chartSpace.find(qn("c:txPr"))
+    if text_pr is not None:
+        for def_rpr in text_pr.iter(qn("a:defRPr")):
+            _ea_font(def_rpr, fonts.heading)
+
+
+def _add_native(slide, data: NativeChart, box: tuple[int, int, int, int], fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+    whole = all(v is None or float(v).is_integer() for _, vals in data.series for v in vals)
+    plain = "#,##0" if whole else "#,##0.0"
+    label_format = "0.0%" if data.percent else ('0.0"%"' if data.percent_points else plain)
+    chart_data = CategoryChartData(number_format="0.0%" if data.percent else "General")
+    chart_data.categories = data.categories
+    for name, values in data.series:
+        chart_data.add_series(name, values)
+    chart = slide.shapes.add_chart(data.kind, *box, chart_data).chart
+    chart.has_title = False
+    chart.has_legend = len(data.series) > 1
+    if chart.has_legend:
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+    plot = chart.plots[0]
+    if data.kind != XL_CHART_TYPE.LINE_MARKERS:
+        plot.gap_width = 60
+        plot.has_data_labels = True
+        labels = plot.data_labels
+        labels.number_format = label_format
+        labels.number_format_is_linked = False
+        labels.font.size = Pt(11)
+    value_axis = chart.value_axis
+    value_axis.has_major_gridlines = True
+    value_axis.major_gridlines.format.line.color.rgb = RGBColor(0xE6, 0xE6, 0xE6)
+    value_axis.tick_labels.number_format = (
+        "0%" if data.percent else ('0"%"' if data.percent_points else "#,##0")
+    )
+    value_axis.tick_labels.number_format_is_linked = False
+    value_axis.format.line.fill.background()
+    if data.value_range is not None:
+        value_axis.minimum_scale, value_axis.maximum_scale = data.value_range
+    elif data.kind != XL_CHART_TYPE.LINE_MARKERS:
+        value_axis.minimum_scale = 0  # bars start at zero, as on the board
+        if data.percent:
+            value_axis.maximum_scale = 1
+    chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
+    chart.category_axis.reverse_order = data.reverse
+    chart.category_axis.format.line.color.rgb = RGBColor(0xBF, 0xBF, 0xBF)
+    for index, (series, colour) in enumerate(zip(plot.series, data.colours, strict=True)):
+        default = PALETTE[index % len(PALETTE)]
+        fill = series.format.line if data.kind == XL_CHART_TYPE.LINE_MARKERS else series.format.fill
+        if data.kind == XL_CHART_TYPE.LINE_MARKERS:
+            fill.color.rgb = _rgb(colour if isinstance(colour, str) else default)
+            fill.width = Pt(2.5)
+            continue
+        fill.solid()
+        fill.fore_color.rgb = _rgb(colour if isinstance(colour, str) else default)
+        if isinstance(colour, list):
+            for point_index, point_colour in enumerate(colour[: len(data.categories)]):
+                rgb = _rgb(point_colour)
+                if rgb is not None:
+                    point_fill = series.points[point_index].format.fill
+                    point_fill.solid()
+                    point_fill.fore_color.rgb = rgb
+    _style_chart_text(chart, fonts)
+
+
+def _add_picture(slide, fig: go.Figure, png: bytes | None, box: tuple[int, int, int, int]) -> None:  # type: ignore[no-untyped-def]
+    left, top, width, height = box
+    data = png if png is not None else images.to_png(fig, scale=2)
+    pw, ph = images.png_size(data)
+    scale = min(width / pw, height / ph)
+    w, h = int(pw * scale), int(ph * scale)
+    slide.shapes.add_picture(
+        io.BytesIO(data), left + (width - w) // 2, top + (height - h) // 2, Emu(w), Emu(h)
+    )
+
+
+def _summary_slide(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+    """The written summary: each section's first paragraph, for the opening of the meeting."""
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _bar(slide, 0, Inches(0.12), RED)
+    _text(
+        slide,
+        "本期概况",
+        (MARGIN, Inches(0.3), SLIDE_W - 2 * MARGIN, Inches(0.9)),
+        doc.fonts.heading,
+        28,
+        bold=True,
+        anchor=MSO_ANCHOR.MIDDLE,
+    )
+    lines = [
+        f"{s.heading.split('、', 1)[-1]}：{s.paragraphs[0]}" for s in doc.sections if s.paragraphs
+    ]
+    _text(
+        slide,
+        "\n".join(lines),
+        (MARGIN, Inches(1.4), SLIDE_W - 2 * MARGIN, SLIDE_H - Inches(2.0)),
+        doc.fonts.body,
+        20,
+        space_after=14,
+    )
+
+
+def _table_slides(prs, doc: BriefingDoc, rows_per_slide: int = 12) -> None:  # type: ignore[no-untyped-def]
+    frame = doc.lagging_table
+    for start in range(0, len(frame), rows_per_slide):
+        part = frame.iloc[start : start + rows_per_slide]
+        slide = prs.slides.add_slide(prs.slide_layouts[6])
+        _bar(slide, 0, Inches(0.12), RED)
+        suffix = f"（{start + 1}–{start + len(part)}）" if len(frame) > rows_per_slide else ""
+        _text(
+            slide,
+            f"落后单位及原因{suffix}",
+            (MARGIN, Inches(0.3), SLIDE_W - 2 * MARGIN, Inches(0.9)),
+            doc.fonts.heading,
+            24,
+            bold=True,
+            anchor=MSO_ANCHOR.MIDDLE,
+        )
+        height = Inches(0.42) * (len(part) + 1)
+        shape = slide.shapes.add_table(
+            len(part) + 1, len(frame.columns), MARGIN, Inches(1.4), SLIDE_W - 2 * MARGIN, height
+        )
+        table = shape.table
+        widths = [0.8, 3.6, 1.4, 2.6, 3.7][: len(frame.columns)]
+        total = sum(widths)
+        for i, w in enumerate(widths):
+            table.columns[i].width = int((SLIDE_W - 2 * MARGIN) * w / total)
+        for r, values in enumerate([list(frame.columns), *part.astype(str).values.tolist()]):
+            for c, value in enumerate(values):
+                cell = table.cell(r, c)
+                cell.text = str(value)
+                for paragraph in cell.text_frame.paragraphs:
+                    for run in paragraph.runs:
+                        run.font.size = Pt(13)
+                        run.font.bold = r == 0
+                        run.font.name = doc.fonts.body
+                        _ea_font(run._r.get_or_add_rPr(), doc.fonts.body)
+                if r == 0:
+                    cell.fill.solid()
+                    cell.fill.fore_color.rgb = RED
+
+
+def write_pptx(
+    doc: BriefingDoc, pngs: Mapping[str, bytes] | None = None, native: bool = True
+) -> bytes:
+    """The PowerPoint file.  ``pngs`` supplies ready images for figures that are not native."""
+    pngs = pngs or {}
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
+    prs.core_properties.title = doc.masthead
+    prs.core_properties.author = doc.office
+    _title_slide(prs, doc)
+    if doc.sections:
+        _summary_slide(prs, doc)
+    box = (MARGIN, Inches(1.55), SLIDE_W - 2 * MARGIN, SLIDE_H - Inches(2.3))
+    for number, chart in enumerate(doc.charts, start=1):
+        slide = _finding_frame(prs, doc, number, chart.headline, chart.caption)
+        data = native_chart(chart.figure) if native else None
+        if data is not None:
+            _add_native(slide, data, box, doc.fonts)
+        else:
+            _add_picture(slide, chart.figure, pngs.get(chart.name), box)
+    if len(doc.lagging_table):
+        _table_slides(prs, doc)
+    out = io.BytesIO()
+    prs.save(out)
+    return out.getvalue()
+
+
+def needs_image(charts: Sequence[go.Figure]) -> list[bool]:
+    """Which figures the slides would place as pictures (no native chart type)."""
+    return [native_chart(fig) is None for fig in charts]
