@@ -1,0 +1,87 @@
+"""``init``: create or migrate the database and set the campaign's basic settings."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from dashboard.cli import CliError, add_db_option
+from dashboard.store import db, repo
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "init",
+        help="创建或升级数据库，并设置活动名称、起止日期和报送日",
+        description="创建或升级数据库（可重复执行，不会删除数据），并按需设置活动的基本信息。",
+    )
+    parser.add_argument("--name", metavar="NAME", help="活动名称，如“学习贯彻…主题教育”")
+    parser.add_argument("--start", metavar="YYYY-MM-DD", help="开始日期")
+    parser.add_argument("--end", metavar="YYYY-MM-DD", help="结束日期")
+    parser.add_argument(
+        "--report-weekday",
+        metavar="1-7",
+        type=_weekday,
+        help="每周统计截止日：1=周一 … 7=周日",
+    )
+    add_db_option(parser)
+    parser.set_defaults(handler=_run)
+
+
+def _weekday(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"报送日应为 1–7 的整数，收到“{text}”") from None
+    if not 1 <= value <= 7:
+        raise argparse.ArgumentTypeError(f"报送日应为 1–7 的整数，收到“{text}”")
+    return value
+
+
+def _date(text: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(
+            f"{label}“{text}”无法识别：请按 YYYY-MM-DD 格式填写，例如 2023-09-01"
+        ) from None
+
+
+def changes_from(args: argparse.Namespace, current: dict[str, Any]) -> dict[str, Any]:
+    """The settings the options ask for, checked (end not before start)."""
+    changes: dict[str, Any] = {}
+    if args.name is not None:
+        if not args.name.strip():
+            raise CliError("活动名称不能为空：请在 --name 后填写名称")
+        changes["campaign_name"] = args.name.strip()
+    if args.start is not None:
+        changes["start_date"] = _date(args.start, "开始日期").isoformat()
+    if args.end is not None:
+        changes["end_date"] = _date(args.end, "结束日期").isoformat()
+    if args.report_weekday is not None:
+        changes["report_weekday"] = args.report_weekday
+    start = changes.get("start_date", current["start_date"])
+    end = changes.get("end_date", current["end_date"])
+    if str(end) < str(start):
+        raise CliError(f"结束日期 {end} 早于开始日期 {start}：请调整 --start 或 --end")
+    return changes
+
+
+def _run(args: argparse.Namespace) -> int:
+    engine = db.connect(args.db)
+    changes = changes_from(args, repo.get_settings(engine))
+    if changes:
+        repo.set_settings(engine, changes)
+    values = repo.get_settings(engine)
+    print(f"数据库已就绪：{engine.url.render_as_string(hide_password=True)}")
+    print(f"活动名称：{values['campaign_name']}")
+    print(
+        f"起止日期：{values['start_date']} 至 {values['end_date']}；每周报送日：周{'一二三四五六日'[int(values['report_weekday']) - 1]}"
+    )
+    print(
+        f"单位名册：{repo.unit_count(engine)} 个单位"
+        if repo.unit_count(engine)
+        else "单位名册：尚未导入（python -m dashboard registry import 名册.xlsx）"
+    )
+    return 0
