@@ -385,16 +385,27 @@ def _for_document(fig: go.Figure) -> go.Figure:
     return out
 
 
+def board_charts(report: Any, options: BriefingOptions | None = None) -> list[ChartItem]:
+    """The briefing's key charts plus the board's ranking top 10 and heat treemap."""
+    options = options or BriefingOptions()
+    options = options.with_changes(sections=SECTION_KEYS)
+    items = chart_items(report, options)
+    if "heat" in report.units.columns and report.units["heat"].notna().any():
+        top = charts.ranking_bars(report, "top", 10)
+        items.append(ChartItem("热度排名前10位", str(top.layout.title.text), "", top, "lagging"))
+        tree = charts.heat_treemap(report)
+        items.append(ChartItem("单位热度分布", str(tree.layout.title.text), "", tree, "gradient"))
+    return items
+
+
 def render_charts(
     report: Any, fmt: str = "png", options: BriefingOptions | None = None
 ) -> dict[str, bytes]:
-    """Every key chart of the briefing as PNG or SVG bytes, keyed by file stem."""
+    """Every chart of the briefing and the board's overview as PNG or SVG, keyed by file stem."""
     if fmt not in IMAGE_FORMATS:
         raise BriefingError(f"不支持的图片格式“{fmt}”，请选择 png 或 svg。")
-    options = options or BriefingOptions()
-    options = options.with_changes(sections=tuple(dict.fromkeys((*options.sections, "charts"))))
     out: dict[str, bytes] = {}
-    for item in chart_items(report, options):
+    for item in board_charts(report, options):
         out[item.name] = images.to_png(item.figure) if fmt == "png" else images.to_svg(item.figure)
     return out
 
@@ -481,6 +492,8 @@ def load_report(
             f"{report_date.isoformat()} 没有周报数据。请选择已导入的报告周，最近的有：{known}。"
         )
     units = repo.load_units(engine)
+    if units.empty:
+        raise BriefingError("单位名册为空：请先在“单位名册”页导入单位名册，再生成简报。")
     if scope is not None and scope not in set(units["code"].astype(str)):
         raise BriefingError(
             f"单位名册中没有编码为“{scope}”的单位，请检查 --scope（应为单位编码）。"
