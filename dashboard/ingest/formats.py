@@ -109,7 +109,7 @@ def err_sheet_too_large(sheet: str, rows: int, cols: int) -> ReadError:
 def err_worker_memory() -> ReadError:
     return ReadError(
         "too_large",
-        f"读取该文件需要的内存超过 {WORKER_MEMORY_BYTES // 1073741824} GB 的上限（文件过大或结构异常），"
+        f"读取该文件需要的内存超过 {WORKER_MEMORY_BYTES // 1048576} MB 的上限（文件过大或结构异常），"
         "请删除多余内容、另存为新的 .xlsx 文件或拆分后再上传",
     )
 

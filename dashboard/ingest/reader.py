@@ -193,7 +193,7 @@ def _read_calamine(file_name: str, content: bytes, fmt: str) -> Workbook:
         raise formats.err_corrupt("读取程序无法解析该文件的结构") from exc
     if not sheets:
         raise formats.err_no_data()
-    if all(not s.rows for s in sheets):
+    if not any(_has_content(s.rows) for s in sheets):
         raise formats.err_no_data()
     return Workbook(file_name=file_name, format=fmt, sheets=sheets)
 
@@ -232,6 +232,15 @@ def _plain_rows(rows: list[list[object]]) -> list[list[object]]:
     if odd <= _PLAIN:
         return rows
     return [[v if type(v) in _PLAIN else as_text(v) for v in row] for row in rows]
+
+
+def _has_content(rows: list[list[object]]) -> bool:
+    """Any cell that is not blank (whitespace-only text counts as blank)?"""
+    for row in rows:
+        for v in row:
+            if v is not None and not (isinstance(v, str) and not v.strip()):
+                return True
+    return False
 
 
 def as_text(value: object) -> str:
@@ -306,7 +315,7 @@ def _read_text(file_name: str, content: bytes) -> Workbook:
     if markup and markup != "JSON 文件":
         raise formats.err_not_excel(f"实际是{markup}")
     rows = _csv_rows(text)
-    if not any(any(v is not None for v in row) for row in rows):
+    if not _has_content(rows):
         raise formats.err_no_data()
     name = PurePath(file_name).stem or "Sheet1"
     return Workbook(file_name=file_name, format="csv", sheets=[Sheet(name, True, rows, [])])

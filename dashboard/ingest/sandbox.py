@@ -36,6 +36,7 @@ POOL_SIZE = 2  # concurrent parses; the machine has two cores
 RECYCLE_AFTER_REQUESTS = 200
 RECYCLE_AFTER_BYTES = 4 * 1024 * 1024  # a big parse fragments the heap: start afresh after it
 _HEADER = 8
+_MEMORY_ENV = "DASHBOARD_READER_MEMORY_BYTES"
 
 
 # --- parent side -------------------------------------------------------------------------------
@@ -48,6 +49,7 @@ class _Worker:
         env = dict(os.environ)
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env[_MEMORY_ENV] = str(formats.WORKER_MEMORY_BYTES)  # read at start: tests may lower it
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dashboard.ingest.sandbox"],
             stdin=subprocess.PIPE,
@@ -261,7 +263,7 @@ def _limit_resources() -> None:
     import resource
 
     limits = [
-        (resource.RLIMIT_AS, formats.WORKER_MEMORY_BYTES),
+        (resource.RLIMIT_AS, int(os.environ.get(_MEMORY_ENV, formats.WORKER_MEMORY_BYTES))),
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_FSIZE, 16 * 1024 * 1024),
     ]
