@@ -1,8 +1,66 @@
-"""报送情况: placeholder until issue 4 lands."""
+"""报送情况: who reported, who reported zeros, who has not, and the 催报 list."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.core import narrative
+from dashboard.core.report import narrow
+from dashboard.export import charts
+from dashboard.ui import definitions, filters, report_cache, state, tables
+from dashboard.ui.charts import show_chart
+
+GLYPHS = {"已报": "✔ 已报", "零报告": "0 零报告", "未报": "✘ 未报"}
+
 st.title("报送情况")
-st.info(
-    "本页尚在建设中。建成后将显示：单位×周的报送矩阵（已报、报零、未报），本周未报单位及连续未报周数，催报名单下载与可粘贴的文字版。"
+if filters.no_data():
+    st.stop()
+chosen = filters.board_filters()
+report = report_cache.week_report(chosen.scope, chosen.by_category)
+assert report is not None
+view = narrow(report, chosen.apply(report.units), state.settings())
+units = view.units
+
+cov = view.coverage
+cols = st.columns(4)
+cols[0].metric("应报单位", f"{cov['expected']:,}")
+cols[1].metric("已报单位", f"{cov['reported']:,}")
+cols[2].metric("未报单位", f"{cov['expected'] - cov['reported']:,}")
+cols[3].metric("报送率", f"{(cov['rate'] or 0) * 100:.1f}%")
+
+show_chart(charts.coverage_by_subtree(view), "各系统报送率")
+
+st.subheader("本周未报送单位（催报名单）")
+missing = units[~units["reported"]].sort_values(
+    ["root_l2", "missing_weeks", "code"], ascending=[True, False, True], na_position="first"
 )
+subtree_names = dict(zip(report.units["code"], report.units["name"], strict=True))
+missing_view = missing.assign(subtree=missing["root_l2"].map(subtree_names).fillna("市本级"))
+tables.show_table(
+    tables.readable(
+        missing_view,
+        ["subtree", "code", "name", "level_name", "parent_name", "missing_weeks"],
+        {"subtree": "所属系统"},
+    ),
+    f"催报名单_{report.report_date:%Y%m%d}",
+    key="coverage_missing",
+)
+with st.expander("复制到工作群的催报文字"):
+    st.code(narrative.reminder_text(report.report_date, missing, subtree_names), language=None)
+
+st.subheader("逐周报送记录")
+weeks = st.slider("显示最近几周", min_value=2, max_value=12, value=6, key="coverage_weeks")
+grid = report_cache.status_grid(int(weeks), chosen.scope)
+grid = grid[grid.index.isin(units["code"])]
+shown = grid.replace(GLYPHS)
+shown.columns = [f"{d:%m-%d}" for d in grid.columns]
+names = dict(zip(units["code"], units["name"], strict=True))
+shown.insert(0, "单位名称", [names.get(c, c) for c in grid.index])
+shown = shown.reset_index().rename(columns={"unit_code": "单位编码"})
+only_gaps = st.checkbox("只看有未报周的单位", key="coverage_only_gaps")
+if only_gaps:
+    shown = shown[(grid == "未报").any(axis=1).to_numpy()]
+tables.show_table(shown, f"逐周报送记录_{report.report_date:%Y%m%d}", key="coverage_grid")
+filters.unit_picker(units, key="coverage")
+
+definitions.show(definitions.COVERAGE)

@@ -1,8 +1,70 @@
-"""层级传导: placeholder until issue 4 lands."""
+"""层级传导: heat by level inside each subtree, transmission ratios, 上热中温下冷 flags."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.core.report import narrow
+from dashboard.export import charts
+from dashboard.ui import definitions, filters, report_cache, state, tables
+from dashboard.ui.charts import show_chart
+
 st.title("层级传导")
-st.info(
-    "本页尚在建设中。建成后将显示：各县（部门）子树逐级平均热度、传导比，标记“上热下冷”“上热中温下冷”的子树，下钻图。"
+if filters.no_data():
+    st.stop()
+chosen = filters.board_filters()
+report = report_cache.week_report(chosen.scope, chosen.by_category)
+assert report is not None
+view = narrow(report, chosen.apply(report.units), state.settings())
+subtrees = view.subtrees
+
+flagged = subtrees[subtrees["flagged"]] if not subtrees.empty else subtrees
+cols = st.columns(3)
+cols[0].metric("系统数", f"{len(subtrees):,}")
+cols[1].metric("传导异常系统", f"{len(flagged):,}")
+if not flagged.empty:
+    cols[2].markdown(
+        "**异常系统：** "
+        + "、".join(f"{r.name}（{r.pattern}）" for r in flagged.head(8).itertuples())
+    )
+    for row in flagged.itertuples():
+        st.warning(f"{row.name}：{row.pattern}，牵头单位到最下一级热度下降 {row.fall:.1f} 分")
+
+left, right = st.columns(2)
+with left:
+    show_chart(charts.heat_by_level(view), "各层级平均热度")
+with right:
+    only = st.toggle("只画传导异常的系统", key="gradient_only_flagged")
+    show_chart(charts.subtree_gradient_lines(view, only_flagged=only), "各系统逐级平均热度")
+
+if not subtrees.empty:
+    level_cols = sorted(
+        (c for c in subtrees.columns if c.startswith(("heat_l", "units_l", "ratio_l"))),
+        key=lambda c: (int(c.split("_l")[1]), c),
+    )
+    names = report.level_names
+    labels = {}
+    for col in level_cols:
+        kind, lvl = col.split("_l")
+        word = names.get(int(lvl), f"第{lvl}级")
+        labels[col] = {
+            "heat": f"{word}平均热度",
+            "units": f"{word}单位数",
+            "ratio": f"{word}传导系数",
+        }[kind]
+    labels.update({"transmission": "总传导系数", "fall": "总降幅", "pattern": "判定"})
+    ordered = subtrees.sort_values(["flagged", "fall"], ascending=[False, False])
+    tables.show_table(
+        tables.readable(
+            ordered, ["code", "name", *level_cols, "transmission", "fall", "pattern"], labels
+        ),
+        f"层级传导_{report.report_date:%Y%m%d}",
+        key="gradient_table",
+    )
+
+show_chart(charts.heat_treemap(view), "单位热度分布")
+filters.unit_picker(view.units, key="gradient")
+
+definitions.show(
+    definitions.gradient_text(state.settings()), definitions.heat_text(state.settings())
 )

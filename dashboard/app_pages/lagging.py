@@ -1,8 +1,61 @@
-"""落后单位: placeholder until issue 4 lands."""
+"""落后单位: every lagging unit with all its reasons."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.core.flags import REASONS
+from dashboard.core.report import narrow
+from dashboard.ui import definitions, filters, report_cache, state, tables
+
 st.title("落后单位")
-st.info(
-    "本页尚在建设中。建成后将显示：每个落后单位及其全部原因：未报送、停滞、排名末位、销号率偏低、“两张皮”、按当前进度不能按期完成。"
+if filters.no_data():
+    st.stop()
+chosen = filters.board_filters(show_pool_toggle=True)
+report = report_cache.week_report(chosen.scope, chosen.by_category)
+assert report is not None
+view = narrow(report, chosen.apply(report.units), state.settings())
+lagging = view.lagging
+
+counts = {
+    reason: int(lagging["reasons"].map(lambda r, x=reason: x in r).sum()) for reason in REASONS
+}
+cols = st.columns(len(REASONS) + 1)
+cols[0].metric("落后单位", f"{len(lagging):,}")
+for col, reason in zip(cols[1:], REASONS, strict=True):
+    col.metric(reason, f"{counts[reason]:,}")
+
+wanted = st.multiselect("按原因筛选", list(REASONS), key="lagging_reasons", placeholder="全部原因")
+if wanted:
+    lagging = lagging[lagging["reasons"].map(lambda r: any(x in r for x in wanted))]
+lagging = lagging.assign(n_reasons=lagging["reasons"].map(len)).sort_values(
+    ["n_reasons", "heat"], ascending=[False, True]
 )
+tables.show_table(
+    tables.readable(
+        lagging,
+        [
+            "unit_code",
+            "name",
+            "level_name",
+            "parent_name",
+            "heat",
+            "pool",
+            "rank",
+            "reasons",
+            "details",
+        ],
+    ),
+    f"落后单位_{report.report_date:%Y%m%d}",
+    key="lagging_table",
+)
+stalled = view.units[view.units["stalled"]]
+with st.expander(f"停滞单位（{len(stalled):,}个）"):
+    tables.show_table(
+        tables.readable(stalled, ["code", "name", "level_name", "parent_name", "heat"]),
+        f"停滞单位_{report.report_date:%Y%m%d}",
+        key="lagging_stalled",
+    )
+filters.unit_picker(lagging.rename(columns={"unit_code": "code"}), key="lagging")
+
+definitions.show(definitions.lagging_text(state.settings()))

@@ -1,8 +1,69 @@
-"""总览: placeholder until issue 4 lands."""
+"""总览: coverage, key totals and rates with their weekly change, heat by level, findings."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.core.report import narrow
+from dashboard.export import charts
+from dashboard.ui import definitions, filters, report_cache, state
+from dashboard.ui.charts import show_chart
+
+KEY_TOTALS = ("problems_found", "problems_closed", "measures_done", "deeds_done", "survey_reports")
+
 st.title("总览")
-st.info(
-    "本页尚在建设中。建成后将显示：报送率、主要累计数与比率及其较上周变化，城市各层级平均热度（上热中温下冷一目了然），本周要点。"
+if filters.no_data():
+    st.stop()
+chosen = filters.board_filters()
+report = report_cache.week_report(chosen.scope, chosen.by_category)
+assert report is not None
+view = narrow(report, chosen.apply(report.units), state.settings())
+
+st.caption(
+    f"{report.scope_name} · 截至{report.report_date:%Y年%m月%d日}"
+    + (f" · 与{report.previous_date:%m月%d日}比较" if report.previous_date else " · 首个报告周")
 )
+cov = view.coverage
+cols = st.columns(4)
+delta = None
+if cov["rate"] is not None and cov.get("previous_rate") is not None:
+    delta = f"{(cov['rate'] - cov['previous_rate']) * 100:+.1f} 个百分点"
+cols[0].metric("报送率", f"{(cov['rate'] or 0) * 100:.1f}%", delta)
+cols[1].metric("应报单位", f"{cov['expected']:,}")
+cols[2].metric("已报单位", f"{cov['reported']:,}")
+cols[3].metric("落后单位", f"{len(view.lagging):,}")
+
+totals = report.totals.set_index("code")
+cols = st.columns(len(KEY_TOTALS))
+for col, code in zip(cols, KEY_TOTALS, strict=True):
+    row = totals.loc[code]
+    value = "—" if row["value"] is None or row["value"] != row["value"] else f"{row['value']:,.0f}"
+    change = row["change"]
+    col.metric(
+        f"{row['label']}（{row['unit']}）",
+        value,
+        None if change is None or change != change else f"本周 {change:+,.0f}",
+    )
+cols = st.columns(len(report.rates))
+for col, row in zip(cols, report.rates.itertuples(), strict=True):
+    value = "—" if row.value is None or row.value != row.value else f"{row.value * 100:.1f}%"
+    change = row.change
+    col.metric(
+        row.label,
+        value,
+        None if change is None or change != change else f"{change * 100:+.1f} 个百分点",
+    )
+
+left, right = st.columns([3, 2])
+with left:
+    show_chart(charts.heat_by_level(view), "各层级平均热度")
+with right:
+    st.subheader("本周要点")
+    for sentence in report.findings:
+        st.markdown(f"- {sentence}")
+    if chosen.levels or chosen.categories:
+        st.caption(
+            "指标卡中的累计数、比率与本周要点按所选系统统计；层级、类别筛选作用于报送与热度。"
+        )
+
+definitions.show(definitions.COVERAGE, definitions.TOTALS, definitions.heat_text(state.settings()))

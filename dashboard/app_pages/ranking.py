@@ -1,8 +1,55 @@
-"""排名: placeholder until issue 4 lands."""
+"""排名: units ranked by heat within their peer pool, with rank change and status colours."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.core import heat
+from dashboard.core.report import narrow
+from dashboard.export import charts
+from dashboard.ui import definitions, filters, report_cache, state, tables
+from dashboard.ui.charts import show_chart
+
 st.title("排名")
-st.info(
-    "本页尚在建设中。建成后将显示：同层级（可选同类别）单位热度排名、较上周名次变化、红黄绿分档，前后若干名图表。"
+if filters.no_data():
+    st.stop()
+chosen = filters.board_filters(show_pool_toggle=True)
+report = report_cache.week_report(chosen.scope, chosen.by_category)
+assert report is not None
+view = narrow(report, chosen.apply(report.units), state.settings())
+units = view.units.sort_values(["level", "pool", "rank", "code"])
+
+pools = list(dict.fromkeys(units["pool"]))
+pool = st.selectbox("比较组", ["全部", *pools], key="ranking_pool", help="排名在全市同组单位中进行")
+if pool != "全部":
+    units = units[units["pool"] == pool]
+n = st.slider("图中显示单位数", min_value=5, max_value=30, value=10, key="ranking_n")
+left, right = st.columns(2)
+with left:
+    show_chart(charts.ranking_bars(view, "top", int(n), units), "热度排名前列")
+with right:
+    show_chart(charts.ranking_bars(view, "bottom", int(n), units), "热度排名后列")
+
+counts = units["status"].value_counts()
+st.caption(
+    f"绿 {counts.get('green', 0)} 个 · 黄 {counts.get('yellow', 0)} 个 · 红 {counts.get('red', 0)} 个"
 )
+columns = [
+    "pool",
+    "rank",
+    "rank_change",
+    "code",
+    "name",
+    "parent_name",
+    "category",
+    "heat",
+    *heat.COMP_COLUMNS,
+    "status",
+    "reported",
+]
+tables.show_table(
+    tables.readable(units, columns), f"热度排名_{report.report_date:%Y%m%d}", key="ranking_table"
+)
+filters.unit_picker(units, key="ranking")
+
+definitions.show(definitions.heat_text(state.settings()))

@@ -1,8 +1,96 @@
-"""趋势: placeholder until issue 4 lands."""
+"""趋势: cumulative and weekly lines by level and for chosen units, stalled weeks, projection."""
 
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
 import streamlit as st
 
+from dashboard.core import report as report_core
+from dashboard.core.catalogue import INDICATORS
+from dashboard.export import charts
+from dashboard.ui import definitions, filters, report_cache, state
+from dashboard.ui.charts import show_chart
+
+EXTRA = {
+    "mean_heat": "平均热度",
+    "coverage": "报送率",
+    "closure_rate": "问题销号率",
+    "stalled": "停滞单位数",
+}
+
 st.title("趋势")
-st.info(
-    "本页尚在建设中。建成后将显示：按层级和选定单位的累计与每周新增曲线，停滞单位标注，按当前进度推算到结束日期。"
+if filters.no_data():
+    st.stop()
+chosen = filters.board_filters()
+report = report_cache.week_report(chosen.scope, chosen.by_category)
+assert report is not None
+trends = report_cache.level_trends(chosen.scope, chosen.by_category)
+if chosen.levels:
+    trends = trends[trends["level"].isin(chosen.levels)]
+settings = state.settings()
+end_date = dt.date.fromisoformat(str(settings["end_date"])[:10])
+
+options = {**{f"cur_{i.code}": i.label for i in INDICATORS}, **EXTRA}
+value = st.selectbox(
+    "指标", list(options), format_func=lambda c: options[c], key="trends_indicator"
 )
+left, right = st.columns(2)
+with left:
+    show_chart(
+        charts.trend_lines(trends, value, options[value], report.report_date, report.level_names),
+        "各层级累计走势",
+    )
+with right:
+    if value.startswith("cur_"):
+        show_chart(
+            charts.trend_lines(
+                trends, value, options[value], report.report_date, report.level_names, weekly=True
+            ),
+            "各层级本周新增走势",
+        )
+    else:
+        st.info("比率与热度类指标不计算“本周新增”，请看左图。")
+
+closed = (
+    trends.groupby("report_date")["cur_problems_closed"].sum() if not trends.empty else pd.Series()
+)
+projected = report_core.projection(closed, end_date)
+show_chart(
+    charts.closure_projection(trends, projected, report.report_date, end_date), "问题销号进度预测"
+)
+
+st.subheader("所选单位走势")
+pool = chosen.apply(report.units)
+names = dict(zip(pool["code"], pool["name"], strict=True))
+codes = st.multiselect(
+    "选择单位（最多 8 个）",
+    list(names),
+    format_func=lambda c: f"{names.get(c, c)}（{c}）",
+    max_selections=8,
+    key="trends_units",
+    placeholder="选择要比较的单位…",
+)
+if codes:
+    hist = report_cache.units_history(list(codes), chosen.by_category)
+    column = value if value.startswith("cur_") else "heat"
+    label = options[value] if value.startswith("cur_") else "热度指数"
+    projections = []
+    for code, rows in hist.groupby("unit_code", sort=False):  # at most 8 units
+        line = report_core.projection(rows.set_index("report_date")[column], end_date)
+        if not line.empty and column.startswith("cur_"):
+            projections.append(
+                line.assign(
+                    unit_code=code, name=names.get(str(code), code), **{column: line["value"]}
+                )
+            )
+    projection = pd.concat(projections) if projections else None
+    show_chart(
+        charts.unit_history_lines(hist, column, label, report.report_date, projection),
+        "所选单位走势",
+    )
+    st.caption("✕ 标记停滞周（已报但近期各项累计数均无增长）；虚线为按近4周进度预测至结束日期。")
+filters.unit_picker(pool, key="trends")
+
+definitions.show(definitions.TOTALS, definitions.heat_text(settings))

@@ -131,3 +131,24 @@ def findings(
         lagging_sentence(lagging, reasons),
     ]
     return [s for s in sentences if s]
+
+
+def reminder_text(day: dt.date, missing: pd.DataFrame, subtree_names: dict[str, str]) -> str:
+    """A 催报 message to paste into a chat group, grouped by subtree.
+
+    ``missing`` rows: name, root_l2 (subtree root code, NaN for the city itself),
+    missing_weeks.
+    """
+    if missing.empty:
+        return f"截至{day_text(day)}，各单位均已报送，感谢支持！"
+    data = missing.assign(
+        group=missing["root_l2"].map(subtree_names).fillna("市本级"),
+        label=missing["name"]
+        + missing["missing_weeks"].map(lambda n: f"（连续{int(n)}周）" if int(n) > 1 else ""),
+    )
+    lines = [
+        f"【催报】截至{day_text(day)}，以下{len(data):,}个单位尚未报送本周进展统计表，请抓紧报送："
+    ]
+    for group, rows in data.groupby("group", sort=False):
+        lines.append(f"{group}：{'、'.join(rows['label'])}")
+    return "\n".join(lines)

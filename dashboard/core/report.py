@@ -189,7 +189,7 @@ def build_report(
     coverage = _coverage(in_scope, prev_scope)
     totals = _totals(in_scope, prev_scope)
     rates = _rates(in_scope, prev_scope)
-    levels = _levels(in_scope)
+    levels = levels_table(in_scope)
     roots = gradient.subtree_roots(attrs, scope, scope_level)
     names = dict(zip(attrs["code"], attrs["name"], strict=True))
     subtrees = gradient.subtrees(unit_table, roots, names, settings)
@@ -352,21 +352,21 @@ def _rates(week: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _levels(week: pd.DataFrame) -> pd.DataFrame:
+def levels_table(week: pd.DataFrame) -> pd.DataFrame:
     if week.empty:
         return pd.DataFrame(
             columns=["level", "name", "units", "reported", "mean_heat", "closure_rate"]
         )
     reported = week[week["reported"]]
-    found = reported.groupby("level")["cur_problems_found"].sum()
-    closed = reported.groupby("level")["cur_problems_closed"].sum()
+    found = reported.groupby("level")["cur_problems_found"].sum().astype("float64")
+    closed = reported.groupby("level")["cur_problems_closed"].sum().astype("float64")
     grouped = week.groupby("level", sort=True)
     out = pd.DataFrame(
         {
             "name": grouped["level_name"].first(),
             "units": grouped.size(),
             "reported": grouped["reported"].sum().astype("int64"),
-            "mean_heat": grouped["heat"].mean().round(1),
+            "mean_heat": grouped["heat"].mean().astype("float64").round(1),
         }
     )
     ratio = (closed / found).where(found > 0)
@@ -479,4 +479,44 @@ def projection(
             "report_date": pd.to_datetime([last_day, end_date]),
             "value": [float(data.iloc[-1]), float(data.iloc[-1]) + max(pace, 0.0) * ahead],
         }
+    )
+
+
+def narrow(rep: WeekReport, units: pd.DataFrame, settings: Mapping[str, Any]) -> WeekReport:
+    """The same week cut to a subset of its unit rows (a level or category filter).
+
+    Units, coverage, levels, subtrees, lagging, not_reported and stalled are recomputed from
+    the rows (cheap, vectorised); totals, rates and findings stay those of the whole scope.
+    Heat and ranks are unchanged (they are city-wide).
+    """
+    if len(units) == len(rep.units):
+        return rep
+    coverage = {
+        "expected": len(units),
+        "reported": int(units["reported"].sum()),
+        "rate": float(units["reported"].mean()) if len(units) else None,
+        "previous_rate": None,
+    }
+    roots = units.set_index("code")["root_l2"]
+    if rep.scope_code is not None and not rep.subtrees.empty and len(rep.subtrees) == 1:
+        roots = pd.Series(rep.subtrees["code"].iloc[0], index=units["code"])
+    names = dict(zip(rep.units["code"], rep.units["name"], strict=True))
+    return WeekReport(
+        report_date=rep.report_date,
+        previous_date=rep.previous_date,
+        scope_code=rep.scope_code,
+        scope_name=rep.scope_name,
+        units=units,
+        coverage=coverage,
+        totals=rep.totals,
+        rates=rep.rates,
+        levels=levels_table(units),
+        subtrees=gradient.subtrees(units, roots, names, settings),
+        lagging=_lagging(units),
+        not_reported=units.loc[~units["reported"], "code"].tolist(),
+        stalled=units.loc[units["stalled"], "code"].tolist(),
+        findings=rep.findings,
+        dates=rep.dates,
+        level_names=rep.level_names,
+        by_category=rep.by_category,
     )

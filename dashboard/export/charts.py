@@ -148,10 +148,15 @@ def subtree_gradient_lines(report: Any, only_flagged: bool = False) -> go.Figure
     return theme.finish(fig, title, height=460)
 
 
-def heat_treemap(report: Any, max_units: int = 3000) -> go.Figure:
-    """Drill-down treemap of the scope, each unit coloured by its heat."""
+def heat_treemap(report: Any, depth: int = 3) -> go.Figure:
+    """Drill-down treemap of the scope's top ``depth`` levels, each unit coloured by its heat.
+
+    (Below three levels a city-wide treemap has thousands of unreadable tiles: pick a
+    subtree to see its grassroots.)"""
     title = f"{_when(report)}{_scope_word(report)}单位热度分布（点击下钻）"
-    units = report.units.head(max_units)
+    units = report.units
+    if not units.empty:
+        units = units[units["level"] < int(units["level"].min()) + depth]
     if units.empty:
         return _empty(title)
     codes = set(units["code"])
@@ -286,3 +291,68 @@ def rank_history(history: pd.DataFrame, name: str, until: dt.date) -> go.Figure:
         },
     )
     return theme.finish(fig, title)
+
+
+def closure_projection(
+    trends: pd.DataFrame, projected: pd.DataFrame, until: dt.date, end_date: dt.date
+) -> go.Figure:
+    """Σ problems found and closed over the weeks, with the closed line projected to the end
+    date at the recent pace (``projected`` from report.projection on the closed series)."""
+    title = (
+        f"截至{theme.date_label(until)}问题销号进度及按当前进度至{theme.date_label(end_date)}预测"
+    )
+    if trends.empty:
+        return _empty(title)
+    total = trends.groupby("report_date", sort=True)[
+        ["cur_problems_found", "cur_problems_closed"]
+    ].sum()
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=total.index,
+            y=total["cur_problems_found"],
+            name="检视问题数（累计）",
+            mode="lines+markers",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=total.index,
+            y=total["cur_problems_closed"],
+            name="已整改销号（累计）",
+            mode="lines+markers",
+        )
+    )
+    if not projected.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=projected["report_date"],
+                y=projected["value"],
+                name="销号按近4周进度预测",
+                mode="lines",
+                line={"dash": "dash"},
+            )
+        )
+    fig.update_xaxes(title_text="报告周")
+    fig.update_yaxes(title_text="问题数（个）")
+    return theme.finish(fig, title)
+
+
+def heat_components(unit: pd.Series, until: dt.date) -> go.Figure:
+    """What made one unit's heat: its component scores (0–100)."""
+    from dashboard.core.heat import COMPONENTS
+
+    title = f"截至{theme.date_label(until)}{unit['name']}热度构成（热度 {unit['heat']:.1f}）"
+    names = list(COMPONENTS.values())
+    values = [unit.get(f"comp_{key}") for key in COMPONENTS]
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=values,
+            marker_color=list(theme.PALETTE[: len(names)]),
+            text=["—" if v is None or v != v else f"{v:.1f}" for v in values],
+            textposition="outside",
+        )
+    )
+    fig.update_yaxes(title_text="分量得分（0–100）", range=[0, 110])
+    return theme.finish(fig, title, height=360)

@@ -1,0 +1,134 @@
+"""The board pages' shared filters: subtree (scope), level, category and peer pools.
+
+The week is picked in the sidebar (``state.selected_report_date``).  The filter choices are
+shared by every board page (keys prefixed ``board_``), so moving from 排名 to 落后单位 keeps
+them.  Subtree changes the report's scope (cached per scope); level and category only cut
+the rows shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core.settings import level_name
+from dashboard.ui import state
+
+SCOPE_KEY = "board_scope"
+LEVEL_KEY = "board_levels"
+CATEGORY_KEY = "board_categories"
+POOL_KEY = "board_by_category"
+UNIT_DETAIL_KEY = "unit_detail_code"
+ALL = "__all__"
+
+
+@dataclass(frozen=True)
+class Filters:
+    scope: str | None
+    levels: tuple[int, ...]
+    categories: tuple[str, ...]
+    by_category: bool
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of a unit table (columns level, category) that pass the level/category filters."""
+        mask = pd.Series(True, index=frame.index)
+        if self.levels and "level" in frame.columns:
+            mask &= frame["level"].isin(self.levels)
+        if self.categories and "category" in frame.columns:
+            mask &= frame["category"].isin(self.categories)
+        return frame[mask]
+
+    def describe(self) -> str:
+        parts = []
+        if self.levels:
+            parts.append("层级筛选")
+        if self.categories:
+            parts.append("类别：" + "、".join(self.categories))
+        return "；".join(parts)
+
+
+def board_filters(show_pool_toggle: bool = False) -> Filters:
+    """Draw the filter row at the top of a board page and return the choices."""
+    units = state.units()
+    names = list(state.settings().get("level_names") or [])
+    top = units[units["level"] <= 2]
+    scope_options = [ALL, *top.loc[top["level"] == 2, "code"].astype(str).tolist()]
+    labels = dict(zip(units["code"].astype(str), units["name"], strict=True))
+    if st.session_state.get(SCOPE_KEY) not in scope_options:
+        st.session_state[SCOPE_KEY] = ALL
+    levels = sorted(int(v) for v in units["level"].unique())
+    categories = sorted(str(v) for v in units["category"].dropna().unique())
+    cols = st.columns([3, 3, 3, 2] if show_pool_toggle else [3, 3, 3])
+    with cols[0]:
+        scope = st.selectbox(
+            "系统（子树）",
+            scope_options,
+            format_func=lambda c: "全市" if c == ALL else labels.get(c, c),
+            key=SCOPE_KEY,
+            help="只看某个县（市、区）或市直部门及其下属单位",
+        )
+    with cols[1]:
+        chosen_levels = st.multiselect(
+            "层级",
+            levels,
+            format_func=lambda lv: level_name(int(lv), names),
+            key=LEVEL_KEY,
+            placeholder="全部层级",
+        )
+    with cols[2]:
+        chosen_categories = st.multiselect(
+            "类别", categories, key=CATEGORY_KEY, placeholder="全部类别"
+        )
+    by_category = False
+    if show_pool_toggle:
+        with cols[3]:
+            by_category = st.toggle(
+                "按类别分组比较",
+                key=POOL_KEY,
+                help="打开后同层级内再按类别分组排名（学校不与村比较）",
+            )
+    else:
+        by_category = bool(st.session_state.get(POOL_KEY, False))
+    return Filters(
+        scope=None if scope == ALL else str(scope),
+        levels=tuple(int(v) for v in chosen_levels),
+        categories=tuple(chosen_categories),
+        by_category=by_category,
+    )
+
+
+def unit_picker(frame: pd.DataFrame, key: str, label: str = "查看单位详情") -> None:
+    """A selectbox of the units in ``frame`` and a button that opens 单位详情 for the choice."""
+    if frame.empty:
+        return
+    codes = frame["code"].astype(str).tolist()
+    names = dict(zip(codes, frame["name"], strict=True))
+    cols = st.columns([4, 1])
+    with cols[0]:
+        code = st.selectbox(
+            label,
+            codes,
+            format_func=lambda c: f"{names.get(c, c)}（{c}）",
+            key=f"{key}_unit",
+            index=None,
+            placeholder="选择单位…",
+        )
+    with cols[1]:
+        st.write("")
+        if st.button("打开详情", key=f"{key}_open", disabled=code is None):
+            open_unit(str(code))
+
+
+def open_unit(code: str) -> None:
+    st.session_state[UNIT_DETAIL_KEY] = code
+    st.switch_page("app_pages/unit_detail.py")
+
+
+def no_data() -> bool:
+    """Show the 'nothing stored yet' hint; True when the page should stop."""
+    if state.selected_report_date() is None:
+        st.info("尚无周报数据。请先到“上传周报”页导入各单位的周报，再来查看。")
+        return True
+    return False

@@ -1,0 +1,137 @@
+"""Tables on the board pages: Chinese column names, a bounded on-screen view, and an .xlsx
+download of the whole table (written safely: text that Excel would run as a formula is
+prefixed with ')."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from dashboard.core import heat
+from dashboard.core.catalogue import INDICATORS, RATES
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_ROWS_ON_SCREEN = 300
+
+COLUMN_LABELS: dict[str, str] = {
+    "code": "单位编码",
+    "unit_code": "单位编码",
+    "name": "单位名称",
+    "level": "层级",
+    "level_name": "层级",
+    "category": "类别",
+    "parent_code": "上级编码",
+    "parent_name": "上级单位",
+    "reported": "本周已报",
+    "missing_weeks": "连续未报周数",
+    "heat": "热度指数",
+    "pool": "比较组",
+    "pool_size": "组内单位数",
+    "rank": "组内排名",
+    "rank_change": "名次变化",
+    "previous_heat": "上周热度",
+    "status": "分档",
+    "stalled": "停滞",
+    "reasons": "落后原因",
+    "details": "具体情况",
+    "reason_details": "具体情况",
+    "report_date": "报告周",
+    "reading_coverage": "读书班覆盖率",
+    "has_reading": "已办读书班",
+    **{
+        col: f"{label}分"
+        for col, label in zip(heat.COMP_COLUMNS, heat.COMPONENTS.values(), strict=True)
+    },
+    **{ind.code: f"{ind.label}（{ind.unit}）" for ind in INDICATORS},
+    **{f"cur_{ind.code}": f"{ind.label}（累计）" for ind in INDICATORS},
+    **{f"inc_{ind.code}": f"{ind.label}（本周新增）" for ind in INDICATORS},
+    **{r.code: r.label for r in RATES},
+}
+STATUS_TEXT: dict[str, str] = {"green": "绿", "yellow": "黄", "red": "红"}
+
+
+def _cell(value: object) -> object:
+    """A value openpyxl can write, never a formula."""
+    if isinstance(value, (list, tuple)):
+        value = "、".join(str(v) for v in value)
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if hasattr(value, "item"):
+        return value.item()  # numpy scalar
+    return value
+
+
+def xlsx_bytes(frame: pd.DataFrame, sheet: str = "数据") -> bytes:
+    """The frame as an .xlsx workbook (header row + values), formula-safe."""
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet[:31] or "数据"
+    ws.append([_cell(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([_cell(v) for v in row])
+    for idx, column in enumerate(frame.columns, start=1):
+        ws.column_dimensions[get_column_letter(idx)].width = max(
+            10, min(40, len(str(column)) * 2 + 2)
+        )
+    ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def readable(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Pick ``columns`` and give them Chinese headers; lists become 、-joined text, status 红黄绿."""
+    view = frame[list(columns)] if columns is not None else frame
+    view = view.copy()
+    for col in view.columns:
+        if view[col].dtype == object and len(view) and isinstance(view[col].iloc[0], list):
+            view[col] = view[col].map(
+                lambda v: "、".join(map(str, v)) if isinstance(v, list) else v
+            )
+    if "status" in view.columns:
+        view["status"] = view["status"].map(STATUS_TEXT).fillna(view["status"])
+    names = {**COLUMN_LABELS, **(labels or {})}
+    return view.rename(columns={c: names.get(c, c) for c in view.columns})
+
+
+def show_table(
+    frame: pd.DataFrame,
+    name: str,
+    key: str,
+    max_rows: int = MAX_ROWS_ON_SCREEN,
+    height: int | None = None,
+) -> None:
+    """Draw ``frame`` (already readable) and a download button for the whole of it as .xlsx.
+
+    At most ``max_rows`` rows are drawn; the download always holds every row.  The workbook
+    is only written when the button is clicked.
+    """
+    shown = frame.head(max_rows)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto")
+    if len(frame) > max_rows:
+        st.caption(f"共 {len(frame):,} 行，页面显示前 {max_rows} 行，完整表格请下载。")
+    st.download_button(
+        f"下载“{name}”（Excel）",
+        data=lambda: xlsx_bytes(frame, sheet=name),
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_xlsx",
+        on_click="ignore",
+    )

@@ -1,0 +1,185 @@
+"""Page benchmark: does a board page's cost grow with the campaign's size?
+
+Builds two temporary SQLite databases — 100 units × 8 weeks and 2,500 units × 52 weeks —
+stores the figures through ``returns_repo.save_upload`` (one upload per week), then runs
+each board page with Streamlit's AppTest: cold (caches cleared) and warm (a rerun), median
+of a few runs.  Prints each page's times and the ratios big/small.
+Targets (issue 4): warm ratio ≤ 2×, cold ratio ≤ 3×.
+
+    .venv/bin/python scripts/bench_pages.py [--repeat 3] [--pages ranking,gradient]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, insert
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dashboard.core.catalogue import INDICATOR_CODES  # noqa: E402
+from dashboard.store import db, returns_repo  # noqa: E402
+from dashboard.store.schema import units as units_table  # noqa: E402
+
+PAGES = ("overview", "coverage", "ranking", "lagging", "gradient", "trends", "unit_detail")
+FIRST_DAY = dt.date(2023, 9, 8)
+
+
+def tree_shape(total: int) -> tuple[int, int, int]:
+    """Counties, townships per county, villages per township giving about ``total`` units."""
+    if total <= 150:
+        return 3, 4, 7  # 1 + 3 + 12 + 84 = 100
+    return 10, 12, 20  # 1 + 10 + 120 + 2,400 = 2,531
+
+
+def make_units(counties: int, towns: int, villages: int) -> list[dict]:
+    rows = [
+        {"code": "01", "name": "示范市", "parent_code": None, "category": "党政机关", "level": 1}
+    ]
+    for c in range(1, counties + 1):
+        ccode = f"01{c:02d}"
+        rows.append(
+            {
+                "code": ccode,
+                "name": f"第{c}县",
+                "parent_code": "01",
+                "category": "党政机关",
+                "level": 2,
+            }
+        )
+        for t in range(1, towns + 1):
+            tcode = f"{ccode}{t:02d}"
+            rows.append(
+                {
+                    "code": tcode,
+                    "name": f"第{c}县{t}镇",
+                    "parent_code": ccode,
+                    "category": "乡镇（街道）",
+                    "level": 3,
+                }
+            )
+            for v in range(1, villages + 1):
+                rows.append(
+                    {
+                        "code": f"{tcode}{v:03d}",
+                        "name": f"第{c}县{t}镇{v}村",
+                        "parent_code": tcode,
+                        "category": "村（社区）",
+                        "level": 4,
+                    }
+                )
+    for i, row in enumerate(rows):
+        row.update(aliases="", sort_order=i, retired=False)
+    return rows
+
+
+def fill(engine: Engine, total_units: int, weeks: int, seed: int = 7) -> None:
+    """Registry + ``weeks`` weekly uploads; county 1's villages run cold."""
+    rng = np.random.default_rng(seed)
+    rows = make_units(*tree_shape(total_units))
+    with engine.begin() as conn:
+        conn.execute(insert(units_table), rows)
+    codes = [r["code"] for r in rows]
+    cold = np.array([r["level"] == 4 and r["code"].startswith("0101") for r in rows])
+    n, k = len(codes), len(INDICATOR_CODES)
+    pace = rng.uniform(0.5, 3.0, size=(n, k))
+    pace[cold] *= 0.2
+    cum = np.zeros((n, k))
+    for week in range(weeks):
+        cum += rng.poisson(pace)
+        # keep the pairs consistent: closed ≤ found, done ≤ set, reports ≤ topics
+        idx = {c: i for i, c in enumerate(INDICATOR_CODES)}
+        for low, high in (
+            ("problems_closed", "problems_found"),
+            ("measures_done", "measures_set"),
+            ("survey_reports", "survey_topics"),
+        ):
+            cum[:, idx[low]] = np.minimum(cum[:, idx[low]], cum[:, idx[high]])
+        day = FIRST_DAY + dt.timedelta(days=7 * week)
+        reported = rng.random(n) > np.where(cold, 0.25, 0.03)
+        figure_rows = [
+            {
+                "unit_code": codes[i],
+                "report_date": day,
+                "figures": {c: int(v) for c, v in zip(INDICATOR_CODES, cum[i], strict=True)},
+                "sheet": None,
+                "row": None,
+            }
+            for i in range(n)
+            if reported[i]
+        ]
+        returns_repo.save_upload(
+            engine,
+            file_name=f"周报{day:%Y%m%d}.xlsx",
+            content=f"bench {total_units} {day}".encode(),
+            status="imported",
+            rows=figure_rows,
+            report_date=day,
+        )
+
+
+def time_page(page: str, repeat: int) -> tuple[float, float]:
+    """(cold, warm) seconds, medians over ``repeat`` runs."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    colds, warms = [], []
+    for _ in range(repeat):
+        st.cache_data.clear()
+        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
+        at.run()  # app shell on the default page (engine + sidebar)
+        st.cache_data.clear()
+        at.switch_page(f"app_pages/{page}.py")
+        start = time.perf_counter()
+        at.run()
+        colds.append(time.perf_counter() - start)
+        if at.exception:
+            raise RuntimeError(f"{page}: {at.exception[0].message}")
+        start = time.perf_counter()
+        at.run()
+        warms.append(time.perf_counter() - start)
+    return statistics.median(colds), statistics.median(warms)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="看板页面基准：规模增长时页面耗时之比")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pages", default=",".join(PAGES))
+    args = parser.parse_args()
+    pages = [p for p in args.pages.split(",") if p]
+    results: dict[str, dict[str, tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, total, weeks in (("small", 100, 8), ("big", 2500, 52)):
+            url = f"sqlite:///{Path(tmp) / f'{label}.sqlite3'}"
+            engine = db.connect(url)
+            start = time.perf_counter()
+            fill(engine, total, weeks)
+            print(f"{label}: 数据生成 {time.perf_counter() - start:.1f}s", flush=True)
+            engine.dispose()
+            os.environ["DATABASE_URL"] = url
+            results[label] = {page: time_page(page, args.repeat) for page in pages}
+    print(
+        f"{'page':<12}{'cold small':>11}{'cold big':>10}{'ratio':>7}{'warm small':>12}{'warm big':>10}{'ratio':>7}"
+    )
+    failed = False
+    for page in pages:
+        cs, ws = results["small"][page]
+        cb, wb = results["big"][page]
+        rc, rw = cb / cs, wb / ws
+        failed |= rc > 3 or rw > 2
+        print(f"{page:<12}{cs:>10.3f}s{cb:>9.3f}s{rc:>6.2f}×{ws:>11.3f}s{wb:>9.3f}s{rw:>6.2f}×")
+    print("targets: cold ≤ 3×, warm ≤ 2×", "— MISSED" if failed else "— met")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
