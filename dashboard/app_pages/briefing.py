@@ -1,6 +1,112 @@
-"""简报: placeholder until issue 5 lands."""
+"""简报: choose week (sidebar) and scope, set issue, office, fonts and sections; download
+the briefing as Word, PowerPoint or Excel.  Files are made only when a download is clicked."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.export import briefing
+from dashboard.export.document import SECTION_KEYS, SECTION_LABELS, font_available
+from dashboard.store import repo
+from dashboard.ui import filters, report_cache, state
+from dashboard.ui.charts import show_chart
+
 st.title("简报")
-st.info("本页尚在建设中。建成后将显示：选择报告周与范围，生成 Word、PowerPoint、Excel 简报。")
+if filters.no_data():
+    st.stop()
+
+values = state.settings()
+units = state.units()
+names = dict(zip(units["code"].astype(str), units["name"], strict=True))
+scopes = [filters.ALL, *units.loc[units["level"] == 2, "code"].astype(str)]
+remembered = briefing.BriefingOptions.from_settings(values)
+st.session_state.setdefault("briefing_office_name", remembered.office_name)
+st.session_state.setdefault("briefing_issue", remembered.issue)
+st.session_state.setdefault("briefing_title_font", remembered.title_font)
+st.session_state.setdefault("briefing_body_font", remembered.body_font)
+st.session_state.setdefault("briefing_sections", list(remembered.sections))
+
+left, right = st.columns(2)
+with left:
+    scope = st.selectbox(
+        "范围",
+        scopes,
+        format_func=lambda c: "全市" if c == filters.ALL else names.get(c, c),
+        key="briefing_scope",
+        help="全市，或某个县（市、区）、市直部门及其下属单位",
+    )
+    st.text_input("发文单位", key="briefing_office_name")
+    st.number_input("期号", min_value=1, step=1, key="briefing_issue")
+with right:
+    st.multiselect(
+        "包含部分",
+        list(SECTION_KEYS),
+        format_func=lambda k: SECTION_LABELS[k],
+        key="briefing_sections",
+    )
+    st.text_input("标题字体", key="briefing_title_font")
+    st.text_input("正文字体", key="briefing_body_font")
+    missing = [
+        f
+        for f in (st.session_state.briefing_title_font, st.session_state.briefing_body_font)
+        if f and not font_available(f)
+    ]
+    if missing:
+        st.caption(f"本机未安装 {'、'.join(missing)}，文件中改用 Noto CJK 字体（中文可正常显示）。")
+
+options = remembered.with_changes(
+    office_name=st.session_state.briefing_office_name.strip() or "主题教育领导小组办公室",
+    issue=int(st.session_state.briefing_issue),
+    title_font=st.session_state.briefing_title_font.strip(),
+    body_font=st.session_state.briefing_body_font.strip(),
+    sections=tuple(st.session_state.briefing_sections),
+)
+report = report_cache.week_report(None if scope == filters.ALL else str(scope))
+assert report is not None
+
+
+def _remember() -> None:
+    repo.set_settings(state.engine(), options.to_settings())
+
+
+st.subheader("下载")
+st.caption(
+    "点击后生成文件（Word 与幻灯片含图表，约需数秒）；当前的发文单位、期号、字体和包含部分会记为默认。"
+)
+cols = st.columns(3)
+for col, fmt, label in zip(
+    cols,
+    ("docx", "pptx", "xlsx"),
+    ("Word 简报", "PowerPoint（16:9）", "Excel（排名、落后、催报）"),
+    strict=True,
+):
+    with col:
+        st.download_button(
+            label,
+            data=lambda fmt=fmt: briefing.render_report(report, fmt, options),
+            file_name=briefing.file_name(report, fmt, options),
+            mime=briefing.FORMATS[fmt],
+            key=f"briefing_download_{fmt}",
+            on_click=_remember,
+            icon=":material/download:",
+            width="stretch",
+        )
+
+st.subheader("预览")
+doc = briefing.compose(report, options)
+st.markdown(f"#### :red[{doc.masthead}]")
+st.caption(f"{doc.office}　{doc.date_text}")
+st.markdown(f"**{doc.heading}**")
+st.write(doc.lead)
+for section in doc.sections:
+    st.markdown(f"**{section.heading}**")
+    for text in section.paragraphs:
+        st.write(text)
+for number, chart in enumerate(doc.charts, start=1):
+    st.markdown(f"**图{number}**　{chart.headline}")
+    show_chart(
+        chart.figure, f"{chart.name}_{report.report_date:%Y%m%d}", key=f"briefing_chart_{number}"
+    )
+if len(doc.lagging_table):
+    st.markdown("**附表　落后单位及原因**")
+    st.dataframe(doc.lagging_table, hide_index=True, width="stretch")
