@@ -1,0 +1,728 @@
+"""The import end to end: every variant of a real return, the checks, storage and history.
+
+Workbooks are built here in code (openpyxl, xlwt, raw OOXML parts, CSV text); each test
+asserts the exact figures taken and the exact problem codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import Engine, func, select
+
+from dashboard.core.catalogue import INDICATORS
+from dashboard.ingest import pipeline, sandbox
+from dashboard.ingest.annotate import annotate, returned_name
+from dashboard.store import repo, returns_repo
+from dashboard.store.schema import blobs, figures, imports
+from tests.ingest.builders import (
+    CODES,
+    TEMPLATE_HEADERS,
+    seed_registry,
+    template_return,
+    xlsx,
+)
+from tests.ingest.builders import figures as figs
+
+OCT27 = dt.date(2023, 10, 27)
+NOV03 = dt.date(2023, 11, 3)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _stop_workers() -> Iterator[None]:
+    yield
+    sandbox.shutdown()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Engine:
+    seed_registry(engine)
+    return engine
+
+
+@pytest.fixture
+def anydb(any_engine: Engine) -> Engine:
+    seed_registry(any_engine)
+    return any_engine
+
+
+def full(seed: int) -> dict[str, int | None]:
+    return dict(zip(CODES, figs(seed), strict=True))
+
+
+def codes(result: pipeline.FileResult) -> list[tuple[int | None, str]]:
+    return [(p.row, p.code) for p in result.problems]
+
+
+def taken(result: pipeline.FileResult) -> dict[str, dict[str, int | None]]:
+    return {row["unit_code"]: row["values"] for row in result.accepted}
+
+
+def counts(engine: Engine) -> tuple[int, int, int, int]:
+    with engine.connect() as conn:
+        return (
+            conn.execute(select(func.count()).select_from(figures)).scalar_one(),
+            conn.execute(
+                select(func.count()).select_from(figures).where(figures.c.is_current.is_(True))
+            ).scalar_one(),
+            conn.execute(select(func.count()).select_from(imports)).scalar_one(),
+            conn.execute(select(func.count()).select_from(blobs)).scalar_one(),
+        )
+
+
+def figure_counts(engine: Engine) -> tuple[int, int]:
+    return counts(engine)[:2]
+
+
+# --- shapes of a return ----------------------------------------------------------------------
+def test_template_return(db: Engine) -> None:
+    content = xlsx(template_return([("0101", "东城县", figs(1)), ("0102", "西山区", figs(2))]))
+    result = pipeline.check_file(db, "东城县.xlsx", content)
+    assert result.status == "checked" and result.problems == []
+    assert result.report_date == OCT27
+    assert taken(result) == {"0101": full(1), "0102": full(2)}
+    assert [(r["sheet"], r["row"]) for r in result.accepted] == [("周报", 4), ("周报", 5)]
+    assert result.to_json()["accepted"][0] == {
+        "unit_code": "0101",
+        "report_date": "2023-10-27",
+        "values": full(1),
+    }
+
+
+def test_wordings_order_spacing_and_unknown_columns(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["序号", "已销号问题数", "单 位 名 称", "读书班（期）", "完成调研报告(篇)", "工作亮点",
+         "问题整改销号数", "举办读书班期数", "检视问题数", "调研课题数"],
+        [1, 3, "东城县", 2, 4, "好", 3, 2, 5, 6],
+    ]  # fmt: skip
+    result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+    assert taken(result) == {
+        "0101": {
+            "problems_closed": 3,
+            "reading_classes": 2,
+            "survey_reports": 4,
+            "problems_found": 5,
+            "survey_topics": 6,
+        }
+    }
+    assert codes(result) == [(2, "duplicate_column"), (2, "duplicate_column")]
+    assert {p.column for p in result.problems} == {"问题整改销号数", "举办读书班期数"}
+    assert result.ignored_columns == ["序号", "工作亮点"]
+    assert result.status == "checked"
+
+
+def test_two_level_merged_header(db: Engine) -> None:
+    rows = [
+        ["西山区主题教育进展统计表"],
+        ["统计截止：2023.10.27"],
+        ["单位名称", "理论学习", None, None, "调查研究", None, "检视整改", None],
+        [None, "读书班", None, "专题党课", "调研课题数", "完成调研报告数", "检视问题数", "已销号问题数"],
+        [None, "期数", "天数", None, None, None, None, None],
+        ["西山区", 2, 6, 3, 4, 3, 20, 12],
+    ]  # fmt: skip
+    content = xlsx(rows, merges=["A3:A5", "B3:D3", "E3:F3", "G3:H3", "B4:C4", "D4:D5"])
+    result = pipeline.check_file(db, "西山区.xlsx", content)
+    assert result.problems == []
+    assert taken(result) == {
+        "0102": {
+            "reading_classes": 2,
+            "reading_days": 6,
+            "party_lectures": 3,
+            "survey_topics": 4,
+            "survey_reports": 3,
+            "problems_found": 20,
+            "problems_closed": 12,
+        }
+    }
+    assert result.accepted[0]["row"] == 6
+
+
+def test_group_row_merged_over_template_sub_columns(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位名称", "理论学习", None, "检视整改", None],
+        [None, "读书班期数", "集中学习次数", "检视问题数", "已整改销号问题数"],
+        ["东城县", 1, 2, 3, 3],
+    ]
+    result = pipeline.check_file(db, "x.xlsx", xlsx(rows, merges=["A2:A3", "B2:C2", "D2:E2"]))
+    assert taken(result) == {
+        "0101": {
+            "reading_classes": 1,
+            "study_sessions": 2,
+            "problems_found": 3,
+            "problems_closed": 3,
+        }
+    }
+
+
+def test_totals_blank_rows_hidden_and_instruction_sheets_every_visible_sheet(db: Engine) -> None:
+    first = template_return(
+        [("0101", "东城县", figs(1)), (None, None, [None] * 14), ("", "合计", figs(5))]
+    )
+    first.insert(4, [])
+    second = template_return([("0102", "西山区", figs(2)), (None, "小 计", figs(7))])
+    second.append([None, "总计", *figs(8)])
+    hidden = template_return([("0103", "南湖县", figs(3))])
+    notes = [["填表说明"], ["1. 数字为累计数"], ["2. 没有的填 0"]]
+    content = xlsx(
+        notes,
+        title="填表说明",
+        extra_sheets=[
+            ("东城", first, "visible"),
+            ("西山", second, "visible"),
+            ("旧表", hidden, "hidden"),
+        ],
+    )
+    result = pipeline.check_file(db, "汇总.xlsx", content)
+    assert result.problems == []
+    assert result.sheets == ["东城", "西山"]
+    assert taken(result) == {"0101": full(1), "0102": full(2)}
+    assert [(r["sheet"], r["row"]) for r in result.accepted] == [("东城", 4), ("西山", 4)]
+
+
+def test_numbering_row_under_the_header_is_skipped(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位名称", "读书班期数", "集中学习次数", "检视问题数"],
+        ["甲", 1, 2, 3],
+        ["东城县", 4, 5, 6],
+    ]
+    result = pipeline.check_file(db, "x.xlsx", xlsx(rows))
+    assert taken(result) == {
+        "0101": {"reading_classes": 4, "study_sessions": 5, "problems_found": 6}
+    }
+    assert result.problems == []
+
+
+# --- values ----------------------------------------------------------------------------------
+def test_cell_values(db: Engine) -> None:
+    header = ["单位名称", *TEMPLATE_HEADERS[:10]]
+    rows = [
+        ["截至2023年10月27日"],
+        header,
+        ["东城县", None, 0, "无", "—", "-", "/", "１２", "12项", "12.0", 12.0],
+        ["西山区", "X", "XX", "x", -1, "12.5", 12.5, "十二", 5, 4, 5],
+        ["南湖县", 1, 2, 3, 4, 5, 5, 1, 9, 9, 10],
+    ]
+    result = pipeline.check_file(db, "x.xlsx", xlsx(rows))
+    assert taken(result) == {
+        "0101": dict(zip(CODES[:10], [None, 0, 0, 0, 0, 0, 12, 12, 12, 12], strict=True)),
+        "0103": dict(zip(CODES[:10], [1, 2, 3, 4, 5, 5, 1, 9, 9, 10], strict=True)),
+    }
+    assert codes(result) == [
+        (4, "placeholder"),
+        (4, "placeholder"),
+        (4, "placeholder"),
+        (4, "negative"),
+        (4, "not_integer"),
+        (4, "not_integer"),
+        (4, "not_integer"),
+    ]
+    first = result.problems[0]
+    assert (first.sheet, first.column, first.value) == ("周报", TEMPLATE_HEADERS[0], "X")
+    assert first.message.startswith("B4单元格") and "请填写" in first.message
+    assert result.problems[-1].message.startswith("H4单元格")
+    assert result.status == "checked"
+
+
+def test_formula_cells_give_their_cached_values(db: Engine) -> None:
+    from tests.ingest.test_reader import sheet_xml, xlsx_package
+
+    cells = {
+        "A1": "截至2023年10月27日",
+        "A2": "单位名称",
+        "B2": "检视问题数",
+        "C2": "已销号问题数",
+        "A3": "东城县",
+        "B3": 7,
+        "C3": 5,
+    }
+    part = sheet_xml(cells, formulas={"B3": "3+4", "C3": "B3-2"})
+    result = pipeline.check_file(db, "f.xlsx", xlsx_package([("周报", part)]))
+    assert taken(result) == {"0101": {"problems_found": 7, "problems_closed": 5}}
+
+
+# --- formats ---------------------------------------------------------------------------------
+CSV_TEXT = (
+    "主题教育进展统计表（截至2023年10月27日）\n"
+    "单位编码,单位名称,读书班期数,检视问题数,已销号问题数\n"
+    "0101,东城县,3,20,12\n"
+    "0102,西山区,１２,5,无\n"
+)
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        CSV_TEXT.encode("utf-8"),
+        CSV_TEXT.encode("utf-8-sig"),
+        CSV_TEXT.encode("gbk"),
+        CSV_TEXT.encode("gb18030"),
+    ],
+    ids=["utf8", "utf8-bom", "gbk", "gb18030"],
+)
+def test_csv_encodings(db: Engine, encoded: bytes) -> None:
+    result = pipeline.check_file(db, "周报.csv", encoded)
+    assert result.format == "csv"
+    assert taken(result) == {
+        "0101": {"reading_classes": 3, "problems_found": 20, "problems_closed": 12},
+        "0102": {"reading_classes": 12, "problems_found": 5, "problems_closed": 0},
+    }
+    assert result.report_date == OCT27 and result.problems == []
+
+
+def xls_bytes() -> bytes:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("报表")
+    ws.write_merge(0, 0, 0, 4, "南湖县主题教育进展统计表（截至2023年10月27日）")
+    for c, text in enumerate(
+        ["单位编码", "单位名称", "读书班（期）", "检视问题数", "已销号问题数"]
+    ):
+        ws.write(1, c, text)
+    for c, value in enumerate([103, "南湖县", 4, 9, "X"]):
+        ws.write(2, c, value)
+    for c, value in enumerate(["0101", "东城县", 1, 2, 2]):
+        ws.write(3, c, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_legacy_xls(db: Engine) -> None:
+    result = pipeline.check_file(db, "南湖县.xls", xls_bytes())
+    assert result.format == "xls"
+    assert taken(result) == {
+        "0101": {"reading_classes": 1, "problems_found": 2, "problems_closed": 2}
+    }
+    assert codes(result) == [(3, "placeholder")]
+
+
+def test_xlsm(db: Engine) -> None:
+    from tests.ingest.test_reader import sheet_xml, xlsx_package
+
+    cells = {"A1": "截至10月27日", "A2": "单位名称", "B2": "专题党课次数", "A3": "西山区", "B3": 4}
+    content = xlsx_package([("周报", sheet_xml(cells))], macro=True)
+    result = pipeline.check_file(db, "西山.xlsm", content)
+    assert result.format == "xlsm"
+    assert taken(result) == {"0102": {"party_lectures": 4}}
+
+
+# --- dates -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "title",
+    ["截至2023年10月27日", "统计时间：2023.10.27", "2023/10/27", "截至10月27日", "10月25日"],
+)
+def test_date_from_title(db: Engine, title: str) -> None:
+    content = xlsx(template_return([("0101", "东城县", figs(1))], title=title))
+    result = pipeline.check_file(db, "周报.xlsx", content)
+    assert result.report_date == OCT27  # 10月25日 (a Wednesday) belongs to Friday's period
+    assert [r["report_date"] for r in result.accepted] == [OCT27]
+
+
+def test_date_from_file_name(db: Engine) -> None:
+    content = xlsx(template_return([("0101", "东城县", figs(1))], day=None))
+    result = pipeline.check_file(db, "东城县周报20231102.xlsx", content)
+    assert result.report_date == NOV03 and result.status == "checked"
+
+
+def test_date_column_per_row(db: Engine) -> None:
+    rows = [
+        ["单位名称", "统计截止日期", "读书班期数"],
+        ["东城县", dt.date(2023, 10, 27), 1],
+        ["西山区", "2023-11-02", 2],
+    ]
+    result = pipeline.check_file(db, "周报.xlsx", xlsx(rows))
+    assert [(r["unit_code"], r["report_date"]) for r in result.accepted] == [
+        ("0101", OCT27),
+        ("0102", NOV03),
+    ]
+
+
+def test_no_date_is_rejected_and_a_given_date_is_used(db: Engine) -> None:
+    content = xlsx(template_return([("0101", "东城县", figs(1))], day=None))
+    result = pipeline.check_file(db, "周报.xlsx", content)
+    assert result.status == "rejected" and codes(result) == [(None, "no_date")]
+    assert result.accepted == [] and "--date" in result.problems[0].message
+    given = pipeline.check_file(db, "周报.xlsx", content, report_date=dt.date(2023, 10, 26))
+    assert given.status == "checked" and given.report_date == OCT27
+    assert taken(given) == {"0101": full(1)}
+
+
+# --- units -----------------------------------------------------------------------------------
+def test_units_by_code_name_alias_and_unknown(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位编码", "单位名称", "读书班期数"],
+        [101, None, 1],  # the leading zero was lost: 0101
+        [None, "西 山 区", 2],
+        [None, "南湖县", 3],
+        [None, "城关", 4],  # alias of 城关镇
+        [None, "北岭县", 5],
+        [None, "河口乡委", 6],
+    ]
+    result = pipeline.check_file(db, "x.xlsx", xlsx(rows))
+    assert taken(result) == {
+        "0101": {"reading_classes": 1},
+        "0102": {"reading_classes": 2},
+        "0103": {"reading_classes": 3},
+        "010101": {"reading_classes": 4},
+    }
+    assert codes(result) == [(7, "unknown_unit"), (8, "unknown_unit")]
+    assert result.problems[1].value == "河口乡委" and "河口乡" in result.problems[1].message
+    assert result.problems[1].column == "单位名称"
+
+
+def test_names_that_look_like_formulas_are_plain_unknown_units(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位名称", "读书班期数"],
+        ['=HYPERLINK("http://x","点我")', 1],
+        ["+东城县", 2],
+        ["@SUM(1)", 3],
+        ["东城县", 4],
+    ]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            cell.data_type = "s" if isinstance(value, str) else cell.data_type
+    out = io.BytesIO()
+    wb.save(out)
+    result = pipeline.check_file(db, "x.xlsx", out.getvalue())
+    assert codes(result) == [(3, "unknown_unit"), (4, "unknown_unit"), (5, "unknown_unit")]
+    assert result.problems[0].value == '=HYPERLINK("http://x","点我")'
+    assert taken(result) == {"0101": {"reading_classes": 4}}
+
+
+# --- checks ----------------------------------------------------------------------------------
+def test_rules_and_duplicates(db: Engine) -> None:
+    header = ["单位名称", "调研课题数", "完成调研报告数", "检视问题数", "已整改销号问题数",
+              "整改措施数", "已落实整改措施数"]  # fmt: skip
+    rows = [
+        ["截至2023年10月27日"],
+        header,
+        ["东城县", 2, 3, 10, 5, 4, 4],  # reports > topics: a warning, stored
+        ["西山区", 2, 2, 5, 6, 4, 4],  # closed > found: an error
+        ["南湖县", 2, 2, 5, 5, 4, 5],  # done > set: an error
+        ["城关镇", 1, 1, 1, 1, 1, 1],
+        ["城关", 1, 1, 1, 1, 1, 1],  # the same unit again (by alias)
+    ]
+    result = pipeline.check_file(db, "x.xlsx", xlsx(rows))
+    assert sorted(codes(result)) == [
+        (3, "reports_gt_topics"),
+        (4, "closed_gt_found"),
+        (5, "done_gt_set"),
+        (6, "duplicate_unit"),
+        (7, "duplicate_unit"),
+    ]
+    assert [p.severity for p in result.problems if p.code == "reports_gt_topics"] == ["warning"]
+    assert list(taken(result)) == ["0101"]
+
+
+def test_only_error_rows_means_rejected(db: Engine) -> None:
+    rows = [["截至2023年10月27日"], ["单位名称", "读书班期数"], ["东城县", "X"], ["北岭县", 1]]
+    result = pipeline.check_file(db, "x.xlsx", xlsx(rows))
+    assert result.status == "rejected"
+    assert codes(result) == [(3, "placeholder"), (4, "unknown_unit")]
+
+
+def test_empty_template_and_no_header(db: Engine) -> None:
+    empty = pipeline.check_file(
+        db, "x.xlsx", xlsx(template_return([("0101", "东城县", [None] * 14)]))
+    )
+    assert empty.status == "rejected" and codes(empty) == [(None, "empty")]
+    no_header = pipeline.check_file(db, "x.xlsx", xlsx([["会议纪要"], ["今天开会"]]))
+    assert no_header.status == "rejected" and codes(no_header) == [(None, "no_header")]
+
+
+# --- storage and history ---------------------------------------------------------------------
+def stored(engine: Engine, day: dt.date = OCT27) -> dict[str, dict[str, int]]:
+    frame = repo.load_figures(engine)
+    frame = frame[frame["report_date"] == pd_ts(day)]
+    out = {}
+    for _, row in frame.iterrows():
+        out[row["unit_code"]] = {c: int(row[c]) for c in CODES if not _isna(row[c])}
+    return out
+
+
+def pd_ts(day: dt.date):  # noqa: ANN201
+    import pandas as pd
+
+    return pd.Timestamp(day)
+
+
+def _isna(value: object) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
+
+
+def test_import_stores_warning_rows_not_error_rows(anydb: Engine) -> None:
+    rows = template_return(
+        [
+            ("0101", "东城县", figs(1)),
+            ("0102", "西山区", ["X", *figs(2)[1:]]),
+            ("0103", "南湖县", [*figs(3)[:5], 99, *figs(3)[6:]]),  # reports > topics: warning
+        ]
+    )
+    result = pipeline.import_file(anydb, "周报.xlsx", xlsx(rows), uploaded_by="测试")
+    assert result.status == "imported" and result.import_id is not None
+    assert codes(result) == [(5, "placeholder"), (6, "reports_gt_topics")]
+    assert set(stored(anydb)) == {"0101", "0103"}
+    assert stored(anydb)["0103"]["survey_reports"] == 99
+    listed = returns_repo.list_imports(anydb)
+    assert listed.loc[0, "status"] == "imported" and listed.loc[0, "accepted_rows"] == 2
+    assert listed.loc[0, "uploaded_by"] == "测试"
+
+
+def test_same_bytes_again_changes_nothing(anydb: Engine) -> None:
+    content = xlsx(template_return([("0101", "东城县", figs(1))]))
+    first = pipeline.import_file(anydb, "周报.xlsx", content)
+    before = counts(anydb)
+    again = pipeline.import_file(anydb, "周报（重发）.xlsx", content)
+    assert again.duplicate and again.import_id == first.import_id and again.status == "imported"
+    assert counts(anydb) == before
+
+
+def test_corrected_return_replaces_and_history_keeps_both_then_undo_restores(
+    anydb: Engine,
+) -> None:
+    old = pipeline.import_file(
+        anydb, "v1.xlsx", xlsx(template_return([("0101", "东城县", figs(1))]))
+    )
+    new = pipeline.import_file(
+        anydb, "v2.xlsx", xlsx(template_return([("0101", "东城县", figs(4))]))
+    )
+    assert stored(anydb) == {"0101": full(4)}
+    with anydb.connect() as conn:
+        history = conn.execute(
+            select(figures.c.import_id, figures.c.is_current).order_by(figures.c.id)
+        ).all()
+    assert [tuple(h) for h in history] == [(old.import_id, False), (new.import_id, True)]
+    assert new.import_id is not None
+    assert returns_repo.undo_import(anydb, new.import_id) == 1
+    assert stored(anydb) == {"0101": full(1)}
+
+
+def test_decrease_against_the_stored_previous_week(anydb: Engine) -> None:
+    pipeline.import_file(anydb, "w1.xlsx", xlsx(template_return([("0101", "东城县", figs(5))])))
+    lower = [*figs(5)]
+    lower[0] -= 2
+    week2 = template_return([("0101", "东城县", lower)], day=NOV03)
+    result = pipeline.import_file(anydb, "w2.xlsx", xlsx(week2))
+    assert codes(result) == [(4, "decreased")]
+    assert result.problems[0].severity == "warning" and result.problems[0].value == str(lower[0])
+    assert stored(anydb, NOV03)["0101"]["reading_classes"] == lower[0]
+
+
+def test_dry_run_stores_nothing(anydb: Engine) -> None:
+    before = counts(anydb)
+    result = pipeline.import_file(
+        anydb, "x.xlsx", xlsx(template_return([("0101", "东城县", figs(1))])), dry_run=True
+    )
+    assert result.status == "checked" and result.import_id is None
+    assert counts(anydb) == before
+
+
+def test_rejected_file_is_archived_without_figures(anydb: Engine) -> None:
+    result = pipeline.import_file(anydb, "坏.xlsx", b"PK\x03\x04 truncated")
+    assert result.status == "rejected" and [p.code for p in result.problems] == ["corrupt"]
+    assert figure_counts(anydb) == (0, 0)
+    listed = returns_repo.list_imports(anydb)
+    assert list(listed["status"]) == ["rejected"]
+    assert returns_repo.blob_content(anydb, listed.loc[0, "sha256"]) == b"PK\x03\x04 truncated"
+
+
+# --- hostile files ---------------------------------------------------------------------------
+def _encrypt(content: bytes, password: str) -> bytes:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(content)).encrypt(password, out)
+    return out.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"<" + b"a" * 50_000_000 + b">")
+    return out.getvalue()
+
+
+def _entity_expansion() -> bytes:
+    from tests.ingest.test_reader import xlsx_package
+
+    lol = (
+        '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">'
+            for i in range(1, 10)
+        )
+        + "]>"
+    )
+    part = (
+        f'<?xml version="1.0"?>{lol}<worksheet xmlns="http://schemas.openxmlformats.org/'
+        'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+        "&lol9;</t></is></c></row></sheetData></worksheet>"
+    )
+    return xlsx_package([("周报", part)])
+
+
+def _absurd_dimension() -> bytes:
+    from tests.ingest.test_reader import sheet_xml, xlsx_package
+
+    return xlsx_package([("周报", sheet_xml({"A1": "单位名称"}, dimension="A1:XFD1048576"))])
+
+
+HOSTILE = {
+    "not_excel": ("伪装.xlsx", "这不是表格，只是一段文字".encode()),
+    "empty": ("空.xlsx", b""),
+    "truncated": ("截断.xlsx", xlsx(template_return([("0101", "东城县", figs(1))]))[:700]),
+    "zip_bomb": ("炸弹.xlsx", _zip_bomb()),
+    "entities": ("实体.xlsx", _entity_expansion()),
+    "dimension": ("超大.xlsx", _absurd_dimension()),
+    "encrypted": (
+        "加密.xlsx",
+        _encrypt(xlsx(template_return([("0101", "东城县", figs(1))])), "pw"),
+    ),
+}
+EXPECTED = {
+    "not_excel": "not_excel",
+    "empty": "empty",
+    "truncated": "corrupt",
+    "zip_bomb": "too_large",
+    "entities": "corrupt",
+    "dimension": "too_large",
+    "encrypted": "encrypted",
+}
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_hostile_files_are_rejected_and_change_no_figures(db: Engine, kind: str) -> None:
+    pipeline.import_file(db, "好.xlsx", xlsx(template_return([("0102", "西山区", figs(2))])))
+    before = stored(db)
+    name, content = HOSTILE[kind]
+    result = pipeline.import_file(db, name, content)
+    assert result.status == "rejected"
+    assert len(result.problems) == 1 and result.problems[0].code == EXPECTED[kind]
+    assert result.problems[0].severity == "error" and result.problems[0].message
+    assert stored(db) == before
+
+
+def test_encrypted_with_password_is_imported(db: Engine) -> None:
+    result = pipeline.import_file(db, "加密.xlsx", HOSTILE["encrypted"][1], password="pw")
+    assert result.status == "imported" and taken(result) == {"0101": full(1)}
+
+
+# --- kill in the middle ----------------------------------------------------------------------
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from sqlalchemy import event
+    from dashboard.store import db
+    from dashboard.ingest import pipeline
+    engine = db.make_engine(sys.argv[1])
+
+    @event.listens_for(engine, "commit")
+    def _die(conn):  # figures inserted, transaction not committed yet
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    content = open(sys.argv[2], "rb").read()
+    pipeline.import_file(engine, "周报.xlsx", content)
+    print("survived")
+    """
+)
+
+
+def test_killed_in_the_middle_leaves_the_database_as_it_was(db: Engine, tmp_path: Path) -> None:
+    pipeline.import_file(db, "w1.xlsx", xlsx(template_return([("0101", "东城县", figs(1))])))
+    before, values = counts(db), stored(db)
+    path = tmp_path / "w2.xlsx"
+    path.write_bytes(
+        xlsx(template_return([("0101", "东城县", figs(3)), ("0102", "西山区", figs(3))]))
+    )
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, str(script), str(db.url), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(Path(__file__).resolve().parents[2]),
+        env={**os.environ},
+    )
+    assert proc.returncode == -9, proc.stderr
+    assert "survived" not in proc.stdout
+    db.dispose()
+    assert counts(db) == before
+    assert stored(db) == values
+
+
+# --- the annotated return --------------------------------------------------------------------
+def test_annotated_return_marks_bad_cells_red_and_warnings_yellow(db: Engine) -> None:
+    rows = template_return(
+        [
+            ("0101", "东城县", ["X", *figs(1)[1:]]),
+            (None, "北岭县", figs(2)),
+            ("0103", "南湖县", [*figs(3)[:5], 99, *figs(3)[6:]]),
+        ]
+    )
+    content = xlsx(rows)
+    result = pipeline.check_file(db, "东城县.xlsx", content)
+    book = openpyxl.load_workbook(io.BytesIO(annotate(result, content)))
+    assert book.sheetnames == ["退回说明", "周报"]
+    ws = book["周报"]
+    assert ws["C4"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert "占位符" in ws["C4"].comment.text
+    assert ws["B5"].fill.fgColor.rgb.endswith("FFC7CE")  # unknown unit: the name cell
+    assert "名册" in ws["B5"].comment.text
+    assert ws["H6"].fill.fgColor.rgb.endswith("FFEB9C")  # a warning
+    assert ws["D4"].comment is None
+    assert ws["B4"].value == "东城县" and ws["A1"].value == rows[0][0]  # the sender's own cells
+    summary = [row for row in book["退回说明"].iter_rows(min_row=5, values_only=True)]
+    assert len(summary) == 3
+    assert returned_name("东城县.xlsx") == "东城县_退回修改表.xlsx"
+
+
+def test_annotated_csv_is_rebuilt_and_keeps_text_as_text(db: Engine) -> None:
+    text = "截至2023年10月27日\n单位名称,读书班期数\n=1+1,3\n东城县,X\n"
+    result = pipeline.check_file(db, "周报.csv", text.encode("gbk"))
+    book = openpyxl.load_workbook(io.BytesIO(annotate(result, text.encode("gbk"))))
+    ws = book[book.sheetnames[1]]
+    assert ws["A3"].value == "=1+1" and ws["A3"].data_type == "s"
+    assert ws["A3"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws["B4"].fill.fgColor.rgb.endswith("FFC7CE") and "占位符" in ws["B4"].comment.text
+
+
+def test_annotated_legacy_xls(db: Engine) -> None:
+    content = xls_bytes()
+    result = pipeline.check_file(db, "南湖县.xls", content)
+    book = openpyxl.load_workbook(io.BytesIO(annotate(result, content)))
+    ws = book["报表"]
+    assert ws["E3"].value == "X" and "占位符" in ws["E3"].comment.text
+
+
+def test_annotated_encrypted_return_with_password(db: Engine) -> None:
+    rows = template_return([("0101", "东城县", ["X", *figs(1)[1:]])])
+    secret = _encrypt(xlsx(rows), "pw")
+    result = pipeline.check_file(db, "加密.xlsx", secret, password="pw")
+    book = openpyxl.load_workbook(io.BytesIO(annotate(result, secret, password="pw")))
+    assert "占位符" in book["周报"]["C4"].comment.text
+
+
+def test_indicators_unused_in_tests_still_parse() -> None:
+    assert len(INDICATORS) == len(TEMPLATE_HEADERS) == 14
