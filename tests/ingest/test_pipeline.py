@@ -693,7 +693,7 @@ def test_annotated_return_marks_bad_cells_red_and_warnings_yellow(db: Engine) ->
     assert ws["H6"].fill.fgColor.rgb.endswith("FFEB9C")  # a warning
     assert ws["D4"].comment is None
     assert ws["B4"].value == "东城县" and ws["A1"].value == rows[0][0]  # the sender's own cells
-    summary = [row for row in book["退回说明"].iter_rows(min_row=5, values_only=True)]
+    summary = list(book["退回说明"].iter_rows(min_row=5, values_only=True))
     assert len(summary) == 3
     assert returned_name("东城县.xlsx") == "东城县_退回修改表.xlsx"
 
