@@ -612,3 +612,65 @@ def registry_rows(frame: pd.DataFrame) -> Iterable[dict[str, Any]]:
             "level": int(record["level"]),
             "sort_order": int(record["sort_order"]),
         }
+
+
+# --------------------------------------------------------------------------- views of a registry
+
+
+def level_counts(units: pd.DataFrame, level_names: list[str]) -> pd.DataFrame:
+    """Units per level, with the configured level names (层级, 单位数)."""
+    from dashboard.core.settings import level_name
+
+    counts = units["level"].value_counts().sort_index()
+    return pd.DataFrame(
+        {
+            "层级": [level_name(int(level), level_names) for level in counts.index],
+            "单位数": counts.to_numpy(),
+        }
+    )
+
+
+def category_counts(units: pd.DataFrame) -> pd.DataFrame:
+    """Units per category in catalogue order (类别, 单位数)."""
+    counts = units["category"].value_counts()
+    order = [c for c in CATEGORIES if c in counts.index] + [
+        c for c in counts.index if c not in CATEGORIES
+    ]
+    return pd.DataFrame({"类别": order, "单位数": [int(counts[c]) for c in order]})
+
+
+def search_units(units: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Units whose code, name or aliases contain ``text`` (all units when it is blank)."""
+    needle = text.strip()
+    if not needle:
+        return units
+    hay = (
+        units["code"].astype(str)
+        + "|"
+        + units["name"].astype(str)
+        + "|"
+        + units["aliases"].fillna("").astype(str)
+    )
+    return units[hay.str.contains(needle, case=False, regex=False)]
+
+
+def registry_table(units: pd.DataFrame, level_names: list[str]) -> pd.DataFrame:
+    """The registry as the office reads it (Chinese columns, parent by name, status)."""
+    from dashboard.core.settings import level_name
+
+    names = dict(zip(units["code"], units["name"], strict=True))
+    table = pd.DataFrame(
+        {
+            "单位编码": units["code"].astype(str),
+            "单位名称": units["name"],
+            "上级单位": [
+                names.get(p, p) if isinstance(p, str) else "" for p in units["parent_code"]
+            ],
+            "层级": [level_name(int(v), level_names) for v in units["level"]],
+            "类别": units["category"],
+            "别名": units["aliases"].fillna(""),
+        }
+    )
+    if "retired" in units.columns:
+        table["状态"] = ["已撤销" if r else "在册" for r in units["retired"].astype(bool)]
+    return table.reset_index(drop=True)

@@ -70,48 +70,67 @@ def apply_registry(
     if not registry.ok:
         raise RegistryError(registry.errors)
     now = dt.datetime.now(dt.UTC)
-    summary = RegistrySummary(total=len(registry.frame))
-    incoming = {row["code"]: row for row in registry_rows(registry.frame)}
     with engine.begin() as conn:
-        existing = _existing(conn)
-        new_rows: list[dict[str, Any]] = []
-        for code, new in incoming.items():
-            old = existing.get(code)
-            if old is None:
-                new_rows.append({**new, "retired": False, "updated_at": now})
-                summary.added.append(code)
-                continue
-            _classify(summary, code, old, new)
-            if old["retired"] or any(old[k] != new[k] for k in _COMPARED):
-                conn.execute(
-                    update(units)
-                    .where(units.c.code == code)
-                    .values(**{k: new[k] for k in _COMPARED}, retired=False, updated_at=now)
-                )
+        summary, new_rows, changed = _plan(_existing(conn), registry)
         if new_rows:
-            conn.execute(insert(units), new_rows)
-        gone = [
-            code for code, old in existing.items() if code not in incoming and not old["retired"]
-        ]
+            conn.execute(
+                insert(units), [{**row, "retired": False, "updated_at": now} for row in new_rows]
+            )
+        for row in changed:
+            conn.execute(
+                update(units)
+                .where(units.c.code == row["code"])
+                .values(**{k: row[k] for k in _COMPARED}, retired=False, updated_at=now)
+            )
+        gone = summary.retired
         for start in range(0, len(gone), 500):
             conn.execute(
                 update(units)
                 .where(units.c.code.in_(gone[start : start + 500]))
                 .values(retired=True, updated_at=now)
             )
-        summary.retired = gone
         if content is not None:
             summary.import_id = _record(
                 conn,
                 file_name=file_name,
                 content=content,
                 status="imported",
-                accepted=len(incoming),
+                accepted=summary.total,
                 problems=registry.problem_dicts(),
                 uploaded_by=uploaded_by,
                 now=now,
             )
     return summary
+
+
+def preview_registry(engine: Engine, registry: Registry) -> RegistrySummary:
+    """What ``apply_registry`` would change, without changing anything."""
+    with engine.connect() as conn:
+        summary, _, _ = _plan(_existing(conn), registry)
+    return summary
+
+
+def _plan(
+    existing: dict[str, dict[str, Any]], registry: Registry
+) -> tuple[RegistrySummary, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The summary, the rows to insert and the rows to update."""
+    summary = RegistrySummary(total=len(registry.frame))
+    incoming = {row["code"]: row for row in registry_rows(registry.frame)}
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for code, new in incoming.items():
+        old = existing.get(code)
+        if old is None:
+            new_rows.append(new)
+            summary.added.append(code)
+            continue
+        _classify(summary, code, old, new)
+        if old["retired"] or any(old[k] != new[k] for k in _COMPARED):
+            changed.append(new)
+    summary.retired = [
+        code for code, old in existing.items() if code not in incoming and not old["retired"]
+    ]
+    return summary, new_rows, changed
 
 
 def record_rejected_registry(

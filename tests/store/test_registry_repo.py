@@ -117,3 +117,13 @@ def test_invalid_registry_changes_nothing(any_engine) -> None:
 
 def test_empty_frame_keeps_types() -> None:
     assert isinstance(parse_registry("x.txt", b"").frame, pd.DataFrame)
+
+
+def test_preview_changes_nothing(any_engine) -> None:
+    from dashboard.store.registry_repo import preview_registry
+
+    apply_registry(any_engine, registry(GOOD))
+    edited = [*GOOD[:4], ["0102", "河阳县", "01", "党政机关", ""]]
+    summary = preview_registry(any_engine, registry(edited))
+    assert summary.added == ["0102"] and summary.retired == ["0151"]
+    assert "0151" in set(repo.load_units(any_engine)["code"])
