@@ -177,3 +177,29 @@ def test_unreadable_files_are_reported_not_raised(name: str) -> None:
 def test_split_aliases() -> None:
     assert split_aliases("东林；东林区 ; ;东林") == ["东林", "东林区"]
     assert split_aliases(None) == []
+
+
+def test_views_counts_search_and_table() -> None:
+    from dashboard.core.registry import category_counts, level_counts, registry_table, search_units
+
+    frame = parse_registry("名册.xlsx", workbook(GOOD)).frame
+    frame["retired"] = [False, False, False, False, True]
+    levels = level_counts(frame, ["市级", "县级"])
+    assert list(levels["层级"]) == ["市级", "县级", "第3级", "第4级"]
+    assert list(levels["单位数"]) == [1, 2, 1, 1]
+    cats = category_counts(frame)
+    assert list(cats["类别"]) == ["党政机关", "乡镇（街道）", "村（社区）"]
+    assert list(search_units(frame, "东林区委")["code"]) == ["0101"]  # by alias
+    assert list(search_units(frame, "0101")["code"]) == ["0101", "010101", "01010101"]
+    assert len(search_units(frame, "  ")) == 5
+    table = registry_table(frame, ["市级", "县级", "乡镇级", "村级"])
+    assert list(table.columns) == [
+        "单位编码",
+        "单位名称",
+        "上级单位",
+        "层级",
+        "类别",
+        "别名",
+        "状态",
+    ]
+    assert table.loc[2, "上级单位"] == "东林区" and table.loc[4, "状态"] == "已撤销"
