@@ -1,0 +1,24 @@
+"""The shared chart look."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+
+from dashboard.export import theme
+
+
+def test_date_label_is_written_as_the_office_writes_it() -> None:
+    assert theme.date_label(dt.date(2023, 10, 7)) == "10月7日"
+
+
+def test_finish_applies_title_cjk_font_and_palette() -> None:
+    fig = theme.finish(
+        go.Figure(go.Bar(x=["甲"], y=[1])), "截至10月27日各县（市、区）问题销号率", height=380
+    )
+    assert fig.layout.title.text == "截至10月27日各县（市、区）问题销号率"
+    assert fig.layout.font.family.startswith("Noto Sans CJK SC")
+    assert list(fig.layout.colorway) == list(theme.PALETTE)
+    assert fig.layout.height == 380
+    assert fig.layout.paper_bgcolor == "white"
