@@ -42,13 +42,20 @@ def bare_calamine(content: bytes) -> None:
         book.get_sheet_by_name(name).to_python()
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
+def timed_ms(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def main_rounds(content: bytes, repeat: int) -> dict[str, list[float]]:
+    """Interleave the three measurements round by round so machine load hits them alike."""
+    times: dict[str, list[float]] = {"bare": [], "inproc": [], "sandbox": []}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+        times["bare"].append(timed_ms(lambda: bare_calamine(content)))
+        times["inproc"].append(timed_ms(lambda: parse_workbook("bench.xlsx", content)))
+        times["sandbox"].append(timed_ms(lambda: read_workbook("bench.xlsx", content)))
+    return times
 
 
 def main() -> None:
@@ -61,13 +68,25 @@ def main() -> None:
     content = make_workbook(args.rows, args.cols)
     sandbox.warm()
     read_workbook("warm.xlsx", content)  # first call: the worker has just started
-    bare = median_ms(lambda: bare_calamine(content), args.repeat)
-    inproc = median_ms(lambda: parse_workbook("bench.xlsx", content), args.repeat)
-    sandboxed = median_ms(lambda: read_workbook("bench.xlsx", content), args.repeat)
-    print(f"文件：{args.rows} 行 × {args.cols} 列，{len(content) / 1024:.0f} KB")
-    print(f"python-calamine 单独解析      {bare:8.1f} ms")
-    print(f"parse_workbook（本进程）      {inproc:8.1f} ms   {inproc / bare:.2f}×")
-    print(f"read_workbook（沙箱工作进程） {sandboxed:8.1f} ms   {sandboxed / bare:.2f}×")
+    times = main_rounds(content, args.repeat)
+    bare = statistics.median(times["bare"])
+    print(
+        f"文件：{args.rows} 行 × {args.cols} 列，{len(content) / 1024:.0f} KB；{args.repeat} 轮交替测量"
+    )
+    print(
+        f"python-calamine 单独解析      中位数 {bare:8.1f} ms   最小 {min(times['bare']):8.1f} ms"
+    )
+    for key, label in (
+        ("inproc", "parse_workbook（本进程）     "),
+        ("sandbox", "read_workbook（沙箱工作进程）"),
+    ):
+        med = statistics.median(times[key])
+        ratios = [t / b for t, b in zip(times[key], times["bare"], strict=True)]
+        print(
+            f"{label} 中位数 {med:8.1f} ms   最小 {min(times[key]):8.1f} ms   "
+            f"倍数（逐轮中位）{statistics.median(ratios):.2f}×   倍数（最小/最小）"
+            f"{min(times[key]) / min(times['bare']):.2f}×"
+        )
     sandbox.shutdown()
 
 

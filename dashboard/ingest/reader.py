@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -71,11 +73,13 @@ def parse_workbook(
     if kind == "ole":
         content, fmt = _open_ole(content, password)
         if fmt == "xls":
-            return _plain(_read_calamine(file_name, content, "xls"), plain_types)
-    return _plain(_read_zip(file_name, content), plain_types)
+            return _finish(_read_calamine(file_name, content, "xls"), plain_types)
+    return _finish(_read_zip(file_name, content), plain_types)
 
 
-def _plain(book: Workbook, plain_types: bool) -> Workbook:
+def _finish(book: Workbook, plain_types: bool) -> Workbook:
+    if not any(_has_content(s.rows) for s in book.sheets):
+        raise formats.err_no_data()
     if plain_types:
         for sheet in book.sheets:
             sheet.rows = _plain_rows(sheet.rows)
@@ -156,10 +160,116 @@ def _read_zip(file_name: str, content: bytes) -> Workbook:
                 "该 .ods 文件已加密，暂不支持解密，请在 WPS/LibreOffice 中取消密码另存为 .xlsx 后重新上传",
             )
         formats.check_xml_parts(zf, fmt)
-        workbook = _read_calamine(file_name, content, fmt)
+        scan = _ErrorScan(content) if fmt in ("xlsx", "xlsm") else None
+        try:
+            workbook = _read_calamine(file_name, content, fmt)
+        finally:
+            parts = scan.result() if scan else {}
         if fmt == "ods" and any(not s.merged for s in workbook.sheets):
             _add_ods_merges(zf, workbook)
+        if parts:
+            _add_error_cells(zf, workbook, parts)
     return workbook
+
+
+# --- xlsx error cells --------------------------------------------------------------------------
+# calamine reports a cached error (#DIV/0!, #REF! …) as an empty cell, which would read as
+# "not filled in". Put the error text back so the value check names the cell.
+_ERROR_MARKS = (b' t="e"', b" t='e'")  # plain substring search: a regex here costs 10× more
+_ERROR_CELL = re.compile(rb"<c\s(?=[^>]*\bt=[\"']e[\"'])([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_REF_ATTR = re.compile(rb"\br=[\"']([A-Za-z]{1,3}\d{1,7})[\"']")
+_VALUE = re.compile(rb"<v>([^<]{0,64})</v>")
+
+
+class _ErrorScan:
+    """Find the worksheet parts holding error cells in a thread, while calamine (which releases
+    the GIL) parses: on a free core the scan costs no wall time."""
+
+    def __init__(self, content: bytes) -> None:
+        self._parts: dict[str, str] = {}
+        self._thread = threading.Thread(target=self._run, args=(content,), daemon=True)
+        self._thread.start()
+
+    def _run(self, content: bytes) -> None:
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as zf:
+                for name, part in _sheet_parts(zf).items():
+                    if _part_has_errors(zf, part):
+                        self._parts[name] = part
+        except Exception:  # best effort: calamine reports a broken package itself
+            self._parts = {}
+
+    def result(self) -> dict[str, str]:
+        """Sheet name → part path of the sheets that hold error cells."""
+        self._thread.join()
+        return self._parts
+
+
+def _add_error_cells(zf: zipfile.ZipFile, workbook: Workbook, parts: dict[str, str]) -> None:
+    for sheet in workbook.sheets:
+        part = parts.get(sheet.name)
+        if part is None:
+            continue
+        data = zf.read(part)  # sizes were checked before parsing
+        for match in _ERROR_CELL.finditer(data):
+            ref = _REF_ATTR.search(match.group(1))
+            value = _VALUE.search(match.group(2) or b"")
+            pos = formats.parse_cell_ref(ref.group(1).decode()) if ref else None
+            if pos is None:
+                continue
+            text = value.group(1).decode("utf-8", "replace") if value else "#错误"
+            _set_cell(sheet.rows, pos[0], pos[1], text or "#错误")
+
+
+def _part_has_errors(zf: zipfile.ZipFile, part: str) -> bool:
+    """Stream the part looking for ``t="e"``: no copy of a big sheet is kept."""
+    tail = b""
+    with zf.open(part) as fh:
+        while chunk := fh.read(1 << 20):
+            window = tail + chunk
+            if any(mark in window for mark in _ERROR_MARKS):
+                return True
+            tail = chunk[-8:]
+    return False
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → worksheet part path, from xl/workbook.xml and its relationships."""
+    from defusedxml.ElementTree import fromstring
+
+    names = {n.replace("\\", "/"): n for n in zf.namelist()}
+    try:
+        book = fromstring(zf.read(names["xl/workbook.xml"]))
+        rels = fromstring(zf.read(names["xl/_rels/workbook.xml.rels"]))
+    except Exception:  # unusual package layout: calamine has read the cells already
+        return {}
+    targets = {}
+    for rel in rels:
+        target = (rel.get("Target") or "").replace("\\", "/")
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[rel.get("Id")] = names.get(path)
+    r_id = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    parts: dict[str, str] = {}
+    for elem in book.iter():
+        if elem.tag.endswith("}sheet") and elem.get("name") is not None:
+            part = targets.get(elem.get(r_id))
+            if part:
+                parts[elem.get("name", "")] = part
+    return parts
+
+
+def _set_cell(rows: list[list[object]], r: int, c: int, value: object) -> None:
+    """Set a cell, growing the (rectangular) grid if it lies beyond the read extent."""
+    if r * max(c + 1, len(rows[0]) if rows else 0) > formats.MAX_CELLS:
+        return
+    width = max(len(rows[0]) if rows else 0, c + 1)
+    if rows and len(rows[0]) < width:
+        for i, row in enumerate(rows):
+            rows[i] = [*row, *([None] * (width - len(row)))]
+    while len(rows) <= r:
+        rows.append([None] * width)
+    if rows[r][c] is None:
+        rows[r][c] = value
 
 
 # --- calamine ----------------------------------------------------------------------------------
@@ -191,10 +301,6 @@ def _read_calamine(file_name: str, content: bytes, fmt: str) -> Workbook:
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
         raise formats.err_corrupt("读取程序无法解析该文件的结构") from exc
-    if not sheets:
-        raise formats.err_no_data()
-    if not any(_has_content(s.rows) for s in sheets):
-        raise formats.err_no_data()
     return Workbook(file_name=file_name, format=fmt, sheets=sheets)
 
 
