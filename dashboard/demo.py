@@ -192,7 +192,15 @@ def _county_units(
         base = names.take()
         t_code = f"{code}{t:02d}"
         units.append(
-            _Unit(t_code, base + suffix, code, "乡镇（街道）", f"{base}{suffix}党（工）委", 3, code)
+            _Unit(
+                t_code,
+                base + suffix,
+                code,
+                "乡镇（街道）",
+                f"{base}{suffix}{'党工委' if urban else '党委'}",
+                3,
+                code,
+            )
         )
         for v in range(1, rng.randint(8, 12) + 1):
             village = names.take() + ("社区" if urban else "村")
