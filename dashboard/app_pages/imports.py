@@ -1,8 +1,62 @@
-"""导入记录: placeholder until issue 3 lands."""
+"""导入记录: every upload with its status; download the archived original; undo an import."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.ingest.pipeline import STATUS_ZH
+from dashboard.store import returns_repo
+from dashboard.ui import state
+
 st.title("导入记录")
-st.info(
-    "本页尚在建设中。建成后将显示：全部导入记录（文件、时间、状态、入库行数），可撤销某次导入。"
+st.caption(
+    "每个上传的文件都按原样存档。撤销一次导入后，该文件的数据不再计入，被它替换的旧数据自动恢复。"
 )
+engine = state.engine()
+log = returns_repo.list_imports(engine)
+if log.empty:
+    st.info("尚无导入记录。请到“上传周报”页上传各单位周报。")
+    st.stop()
+
+table = log.assign(
+    状态=log["status"].map(lambda s: STATUS_ZH.get(s, s)),
+    问题数=log["problems"].map(lambda p: len(p) if isinstance(p, list) else 0),
+    上传时间=log["uploaded_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}" if t is not None else ""),
+)[["id", "file_name", "上传时间", "uploaded_by", "状态", "report_date", "accepted_rows", "问题数"]]
+table.columns = ["编号", "文件", "上传时间", "上传人", "状态", "统计截止日", "入库行数", "问题数"]
+st.dataframe(table, hide_index=True, width="stretch")
+
+labels = {
+    int(r.id): f"#{r.id} {r.file_name}（{STATUS_ZH.get(r.status, r.status)}）"
+    for r in log.itertuples()
+}
+chosen = st.selectbox(
+    "选择一条记录", options=list(labels), format_func=labels.get, key="imports_selected"
+)
+row = log.loc[log["id"] == chosen].iloc[0]
+left, right = st.columns(2)
+with left:
+    content = returns_repo.blob_content(engine, str(row["sha256"]))
+    if content is not None:
+        st.download_button(
+            "下载原始文件",
+            data=content,
+            file_name=str(row["file_name"]),
+            key=f"imports_download_{chosen}",
+        )
+with right:
+    if row["status"] == "imported":
+        sure = st.checkbox(
+            f"确认撤销 #{chosen}（{int(row['accepted_rows'])} 行数据将不再计入）",
+            key="imports_confirm",
+        )
+        if st.button("撤销这次导入", disabled=not sure, key="imports_undo"):
+            withdrawn = returns_repo.undo_import(engine, int(chosen))
+            st.cache_data.clear()
+            st.session_state["imports_message"] = f"已撤销 #{chosen}，撤回 {withdrawn} 行数据。"
+            st.session_state.pop("imports_confirm", None)
+            st.rerun()
+    else:
+        st.caption("只有“已入库”的记录可以撤销。")
+if message := st.session_state.pop("imports_message", None):
+    st.success(message)

@@ -1,8 +1,114 @@
-"""上传周报: placeholder until issue 3 lands."""
+"""上传周报: drag in many returns, see each file's problems, confirm, send back 退回修改表."""
+
+from __future__ import annotations
+
+import hashlib
 
 import streamlit as st
 
+from dashboard.ingest import pipeline
+from dashboard.ingest.annotate import annotate, returned_name
+from dashboard.ui import state
+
+CHECKED = "upload_checked"  # (file name, sha256, date, password) → FileResult
+STORED = "upload_stored"  # key → FileResult of files stored in this session
+RETURNS = "upload_returns"  # key → 退回修改表 bytes, made once
+FILE_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
+
 st.title("上传周报")
-st.info(
-    "本页尚在建设中。建成后将显示：批量拖入各单位周报，逐文件校验、预览问题、确认入库，下载退回修改表。"
+st.caption(
+    "可一次拖入多个单位的周报（xlsx、xlsm、xls、csv）。系统逐个检查后列出问题；"
+    "确认后入库：有错误的行不入库，仅有提醒的行照常入库。有错误的文件可下载“退回修改表”发回填报单位。"
 )
+st.session_state.setdefault(CHECKED, {})
+st.session_state.setdefault(STORED, {})
+st.session_state.setdefault(RETURNS, {})
+
+uploads = st.file_uploader(
+    "选择或拖入周报文件", type=FILE_TYPES, accept_multiple_files=True, key="upload_files"
+)
+left, right = st.columns(2)
+with left:
+    use_date = st.checkbox("指定统计截止日期（文件中没有日期时必须指定）", key="upload_use_date")
+    day = st.date_input("统计截止日期", key="upload_date", disabled=not use_date)
+with right:
+    password = st.text_input(
+        "加密文件的打开密码（没有则留空）", type="password", key="upload_password"
+    )
+
+if not uploads:
+    st.info("请先选择周报文件。")
+    st.stop()
+
+report_date = day if use_date else None
+engine = state.engine()
+checked: dict = st.session_state[CHECKED]
+stored: dict = st.session_state[STORED]
+items = []
+progress = st.progress(0.0, text="正在检查…")
+for i, upload in enumerate(uploads):
+    content = upload.getvalue()
+    key = (upload.name, hashlib.sha256(content).hexdigest(), report_date, password or None)
+    if key not in checked:
+        checked[key] = pipeline.check_file(
+            engine, upload.name, content, report_date=report_date, password=password or None
+        )
+    items.append((key, content, checked[key]))
+    progress.progress((i + 1) / len(uploads), text=f"已检查 {i + 1}/{len(uploads)}：{upload.name}")
+progress.empty()
+
+pending = [item for item in items if item[0] not in stored]
+rows = sum(len(r.accepted) for _, _, r in pending if r.status != "rejected")
+a, b, c, d = st.columns(4)
+a.metric("文件数", len(items))
+b.metric("可入库行数", f"{rows:,}")
+c.metric("有错误的文件", sum(1 for _, _, r in items if r.has_errors))
+d.metric("被拒收的文件", sum(1 for _, _, r in items if r.status == "rejected"))
+
+registry = state.units()
+names = dict(zip(registry["code"], registry["name"], strict=True))
+returns: dict = st.session_state[RETURNS]
+for key, content, result in items:
+    done = stored.get(key)
+    shown = done or result
+    icon = "✅" if shown.status == "imported" else ("⛔" if shown.status == "rejected" else "📄")
+    label = f"{icon} {result.file} — {pipeline.STATUS_ZH.get(shown.status, shown.status)}"
+    label += f"，可入库 {len(result.accepted)} 行，错误 {len(result.errors)}、提醒 {len(result.warnings)}"
+    with st.expander(label, expanded=result.has_errors and done is None):
+        if result.report_date:
+            st.write(f"统计截止日（报告周）：{result.report_date:%Y年%m月%d日}")
+        if result.ignored_columns:
+            st.caption("未识别、已忽略的列：" + "、".join(result.ignored_columns))
+        if result.problems:
+            st.dataframe(pipeline.problems_frame(result), hide_index=True, width="stretch")
+        if result.accepted:
+            st.dataframe(pipeline.accepted_frame(result, names), hide_index=True, width="stretch")
+        if result.has_errors and result.workbook is not None:
+            if key not in returns:
+                returns[key] = annotate(result, content, password or None)
+            st.download_button(
+                "下载退回修改表",
+                data=returns[key],
+                file_name=returned_name(result.file),
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key=f"upload_return_{key[1]}",
+            )
+        if done is not None and done.duplicate:
+            st.info("与此前导入的文件完全相同，数据未作改动。")
+
+if pending and st.button(
+    f"确认入库（{len(pending)} 个文件）", type="primary", key="upload_confirm"
+):
+    user = st.session_state.get("user_name", "")
+    for key, content, result in pending:
+        stored[key] = pipeline.store_result(engine, result, content, uploaded_by=str(user))
+    st.cache_data.clear()
+    st.rerun()
+
+if stored:
+    done_now = [stored[k] for k, _, _ in items if k in stored]
+    imported = [r for r in done_now if r.status == "imported"]
+    st.success(
+        f"已入库 {len(imported)} 个文件、{sum(len(r.accepted) for r in imported if not r.duplicate):,} 行；"
+        f"拒收 {len(done_now) - len(imported)} 个文件（已存档，可在“导入记录”中查看）。"
+    )

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any, TypedDict
 
+import pandas as pd
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
@@ -507,3 +508,54 @@ def _decreases(engine: Engine, rows: list[checks.Row]) -> list[Problem]:
         if previous:
             problems.extend(checks.decrease_problems(day_rows, previous))
     return problems
+
+
+# --- tables for the pages --------------------------------------------------------------------
+_SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
+STATUS_ZH = {"checked": "待确认", "imported": "已入库", "rejected": "已拒收", "undone": "已撤销"}
+
+
+def problems_frame(result: FileResult) -> pd.DataFrame:
+    """The problems as the upload page shows them (文件, 工作表, 行, 列, 值, 级别, 问题)."""
+    return pd.DataFrame(
+        [
+            {
+                "文件": result.file,
+                "工作表": p.sheet or "（整个文件）",
+                "行": p.row,
+                "列": p.column or "",
+                "值": p.value or "",
+                "级别": _SEVERITY_ZH.get(p.severity, p.severity),
+                "问题": p.message,
+            }
+            for p in result.problems
+        ],
+        columns=["文件", "工作表", "行", "列", "值", "级别", "问题"],
+    ).astype({"行": "Int64"})
+
+
+def accepted_frame(result: FileResult, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The rows that will be stored: unit, report day, one column per indicator present."""
+    names = names or {}
+    present: list[str] = []
+    for row in result.accepted:
+        for code in row["values"]:
+            if code not in present:
+                present.append(code)
+    records = [
+        {
+            "单位编码": row["unit_code"],
+            "单位名称": names.get(row["unit_code"], ""),
+            "统计截止日": row["report_date"],
+            "工作表": row["sheet"],
+            "行": row["row"],
+            **{indicator(code).label: row["values"].get(code) for code in present},
+        }
+        for row in result.accepted
+    ]
+    columns = ["单位编码", "单位名称", "统计截止日", "工作表", "行"]
+    columns += [indicator(code).label for code in present]
+    frame = pd.DataFrame(records, columns=columns)
+    for code in present:
+        frame[indicator(code).label] = frame[indicator(code).label].astype("Int64")
+    return frame

@@ -1,0 +1,121 @@
+"""AppTest: 上传周报 with the demo city — several files, problems, 退回修改表, confirm."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from dashboard.core.catalogue import INDICATORS
+from dashboard.store import db, repo
+from dashboard.store.schema import figures, imports
+from tests.app.conftest import APP
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook(rows: list[list[object]]) -> bytes:
+    wb = Workbook()
+    for row in rows:
+        wb.active.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def demo_return(url: str, *, broken: bool = False) -> bytes:
+    """Two demo counties, a week after the demo's last one, figures above their last week."""
+    engine = db.make_engine(url)
+    latest = repo.load_figures(engine)
+    latest = latest[latest["report_date"] == latest["report_date"].max()]
+    units = repo.load_units(engine)
+    engine.dispose()
+    counties = units[units["level"] == 2].head(2)
+    rows: list[list[object]] = [
+        ["主题教育进展统计表（截至2023年11月10日）"],
+        ["单位编码", "单位名称", *[ind.header for ind in INDICATORS]],
+    ]
+    for code, name in zip(counties["code"], counties["name"], strict=True):
+        last = latest[latest["unit_code"] == code].iloc[0]
+        rows.append([code, name, *[int(last[ind.code]) + 1 for ind in INDICATORS]])
+    if broken:
+        rows[2][2] = "X"
+        rows.append(["9999", "不存在的单位", *[1] * 14])
+    return workbook(rows)
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/upload.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def count(url: str, table) -> int:
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        value = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    engine.dispose()
+    return value
+
+
+def test_page_without_files(demo_app_db: str) -> None:
+    at = open_page()
+    assert at.title[0].value == "上传周报"
+    assert any("请先选择" in i.value for i in at.info)
+
+
+def test_upload_three_files_check_confirm(demo_app_db: str) -> None:
+    url = demo_app_db
+    good, bad = demo_return(url), demo_return(url, broken=True)
+    at = open_page()
+    at.file_uploader(key="upload_files").set_value(
+        [("好.xlsx", good, XLSX), ("有错.xlsx", bad, XLSX), ("坏.xlsx", b"not a workbook", XLSX)]
+    ).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["文件数"] == "3"
+    assert metrics["可入库行数"] == "3"  # 2 from the good file, 1 from the file with errors
+    assert metrics["有错误的文件"] == "2" and metrics["被拒收的文件"] == "1"
+    labels = [e.label for e in at.expander]
+    assert labels[0].startswith("📄 好.xlsx") and "可入库 2 行" in labels[0]
+    assert "错误 2" in labels[1] and labels[2].startswith("⛔ 坏.xlsx")
+    problems = [d.value for d in at.dataframe if "问题" in d.value.columns]
+    assert list(problems[0].columns) == ["文件", "工作表", "行", "列", "值", "级别", "问题"]
+    assert sorted(problems[0]["值"]) == ["X", "不存在的单位"]
+    assert set(problems[0]["级别"]) == {"错误"}
+    assert list(problems[1]["工作表"]) == ["（整个文件）"]
+    downloads = at.get("download_button")
+    assert len(downloads) == 1  # only the readable file with errors gets a 退回修改表
+    before = count(url, imports)
+    at.button(key="upload_confirm").click().run()
+    assert not at.exception, at.exception
+    assert count(url, imports) == before + 3
+    assert any("已入库 2 个文件、3 行" in s.value for s in at.success)
+    engine = db.make_engine(url)
+    stored = repo.load_figures(engine)
+    engine.dispose()
+    # the second file's county replaced the first file's row for the same unit and week
+    assert (stored["report_date"] == "2023-11-10").sum() == 2
+    assert all(e.label.startswith(("✅", "⛔")) for e in at.expander)
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+
+
+def test_given_date_and_figures_count(demo_app_db: str) -> None:
+    url = demo_app_db
+    undated = workbook([["单位名称", "读书班期数"], ["青川市", 999]])
+    at = open_page()
+    at.file_uploader(key="upload_files").set_value([("无日期.xlsx", undated, XLSX)]).run()
+    assert any("no_date" in str(d.value) or "统计截止日期" in str(d.value) for d in at.dataframe)
+    at.checkbox(key="upload_use_date").check().run()
+    at.date_input(key="upload_date").set_value("2023-11-16").run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["可入库行数"] == "1"
+    before = count(url, figures)
+    at.button(key="upload_confirm").click().run()
+    assert count(url, figures) == before + 1
