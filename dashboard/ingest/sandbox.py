@@ -13,6 +13,7 @@ or ("error", code, message). The parent unpickles replies with an allow-list (da
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import gc
@@ -69,12 +70,7 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.requests += 1
         deadline = time.monotonic() + timeout
-        try:
-            self.proc.stdin.write(len(request).to_bytes(_HEADER, "big"))
-            self.proc.stdin.write(request)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise self._death() from None
+        self._write_all(len(request).to_bytes(_HEADER, "big") + request, deadline)
         fd = self.proc.stdout.fileno()
         header = self._read_exact(fd, _HEADER, deadline)
         size = int.from_bytes(header, "big")
@@ -82,6 +78,29 @@ class _Worker:
             self.close()
             raise formats.err_worker_crash()
         return _loads(self._read_exact(fd, size, deadline))
+
+    def _write_all(self, data: bytes, deadline: float) -> None:
+        """Write without ever blocking past the deadline; a worker gone before reading the
+        request raises ``_NotDeliveredError`` so the pool can retry on a fresh one."""
+        assert self.proc.stdin is not None
+        fd = self.proc.stdin.fileno()
+        os.set_blocking(fd, False)
+        view = memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                raise formats.err_worker_timeout()
+            _, ready, _ = select.select([], [fd], [], left)
+            if not ready:
+                continue
+            try:
+                view = view[os.write(fd, view[: 1 << 20]) :]
+            except BlockingIOError:
+                continue
+            except OSError:  # EPIPE: the worker is gone
+                self.close()
+                raise _NotDeliveredError from None
 
     def _read_exact(self, fd: int, size: int, deadline: float) -> bytes:
         chunks: list[bytes] = []
@@ -137,10 +156,15 @@ class _Worker:
                     stream.close()
 
 
+class _NotDeliveredError(Exception):
+    """The worker died before it read the request (e.g. killed while idle)."""
+
+
 class _Pool:
     """Up to ``POOL_SIZE`` warm workers; each caller borrows one for the length of a parse."""
 
     def __init__(self, size: int) -> None:
+        self._size = size
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
@@ -152,15 +176,20 @@ class _Pool:
 
     def run(self, request: bytes, retire: bool) -> Any:
         with self._slots:
-            worker = self._take()
-            healthy = False
-            try:
-                reply = worker.call(request, formats.WORKER_TIMEOUT_S)
-                # a worker that hit a memory or parser failure may be in a bad state: replace it
-                healthy = not (reply[0] == "error" and reply[1] in ("too_large", "corrupt"))
-                return reply
-            finally:
-                self._give_back(worker, healthy and not retire)
+            for attempt in range(2):
+                worker = self._take()
+                healthy = False
+                try:
+                    reply = worker.call(request, formats.WORKER_TIMEOUT_S)
+                    # a worker that hit a memory or parser failure may be in a bad state
+                    healthy = not (reply[0] == "error" and reply[1] in ("too_large", "corrupt"))
+                    return reply
+                except _NotDeliveredError:
+                    if attempt:
+                        raise formats.err_worker_crash() from None
+                finally:
+                    self._give_back(worker, healthy and not retire)
+            raise AssertionError("unreachable")
 
     def _take(self) -> _Worker:
         with self._lock:
@@ -174,7 +203,10 @@ class _Pool:
     def _give_back(self, worker: _Worker, keep: bool) -> None:
         if keep and worker.alive() and worker.requests < RECYCLE_AFTER_REQUESTS:
             with self._lock:
-                self._idle.append(worker)
+                if len(self._idle) < self._size:
+                    self._idle.append(worker)
+                    return
+            worker.close()
             return
         worker.close()
         self.warm()  # start the replacement now so the next upload finds it ready
@@ -187,6 +219,7 @@ class _Pool:
 
 
 _pool = _Pool(POOL_SIZE)
+atexit.register(_pool.shutdown)
 
 
 def warm() -> None:

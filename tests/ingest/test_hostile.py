@@ -316,3 +316,12 @@ def test_encrypted_ods_is_refused_with_a_reason() -> None:
     err = rejected("加密.ods", out.getvalue())
     assert err.code == "encrypted"
     assert "另存为" in err.message
+
+
+def test_worker_killed_while_idle_is_replaced_transparently(fresh_workers: None) -> None:
+    sandbox.warm()
+    worker = sandbox._pool._idle[0]
+    time.sleep(0.5)  # let it finish starting, then kill it while it waits for work
+    os.kill(worker.proc.pid, signal.SIGKILL)
+    worker.proc.wait(timeout=10)
+    still_works()
