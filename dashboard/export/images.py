@@ -26,10 +26,20 @@ class ImageError(RuntimeError):
     """The browser could not render a chart (message in Chinese)."""
 
 
+def _server_alive() -> bool:
+    """False when the browser thread died (e.g. chromium crashed): calls would then hang."""
+    server = getattr(kaleido, "_global_server", None)
+    thread = getattr(server, "_thread", None)
+    return thread is None or thread.is_alive()
+
+
 def _ensure_server() -> None:
     global _started
-    if _started:
+    if _started and _server_alive():
         return
+    if _started:  # restart after a crash
+        kaleido.stop_sync_server(silence_warnings=True)
+        _started = False
     # mathjax=False: otherwise kaleido fetches MathJax from the internet (random stalls).
     kaleido.start_sync_server(mathjax=False, silence_warnings=True)
     _started = True
