@@ -726,3 +726,37 @@ def test_annotated_encrypted_return_with_password(db: Engine) -> None:
 
 def test_indicators_unused_in_tests_still_parse() -> None:
     assert len(INDICATORS) == len(TEMPLATE_HEADERS) == 14
+
+
+# --- the peer corpus: every real spreadsheet gets a clean answer from the whole import -------
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "peer-corpus" / "calamine"
+CORPUS_FILES = sorted(p for p in CORPUS.iterdir() if p.is_file()) if CORPUS.is_dir() else []
+KNOWN_CODES = {
+    "placeholder", "not_integer", "negative", "closed_gt_found", "done_gt_set",
+    "reports_gt_topics", "decreased", "unknown_unit", "duplicate_unit", "no_date", "no_header",
+    "encrypted", "not_excel", "corrupt", "empty", "too_large", "duplicate_column",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory) -> Iterator[Engine]:
+    from dashboard.store import db as store_db
+
+    engine = store_db.connect(f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'c.sqlite3'}")
+    seed_registry(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason=f"peer corpus not found at {CORPUS}")
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=[p.name for p in CORPUS_FILES])
+def test_peer_corpus_file_is_checked_or_rejected(corpus_db: Engine, path: Path) -> None:
+    before = figure_counts(corpus_db)
+    result = pipeline.import_file(corpus_db, path.name, path.read_bytes(), dry_run=True)
+    assert result.status in {"checked", "rejected"}
+    assert {p.code for p in result.problems} <= KNOWN_CODES
+    if result.status == "rejected":
+        assert result.errors and all(p.message for p in result.problems)
+    json_doc = result.to_json()
+    assert json_doc["status"] == result.status
+    assert figure_counts(corpus_db) == before
