@@ -293,13 +293,19 @@ def test_killed_worker_is_a_corrupt_file_and_is_replaced(
     sandbox.warm()
     worker = sandbox._pool._idle[0]
     pid = worker.proc.pid
-    killer = threading.Timer(0.3, lambda: os.kill(pid, signal.SIGSEGV))
+    time.sleep(1.0)  # imports done: the request is taken at once, the parse then takes seconds
+    killer = threading.Timer(0.8, lambda: os.kill(pid, signal.SIGSEGV))
     killer.start()
     err = rejected("崩溃.xlsx", rows_200k)
     killer.join()
     assert err.code == "corrupt"
     assert worker.proc.poll() is not None
     still_works()
+
+
+def test_malformed_sheet_xml() -> None:
+    xml = sheet_xml({"A1": "单位名称", "B1": 3}).replace("</sheetData>", "<row><c></sheetData>")
+    assert rejected("坏.xlsx", xlsx_package([("Sheet1", xml)])).code == "corrupt"
 
 
 def test_encrypted_ods_is_refused_with_a_reason() -> None:
