@@ -136,7 +136,17 @@ def _contained(norm: str, by_length: list[tuple[str, str]]) -> Match | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _wording_chars() -> frozenset[str]:
+    return frozenset("".join(header_index()))
+
+
 def _close(norm: str, headers: dict[str, str]) -> Match | None:
+    # ratio = 2·matches / (len a + len b) ≥ cutoff needs at least cutoff/2 of the text's
+    # characters to occur in some wording: a cheap test that skips unit names and notes.
+    known = _wording_chars()
+    if sum(ch in known for ch in norm) < FUZZY_CUTOFF / 2 * len(norm) or len(norm) > 40:
+        return None
     best: dict[str, float] = {}
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(norm)
@@ -156,11 +166,8 @@ def _close(norm: str, headers: dict[str, str]) -> Match | None:
 
 
 def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    """Header text: only text cells can be headers (numbers and dates are data)."""
+    return value.strip() if isinstance(value, str) else ""
 
 
 class _Grid:

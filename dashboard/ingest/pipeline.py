@@ -22,6 +22,7 @@ import datetime as dt
 import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any, TypedDict
@@ -116,13 +117,17 @@ def check_file(
     """Read and check one file; nothing is stored."""
     from dashboard.ingest.reader import ReadError, read_workbook
 
-    try:
-        workbook = read_workbook(file_name, content, password)
-    except ReadError as exc:
-        problem = Problem(None, None, None, None, "error", exc.code, exc.message)
-        return FileResult(file_name, "rejected", report_date, problems=[problem])
+    # The registry and settings load while the worker parses (it waits on a pipe, GIL free).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        context = pool.submit(make_context, engine, report_date)
+        try:
+            workbook = read_workbook(file_name, content, password)
+        except ReadError as exc:
+            problem = Problem(None, None, None, None, "error", exc.code, exc.message)
+            return FileResult(file_name, "rejected", report_date, problems=[problem])
+        ctx = context.result()
     with _bulk():
-        return check_workbook(engine, workbook, report_date=report_date)
+        return check_workbook(engine, workbook, report_date=report_date, context=ctx)
 
 
 @contextlib.contextmanager
