@@ -14,6 +14,7 @@ import io
 import re
 import threading
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -194,7 +195,7 @@ class _ErrorScan:
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as zf:
                 for name, part in _sheet_parts(zf).items():
-                    if _part_has_errors(zf, part):
+                    if _part_has_errors(content, zf.getinfo(part)):
                         self._parts[name] = part
         except Exception:  # best effort: calamine reports a broken package itself
             self._parts = {}
@@ -221,15 +222,35 @@ def _add_error_cells(zf: zipfile.ZipFile, workbook: Workbook, parts: dict[str, s
             _set_cell(sheet.rows, pos[0], pos[1], text or "#错误")
 
 
-def _part_has_errors(zf: zipfile.ZipFile, part: str) -> bool:
-    """Stream the part looking for ``t="e"``: no copy of a big sheet is kept."""
+def _part_has_errors(content: bytes, info: zipfile.ZipInfo) -> bool:
+    """Inflate the part in bounded chunks looking for ``t="e"``.
+
+    zlib is driven directly (no CRC, no file object): each ``decompress`` call releases the
+    GIL for its whole chunk, so this really runs beside calamine.
+    """
+    start = info.header_offset
+    if content[start : start + 4] != b"PK\x03\x04":
+        return False
+    name_len = int.from_bytes(content[start + 26 : start + 28], "little")
+    extra_len = int.from_bytes(content[start + 28 : start + 30], "little")
+    begin = start + 30 + name_len + extra_len
+    raw = memoryview(content)[begin : begin + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return any(mark in raw.tobytes() for mark in _ERROR_MARKS)
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return False
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     tail = b""
-    with zf.open(part) as fh:
-        while chunk := fh.read(1 << 20):
-            window = tail + chunk
-            if any(mark in window for mark in _ERROR_MARKS):
-                return True
-            tail = chunk[-8:]
+    pending: bytes | memoryview = raw
+    while pending:
+        chunk = inflater.decompress(pending, 8 << 20)
+        pending = inflater.unconsumed_tail
+        window = tail + chunk
+        if any(mark in window for mark in _ERROR_MARKS):
+            return True
+        tail = chunk[-8:]
+        if inflater.eof:
+            break
     return False
 
 
