@@ -261,12 +261,14 @@ def test_formula_cells_give_their_cached_value() -> None:
     assert rows == [[3, 4, 7, "已完成", None, "=SUM(A1)"]]  # no cache → None; text stays text
 
 
-def test_cached_error_values_are_text_not_blanks() -> None:
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_cached_error_values_are_text_not_blanks(compression: int) -> None:
     rows_xml = (
         '<row r="1"><c r="A1" t="e"><f>B1/0</f><v>#DIV/0!</v></c><c t="e" r="B1"><v>#N/A</v></c>'
         '<c r="C1"><v>1</v></c></row><row r="3"><c r="E3" s="1" t="e"><v>#REF!</v></c></row>'
     )
-    content = xlsx_package([("S", sheet_xml(rows_xml=rows_xml)), ("T", sheet_xml({"A1": 2}))])
+    sheets = [("S", sheet_xml(rows_xml=rows_xml)), ("T", sheet_xml({"A1": 2}))]
+    content = xlsx_package(sheets, compression=compression)
     book = read_workbook("e.xlsx", content)
     assert book.sheets[0].rows == [
         ["#DIV/0!", "#N/A", 1, None, None],
