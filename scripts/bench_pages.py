@@ -133,6 +133,10 @@ def time_page(page: str, repeat: int) -> tuple[float, float]:
     from streamlit.testing.v1 import AppTest
 
     colds, warms = [], []
+    warm_up = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
+    warm_up.run()
+    warm_up.switch_page(f"app_pages/{page}.py")
+    warm_up.run()  # imports and first-use costs of the libraries are not the page's
     for _ in range(repeat):
         st.cache_data.clear()
         at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)

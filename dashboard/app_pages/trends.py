@@ -26,7 +26,11 @@ if filters.no_data():
 chosen = filters.board_filters()
 report = report_cache.week_report(chosen.scope, chosen.by_category)
 assert report is not None
-trends = report_cache.level_trends(chosen.scope, chosen.by_category)
+span = st.segmented_control(
+    "时间范围", list(report_cache.WEEK_CHOICES), default="近12周", key="trends_span"
+)
+weeks = report_cache.WEEK_CHOICES[span or "近12周"]
+trends = report_cache.level_trends(chosen.scope, chosen.by_category, weeks)
 if chosen.levels:
     trends = trends[trends["level"].isin(chosen.levels)]
 settings = state.settings()
@@ -73,7 +77,7 @@ codes = st.multiselect(
     placeholder="选择要比较的单位…",
 )
 if codes:
-    hist = report_cache.units_history(list(codes), chosen.by_category)
+    hist = report_cache.units_history(list(codes), chosen.by_category, weeks)
     column = value if value.startswith("cur_") else "heat"
     label = options[value] if value.startswith("cur_") else "热度指数"
     projections = []

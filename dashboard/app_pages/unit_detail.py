@@ -67,10 +67,15 @@ if (
 ):
     filters.open_unit(row["parent_code"])
 
+span = st.segmented_control(
+    "历史范围", list(report_cache.WEEK_CHOICES), default="近12周", key="unit_detail_span"
+)
+hist = report_cache.units_history(
+    [str(code)], report.by_category, report_cache.WEEK_CHOICES[span or "近12周"]
+)
 left, right = st.columns(2)
 with left:
     show_chart(charts.heat_components(row, report.report_date), "热度构成")
-hist = report_cache.units_history([str(code)], report.by_category)
 with right:
     show_chart(charts.rank_history(hist, str(row["name"]), report.report_date), "热度与排名变化")
 

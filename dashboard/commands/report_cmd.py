@@ -7,9 +7,8 @@ import datetime as dt
 import json
 
 from dashboard.cli import CliError, add_db_option
-from dashboard.core import metrics
-from dashboard.core.report import WeekReport, build_report
-from dashboard.store import db, repo
+from dashboard.core.report import WeekReport, build_report, window_size
+from dashboard.store import db, repo, report_inputs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,8 +43,8 @@ def _run(args: argparse.Namespace) -> int:
     units = repo.load_units(engine)
     if units.empty:
         raise CliError("单位名册为空：请先在看板“单位名册”页导入单位名册，再运行本命令")
-    figures = repo.load_figures(engine)
-    dates = metrics.report_dates(figures)
+    settings = repo.get_settings(engine)
+    dates = repo.report_dates(engine)
     if not dates:
         raise CliError("尚无周报数据：请先导入周报（python -m dashboard import …）")
     report_date = _parse_date(args.date) if args.date else None
@@ -56,8 +55,8 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.scope is not None and args.scope not in set(units["code"].astype(str)):
         raise CliError(f"单位编码“{args.scope}”不在单位名册中，请核对编码（注意前导零）")
-    settings = repo.get_settings(engine)
-    report = build_report(units, figures, settings, report_date, args.scope)
+    figures, days = report_inputs.load_window(engine, report_date, window_size(settings))
+    report = build_report(units, figures, settings, report_date, args.scope, all_dates=days)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:

@@ -16,7 +16,6 @@ Reasons (the 口径说明 on the page repeats these):
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -97,29 +96,37 @@ def _pct(value: float) -> str:
 def _details(
     week: pd.DataFrame, flags: pd.DataFrame, stall_n: int, low: float, left: float
 ) -> list[list[str]]:
-    """Plain-Chinese explanations, only for flagged units (a loop over lagging units only)."""
-    out: list[list[str]] = [[] for _ in range(len(week))]
-    flagged = np.flatnonzero(flags[list(REASONS)].to_numpy().any(axis=1))
-    for pos in flagged:
-        row = week.iloc[pos]
-        flag = flags.iloc[pos]
-        text: list[str] = []
-        if flag["未报送"]:
-            text.append(f"连续{int(row['missing_weeks'])}周未报送")
-        if flag["停滞"]:
-            text.append(f"近{stall_n}周各项累计数均无增长")
-        if flag["排名末位"]:
-            text.append(f"{row['pool']}第{int(row['rank'])}名/共{int(row['pool_size'])}个")
-        if flag["销号率偏低"]:
-            text.append(f"问题销号率{_pct(float(row['closure_rate']))}，低于{_pct(low)}")
-        if flag["两张皮"]:
-            closure = row["closure_rate"]
-            rate = _pct(float(closure)) if pd.notna(closure) else "无"
-            text.append(f"理论学习分{row['comp_study']:.1f}居同组前列，销号率仅{rate}")
-        if flag["不能按期完成"]:
-            open_now = int(row["cur_problems_found"] - row["cur_problems_closed"])
-            pace = max(float(row["closing_pace"]) if pd.notna(row["closing_pace"]) else 0.0, 0.0)
-            need = "无法估计" if pace <= 0 else f"约需{math.ceil(open_now / pace)}周"
-            text.append(f"未销号{open_now}个，近期每周销号{pace:.1f}个，{need}，距结束{left:.1f}周")
-        out[pos] = text
-    return out
+    """Plain-Chinese explanations of each unit's reasons (vectorised string building)."""
+    closure = week["closure_rate"].astype("float64")
+    closure_text = (closure * 100).map(lambda v: f"{v:.1f}%" if v == v else "无")
+    open_now = (week["cur_problems_found"] - week["cur_problems_closed"]).astype("float64")
+    pace = week["closing_pace"].astype("float64").fillna(0.0).clip(lower=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need_weeks = np.ceil(open_now / pace)
+    need = need_weeks.map(lambda v: f"约需{int(v)}周" if np.isfinite(v) else "无法估计")
+    texts: dict[str, pd.Series] = {
+        "未报送": "连续" + week["missing_weeks"].astype("int64").astype(str) + "周未报送",
+        "停滞": pd.Series(f"近{stall_n}周各项累计数均无增长", index=week.index),
+        "排名末位": week["pool"].astype(str)
+        + "第"
+        + week["rank"].astype("Int64").astype(str)
+        + "名/共"
+        + week["pool_size"].astype("int64").astype(str)
+        + "个",
+        "销号率偏低": "问题销号率" + closure_text + f"，低于{_pct(low)}",
+        "两张皮": "理论学习分"
+        + week["comp_study"].map(lambda v: f"{v:.1f}")
+        + "居同组前列，销号率仅"
+        + closure_text,
+        "不能按期完成": "未销号"
+        + open_now.fillna(0).astype("int64").astype(str)
+        + "个，近期每周销号"
+        + pace.map(lambda v: f"{v:.1f}")
+        + "个，"
+        + need
+        + f"，距结束{left:.1f}周",
+    }
+    columns = [
+        np.where(flags[r].to_numpy(), texts[r].to_numpy(dtype=object), None) for r in REASONS
+    ]
+    return [[t for t in row if t is not None] for row in zip(*columns, strict=True)]

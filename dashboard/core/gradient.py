@@ -8,8 +8,8 @@
   (children's mean heat / parent's heat).
 - Falls: drop_k = heat(level k−1) − heat(level k), in heat points (0–100).
   * 上热中温下冷: at least two steps and EVERY step falls by more than ``gradient_threshold``.
-  * 上热下冷: otherwise, when the bottom level is colder than the level above it AND than the
-    subtree's root by more than ``gradient_threshold`` each.
+  * 上热下冷: otherwise, when the bottom level is the coldest of all and colder than the
+    subtree's root by more than ``gradient_threshold``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def classify(values: list[float], threshold: float) -> str:
     drops = [a - b for a, b in zip(heats[:-1], heats[1:], strict=True)]
     if len(drops) >= 2 and all(d > threshold for d in drops):
         return PATTERN_FULL
-    if drops[-1] > threshold and heats[0] - heats[-1] > threshold:
+    if heats[0] - heats[-1] > threshold and heats[-1] <= min(heats):
         return PATTERN_BOTTOM
     return ""
 

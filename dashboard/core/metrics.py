@@ -75,63 +75,83 @@ def panel(
     figures: pd.DataFrame,
     dates: Sequence[dt.date],
     stall_weeks: int = 2,
+    all_dates: Sequence[dt.date] | None = None,
 ) -> pd.DataFrame:
     """One row per expected unit × report day in ``dates`` (sorted by unit, then day).
 
+    ``dates`` may be a window of the campaign's report days: figure rows dated before
+    ``dates[0]`` then only provide each unit's starting (carried) values, and ``all_dates``
+    (every report day up to the last of ``dates``; default ``dates``) counts how many weeks in
+    a row a unit has not reported.
+
     Columns: unit_code, report_date (Timestamp), week (0-based position in ``dates``),
     reported, the reported indicator values (float, NaN = blank), cur_* (carried), inc_*,
-    rate codes, has_reading, moved (indicators moved over the stall window), closed_before
-    and pace_weeks (for the closing pace).
+    rate codes, has_reading, moved (indicators moved over the stall window), stalled,
+    missing_weeks, closed_before, pace_weeks and closing_pace.
     """
     expected = expected_units(units)
     codes = expected["code"].astype(str).tolist()
-    stamps = pd.to_datetime(pd.Series(list(dates), dtype="object"))
-    index = pd.MultiIndex.from_product([codes, stamps], names=["unit_code", "report_date"])
+    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(dates), dtype="object")))
     rows = usable_rows(figures)
     if not rows.empty:
         rows = rows.assign(report_date=pd.to_datetime(rows["report_date"]))
-        rows = rows[rows["report_date"].isin(stamps) & rows["unit_code"].isin(codes)]
+        rows = rows[rows["unit_code"].isin(codes) & (rows["report_date"] <= stamps[-1])]
+        rows = rows.sort_values("report_date", kind="stable")
         rows = rows.drop_duplicates(["unit_code", "report_date"], keep="last")
-    values = (
-        rows.set_index(["unit_code", "report_date"])[FIGS].astype("float64")
-        if not rows.empty
-        else pd.DataFrame(columns=FIGS, dtype="float64")
-    )
+    prior = rows[rows["report_date"] < stamps[0]] if not rows.empty else rows
+    window = rows[rows["report_date"].isin(stamps)] if not rows.empty else rows
+    parts = []
+    grid_dates = stamps
+    base_date = pd.Series(dtype="datetime64[ns]")
+    if len(prior):
+        # Each unit's latest known values before the window, carried into it.
+        pseudo = stamps[0] - pd.Timedelta(days=1)
+        base = prior.groupby("unit_code", sort=False)[FIGS].last()
+        base_date = prior.groupby("unit_code", sort=False)["report_date"].max()
+        base.index = pd.MultiIndex.from_arrays(
+            [base.index, pd.DatetimeIndex([pseudo] * len(base))],
+            names=["unit_code", "report_date"],
+        )
+        parts.append(base.astype("float64"))
+        grid_dates = stamps.insert(0, pseudo)
+    if len(window):
+        parts.append(window.set_index(["unit_code", "report_date"])[FIGS].astype("float64"))
+    values = pd.concat(parts) if parts else pd.DataFrame(columns=FIGS, dtype="float64")
+    index = pd.MultiIndex.from_product([codes, grid_dates], names=["unit_code", "report_date"])
     grid = values.reindex(index)
-    n_dates = len(stamps)
-    frame = grid.reset_index()
-    frame["week"] = np.tile(np.arange(n_dates), len(codes))
-    frame["reported"] = grid.notna().any(axis=1).to_numpy()
-    by_unit = grid.groupby(level="unit_code", sort=False)
-    carried = by_unit.ffill()
-    cur = carried.to_numpy()
-    frame[CUR] = cur
-    prev = carried.groupby(level="unit_code", sort=False).shift(1).to_numpy()
-    frame[INC] = grid.to_numpy() - prev
-    frame = _add_rates(frame)
-    frame["has_reading"] = frame["cur_reading_classes"].fillna(0) >= 1
-    frame["moved"] = _moved(carried, max(int(stall_weeks), 1), frame["reported"])
-    frame["stalled"] = frame["reported"] & (frame["moved"] == 0)
-    frame["missing_weeks"] = _missing_streak(frame)
-    pace_k = np.minimum(frame["week"].to_numpy(), PACE_WEEKS)
-    closed = carried["problems_closed"].to_numpy()
-    shifted = {
+    carried = grid.groupby(level="unit_code", sort=False).ffill()
+    prev = carried.groupby(level="unit_code", sort=False).shift(1)
+    reported_all = grid.notna().any(axis=1)
+    moved = _moved(carried, max(int(stall_weeks), 1), reported_all)
+    pace_shift = {
         k: carried["problems_closed"].groupby(level="unit_code", sort=False).shift(k).to_numpy()
         for k in range(1, PACE_WEEKS + 1)
     }
+    keep = np.asarray(index.get_level_values("report_date").isin(stamps))
+    frame = grid[keep].reset_index()
+    n_dates = len(stamps)
+    frame["week"] = np.tile(np.arange(n_dates), len(codes))
+    frame["reported"] = reported_all.to_numpy()[keep]
+    frame[CUR] = carried.to_numpy()[keep]
+    frame[INC] = grid.to_numpy()[keep] - prev.to_numpy()[keep]
+    frame = _add_rates(frame)
+    frame["has_reading"] = frame["cur_reading_classes"].fillna(0) >= 1
+    frame["moved"] = moved[keep]
+    frame["stalled"] = frame["reported"] & (frame["moved"] == 0)
+    frame["missing_weeks"] = _missing_streak(frame, base_date, all_dates or list(dates))
+    week_pos = frame["week"].to_numpy()
+    pace_k = np.minimum(week_pos, PACE_WEEKS)
     before = np.full(len(frame), np.nan)
     day_gap = np.full(len(frame), np.nan)
     stamp_days = stamps.to_numpy().astype("datetime64[D]")
-    week_pos = frame["week"].to_numpy()
     for k in range(1, PACE_WEEKS + 1):
         mask = pace_k == k
-        before[mask] = shifted[k][mask]
-        day_gap[mask] = (stamp_days[week_pos[mask]] - stamp_days[week_pos[mask] - k]).astype(
-            "int64"
-        )
+        before[mask] = pace_shift[k][keep][mask]
+        gaps = stamp_days[week_pos[mask]] - stamp_days[week_pos[mask] - k]
+        day_gap[mask] = gaps.astype("int64")
     frame["closed_before"] = before
     frame["pace_weeks"] = day_gap / 7.0
-    frame["closing_pace"] = (closed - before) / frame["pace_weeks"]
+    frame["closing_pace"] = (frame["cur_problems_closed"] - before) / frame["pace_weeks"]
     return frame
 
 
@@ -160,12 +180,30 @@ def _moved(carried: pd.DataFrame, window: int, reported: pd.Series) -> np.ndarra
     return count
 
 
-def _missing_streak(frame: pd.DataFrame) -> np.ndarray:
-    """Consecutive report weeks up to each row in which the unit did not report."""
-    missing = (~frame["reported"]).astype("int64")
-    # Break the running sum at every reported week within each unit.
-    block = frame["reported"].astype("int64").groupby(frame["unit_code"], sort=False).cumsum()
-    return missing.groupby([frame["unit_code"], block], sort=False).cumsum().to_numpy()
+def _missing_streak(
+    frame: pd.DataFrame, base_date: pd.Series, all_dates: Sequence[dt.date]
+) -> np.ndarray:
+    """Report weeks since the unit last reported (0 when it reported that week).
+
+    Positions count in ``all_dates``; before the window, the unit's last report is
+    ``base_date``; a unit that never reported counts every week so far.
+    """
+    calendar = np.array(
+        sorted(pd.to_datetime(pd.Series(list(all_dates), dtype="object"))), dtype="datetime64[ns]"
+    )
+    when = frame["report_date"].to_numpy().astype("datetime64[ns]")
+    pos = np.searchsorted(calendar, when, side="right") - 1
+    rep_pos = pd.Series(np.where(frame["reported"].to_numpy(), pos, np.nan))
+    last = rep_pos.groupby(frame["unit_code"].to_numpy(), sort=False).ffill()
+    if len(base_date):
+        base_pos = pd.Series(
+            np.searchsorted(calendar, base_date.to_numpy().astype("datetime64[ns]"), side="right")
+            - 1,
+            index=base_date.index,
+        )
+        last = last.fillna(frame["unit_code"].map(base_pos))
+    last = last.fillna(-1).to_numpy()
+    return (pos - last).astype("int64")
 
 
 def totals(frame: pd.DataFrame) -> pd.Series:

@@ -97,6 +97,12 @@ def _num(value: Any) -> float | None:
     return float(value)
 
 
+def window_size(settings: Mapping[str, Any]) -> int:
+    """How many report weeks a week's report needs (older rows only give starting values):
+    last week's stall window (N + 2 weeks) or this week's closing pace (4 + 1 weeks)."""
+    return max(int(settings.get("stall_weeks", 2)) + 2, metrics.PACE_WEEKS + 1)
+
+
 def _unit_attributes(units: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
     """Expected units with level_name, parent_name and root_l2 (their level-2 ancestor)."""
     expected = metrics.expected_units(units).copy()
@@ -105,31 +111,58 @@ def _unit_attributes(units: pd.DataFrame, settings: Mapping[str, Any]) -> pd.Dat
     expected["level_name"] = expected["level"].map(lambda lv: level_name(int(lv), names))
     by_code = dict(zip(expected["code"], expected["name"], strict=True))
     expected["parent_name"] = expected["parent_code"].map(by_code).fillna("")
-    tree = UnitTree(expected)
-    expected["root_l2"] = expected["code"].map(tree.ancestor_at_level(2))
+    expected["root_l2"] = _ancestor_at_level(expected, 2)
     return expected
+
+
+def _ancestor_at_level(frame: pd.DataFrame, level: int) -> pd.Series:
+    """Each unit's ancestor at ``level`` (itself at that level; NaN above it), vectorised."""
+    parent = frame.set_index("code")["parent_code"]
+    levels = frame.set_index("code")["level"].astype("int64")
+    current = frame["code"].copy()
+    for _ in range(int(levels.max()) if len(levels) else 0):
+        deeper = current.map(levels) > level
+        if not deeper.any():
+            break
+        current = current.where(~deeper, current.map(parent))
+    at_level = current.map(levels) == level
+    return current.where(at_level)
+
+
+def _dates_upto(
+    figures: pd.DataFrame, report_date: dt.date | None, all_dates: list[dt.date] | None
+) -> tuple[dt.date, list[dt.date]]:
+    """The report day and every report day up to it (it included even without figures)."""
+    known = sorted(all_dates) if all_dates is not None else metrics.report_dates(figures)
+    if report_date is None:
+        report_date = known[-1] if known else dt.date.today()
+    dates = [d for d in known if d <= report_date]
+    if report_date not in dates:
+        dates.append(report_date)
+    return report_date, dates
 
 
 def heat_panel(
     units: pd.DataFrame,
     figures: pd.DataFrame,
     settings: Mapping[str, Any],
-    until: dt.date | None = None,
+    dates: list[dt.date],
     by_category: bool = False,
     heat_dates: list[dt.date] | None = None,
+    all_dates: list[dt.date] | None = None,
+    attrs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Metrics + heat for every expected unit and report week up to ``until``.
+    """Metrics + heat for every expected unit and each report week in ``dates``.
 
-    ``heat_dates`` limits the heat computation to those weeks (the metrics need all of them
-    for carried values).  Columns: the metrics panel, unit attributes, comp_*, heat, pool,
-    rank, rank_last, pool_size, status.
+    ``figures`` may hold older rows (they give starting values) and ``all_dates`` is every
+    report day up to the last of ``dates``.  ``heat_dates`` limits the heat computation to
+    those weeks.  Columns: the metrics panel, unit attributes, comp_*, heat, pool, rank,
+    rank_last, pool_size, status.
     """
-    attrs = _unit_attributes(units, settings)
-    dates = metrics.report_dates(figures, until)
-    if until is not None and until not in dates:
-        dates = sorted([*dates, until])
+    if attrs is None:
+        attrs = _unit_attributes(units, settings)
     stall = int(settings.get("stall_weeks", 2))
-    panel = metrics.panel(attrs, figures, dates, stall)
+    panel = metrics.panel(attrs, figures, dates, stall, all_dates)
     if heat_dates is not None:
         wanted = pd.to_datetime(pd.Series(heat_dates, dtype="object"))
         panel = panel[panel["report_date"].isin(wanted)]
@@ -149,22 +182,23 @@ def build_report(
     report_date: dt.date | None = None,
     scope: str | None = None,
     by_category: bool = False,
+    all_dates: list[dt.date] | None = None,
 ) -> WeekReport:
     """The week's report for ``scope`` (a unit code: it and every unit below it; None = all).
 
-    Without ``report_date``, the latest week with figures.  Raises KeyError for an unknown
-    scope code.
+    Without ``report_date``, the latest week with figures.  ``figures`` may be the whole
+    history or only the last ``window_size(settings)`` weeks plus each unit's latest row
+    before them (``dashboard.store.report_inputs.load_window``); then pass ``all_dates``, the
+    campaign's report days.  Raises KeyError for an unknown scope code.
     """
     attrs = _unit_attributes(units, settings)
-    all_dates = metrics.report_dates(figures)
-    if report_date is None:
-        report_date = all_dates[-1] if all_dates else dt.date.today()
-    dates = [d for d in all_dates if d <= report_date]
-    if report_date not in dates:
-        dates.append(report_date)
+    report_date, dates = _dates_upto(figures, report_date, all_dates)
     previous = dates[-2] if len(dates) >= 2 else None
     heat_dates = [d for d in (previous, report_date) if d is not None]
-    panel = heat_panel(units, figures, settings, report_date, by_category, heat_dates)
+    window = dates[-window_size(settings) :]
+    panel = heat_panel(
+        units, figures, settings, window, by_category, heat_dates, dates, attrs=attrs
+    )
     stamp = pd.Timestamp(report_date)
     week = panel[panel["report_date"] == stamp].reset_index(drop=True)
     week = _with_rank_change(week, panel, previous)
@@ -222,7 +256,7 @@ def build_report(
         not_reported=unit_table.loc[~unit_table["reported"], "code"].tolist(),
         stalled=unit_table.loc[unit_table["stalled"], "code"].tolist(),
         findings=findings,
-        dates=[d for d in dates if d in set(all_dates) or d == report_date],
+        dates=dates,
         level_names=level_names,
         by_category=by_category,
     )
@@ -426,14 +460,19 @@ def history(
     scope: str | None = None,
     by_category: bool = False,
     unit_codes: list[str] | None = None,
+    weeks: int | None = None,
+    all_dates: list[dt.date] | None = None,
 ) -> pd.DataFrame:
-    """Every report week up to ``until`` for the units in scope (or ``unit_codes``):
-    carried figures, increments, rates, heat and rank (ranks within city-wide pools)."""
-    panel = heat_panel(units, figures, settings, until, by_category)
+    """The last ``weeks`` report weeks up to ``until`` (all when None) for the units in scope
+    (or ``unit_codes``): carried figures, increments, rates, heat and rank (ranks within
+    city-wide pools)."""
+    attrs = _unit_attributes(units, settings)
+    until, dates = _dates_upto(figures, until, all_dates)
+    window = dates[-weeks:] if weeks else dates
+    panel = heat_panel(units, figures, settings, window, by_category, None, dates, attrs=attrs)
     if unit_codes is not None:
         panel = panel[panel["unit_code"].isin(unit_codes)]
     elif scope is not None:
-        attrs = _unit_attributes(units, settings)
         codes, _, _ = _scope(attrs, scope, settings)
         panel = panel[panel["unit_code"].isin(codes)]
     return panel[HISTORY_COLUMNS].reset_index(drop=True)

@@ -11,43 +11,82 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Engine
 
 from dashboard.core import metrics, report
 from dashboard.core.report import WeekReport
-from dashboard.store import db, repo
+from dashboard.store import db, repo, report_inputs
 from dashboard.ui import state
 
+HISTORY_WEEKS = 12  # trends and unit histories show the last 12 weeks unless asked for more
+WEEK_CHOICES: dict[str, int | None] = {"近8周": 8, "近12周": 12, "近26周": 26, "全部": None}
 
-def _inputs(url: str, token: str) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    del token  # part of the callers' cache keys
-    engine = state.engine() if url == db.default_url() else db.connect(url)
-    return repo.load_units(engine), repo.load_figures(engine), repo.get_settings(engine)
+
+def _engine(url: str) -> Engine:
+    return state.engine() if url == db.default_url() else db.connect(url)
+
+
+def _inputs(
+    url: str, report_date: dt.date | None, weeks: int | None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[dt.date]]:
+    """Registry, the figures of the last ``weeks`` report weeks (plus starting values),
+    settings and the report days up to ``report_date``."""
+    engine = _engine(url)
+    settings = repo.get_settings(engine)
+    if weeks == 0:
+        weeks = report.window_size(settings)
+    figures, days = report_inputs.load_window(engine, report_date, weeks)
+    return repo.load_units(engine), figures, settings, days
 
 
 @st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
 def _week(
     url: str, token: str, report_date: dt.date | None, scope: str | None, by_category: bool
 ) -> WeekReport:
-    units, figures, settings = _inputs(url, token)
-    return report.build_report(units, figures, settings, report_date, scope, by_category)
+    del token  # part of the cache key
+    units, figures, settings, days = _inputs(url, report_date, 0)
+    return report.build_report(
+        units, figures, settings, report_date, scope, by_category, all_dates=days
+    )
 
 
 @st.cache_data(show_spinner="正在计算趋势…", max_entries=16)
 def _trends(
-    url: str, token: str, report_date: dt.date | None, scope: str | None, by_category: bool
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    scope: str | None,
+    by_category: bool,
+    weeks: int | None,
 ) -> pd.DataFrame:
-    units, figures, settings = _inputs(url, token)
-    hist = report.history(units, figures, settings, report_date, scope, by_category)
+    del token
+    units, figures, settings, days = _inputs(url, report_date, weeks)
+    hist = report.history(
+        units, figures, settings, report_date, scope, by_category, weeks=weeks, all_dates=days
+    )
     return report.level_trends(hist)
 
 
 @st.cache_data(show_spinner="正在读取单位历史…", max_entries=32)
 def _units_history(
-    url: str, token: str, report_date: dt.date | None, codes: tuple[str, ...], by_category: bool
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    codes: tuple[str, ...],
+    by_category: bool,
+    weeks: int | None,
 ) -> pd.DataFrame:
-    units, figures, settings = _inputs(url, token)
+    del token
+    units, figures, settings, days = _inputs(url, report_date, weeks)
     return report.history(
-        units, figures, settings, report_date, by_category=by_category, unit_codes=list(codes)
+        units,
+        figures,
+        settings,
+        report_date,
+        by_category=by_category,
+        unit_codes=list(codes),
+        weeks=weeks,
+        all_dates=days,
     )
 
 
@@ -55,8 +94,9 @@ def _units_history(
 def _status_grid(
     url: str, token: str, report_date: dt.date | None, weeks: int, scope: str | None
 ) -> pd.DataFrame:
-    units, figures, _ = _inputs(url, token)
-    dates = metrics.report_dates(figures, report_date)[-weeks:]
+    del token
+    units, figures, _, days = _inputs(url, report_date, weeks)
+    dates = days[-weeks:]
     grid = metrics.status_grid(units, figures, dates)
     if scope is not None:
         from dashboard.core.units import UnitTree
@@ -74,14 +114,19 @@ def week_report(scope: str | None = None, by_category: bool = False) -> WeekRepo
     return _week(db.default_url(), state.version(), day, scope, by_category)
 
 
-def level_trends(scope: str | None = None, by_category: bool = False) -> pd.DataFrame:
+def level_trends(
+    scope: str | None = None, by_category: bool = False, weeks: int | None = HISTORY_WEEKS
+) -> pd.DataFrame:
+    """Per week × level aggregates over the last ``weeks`` report weeks (None = all)."""
     day = state.selected_report_date()
-    return _trends(db.default_url(), state.version(), day, scope, by_category)
+    return _trends(db.default_url(), state.version(), day, scope, by_category, weeks)
 
 
-def units_history(codes: list[str], by_category: bool = False) -> pd.DataFrame:
+def units_history(
+    codes: list[str], by_category: bool = False, weeks: int | None = HISTORY_WEEKS
+) -> pd.DataFrame:
     day = state.selected_report_date()
-    return _units_history(db.default_url(), state.version(), day, tuple(codes), by_category)
+    return _units_history(db.default_url(), state.version(), day, tuple(codes), by_category, weeks)
 
 
 def status_grid(weeks: int, scope: str | None = None) -> pd.DataFrame:
