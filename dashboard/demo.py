@@ -5,8 +5,9 @@
 layout of ``dashboard.export.template``.  Every name is invented.
 
 Patterns built in, so every page has something to show:
-- 上热中温下冷: activity, closure/measure/report rates, reading-class coverage and weekly
-  movement fade level by level; in most counties only mildly.
+- 上热中温下冷: closure/measure/report rates, reading-class coverage and weekly movement
+  fade level by level; in most counties only mildly (below the default 10-point gradient
+  threshold of the heat index).
 - ``COLD_COUNTY_CODE``: a county whose grassroots are clearly cold (villages barely move,
   low closure).  ``WARM_COUNTY_CODE``: a county whose grassroots are as active as the top.
 - ``STALLED_UNIT_CODES``: units whose figures stop moving for the last four weeks.
@@ -127,7 +128,18 @@ _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅志海燕玲晓东文斌"
 _FIXED_ZIP_TIME = (2023, 9, 1, 0, 0, 0)
 
-LEVEL_ACTIVITY = {1: 1.0, 2: 0.85, 3: 0.72, 4: 0.6}
+# Two knobs per level (0–1).  "activity" drives how much a unit does and how often its
+# figures move; "quality" drives its rates (problems closed, measures done, reports finished)
+# and reading-class coverage.  Villages' activity is set a little higher because their small
+# numbers move less often anyway.  Most counties fade mildly, the cold county steeply at its
+# grassroots, the warm county not at all; city departments' own units fade little.
+LEVEL_ACTIVITY = {1: 1.0, 2: 0.76, 3: 0.86, 4: 0.96}
+LEVEL_QUALITY = {1: 0.96, 2: 0.91, 3: 0.88, 4: 0.86}
+COLD_ACTIVITY = {1: 1.0, 2: 0.8, 3: 0.45, 4: 0.1}
+COLD_QUALITY = {1: 0.97, 2: 0.88, 3: 0.55, 4: 0.28}
+WARM_ACTIVITY = {1: 1.0, 2: 0.9, 3: 0.95, 4: 0.97}
+WARM_QUALITY = {1: 0.97, 2: 0.93, 3: 0.93, 4: 0.93}
+DEPARTMENT_UNIT = {"activity": 0.88, "quality": 0.89}
 LEVEL_SCALE = {1: 4.0, 2: 2.0, 3: 1.0, 4: 0.5}
 
 
@@ -259,15 +271,20 @@ def registry_workbook(units: list[_Unit]) -> Workbook:
 # --------------------------------------------------------------------------- figures
 
 
-def _activity(unit: _Unit, rng: random.Random) -> float:
+def _knobs(unit: _Unit, rng: random.Random) -> tuple[float, float]:
+    """(activity, quality) of one unit, with a little individual noise."""
     level = min(unit.level, 4)
-    base = LEVEL_ACTIVITY[level]
+    activity, quality = LEVEL_ACTIVITY[level], LEVEL_QUALITY[level]
     if unit.county == COLD_COUNTY_CODE:
-        base = {1: 1.0, 2: 0.78, 3: 0.42, 4: 0.1}[level]
+        activity, quality = COLD_ACTIVITY[level], COLD_QUALITY[level]
     elif unit.county == WARM_COUNTY_CODE:
-        base = {1: 1.0, 2: 0.86, 3: 0.85, 4: 0.84}[level]
-    spread = 0.06 if unit.county == COLD_COUNTY_CODE and level == 4 or level == 1 else 0.15
-    return min(1.0, max(0.03, base * (1 + rng.uniform(-spread, spread))))
+        activity, quality = WARM_ACTIVITY[level], WARM_QUALITY[level]
+    elif level == 3 and unit.county is not None and unit.county >= f"{CITY_CODE}51":
+        activity, quality = DEPARTMENT_UNIT["activity"], DEPARTMENT_UNIT["quality"]
+    spread = 0.03 if level <= 2 else 0.06 if unit.county == COLD_COUNTY_CODE else 0.12
+    activity = _clip(activity * (1 + rng.uniform(-spread, spread)), 0.03)
+    quality = _clip(quality * (1 + rng.uniform(-spread / 2, spread / 2)), 0.03)
+    return activity, quality
 
 
 def _poisson(rng: random.Random, lam: float) -> int:
@@ -287,16 +304,16 @@ def _clip(value: float, low: float = 0.0, high: float = 1.0) -> float:
 
 def unit_series(unit: _Unit, rng: random.Random) -> list[dict[str, int | None]]:
     """The unit's cumulative figures for each of the eight weeks."""
-    a = _activity(unit, rng)
+    a, q = _knobs(unit, rng)
     s = LEVEL_SCALE[min(unit.level, 4)]
     ramp = [((w + 1) / WEEKS) ** 0.8 for w in range(WEEKS)]
     late = [((w + 1) / WEEKS) ** 1.3 for w in range(WEEKS)]
-    closure = _clip(0.22 + 0.72 * a + rng.uniform(-0.06, 0.06))
-    done = _clip(0.28 + 0.66 * a + rng.uniform(-0.06, 0.06))
-    report = _clip(0.1 + 0.85 * a + rng.uniform(-0.06, 0.06))
+    closure = _clip(q + rng.uniform(-0.08, 0.04))
+    done = _clip(q + rng.uniform(-0.06, 0.06))
+    report = _clip(q - 0.05 + rng.uniform(-0.08, 0.08))
     extra = rng.uniform(0.2, 0.8)
     topics_final = max(1, round(3 * s * (0.5 + 0.5 * a) + rng.uniform(-0.5, 0.5)))
-    classes = _reading_classes(unit, a, rng)
+    classes = _reading_classes(unit, a, q, rng)
     # Fixed per-unit offsets: floor(x + u) rounds a share up without bias, stays monotone in
     # x and never exceeds the bound (x <= bound, u < 1).
     u_report, u_closed, u_done = rng.random(), rng.random(), rng.random()
@@ -313,12 +330,13 @@ def unit_series(unit: _Unit, rng: random.Random) -> list[dict[str, int | None]]:
         ),
         0,
     )
+    vol = s**0.35  # bigger units do more, but villages still move most weeks
     rates = {
-        "study_sessions": 1.4 * a * math.sqrt(s),
-        "party_lectures": 0.22 * a * math.sqrt(s),
-        "typical_cases": 0.2 * a * s,
-        "deeds_done": 0.9 * a * s,
-        "rules_made": 0.14 * a * s,
+        "study_sessions": 1.3 * a * vol,
+        "party_lectures": 0.3 * a * vol,
+        "typical_cases": 0.25 * a * vol,
+        "deeds_done": 0.9 * a * vol,
+        "rules_made": 0.18 * a * vol,
     }
     series: list[dict[str, int | None]] = []
     for w in range(WEEKS):
@@ -327,9 +345,9 @@ def unit_series(unit: _Unit, rng: random.Random) -> list[dict[str, int | None]]:
                 continue
             totals[code] += _poisson(rng, lam)
         early = 1.0 if w < 4 else 0.3
-        totals["opinions"] += _poisson(rng, 2.5 * s * (0.3 + 0.7 * a) * early)
+        totals["opinions"] += _poisson(rng, 2.0 * vol * (0.3 + 0.7 * a) * early)
         found_weight = 1.0 if w < 5 else 0.35
-        totals["problems_found"] += _poisson(rng, 1.6 * s * (0.4 + 0.6 * a) * found_weight)
+        totals["problems_found"] += _poisson(rng, 2.0 * vol * (0.4 + 0.6 * a) * found_weight)
         found = totals["problems_found"]
         measures = found + round(found * extra)
         topics = math.ceil(topics_final * min(1.0, 0.4 + 0.2 * w))
@@ -355,12 +373,17 @@ def unit_series(unit: _Unit, rng: random.Random) -> list[dict[str, int | None]]:
     return series
 
 
-def _reading_classes(unit: _Unit, a: float, rng: random.Random) -> list[tuple[int, int]]:
+def _reading_classes(unit: _Unit, a: float, q: float, rng: random.Random) -> list[tuple[int, int]]:
     """(week index held, days) of each reading class the unit runs."""
     level = min(unit.level, 4)
-    if level >= 3 and rng.random() > _clip(0.15 + 0.85 * a):
+    if level >= 3 and rng.random() > q:
         return []
-    count = {1: rng.randint(4, 6), 2: rng.randint(2, 4), 3: rng.randint(1, 2), 4: 1}[level]
+    count = {
+        1: rng.randint(4, 6),
+        2: rng.randint(2, 4),
+        3: rng.randint(2, 3),
+        4: rng.randint(1, 2),
+    }[level]
     latest = WEEKS - 1
     first = min(latest, int((1 - a) * rng.uniform(0, WEEKS)))
     days_range = (1, 3) if level == 4 else (3, 7)

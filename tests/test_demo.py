@@ -156,3 +156,27 @@ def test_load_demo_imports_everything(engine) -> None:
     assert int(one["problems_found"]) == int(want["problems_found"])
     assert demo.load_demo(engine)["units"] == len(repo.load_units(engine))  # idempotent
     assert len(repo.load_figures(engine)) == len(expected)
+
+
+def test_report_core_flags_the_cold_county_only(series: pd.DataFrame, units: pd.DataFrame) -> None:
+    from dashboard.core import settings as settings_def
+    from dashboard.core.catalogue import INDICATOR_CODES
+    from dashboard.core.report import build_report
+
+    figures = series.copy()
+    figures["report_date"] = pd.to_datetime(figures["report_date"])
+    figures[list(INDICATOR_CODES)] = figures[list(INDICATOR_CODES)].astype("Int64")
+    frame = units.drop(columns=["county", "row"]).assign(retired=False)
+    report = build_report(frame, figures, settings_def.defaults())
+    subtrees = report.subtrees.set_index("code")
+    counties = [f"01{i:02d}" for i in range(1, 13)]
+    assert subtrees.loc[demo.COLD_COUNTY_CODE, "flagged"]
+    assert not subtrees.loc[demo.WARM_COUNTY_CODE, "flagged"]
+    assert subtrees.loc[counties, "flagged"].sum() <= 3
+    heat = report.units.groupby("level")["heat"].mean()
+    assert heat[1] > heat[2] > heat[3] > heat[4]
+    assert set(demo.STALLED_UNIT_CODES) <= set(report.stalled)
+    last = demo.REPORT_DATES[-1]
+    assert {c for c, days in demo.MISSING_UNIT_WEEKS.items() if last in days} <= set(
+        report.not_reported
+    )
