@@ -12,9 +12,11 @@ import csv
 import datetime as dt
 import io
 import re
+import struct
 import threading
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -170,7 +172,108 @@ def _read_zip(file_name: str, content: bytes) -> Workbook:
             _add_ods_merges(zf, workbook)
         if parts:
             _add_error_cells(zf, workbook, parts)
+        if fmt == "xlsb":
+            _add_xlsb_merges(zf, workbook)
     return workbook
+
+
+# --- xlsb merged ranges ------------------------------------------------------------------------
+# calamine does not report merges for .xlsb. [MS-XLSB]: BrtBeginMergeCells (177, 4-byte count),
+# BrtMergeCell (176, RfX = rwFirst, rwLast, colFirst, colLast as 4-byte ints), BrtEndMergeCells
+# (178); record type and size are 7-bit varints, so the byte patterns below are exact.
+_XLSB_BEGIN_MERGES = b"\xb1\x01\x04"
+_XLSB_MERGE = b"\xb0\x01\x10"
+_XLSB_END_MERGES = b"\xb2\x01\x00"
+_XLSB_BUNDLE_SHEET = 156
+
+
+def _add_xlsb_merges(zf: zipfile.ZipFile, workbook: Workbook) -> None:
+    try:
+        parts = _xlsb_sheet_parts(zf)
+        for sheet in workbook.sheets:
+            part = parts.get(sheet.name)
+            if part is not None and not sheet.merged:
+                sheet.merged = _xlsb_merges(zf.read(part))
+    except Exception:  # merges are a nicety here; the cells are already read
+        return
+
+
+def _xlsb_merges(data: bytes) -> list[tuple[int, int, int, int]]:
+    """The merge list sits after the cell data: find its start from the end and validate it."""
+    end = len(data)
+    for _ in range(64):  # a false match inside other records fails validation: look earlier
+        pos = data.rfind(_XLSB_BEGIN_MERGES, 0, end)
+        if pos < 0:
+            return []
+        count = int.from_bytes(data[pos + 3 : pos + 7], "little")
+        at = pos + 7
+        merges: list[tuple[int, int, int, int]] = []
+        if at + 19 * count + 3 <= len(data):
+            for _ in range(count):
+                if data[at : at + 3] != _XLSB_MERGE:
+                    break
+                r1, r2, c1, c2 = struct.unpack_from("<4I", data, at + 3)
+                merges.append((r1, c1, r2, c2))
+                at += 19
+            else:
+                if data[at : at + 3] == _XLSB_END_MERGES:
+                    return merges
+        end = pos + len(_XLSB_BEGIN_MERGES) - 1
+    return []
+
+
+def _xlsb_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → worksheet part, from the BrtBundleSh records of xl/workbook.bin."""
+    from defusedxml.ElementTree import fromstring
+
+    names = {n.replace("\\", "/"): n for n in zf.namelist()}
+    rels = fromstring(zf.read(names["xl/_rels/workbook.bin.rels"]))
+    targets: dict[str, str | None] = {}
+    for rel in rels:
+        target = (rel.get("Target") or "").replace("\\", "/")
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        targets[rel.get("Id") or ""] = names.get(path)
+    parts: dict[str, str] = {}
+    for kind, payload in _xlsb_records(zf.read(names["xl/workbook.bin"])):
+        if kind != _XLSB_BUNDLE_SHEET or len(payload) < 12:
+            continue
+        rel_id, offset = _xlsb_wide(payload, 8)
+        name, _ = _xlsb_wide(payload, offset)
+        part = targets.get(rel_id or "")
+        if name and part:
+            parts[name] = part
+    return parts
+
+
+def _xlsb_records(data: bytes) -> Iterator[tuple[int, bytes]]:
+    i, n = 0, len(data)
+    while i < n:
+        kind = data[i] & 0x7F
+        if data[i] & 0x80 and i + 1 < n:
+            kind |= (data[i + 1] & 0x7F) << 7
+            i += 1
+        i += 1
+        size = shift = 0
+        for _ in range(4):
+            if i >= n:
+                return
+            byte = data[i]
+            i += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        yield kind, data[i : i + size]
+        i += size
+
+
+def _xlsb_wide(payload: bytes, offset: int) -> tuple[str | None, int]:
+    """An XLWideString / XLNullableWideString: 4-byte length in characters, then UTF-16LE."""
+    count = int.from_bytes(payload[offset : offset + 4], "little")
+    if count == 0xFFFFFFFF:
+        return None, offset + 4
+    end = offset + 4 + 2 * count
+    return payload[offset + 4 : end].decode("utf-16-le", "replace"), end
 
 
 # --- xlsx error cells --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -491,6 +492,35 @@ def test_xlsb_visibility_and_values() -> None:
         ("VeryHidden", False),
     ]  # the chart sheet holds no cells and is left out
     assert book.sheets[0].rows[0] == [1.0, 2.0]
+
+
+def xlsb_with_merges(base: bytes, merges: list[tuple[int, int, int, int]]) -> bytes:
+    """Insert BrtBeginMergeCells / BrtMergeCell / BrtEndMergeCells after the first sheet's
+    BrtEndSheetData (record 146), where Excel writes them."""
+    records = b"\xb1\x01\x04" + len(merges).to_bytes(4, "little")
+    for r1, c1, r2, c2 in merges:
+        records += b"\xb0\x01\x10" + struct.pack("<4I", r1, r2, c1, c2)
+    records += b"\xb2\x01\x00"
+    src = zipfile.ZipFile(io.BytesIO(base))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.bin":
+                end_sheet_data = b"\x92\x01\x00"
+                at = data.index(end_sheet_data) + len(end_sheet_data)
+                data = data[:at] + records + data[at:]
+            zf.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_xlsb_merged_ranges() -> None:
+    content = xlsb_with_merges(peer_file("any_sheets.xlsb"), [(0, 0, 1, 0), (2, 0, 2, 1)])
+    book = read_workbook("any_sheets.xlsb", content)
+    assert book.sheets[0].name == "Visible"
+    assert book.sheets[0].merged == [(0, 0, 1, 0), (2, 0, 2, 1)]
+    assert book.sheets[0].rows[0] == [1.0, 2.0]
+    assert book.sheets[1].merged == []
 
 
 def test_xls_merged_ranges_from_peer_corpus() -> None:
