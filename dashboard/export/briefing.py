@@ -38,7 +38,7 @@ IMAGE_FORMATS = ("png", "svg")
 NUMERALS = "一二三四五六七八九十"
 DOC_IMAGE_WIDTH = 760  # CSS px of a chart placed in Word (15.5 cm): text stays legible
 DOC_IMAGE_SCALE = 2
-TABLE_LIMIT = 60
+TABLE_LIMIT = 30
 REASONS_FALLBACK = ("未报送", "停滞", "排名末位", "销号率偏低", "两张皮", "不能按期完成")
 
 
@@ -216,7 +216,7 @@ def _lagging_paragraphs(report: Any, table_rows: int, total: int) -> list[str]:
         tail = (
             "名单及原因见附表"
             if table_rows == total
-            else f"附表列出前{table_rows}个，完整名单见Excel导出"
+            else f"附表按落后原因多少列出前{table_rows}个，完整名单见Excel导出"
         )
         out.append(f"请相关单位对照原因逐项整改，边挂账、边销账，{tail}。")
     return out
@@ -233,7 +233,8 @@ def lagging_table(
     columns = ["序号", "单位", "层级", "上级单位", "落后原因"]
     if lag is None or lag.empty:
         return pd.DataFrame(columns=columns)
-    rows = lag.head(limit) if limit else lag
+    rows = workbook.ordered_lagging(lag)
+    rows = rows.head(limit) if limit else rows
     parent_col = next((c for c in ("parent_name", "parent", "上级单位") if c in rows.columns), None)
     if "level_name" in rows.columns:
         levels = rows["level_name"].astype(str)
@@ -251,8 +252,6 @@ def lagging_table(
 
 
 # ---------------------------------------------------------------- charts
-
-ChartBuilder = Callable[[Any, BriefingOptions], go.Figure]
 
 
 def _headline_coverage(report: Any) -> str:
@@ -298,13 +297,22 @@ def _has_groups(report: Any) -> bool:
     return not bc.by_child_group(report).empty
 
 
-def _coverage_chart(report: Any) -> go.Figure:
-    # The board's chart groups by level-2 system; inside one system, group one level down.
-    return (
-        charts.coverage_by_subtree(report)
-        if report.scope_code is None
-        else bc.coverage_by_group(report)
-    )
+GRADIENT_LINES = 8  # more lines than this make an unreadable tangle on a page
+
+
+def _gradient_chart(report: Any) -> go.Figure:
+    """Each system's heat level by level; with many systems, the flagged ones whose heat
+    reaches the grassroots worst (lowest transmission ratio)."""
+    subtrees = report.subtrees
+    if len(subtrees) <= GRADIENT_LINES:
+        return charts.subtree_gradient_lines(report)
+    flagged = subtrees[subtrees["flagged"].astype(bool)]
+    pool = flagged if len(flagged) else subtrees
+    worst = pool.sort_values(["transmission", "code"], kind="stable").head(GRADIENT_LINES)
+    fig = charts.subtree_gradient_lines(replace(report, subtrees=worst))
+    day = narrative.day_text(report.report_date)
+    fig.update_layout(title_text=f"截至{day}传导比最低的{len(worst)}个系统逐级平均热度")
+    return fig
 
 
 def _gradient_usable(report: Any) -> bool:
@@ -316,7 +324,7 @@ CHART_PLANS: tuple[ChartPlan, ...] = (
     ChartPlan(
         "报送率_分系统",
         "coverage",
-        lambda r, o: _coverage_chart(r),
+        lambda r, o: bc.coverage_by_group(r),
         lambda r, o: _headline_coverage(r),
         _has_groups,
     ),
@@ -340,7 +348,7 @@ CHART_PLANS: tuple[ChartPlan, ...] = (
     ChartPlan(
         "各系统逐级平均热度",
         "gradient",
-        lambda r, o: charts.subtree_gradient_lines(r),
+        lambda r, o: _gradient_chart(r),
         lambda r, o: narrative.gradient_sentence(r.subtrees).rstrip("。") or "各系统逐级平均热度",
         _gradient_usable,
     ),

@@ -24,8 +24,13 @@ def _col(frame: pd.DataFrame, indicator: str) -> pd.Series:
     return pd.Series(np.nan, index=frame.index, dtype="float64")
 
 
+COUNTY_SUFFIXES = ("县", "区", "市", "旗")
+GROUP_LIMIT = 15  # a briefing chart shows at most this many groups (the lowest ones)
+
+
 def group_label(report: Any) -> str:
-    """How the office names the units one level below the scope (各县（市、区）, 各乡镇…)."""
+    """How the office names the units one level below the scope: 各县（市、区） when they are
+    all counties, 各系统 for counties mixed with 市直部门, 各乡镇（街道）, 各村（社区）…"""
     units = report.units
     if units.empty:
         return "各单位"
@@ -34,11 +39,24 @@ def group_label(report: Any) -> str:
     if below.empty:
         return "各单位"
     name = str(below["level_name"].iloc[0]) if "level_name" in below.columns else ""
-    return {
-        "县级": "各县（市、区）",
-        "乡镇级": "各乡镇（街道）",
-        "村级": "各村（社区）",
-    }.get(name, f"各{name}单位" if name else "各单位")
+    if name == "县级":
+        counties = below["name"].astype(str).str.endswith(COUNTY_SUFFIXES).all()
+        return "各县（市、区）" if counties else "各系统"
+    return {"乡镇级": "各乡镇（街道）", "村级": "各村（社区）"}.get(
+        name, f"各{name}单位" if name else "各单位"
+    )
+
+
+def _lowest(
+    data: pd.DataFrame, column: str, report: Any, what: str, limit: int
+) -> tuple[pd.DataFrame, str]:
+    """The ``limit`` lowest groups by ``column`` (lowest on top) and the chart title."""
+    day = theme.date_label(report.report_date)
+    label = group_label(report)
+    ordered = data.sort_values([column, "name"], kind="stable")
+    if len(ordered) > limit:
+        return ordered.head(limit), f"截至{day}{what}最低的{limit}个{label[1:]}"
+    return ordered, f"截至{day}{label}{what}"
 
 
 def child_groups(units: pd.DataFrame) -> pd.Series:
@@ -124,31 +142,33 @@ def _bar(
     return fig
 
 
-def coverage_by_group(report: Any) -> go.Figure:
-    """报送率 of each group below the scope; groups under 100% in red."""
-    data = by_child_group(report).sort_values("coverage", ascending=False, kind="stable")
-    day = theme.date_label(report.report_date)
+def coverage_by_group(report: Any, limit: int = GROUP_LIMIT) -> go.Figure:
+    """报送率 of the groups below the scope, lowest first; groups under 100% in red."""
+    data, title = _lowest(by_child_group(report), "coverage", report, "报送率", limit)
     return _bar(
         [str(n) for n in data["name"]],
         [float(v) for v in data["coverage"]],
-        f"截至{day}{group_label(report)}报送率",
+        title,
         percent=True,
         highlight=[bool(v < 1) for v in data["coverage"]],
+        horizontal=True,
+        height=max(300, 30 * len(data) + 130),
         name="报送率",
     )
 
 
-def closure_by_group(report: Any, low: float = 0.5) -> go.Figure:
-    """问题销号率 of each group below the scope; groups below ``low`` in red."""
+def closure_by_group(report: Any, low: float = 0.5, limit: int = GROUP_LIMIT) -> go.Figure:
+    """问题销号率 of the groups below the scope, lowest first; groups below ``low`` in red."""
     data = by_child_group(report).dropna(subset=["closure"])
-    data = data.sort_values("closure", ascending=False, kind="stable")
-    day = theme.date_label(report.report_date)
+    data, title = _lowest(data, "closure", report, "问题销号率", limit)
     return _bar(
         [str(n) for n in data["name"]],
         [float(v) for v in data["closure"]],
-        f"截至{day}{group_label(report)}问题销号率",
+        title,
         percent=True,
         highlight=[bool(v < low) for v in data["closure"]],
+        horizontal=True,
+        height=max(300, 30 * len(data) + 130),
         name="问题销号率",
     )
 

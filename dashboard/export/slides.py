@@ -18,7 +18,11 @@ from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_TICK_LABEL_POSITION
+from pptx.enum.chart import (
+    XL_CHART_TYPE,
+    XL_LEGEND_POSITION,
+    XL_TICK_LABEL_POSITION,
+)
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
@@ -46,7 +50,7 @@ class NativeChart:
     colours: list[list[str] | str | None]  # per series: one colour, per-point colours or None
     percent: bool  # values are fractions shown as percentages (tickformat "%")
     percent_points: bool = False  # values are already 0–100 percentages (axis title "（%）")
-    reverse: bool = False  # category axis reversed (first category at the top)
+    reverse: bool = False  # the figure lists categories top-down (data flipped to match)
     value_range: tuple[float, float] | None = None  # the figure's fixed value-axis range
 
 
@@ -117,6 +121,11 @@ def native_chart(fig: go.Figure) -> NativeChart | None:
     # chart; a reversed plotly axis has to be reversed in PowerPoint too.
     category_axis = fig.layout.yaxis if horizontal else fig.layout.xaxis
     reverse = category_axis.autorange == "reversed"
+    if reverse:
+        # Reversing PowerPoint's axis would move the value axis to the top: flip the data.
+        categories = categories[::-1]
+        series = [(name, values[::-1]) for name, values in series]
+        colours = [c[::-1] if isinstance(c, list) else c for c in colours]
     fixed = axis.range
     value_range = (float(fixed[0]), float(fixed[1])) if fixed and len(fixed) == 2 else None
     return NativeChart(
@@ -285,7 +294,6 @@ def _add_native(slide, data: NativeChart, box: tuple[int, int, int, int], fonts:
         if data.percent:
             value_axis.maximum_scale = 1
     chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
-    chart.category_axis.reverse_order = data.reverse
     chart.category_axis.format.line.color.rgb = RGBColor(0xBF, 0xBF, 0xBF)
     for index, (series, colour) in enumerate(zip(plot.series, data.colours, strict=True)):
         default = PALETTE[index % len(PALETTE)]

@@ -25,6 +25,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from dashboard.export.document import BriefingDoc, Fonts
+from dashboard.export.images import png_size
 
 RED = RGBColor(0xC0, 0x00, 0x00)
 BODY_PT = 16  # 三号
@@ -33,6 +34,7 @@ MASTHEAD_PT = 30
 TABLE_PT = 11
 LINE_PT = 28  # fixed line spacing of an official document
 PICTURE_WIDTH = Cm(15.5)
+PICTURE_MAX_HEIGHT = Cm(13)
 
 
 def _set_east_asian(element_rpr_parent, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -168,7 +170,11 @@ def _figure(document, number: int, caption: str, png: bytes, fonts: Fonts) -> No
     holder.alignment = WD_ALIGN_PARAGRAPH.CENTER
     holder.paragraph_format.keep_with_next = True
     _spacing(holder, before=6, fixed=None)
-    holder.add_run().add_picture(io.BytesIO(png), width=PICTURE_WIDTH)
+    width_px, height_px = png_size(png)
+    if PICTURE_WIDTH * height_px / width_px > PICTURE_MAX_HEIGHT:  # a tall chart: cap its height
+        holder.add_run().add_picture(io.BytesIO(png), height=PICTURE_MAX_HEIGHT)
+    else:
+        holder.add_run().add_picture(io.BytesIO(png), width=PICTURE_WIDTH)
     cap = document.add_paragraph(style="Caption")
     cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _spacing(cap, after=6, fixed=None)
@@ -213,7 +219,7 @@ def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyp
         cells = table.add_row().cells
         for i, (cell, value) in enumerate(zip(cells, values, strict=True)):
             _cell_text(cell, "" if value is None else str(value), doc.fonts, centre=i == 0)
-    widths = [Cm(1.3), Cm(4.6), Cm(1.9), Cm(3.2), Cm(4.6)][: len(frame.columns)]
+    widths = [Cm(1.2), Cm(3.6), Cm(1.6), Cm(3.0), Cm(6.2)][: len(frame.columns)]
     for column, width in zip(table.columns, widths, strict=False):
         column.width = width
     for row in table.rows:

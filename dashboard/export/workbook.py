@@ -116,9 +116,25 @@ def rankings_frame(report: Any) -> pd.DataFrame:
     )
 
 
+def ordered_lagging(lag: pd.DataFrame) -> pd.DataFrame:
+    """Lagging units, the most reasons first, then the coldest (the briefing's table order)."""
+    if lag.empty:
+        return lag
+    keys = pd.DataFrame(
+        {
+            "n": -lag["reasons"].map(lambda r: len(r or [])).to_numpy(),
+            "heat": lag["heat"].astype("float64").fillna(-1.0).to_numpy()
+            if "heat" in lag.columns
+            else 0.0,
+        }
+    )
+    order = keys.sort_values(["n", "heat"], kind="stable").index
+    return lag.iloc[order].reset_index(drop=True)
+
+
 def lagging_frame(report: Any) -> pd.DataFrame:
     """落后单位: each lagging unit with all its reasons (and the details behind them)."""
-    lag = report.lagging
+    lag = ordered_lagging(report.lagging)
     columns = ["序号", "单位编码", "单位名称", "层级", "上级单位", "热度指数", "落后原因", "说明"]
     if lag.empty:
         return pd.DataFrame(columns=columns)

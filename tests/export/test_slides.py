@@ -48,9 +48,11 @@ def test_one_finding_per_slide_with_native_charts(deck: Presentation) -> None:
     assert headlines[1].startswith("问题销号率55.6%")
     first = charts[0]
     assert first.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
-    assert list(first.plots[0].categories) == ["西山区", "东城县"]
+    # lowest on top as in the figure: PowerPoint draws the last category on top
+    assert list(first.plots[0].categories) == ["东城县", "西山区"]
     values = list(first.plots[0].series[0].values)
-    assert values == pytest.approx([200 / 3, 80.0])
+    assert values == pytest.approx([0.8, 2 / 3])
+    assert first.plots[0].data_labels.number_format == "0.0%"
 
 
 def test_summary_slide_carries_the_paragraph_numbers(deck: Presentation) -> None:
