@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import streamlit as st
@@ -14,6 +15,7 @@ CHECKED = "upload_checked"  # (file name, sha256, date, password) → FileResult
 STORED = "upload_stored"  # key → FileResult of files stored in this session
 RETURNS = "upload_returns"  # key → 退回修改表 bytes, made once
 FILE_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
+ICONS = {"imported": ":material/check_circle:", "rejected": ":material/block:"}
 
 st.title("上传周报")
 st.caption(
@@ -30,7 +32,9 @@ uploads = st.file_uploader(
 left, right = st.columns(2)
 with left:
     use_date = st.checkbox("指定统计截止日期（文件中没有日期时必须指定）", key="upload_use_date")
-    day = st.date_input("统计截止日期", key="upload_date", disabled=not use_date)
+    known = state.report_dates()
+    default = known[-1] + dt.timedelta(days=7) if known else dt.date.today()
+    day = st.date_input("统计截止日期", value=default, key="upload_date", disabled=not use_date)
 with right:
     password = st.text_input(
         "加密文件的打开密码（没有则留空）", type="password", key="upload_password"
@@ -61,7 +65,7 @@ pending = [item for item in items if item[0] not in stored]
 rows = sum(len(r.accepted) for _, _, r in pending if r.status != "rejected")
 a, b, c, d = st.columns(4)
 a.metric("文件数", len(items))
-b.metric("可入库行数", f"{rows:,}")
+b.metric("待入库行数", f"{rows:,}")
 c.metric("有错误的文件", sum(1 for _, _, r in items if r.has_errors))
 d.metric("被拒收的文件", sum(1 for _, _, r in items if r.status == "rejected"))
 
@@ -71,10 +75,10 @@ returns: dict = st.session_state[RETURNS]
 for key, content, result in items:
     done = stored.get(key)
     shown = done or result
-    icon = "✅" if shown.status == "imported" else ("⛔" if shown.status == "rejected" else "📄")
-    label = f"{icon} {result.file} — {pipeline.STATUS_ZH.get(shown.status, shown.status)}"
+    icon = ICONS.get(shown.status, ":material/description:")
+    label = f"{result.file} — {pipeline.STATUS_ZH.get(shown.status, shown.status)}"
     label += f"，可入库 {len(result.accepted)} 行，错误 {len(result.errors)}、提醒 {len(result.warnings)}"
-    with st.expander(label, expanded=result.has_errors and done is None):
+    with st.expander(label, expanded=result.has_errors and done is None, icon=icon):
         if result.report_date:
             st.write(f"统计截止日（报告周）：{result.report_date:%Y年%m月%d日}")
         if result.ignored_columns:

@@ -79,11 +79,11 @@ def test_upload_three_files_check_confirm(demo_app_db: str) -> None:
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["文件数"] == "3"
-    assert metrics["可入库行数"] == "3"  # 2 from the good file, 1 from the file with errors
+    assert metrics["待入库行数"] == "3"  # 2 from the good file, 1 from the file with errors
     assert metrics["有错误的文件"] == "2" and metrics["被拒收的文件"] == "1"
     labels = [e.label for e in at.expander]
-    assert labels[0].startswith("📄 好.xlsx") and "可入库 2 行" in labels[0]
-    assert "错误 2" in labels[1] and labels[2].startswith("⛔ 坏.xlsx")
+    assert labels[0].startswith("好.xlsx — 待确认") and "可入库 2 行" in labels[0]
+    assert "错误 2" in labels[1] and labels[2].startswith("坏.xlsx — 已拒收")
     problems = [d.value for d in at.dataframe if "问题" in d.value.columns]
     assert list(problems[0].columns) == ["文件", "工作表", "行", "列", "值", "级别", "问题"]
     assert sorted(problems[0]["值"]) == ["X", "不存在的单位"]
@@ -101,7 +101,11 @@ def test_upload_three_files_check_confirm(demo_app_db: str) -> None:
     engine.dispose()
     # the second file's county replaced the first file's row for the same unit and week
     assert (stored["report_date"] == "2023-11-10").sum() == 2
-    assert all(e.label.startswith(("✅", "⛔")) for e in at.expander)
+    assert [e.label.split("，")[0] for e in at.expander] == [
+        "好.xlsx — 已入库",
+        "有错.xlsx — 已入库",
+        "坏.xlsx — 已拒收",
+    ]
     assert not [b for b in at.button if b.key == "upload_confirm"]
 
 
@@ -115,7 +119,7 @@ def test_given_date_and_figures_count(demo_app_db: str) -> None:
     at.date_input(key="upload_date").set_value("2023-11-16").run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["可入库行数"] == "1"
+    assert metrics["待入库行数"] == "1"
     before = count(url, figures)
     at.button(key="upload_confirm").click().run()
     assert count(url, figures) == before + 1
