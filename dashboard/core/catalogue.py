@@ -272,6 +272,45 @@ def normalise_header(text: object) -> str:
     return folded.lower()
 
 
+_UNIT_IN_BRACKETS = re.compile(r"[（(]\s*([^（）()\s]{1,2})\s*[)）]\s*$")
+
+
+def header_unit(text: object) -> str | None:
+    """The unit written in trailing brackets of a header (``读书班（天）`` → ``天``), if any."""
+    if text is None:
+        return None
+    found = _UNIT_IN_BRACKETS.search(unicodedata.normalize("NFKC", str(text)).strip())
+    if not found:
+        return None
+    unit = found.group(1)
+    return unit if unit in {ind.unit for ind in INDICATORS} else None
+
+
+def disambiguate_by_unit(code: str, text: object) -> str:
+    """Prefer the indicator whose unit the header writes when the stem alone is ambiguous.
+
+    ``读书班（期）`` and ``读书班（天）`` share the stem ``读书班``: the unit tells reading classes
+    from reading days.  Returns ``code`` unchanged when the unit agrees or settles nothing.
+    """
+    unit = header_unit(text)
+    if unit is None or unit == indicator(code).unit:
+        return code
+    stem = normalise_header(text)
+    candidates = {
+        ind.code
+        for ind in INDICATORS
+        if ind.unit == unit
+        and any(stem in normalise_header(w) for w in ind.wordings())
+    }
+    return candidates.pop() if len(candidates) == 1 else code
+
+
+def indicator_for_header(text: object) -> str | None:
+    """The indicator an exactly known header wording names (unit-aware), else None."""
+    code = header_index().get(normalise_header(text))
+    return None if code is None else disambiguate_by_unit(code, text)
+
+
 def header_index() -> dict[str, str]:
     """Normalised wording -> indicator code, for every wording in the catalogue."""
     index: dict[str, str] = {}

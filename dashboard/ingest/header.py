@@ -13,7 +13,12 @@ import difflib
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from dashboard.core.catalogue import header_index, meta_index, normalise_header
+from dashboard.core.catalogue import (
+    disambiguate_by_unit,
+    header_index,
+    meta_index,
+    normalise_header,
+)
 
 SCAN_ROWS = 40  # the header is looked for in the first rows of a sheet
 FUZZY_CUTOFF = 0.8
@@ -92,6 +97,15 @@ def _indexes() -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
 @lru_cache(maxsize=4096)
 def match_label(text: str) -> Match | None:
     """The field a header text names, or None (unknown or ambiguous)."""
+    found = _match_stem(text)
+    if found is not None and found.kind == "indicator":
+        code = disambiguate_by_unit(found.key, text)
+        if code != found.key:
+            return Match("indicator", code, found.score)
+    return found
+
+
+def _match_stem(text: str) -> Match | None:
     norm = normalise_header(text)
     if not norm:
         return None
