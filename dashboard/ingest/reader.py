@@ -76,7 +76,9 @@ def parse_workbook(
     if kind == "ole":
         content, fmt = _open_ole(content, password)
         if fmt == "xls":
-            return _finish(_read_calamine(file_name, content, "xls"), plain_types)
+            book = _read_calamine(file_name, content, "xls")
+            _add_xls_error_cells(content, book)
+            return _finish(book, plain_types)
     return _finish(_read_zip(file_name, content), plain_types)
 
 
@@ -149,6 +151,91 @@ def _decrypt(content: bytes, password: str | None, xls: bool = False) -> bytes:
     if len(data) > 4 * formats.MAX_FILE_BYTES:
         raise formats.err_too_big(len(data))
     return data
+
+
+# --- .xls error cells --------------------------------------------------------------------------
+# As for .xlsx, calamine turns cached errors into empty cells. In BIFF they are BOOLERR records
+# (0x0205, fError = 1) and FORMULA records (0x0006) whose cached value is an error. A regex finds
+# candidates at C speed; only then are the records walked to confirm each sits on a record
+# boundary of a worksheet substream.
+_XLS_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
+               0x24: "#NUM!", 0x2A: "#N/A"}  # fmt: skip
+_XLS_CODES = b"[\\x00\\x07\\x0f\\x17\\x1d\\x24\\x2a]"
+_XLS_ERROR_RECORD = re.compile(
+    rb"\x05\x02\x08\x00.{6}" + _XLS_CODES + rb"\x01"
+    rb"|\x06\x00..(?:.{6})\x02\x00" + _XLS_CODES + rb"\x00\x00\x00\xff\xff",
+    re.S,
+)
+
+
+def _add_xls_error_cells(content: bytes, book: Workbook) -> None:
+    try:
+        stream = _xls_stream(content)
+        if stream is None or not _XLS_ERROR_RECORD.search(stream):
+            return
+        by_name = {s.name: s for s in book.sheets}
+        for name, start in _xls_sheet_offsets(stream):
+            sheet = by_name.get(name)
+            if sheet is not None:
+                for r, c, text in _xls_sheet_errors(stream, start):
+                    _set_cell(sheet.rows, r, c, text)
+    except Exception:  # best effort: the cells calamine read stand as they are
+        return
+
+
+def _xls_stream(content: bytes) -> bytes | None:
+    import olefile
+
+    with olefile.OleFileIO(io.BytesIO(content)) as ole:
+        for entry in ole.listdir():
+            if len(entry) == 1 and entry[0].lower() in ("workbook", "book"):
+                data: bytes = ole.openstream(entry).read(formats.MAX_FILE_BYTES * 4)
+                return data
+    return None
+
+
+def _xls_records(stream: bytes, start: int) -> Iterator[tuple[int, int, int]]:
+    """(offset, type, size) of each record from ``start`` to the substream's EOF record."""
+    i, n = start, len(stream)
+    while i + 4 <= n:
+        kind, size = struct.unpack_from("<HH", stream, i)
+        yield i, kind, size
+        if kind == 0x000A:  # EOF
+            return
+        i += 4 + size
+
+
+def _xls_sheet_offsets(stream: bytes) -> list[tuple[str, int]]:
+    """(name, offset of its BOF) for each worksheet, from the BOUNDSHEET records."""
+    biff8 = stream[4:6] == b"\x00\x06"
+    codepage = "cp1252"
+    sheets: list[tuple[str, int]] = []
+    for at, kind, size in _xls_records(stream, 0):
+        body = stream[at + 4 : at + 4 + size]
+        if kind == 0x0042 and size >= 2:  # CODEPAGE
+            codepage = f"cp{int.from_bytes(body[:2], 'little')}"
+        elif kind == 0x0085 and size >= 8 and body[5] == 0:  # BOUNDSHEET of a worksheet
+            offset = int.from_bytes(body[:4], "little")
+            count = body[6]
+            if biff8:
+                raw = body[8 : 8 + count * (2 if body[7] & 1 else 1)]
+                name = raw.decode("utf-16-le" if body[7] & 1 else "latin-1", "replace")
+            else:
+                name = body[7 : 7 + count].decode(codepage, "replace")
+            sheets.append((name, offset))
+    return sheets
+
+
+def _xls_sheet_errors(stream: bytes, start: int) -> Iterator[tuple[int, int, str]]:
+    for at, kind, size in _xls_records(stream, start):
+        if kind == 0x0205 and size == 8 and stream[at + 11] == 1:
+            r, c = struct.unpack_from("<HH", stream, at + 4)
+            yield r, c, _XLS_ERRORS.get(stream[at + 10], "#错误")
+        elif kind == 0x0006 and size >= 20:
+            val = stream[at + 10 : at + 18]
+            if val[0] == 2 and val[6:8] == b"\xff\xff":
+                r, c = struct.unpack_from("<HH", stream, at + 4)
+                yield r, c, _XLS_ERRORS.get(val[2], "#错误")
 
 
 # --- zip containers: xlsx / xlsm / xlsb / ods --------------------------------------------------

@@ -362,6 +362,34 @@ def test_xls_reads_like_xlsx() -> None:
     ]
 
 
+def test_xls_cached_error_values_are_text() -> None:
+    xlwt = pytest.importorskip("xlwt", reason="xlwt writes the legacy .xls fixtures")
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("报表")
+    ws.write(0, 0, "单位")
+    ws.row(1).set_cell_error(1, "#DIV/0!")
+    ws.write(2, 2, xlwt.Formula("1/0"))
+    ws.write(2, 3, 5)
+    other = book.add_sheet("其他")
+    other.row(0).set_cell_error(0, 0x2A)
+    out = io.BytesIO()
+    book.save(out)
+    content = out.getvalue()
+    # xlwt caches no formula result: make the cached value of C3 the error #REF! (0x17)
+    blank_result = b"\x02\x00\x02\x00"  # row 2, column 2 of the FORMULA record
+    at = content.index(blank_result)
+    assert content[at - 4 : at - 2] == b"\x06\x00"
+    value = at + 6
+    content = content[:value] + b"\x02\x00\x17\x00\x00\x00\xff\xff" + content[value + 8 :]
+    read = read_workbook("错误.xls", content)
+    assert read.sheets[0].rows == [
+        ["单位", None, None, None],
+        [None, "#DIV/0!", None, None],
+        [None, None, "#REF!", 5],
+    ]
+    assert read.sheets[1].rows == [["#N/A"]]
+
+
 ODS_NS = (
     'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
     'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
