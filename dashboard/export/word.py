@@ -220,6 +220,12 @@ def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyp
         for i, (cell, value) in enumerate(zip(cells, values, strict=True)):
             _cell_text(cell, "" if value is None else str(value), doc.fonts, centre=i == 0)
     widths = [Cm(1.2), Cm(3.6), Cm(1.6), Cm(3.0), Cm(6.2)][: len(frame.columns)]
+    for index, row in enumerate(table.rows):
+        # rows never split across pages; the header row repeats on every page
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if index == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))
     for column, width in zip(table.columns, widths, strict=False):
         column.width = width
     for row in table.rows:

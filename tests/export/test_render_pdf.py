@@ -48,4 +48,9 @@ def test_docx_and_pptx_render_to_pages(tmp_path: Path) -> None:
     assert len(deck_pages) == 9  # title, summary, six findings, lagging table
     for page in [*word_pages, *deck_pages]:
         assert page.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert page.stat().st_size > 2000
+    assert word_pages[0].stat().st_size > 5000 and deck_pages[0].stat().st_size > 5000
+    for pdf in (tmp_path / "briefing_word.pdf", tmp_path / "briefing_deck.pdf"):
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "主题教育工作简报（第8期）" in text.replace(" ", "")
