@@ -84,7 +84,12 @@ for key, content, result in items:
         if result.ignored_columns:
             st.caption("未识别、已忽略的列：" + "、".join(result.ignored_columns))
         if result.problems:
-            st.dataframe(pipeline.problems_frame(result), hide_index=True, width="stretch")
+            st.dataframe(
+                pipeline.problems_frame(result),
+                hide_index=True,
+                width="stretch",
+                column_config={"问题": st.column_config.TextColumn(width="large")},
+            )
         if result.accepted:
             st.dataframe(pipeline.accepted_frame(result, names), hide_index=True, width="stretch")
         if result.has_errors and result.workbook is not None:
