@@ -490,8 +490,8 @@ def load_report(
 ) -> tuple[Any, dict[str, Any]]:
     """The week's report from the database, with the stored settings; BriefingError if the week
     or the scope is unknown."""
-    from dashboard.core.report import build_report
-    from dashboard.store import repo
+    from dashboard.core.report import build_report, window_size
+    from dashboard.store import repo, report_inputs
 
     dates = repo.report_dates(engine)
     if report_date not in dates:
@@ -507,8 +507,12 @@ def load_report(
             f"单位名册中没有编码为“{scope}”的单位，请检查 --scope（应为单位编码）。"
         )
     values = repo.get_settings(engine)
-    figures = repo.load_figures(engine, until=report_date)
-    return build_report(units, figures, values, report_date=report_date, scope=scope), values
+    # Only the weeks the report needs, as the pages load them (cost independent of history).
+    figures, days = report_inputs.load_window(engine, report_date, window_size(values))
+    report = build_report(
+        units, figures, values, report_date=report_date, scope=scope, all_dates=days
+    )
+    return report, values
 
 
 def build_briefing(

@@ -190,3 +190,17 @@ def test_every_option_has_help() -> None:
         assert sub.description, name
         for action in sub._actions:
             assert action.help, (name, action.dest)
+
+
+def test_build_briefing_on_sqlite_and_postgresql(any_engine: Engine) -> None:
+    from dashboard.export import briefing
+
+    from .conftest import WEEK2
+
+    fill_database(any_engine)
+    book = load_workbook(io.BytesIO(briefing.build_briefing(any_engine, WEEK2, None, "xlsx")))
+    reminder = [list(r) for r in book["催报名单"].iter_rows(values_only=True)]
+    assert [r[2] for r in reminder[1:]] == ["东二村", "西一镇"]
+    report, values = briefing.load_report(any_engine, WEEK2, "01")
+    assert report.coverage["expected"] == 5 and report.coverage["reported"] == 4
+    assert values["briefing_issue"] == 8
