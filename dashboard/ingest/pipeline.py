@@ -12,6 +12,11 @@ Outcome of a file:
   ``rejected``, so the office can see what came in.
 * ``checked`` — read and checked, not stored (``dry_run`` or before the user confirms).
 * ``imported`` — stored.  Rows with an error are left out; rows with only warnings are in.
+
+A report date given by the user (``report_date=``, CLI ``--date``) wins over any date in the
+file; otherwise a row's own date column, then the sheet's title rows, then the file name.
+A unit found twice for the same week is an error on every occurrence (no guessing which
+one is right).  Rows whose figure cells are all blank are skipped, not stored as zeros.
 """
 
 from __future__ import annotations
@@ -278,7 +283,8 @@ def check_workbook(
     dates = Counter(row["report_date"] for row in result.accepted) or Counter(
         row.report_date for row in rows if row.report_date
     )
-    result.report_date = dates.most_common(1)[0][0] if dates else file_date
+    fallback = ctx.campaign.period(file_date) if file_date else None
+    result.report_date = dates.most_common(1)[0][0] if dates else fallback
     if not result.accepted:
         if result.has_errors:
             result.status = "rejected"
