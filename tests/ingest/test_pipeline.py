@@ -648,7 +648,8 @@ KILLER = textwrap.dedent(
 )
 
 
-def test_killed_in_the_middle_leaves_the_database_as_it_was(db: Engine, tmp_path: Path) -> None:
+def test_killed_in_the_middle_leaves_the_database_as_it_was(anydb: Engine, tmp_path: Path) -> None:
+    db = anydb
     pipeline.import_file(db, "w1.xlsx", xlsx(template_return([("0101", "东城县", figs(1))])))
     before, values = counts(db), stored(db)
     path = tmp_path / "w2.xlsx"
@@ -658,7 +659,7 @@ def test_killed_in_the_middle_leaves_the_database_as_it_was(db: Engine, tmp_path
     script = tmp_path / "killer.py"
     script.write_text(KILLER, encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, str(script), str(db.url), str(path)],
+        [sys.executable, str(script), db.url.render_as_string(hide_password=False), str(path)],
         capture_output=True,
         text=True,
         timeout=120,
