@@ -15,6 +15,8 @@ from dataclasses import dataclass
 # --- limits ------------------------------------------------------------------------------------
 MAX_FILE_BYTES = 50 * 1024 * 1024  # upload size cap
 MAX_CELLS = 5_000_000  # rows × columns of one sheet's used range
+MAX_WORKBOOK_CELLS = 10_000_000  # all sheets together: bounds the reply the app receives
+MAX_REPLY_BYTES = 1024 * 1024 * 1024  # a worker reply larger than this is refused unread
 MAX_ZIP_ENTRIES = 1_000  # Apache POI's default
 MAX_ZIP_RATIO = 100  # uncompressed : compressed, Apache POI's default (1 / 0.01)
 ZIP_RATIO_GRACE = 1024 * 1024  # entries smaller than this are not ratio-checked
@@ -103,6 +105,14 @@ def err_sheet_too_large(sheet: str, rows: int, cols: int) -> ReadError:
         "too_large",
         f"工作表「{sheet}」的数据范围过大（{rows} 行 × {cols} 列，超过 {MAX_CELLS // 10000} 万个单元格的上限），"
         "请删除表格外远处的多余内容（或只保留报表区域复制到新工作簿）后重新上传",
+    )
+
+
+def err_workbook_too_large() -> ReadError:
+    return ReadError(
+        "too_large",
+        f"工作簿各表的数据合计超过 {MAX_WORKBOOK_CELLS // 10000} 万个单元格的上限，"
+        "请删除与报表无关的工作表（如原始数据、备份表）后重新上传",
     )
 
 

@@ -25,8 +25,6 @@ from dashboard.ingest.formats import ReadError
 
 __all__ = ["ReadError", "Sheet", "Workbook", "parse_workbook", "read_workbook"]
 
-Cell = object  # None | str | int | float | bool | datetime.date | datetime.datetime
-
 
 @dataclass
 class Sheet:
@@ -491,11 +489,14 @@ def _read_calamine(file_name: str, content: bytes, fmt: str) -> Workbook:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(content))
         metas = list(book.sheets_metadata)
         sheets: list[Sheet] = []
+        budget = formats.MAX_WORKBOOK_CELLS
         for meta in metas:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
             raw = book.get_sheet_by_name(meta.name)
-            sheets.append(_sheet_from_calamine(raw, meta))
+            sheet = _sheet_from_calamine(raw, meta, budget)
+            budget -= len(sheet.rows) * (len(sheet.rows[0]) if sheet.rows else 0)
+            sheets.append(sheet)
     except ReadError:
         raise
     except pc.PasswordError as exc:
@@ -515,7 +516,8 @@ def _read_calamine(file_name: str, content: bytes, fmt: str) -> Workbook:
     return Workbook(file_name=file_name, format=fmt, sheets=sheets)
 
 
-def _sheet_from_calamine(raw: object, meta: object) -> Sheet:
+def _sheet_from_calamine(raw: object, meta: object, budget: int) -> Sheet:
+    """Check the extent BEFORE the cells become Python objects: per sheet and per workbook."""
     import python_calamine as pc
 
     name = str(getattr(meta, "name", ""))
@@ -526,6 +528,8 @@ def _sheet_from_calamine(raw: object, meta: object) -> Sheet:
     n_rows, n_cols = end[0] + 1, end[1] + 1
     if n_rows * n_cols > formats.MAX_CELLS:
         raise formats.err_sheet_too_large(name, n_rows, n_cols)
+    if n_rows * n_cols > budget:
+        raise formats.err_workbook_too_large()
     grid = raw.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
     return Sheet(name=name, visible=visible, rows=_clean(grid), merged=_merges(raw))
 

@@ -74,7 +74,7 @@ class _Worker:
         fd = self.proc.stdout.fileno()
         header = self._read_exact(fd, _HEADER, deadline)
         size = int.from_bytes(header, "big")
-        if size > 4 * formats.WORKER_MEMORY_BYTES:
+        if size > formats.MAX_REPLY_BYTES:
             self.close()
             raise formats.err_worker_crash()
         return _loads(self._read_exact(fd, size, deadline))

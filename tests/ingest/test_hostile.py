@@ -250,6 +250,19 @@ def test_csv_over_the_cell_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     assert info.value.code == "too_large"
 
 
+def test_workbook_over_the_total_cell_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.ingest.reader import parse_workbook
+
+    cells = {f"{col}{row}": 1 for col in "ABCDEFGH" for row in range(1, 11)}  # 80 cells
+    content = xlsx_package([("一", sheet_xml(cells)), ("二", sheet_xml(cells))])
+    assert len(parse_workbook("a.xlsx", content).sheets) == 2
+    monkeypatch.setattr(formats, "MAX_WORKBOOK_CELLS", 150)
+    with pytest.raises(ReadError) as info:
+        parse_workbook("a.xlsx", content)
+    assert info.value.code == "too_large"
+    assert "合计" in info.value.message
+
+
 @pytest.fixture(scope="module")
 def rows_200k() -> bytes:
     return big_sheet(200_000, 20)
