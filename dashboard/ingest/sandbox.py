@@ -91,8 +91,7 @@ class _Worker:
             if left <= 0:
                 self.close()
                 raise formats.err_worker_timeout()
-            _, ready, _ = select.select([], [fd], [], left)
-            if not ready:
+            if not _ready(fd, select.POLLOUT, left):
                 continue
             try:
                 view = view[os.write(fd, view[: 1 << 20]) :]
@@ -110,8 +109,7 @@ class _Worker:
             if left <= 0:
                 self.close()
                 raise formats.err_worker_timeout()
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
+            if not _ready(fd, select.POLLIN, left):
                 continue
             chunk = os.read(fd, min(remaining, 1 << 22))
             if not chunk:
@@ -154,6 +152,13 @@ class _Worker:
             with contextlib.suppress(OSError, ValueError):
                 if stream is not None:
                     stream.close()
+
+
+def _ready(fd: int, event: int, timeout: float) -> bool:
+    """Wait for a pipe (poll, not select: an app with many sockets has fds above 1024)."""
+    poller = select.poll()
+    poller.register(fd, event | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(max(1, int(timeout * 1000))))
 
 
 class _NotDeliveredError(Exception):
