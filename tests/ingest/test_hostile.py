@@ -234,6 +234,18 @@ def test_far_cell_without_dimension_is_bounded() -> None:
     still_works()
 
 
+def test_lying_shared_string_count_is_bounded() -> None:
+    """calamine preallocates uniqueCount entries: the worker dies at its memory limit, we don't."""
+    shared = (
+        f'<?xml version="1.0"?><sst xmlns="{MAIN_NS}" count="4000000000" uniqueCount="4000000000">'
+        "<si><t>单位</t></si></sst>"
+    )
+    xml = sheet_xml(rows_xml='<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+    err = rejected("谎报.xlsx", xlsx_package([("Sheet1", xml)], shared_strings=shared))
+    assert err.code == "too_large"
+    still_works()
+
+
 def test_real_extent_over_the_cell_cap() -> None:
     xml = sheet_xml({"A1": "单位名称", "CV60000": 1}, dimension="A1:A1")  # the dimension lies
     err = rejected("远处.xlsx", xlsx_package([("Sheet1", xml)]))
