@@ -36,6 +36,31 @@ LINE_PT = 28  # fixed line spacing of an official document
 PICTURE_WIDTH = Cm(15.5)
 PICTURE_MAX_HEIGHT = Cm(13)
 
+# Schema order of the property elements we add (WordprocessingML; Word rejects other orders).
+PPR_SEQ = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
+    "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs",
+    "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+    "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap",
+    "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+TRPR_SEQ = (
+    "w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter",
+    "w:cantSplit", "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden",
+    "w:ins", "w:del", "w:trPrChange",
+)  # fmt: skip
+TCPR_SEQ = (
+    "w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders", "w:shd",
+    "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark",
+    "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange",
+)  # fmt: skip
+
+
+def _after(seq: tuple[str, ...], tag: str) -> tuple[str, ...]:
+    return seq[seq.index(tag) + 1 :]
+
 
 def _set_east_asian(element_rpr_parent, name: str) -> None:  # type: ignore[no-untyped-def]
     rpr = element_rpr_parent.get_or_add_rPr()
@@ -85,7 +110,8 @@ def _bottom_border(paragraph: Paragraph, colour: str = "C00000", size: int = 12)
     bottom.set(qn("w:space"), "4")
     bottom.set(qn("w:color"), colour)
     borders.append(bottom)
-    ppr.append(borders)
+    # schema order matters to Word: pBdr goes before shd, tabs, spacing, ind, jc …
+    ppr.insert_element_before(borders, *_after(PPR_SEQ, "w:pBdr"))
 
 
 def _page_number_footer(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
@@ -198,7 +224,7 @@ def _shade(cell: _Cell, fill: str) -> None:
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    tcpr.append(shd)
+    tcpr.insert_element_before(shd, *_after(TCPR_SEQ, "w:shd"))
 
 
 def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
@@ -223,9 +249,11 @@ def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyp
     for index, row in enumerate(table.rows):
         # rows never split across pages; the header row repeats on every page
         tr_pr = row._tr.get_or_add_trPr()
-        tr_pr.append(OxmlElement("w:cantSplit"))
+        tr_pr.insert_element_before(OxmlElement("w:cantSplit"), *_after(TRPR_SEQ, "w:cantSplit"))
         if index == 0:
-            tr_pr.append(OxmlElement("w:tblHeader"))
+            tr_pr.insert_element_before(
+                OxmlElement("w:tblHeader"), *_after(TRPR_SEQ, "w:tblHeader")
+            )
     for column, width in zip(table.columns, widths, strict=False):
         column.width = width
     for row in table.rows:

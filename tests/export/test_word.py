@@ -118,3 +118,18 @@ def test_scope_briefing_names_the_subtree() -> None:
         .startswith("截至10月27日，东城县应报单位5个，已报4个，报送率80.0%")
     )
     assert list(doc.lagging_table["单位"]) == ["东二村"]
+
+
+def test_property_elements_in_schema_order(docx_file: Document) -> None:
+    """Word rejects out-of-order children ("unreadable content"); LibreOffice does not care."""
+    from dashboard.export.word import PPR_SEQ, TCPR_SEQ, TRPR_SEQ
+
+    body = docx_file.element.body
+    checked = 0
+    for tag, seq in (("w:pPr", PPR_SEQ), ("w:trPr", TRPR_SEQ), ("w:tcPr", TCPR_SEQ)):
+        order = {qn(t): i for i, t in enumerate(seq)}
+        for element in body.iter(qn(tag)):
+            positions = [order[child.tag] for child in element if child.tag in order]
+            assert positions == sorted(positions), (tag, [c.tag for c in element])
+            checked += 1
+    assert checked > 20
