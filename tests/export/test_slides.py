@@ -106,3 +106,25 @@ def test_native_chart_of_lines_and_percent_bars() -> None:
     bars.update_yaxes(tickformat=".0%")
     data = slides.native_chart(bars)
     assert data is not None and data.percent and data.kind == XL_CHART_TYPE.COLUMN_CLUSTERED
+
+
+RPR_SEQ = (
+    "a:ln", "a:noFill", "a:solidFill", "a:gradFill", "a:blipFill", "a:pattFill", "a:grpFill",
+    "a:effectLst", "a:effectDag", "a:highlight", "a:uLnTx", "a:uLn", "a:uFillTx", "a:uFill",
+    "a:latin", "a:ea", "a:cs", "a:sym", "a:hlinkClick", "a:hlinkMouseOver", "a:rtl", "a:extLst",
+)  # fmt: skip
+
+
+def test_run_properties_in_schema_order(deck: Presentation) -> None:
+    """PowerPoint repairs (or refuses) files whose a:rPr children are out of order."""
+    order = {qn(t): i for i, t in enumerate(RPR_SEQ)}
+    elements = []
+    for slide in deck.slides:
+        elements.extend(slide._element.iter(qn("a:rPr")))
+        for shape in slide.shapes:
+            if shape.has_chart:
+                elements.extend(shape.chart._chartSpace.iter(qn("a:defRPr")))
+    assert len(elements) > 20
+    for element in elements:
+        positions = [order[child.tag] for child in element if child.tag in order]
+        assert positions == sorted(positions), [c.tag for c in element]
