@@ -29,7 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import zip_longest
+from operator import itemgetter
 from typing import Any, TypedDict
 
 import pandas as pd
@@ -408,12 +408,7 @@ def _read_rows(
         picked.pop(0)
     codes = list(figure_cols)
     issues: list[int] = []
-    transposed = list(zip_longest(*[all_rows[r] for r in picked]))
-    empty: tuple[object, ...] = (None,) * len(picked)
-    columns = [
-        parse_column(transposed[col] if col < len(transposed) else empty, issues)
-        for col in figure_cols.values()
-    ]
+    columns = [parse_column(cells, issues) for cells in _columns(all_rows, picked, figure_cols)]
     bad_index = set(issues)
     columns_of = {code: (col, labels[col]) for code, col in figure_cols.items()}
     unit_col = name_col if name_col is not None else (code_col if code_col is not None else 0)
@@ -439,7 +434,10 @@ def _read_rows(
         code_cell = row[code_col] if code_col is not None and code_col < width else None
         name_cell = row[name_col] if name_col is not None and name_col < width else None
         found = match(code_cell, name_cell)
-        unit_label = shown(name_cell) or shown(code_cell) or ""
+        if type(name_cell) is str:
+            unit_label = name_cell
+        else:
+            unit_label = shown(name_cell) or shown(code_cell) or ""
         if found.code is None:
             problems.append(
                 Problem(
@@ -476,6 +474,17 @@ def _read_rows(
             )
         )
     return rows, problems, no_date
+
+
+def _columns(
+    all_rows: list[list[object]], picked: list[int], figure_cols: dict[str, int]
+) -> list[list[object]]:
+    """The figure columns of the picked rows (C-speed itemgetter when rows are wide enough)."""
+    sub = [all_rows[r] for r in picked]
+    widest = max(figure_cols.values())
+    if sub and min(map(len, sub)) > widest:
+        return [list(map(itemgetter(col), sub)) for col in figure_cols.values()]
+    return [[row[col] if col < len(row) else None for row in sub] for col in figure_cols.values()]
 
 
 def _cell_problems(

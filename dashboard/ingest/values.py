@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import NamedTuple, cast
 
+import numpy as np
+
 from dashboard.core.catalogue import PLACEHOLDER_RE, ZERO_TOKENS
 
 
@@ -119,15 +121,21 @@ def parse_column(
 
 def _all_plain(cells: Sequence[object]) -> list[int | None | CellIssue] | None:
     """A column of only non-negative whole numbers, converted at C speed; else None."""
+    if not cells:
+        return None
     kinds = set(map(type, cells))
-    if not cells or not kinds <= {int, float}:
+    if not kinds <= {int, float}:  # blanks, text, bools, dates: the per-cell path
         return None
-    if kinds == {float}:
-        if not all(map(float.is_integer, cells)):  # type: ignore[arg-type]
-            return None
-    elif kinds != {int}:
-        return None  # mixed ints and floats: the per-cell path
-    numbers = cast(Sequence[float], cells)
-    if min(numbers) < 0:
+    if kinds == {int}:
+        ints = cast(Sequence[int], cells)
+        return list(ints) if min(ints) >= 0 else None
+    numbers = np.fromiter(cells, dtype=np.float64, count=len(cells))
+    if (
+        not np.isfinite(numbers).all()
+        or (numbers < 0).any()
+        or (numbers != np.trunc(numbers)).any()
+    ):
         return None
-    return list(map(int, numbers))
+    if (np.abs(numbers) >= 2**53).any():
+        return None  # beyond exact float integers: let the per-cell path decide
+    return numbers.astype(np.int64).tolist()  # type: ignore[no-any-return]
