@@ -66,18 +66,28 @@ def _safe_date(year: int, month: int, day: int) -> dt.date | None:
 
 
 def date_in_text(text: str, campaign: Campaign) -> dt.date | None:
-    """The first date written in ``text`` (a title, a note, a file name)."""
+    """The report date written in ``text`` (a title, a note, a file name).
+
+    When several dates appear ("2023年9月1日至10月27日") the latest is the cut-off; a date
+    followed by 前 is a deadline ("请于10月30日前报送"), not the report date.
+    """
     folded = unicodedata.normalize("NFKC", text)
+    found: list[dt.date] = []
     for pattern in (_FULL, _COMPACT):
         for match in pattern.finditer(folded):
-            found = _safe_date(*(int(g) for g in match.groups()))
-            if found is not None:
-                return found
+            day = _safe_date(*(int(g) for g in match.groups()))
+            if day is not None and not _is_deadline(folded, match.end()):
+                found.append(day)
     for match in _MONTH_DAY.finditer(folded):
-        found = campaign.year_for(int(match.group(1)), int(match.group(2)))
-        if found is not None:
-            return found
-    return None
+        day = campaign.year_for(int(match.group(1)), int(match.group(2)))
+        if day is not None and not _is_deadline(folded, match.end()):
+            found.append(day)
+    return max(found) if found else None
+
+
+def _is_deadline(text: str, end: int) -> bool:
+    rest = text[end : end + 5].lstrip().removeprefix("日").removeprefix("号").lstrip()
+    return rest.startswith(("前", "之前", "以前"))
 
 
 _FILE_MONTH_DAY = re.compile(r"(?<![\d.])(\d{1,2})[.](\d{1,2})(?![\d])(?!\.\d)")

@@ -40,6 +40,13 @@ def test_month_day_takes_the_campaign_year() -> None:
     assert date_in_text("截至9月8日", CAMPAIGN) == dt.date(2023, 9, 8)
 
 
+def test_latest_date_wins_and_deadlines_are_not_report_dates() -> None:
+    assert date_in_text("主题教育（2023年9月1日启动）进展表，截至10月27日", CAMPAIGN) == OCT27
+    assert date_in_text("2023年9月1日至10月27日", CAMPAIGN) == OCT27
+    assert date_in_text("请于10月30日前报送，数据截至10月27日", CAMPAIGN) == OCT27
+    assert date_in_text("请于2023年10月30日前报送", CAMPAIGN) is None
+
+
 def test_impossible_dates_are_ignored() -> None:
     assert date_in_text("2023年13月40日", CAMPAIGN) is None
     assert date_in_text("共有12个单位", CAMPAIGN) is None
