@@ -227,6 +227,7 @@ def _candidate(grid: _Grid, r: int) -> tuple[float, HeaderMap] | None:
     width = max(grid.width(r), grid.width(r - 1) if r > 0 else 0)
     proposals: list[Column] = []
     ignored: list[str] = []
+    unmapped: list[tuple[int, str]] = []
     used_group = False
     for c in range(width):
         sub = grid.text(r, c)
@@ -248,6 +249,7 @@ def _candidate(grid: _Grid, r: int) -> tuple[float, HeaderMap] | None:
         if found is None:
             if sub:
                 ignored.append(sub)
+                unmapped.append((c, sub))
             continue
         proposals.append(Column(c, label, found.kind, found.key, found.score))
     columns, duplicates = _assign(proposals)
@@ -255,9 +257,32 @@ def _candidate(grid: _Grid, r: int) -> tuple[float, HeaderMap] | None:
     has_unit = any(col.key in ("unit_name", "unit_code") for col in columns)
     if n_ind == 0 or (n_ind < 2 and not has_unit):
         return None
+    if not has_unit:
+        guessed = _unit_column(unmapped, columns)
+        if guessed is not None:
+            columns = sorted([*columns, guessed], key=lambda col: col.index)
+            ignored.remove(guessed.label)
     score = sum(col.score for col in columns if col.kind == "indicator") + 0.5 * has_unit
     first = r - 1 if used_group or _merged_above(grid, r, columns) else r
     return score, HeaderMap(first, r, columns, ignored, duplicates)
+
+
+_NOT_UNIT = ("序号", "编号", "排名", "序")
+
+
+def _unit_column(unmapped: list[tuple[int, str]], columns: list[Column]) -> Column | None:
+    """No 单位名称 column: the unnamed-field column nearest left of the figures names the unit
+    (headers such as 县（市、区）, 乡镇（街道）, 部门).  Its label is kept as written."""
+    first = min(col.index for col in columns if col.kind == "indicator")
+    before = [
+        (c, label)
+        for c, label in unmapped
+        if c < first and normalise_header(label) not in _NOT_UNIT
+    ]
+    if not before:
+        return None
+    c, label = before[-1]
+    return Column(c, label, "meta", "unit_name", 0.5)
 
 
 def _merged_above(grid: _Grid, r: int, columns: list[Column]) -> bool:

@@ -147,3 +147,25 @@ def test_instruction_sheet_has_no_header() -> None:
     ]
     assert find_header(rows) is None
     assert find_header([]) is None
+
+
+def test_unit_column_under_another_name() -> None:
+    rows: list[list[object]] = [
+        ["序号", "县（市、区）", "读书班期数", "检视问题数"],
+        [1, "东城县", 2, 3],
+    ]
+    header = find_header(rows)
+    assert header is not None
+    assert header.meta == {"unit_name": 1}
+    assert header.labels[1] == "县（市、区）"
+    assert header.ignored == ["序号"]
+
+
+def test_units_row_under_the_header_is_not_a_header() -> None:
+    rows: list[list[object]] = [
+        ["单位名称", "读书班期数", "检视问题数"],
+        [None, "期", "个"],
+        ["东城县", 2, 3],
+    ]
+    header = find_header(rows)
+    assert header is not None and header.last_row == 0

@@ -205,6 +205,23 @@ def test_numbering_row_under_the_header_is_skipped(db: Engine) -> None:
     assert result.problems == []
 
 
+def test_units_row_and_a_unit_column_with_another_header(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["序号", "县（市、区）", "读书班期数", "检视问题数", "已销号问题数"],
+        [None, None, "期", "个", "个"],
+        [1, "东城县", 4, 6, 5],
+        [2, "南湖县", 1, 2, 2],
+    ]
+    result = pipeline.check_file(db, "x.xlsx", xlsx(rows))
+    assert result.problems == []
+    assert taken(result) == {
+        "0101": {"reading_classes": 4, "problems_found": 6, "problems_closed": 5},
+        "0103": {"reading_classes": 1, "problems_found": 2, "problems_closed": 2},
+    }
+    assert result.ignored_columns == ["序号"]
+
+
 # --- values ----------------------------------------------------------------------------------
 def test_cell_values(db: Engine) -> None:
     header = ["单位名称", *TEMPLATE_HEADERS[:10]]
