@@ -7,8 +7,8 @@ Reasons (the 口径说明 on the page repeats these):
 - 排名末位: in the bottom ``bottom_share`` of its peer pool by heat (pool size × share, rounded;
   units tied with the last place count as last; never when the whole pool is tied).
 - 销号率偏低: problems found > 0 and 问题销号率 below ``low_closure_rate``.
-- 两张皮: its 理论学习 component is in the top quarter of its pool while its 问题销号率 is in
-  the bottom quarter of the pool (and below the pool median): much study, few problems closed.
+- 两张皮: its 理论学习 component is in the top quarter of its pool while its 问题销号率 is
+  10 percentage points or more below the pool's median: much study, few problems closed.
 - 不能按期完成: problems still open, and at the closing pace of the last (up to) 4 report weeks
   the open problems would not all be closed by the campaign's ``end_date``.
 """
@@ -37,17 +37,19 @@ def bottom_mask(week: pd.DataFrame, share: float) -> pd.Series:
     return (week["rank_last"].astype("float64") > (size - keep)) & (week["heat"] < top)
 
 
+TWO_SKINS_GAP = 0.10  # closure rate at least 10 percentage points below the pool median
+
+
 def two_skins_mask(week: pd.DataFrame) -> pd.Series:
-    """Study in the pool's top quarter while the closure rate is in its bottom quarter."""
+    """Study in the pool's top quarter while the closure rate lags the pool's median by
+    ``TWO_SKINS_GAP`` or more (pools of at least 4 units)."""
     closure = week["closure_rate"].astype("float64").fillna(0.0)
     pools = week["pool"]
     study_q3 = week["comp_study"].groupby(pools).transform(lambda s: s.quantile(0.75))
-    close_q1 = closure.groupby(pools).transform(lambda s: s.quantile(0.25))
     close_med = closure.groupby(pools).transform("median")
     return (
         (week["comp_study"] >= study_q3)
-        & (closure <= close_q1)
-        & (closure < close_med)
+        & (closure <= close_med - TWO_SKINS_GAP + 1e-9)
         & (week["pool_size"] >= 4)
     )
 

@@ -6,10 +6,13 @@
   root's own heat.
 - Transmission ratio at level k = mean heat at level k / mean heat at level k−1
   (children's mean heat / parent's heat).
-- Falls: drop_k = heat(level k−1) − heat(level k), in heat points (0–100).
-  * 上热中温下冷: at least two steps and EVERY step falls by more than ``gradient_threshold``.
-  * 上热下冷: otherwise, when the bottom level is the coldest of all and colder than the
-    subtree's root by more than ``gradient_threshold``.
+- Falls: drop_k = heat(level k−1) − heat(level k), in heat points (0–100).  Only levels
+  whose mean rests on at least 3 units are judged (the root itself always is).
+  * 上热中温下冷: at least two steps and EVERY step falls by more than ``gradient_threshold``
+    ("falls level by level by more than the threshold").
+  * 上热下冷: otherwise, when the bottom level is the coldest and either the last step into
+    it falls by more than the threshold, or every level below the root is colder than the
+    root by more than the threshold.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+MIN_UNITS = 3  # a level's mean heat is judged only when it rests on at least 3 units
 PATTERN_FULL = "上热中温下冷"
 PATTERN_BOTTOM = "上热下冷"
 
@@ -31,15 +35,26 @@ def level_profile(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"heat": "mean_heat"})
 
 
-def classify(values: list[float], threshold: float) -> str:
-    """The pattern of one top-down list of mean heats ('' when not flagged)."""
-    heats = [v for v in values if not np.isnan(v)]
+def classify(values: list[float], threshold: float, counts: list[int] | None = None) -> str:
+    """The pattern of one top-down list of mean heats ('' when not flagged).
+
+    With ``counts`` (units behind each mean), levels below the top with fewer than
+    ``MIN_UNITS`` units are left out: a mean of one or two units is too noisy to judge.
+    """
+    pairs = list(
+        zip(values, counts if counts is not None else [MIN_UNITS] * len(values), strict=True)
+    )
+    heats = [
+        float(v) for i, (v, n) in enumerate(pairs) if not np.isnan(v) and (i == 0 or n >= MIN_UNITS)
+    ]
     if len(heats) < 2:
         return ""
+    top, bottom, below = heats[0], heats[-1], heats[1:]
     drops = [a - b for a, b in zip(heats[:-1], heats[1:], strict=True)]
     if len(drops) >= 2 and all(d > threshold for d in drops):
         return PATTERN_FULL
-    if heats[0] - heats[-1] > threshold and heats[-1] <= min(heats):
+    bottom_coldest = bottom <= min(heats)
+    if bottom_coldest and (drops[-1] > threshold or all(top - h > threshold for h in below)):
         return PATTERN_BOTTOM
     return ""
 
@@ -73,7 +88,10 @@ def subtrees(
             ratio = means[lower] / means[upper]
         out[f"ratio_l{lower}"] = ratio.where(means[upper] > 0).round(2)
     matrix = means[levels].to_numpy(dtype="float64")
-    out["pattern"] = [classify(list(row), threshold) for row in matrix]
+    sizes = counts[levels].fillna(0).to_numpy(dtype="int64")
+    out["pattern"] = [
+        classify(list(row), threshold, list(n)) for row, n in zip(matrix, sizes, strict=True)
+    ]
     out["flagged"] = out["pattern"] != ""
     top = means[levels[0]]
     bottom = _bottom(matrix)

@@ -94,7 +94,10 @@ def panel(
     stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(dates), dtype="object")))
     rows = usable_rows(figures)
     if not rows.empty:
-        rows = rows.assign(report_date=pd.to_datetime(rows["report_date"]))
+        rows = rows.assign(
+            report_date=pd.to_datetime(rows["report_date"]),
+            unit_code=np.asarray(rows["unit_code"], dtype=object),
+        )
         rows = rows[rows["unit_code"].isin(codes) & (rows["report_date"] <= stamps[-1])]
         rows = rows.sort_values("report_date", kind="stable")
         rows = rows.drop_duplicates(["unit_code", "report_date"], keep="last")

@@ -106,7 +106,10 @@ def window_size(settings: Mapping[str, Any]) -> int:
 def _unit_attributes(units: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
     """Expected units with level_name, parent_name and root_l2 (their level-2 ancestor)."""
     expected = metrics.expected_units(units).copy()
-    expected["code"] = expected["code"].astype(str)
+    # Plain object columns: pandas' Arrow-backed strings are slow in isin/map/merge here.
+    expected["code"] = np.asarray(expected["code"].astype(str), dtype=object)
+    for col in ("name", "parent_code", "category"):
+        expected[col] = np.asarray(expected[col], dtype=object)
     names = list(settings.get("level_names") or [])
     expected["level_name"] = expected["level"].map(lambda lv: level_name(int(lv), names))
     by_code = dict(zip(expected["code"], expected["name"], strict=True))

@@ -32,11 +32,14 @@ def _inputs(
     """Registry, the figures of the last ``weeks`` report weeks (plus starting values),
     settings and the report days up to ``report_date``."""
     engine = _engine(url)
-    settings = repo.get_settings(engine)
+    if url == db.default_url():  # the sidebar has loaded these already in this run
+        settings, units = state.settings(), state.units()
+    else:
+        settings, units = repo.get_settings(engine), repo.load_units(engine)
     if weeks == 0:
         weeks = report.window_size(settings)
     figures, days = report_inputs.load_window(engine, report_date, weeks)
-    return repo.load_units(engine), figures, settings, days
+    return units, figures, settings, days
 
 
 @st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
