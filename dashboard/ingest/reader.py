@@ -28,7 +28,14 @@ __all__ = ["ReadError", "Sheet", "Workbook", "parse_workbook", "read_workbook"]
 
 @dataclass
 class Sheet:
-    """One worksheet; ``rows[r][c]`` is the cell at Excel row r+1, column c+1."""
+    """One worksheet; ``rows[r][c]`` is the cell at Excel row r+1, column c+1.
+
+    Rows are padded from A1 and all have the same width; trailing empty rows are dropped.
+    Values: None (blank), str, int, float (whole numbers may stay float), bool, date, datetime.
+    Formula cells hold their cached value; a cached error is its text ("#DIV/0!"); times of
+    day and durations are text ("10:30:00"); CSV cells are always text. ``merged`` lists
+    (first_row, first_col, last_row, last_col), 0-based inclusive. Chart sheets are left out.
+    """
 
     name: str
     visible: bool
