@@ -13,6 +13,7 @@ from dashboard.cli import CliError, add_db_option
 from dashboard.ingest import pipeline
 from dashboard.store import db
 
+SHOWN_PROBLEMS = 30  # per file in the readable summary; --json lists every one
 _STATUS = {"imported": "已入库", "checked": "已检查（未入库）", "rejected": "已拒收"}
 
 
@@ -97,7 +98,7 @@ def _print_text(result: pipeline.FileResult) -> None:
         f"{result.file}：{status}；统计截止 {day}；可入库 {len(result.accepted)} 行；"
         f"错误 {errors} 处，提醒 {warnings} 处"
     )
-    for p in result.problems:
+    for p in result.problems[:SHOWN_PROBLEMS]:
         where = "，".join(
             part
             for part in (
@@ -109,5 +110,8 @@ def _print_text(result: pipeline.FileResult) -> None:
         )
         level = "错误" if p.severity == "error" else "提醒"
         print(f"  [{level}] {where + '：' if where else ''}{p.message}")
+    if len(result.problems) > SHOWN_PROBLEMS:
+        rest = len(result.problems) - SHOWN_PROBLEMS
+        print(f"  ……另有 {rest} 处问题未列出，使用 --json 可查看全部")
     if result.ignored_columns:
         print(f"  未识别、已忽略的列：{'、'.join(result.ignored_columns)}")
