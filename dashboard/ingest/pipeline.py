@@ -363,6 +363,16 @@ def _is_total(row: list[object], label_cols: list[int]) -> bool:
     return False
 
 
+def _is_repeat(row: list[object], labels: dict[int, str]) -> bool:
+    """The header written again further down (a second page, a pasted block)."""
+    width = len(row)
+    for col, label in labels.items():
+        value = row[col] if col < width else None
+        if type(value) is str and fold_name(value) == label:
+            return True
+    return False
+
+
 def _is_numbering(row: list[object], unit_cols: list[int], figure_cols: list[int]) -> bool:
     """The "甲 乙 1 2 3…" line or a line of units such as （期）（天） under a header."""
     for col in unit_cols:
@@ -401,7 +411,12 @@ def _read_rows(
     label_cols = unit_cols or list(range(min(figure_cols.values()))) or [0]
     all_rows = sheet.rows
     start = header.data_start
-    picked = [r for r in range(start, len(all_rows)) if not _is_total(all_rows[r], label_cols)]
+    repeated = {col: fold_name(labels[col]) for col in unit_cols}
+    picked = [
+        r
+        for r in range(start, len(all_rows))
+        if not _is_total(all_rows[r], label_cols) and not _is_repeat(all_rows[r], repeated)
+    ]
     while picked and picked[0] <= start + 1:
         if not _is_numbering(all_rows[picked[0]], unit_cols, list(figure_cols.values())):
             break

@@ -222,6 +222,17 @@ def test_units_row_and_a_unit_column_with_another_header(db: Engine) -> None:
     assert result.ignored_columns == ["序号"]
 
 
+def test_header_repeated_further_down_is_skipped(db: Engine) -> None:
+    header = ["单位名称", "读书班期数", "检视问题数"]
+    rows = [["截至2023年10月27日"], header, ["东城县", 1, 2], [], header, ["西山区", 3, 4]]
+    result = pipeline.check_file(db, "x.xlsx", xlsx(rows))
+    assert result.problems == []
+    assert taken(result) == {
+        "0101": {"reading_classes": 1, "problems_found": 2},
+        "0102": {"reading_classes": 3, "problems_found": 4},
+    }
+
+
 # --- values ----------------------------------------------------------------------------------
 def test_cell_values(db: Engine) -> None:
     header = ["单位名称", *TEMPLATE_HEADERS[:10]]
