@@ -356,10 +356,18 @@ def _is_total(row: list[object], label_cols: list[int]) -> bool:
     width = len(row)
     for col in label_cols:
         value = row[col] if col < width else None
-        if type(value) is str and "计" in value:
-            folded = fold_name(value)
-            if any(word in folded for word in _TOTAL_FOLDED):
-                return True
+        if type(value) is str and "计" in value and _names_total(fold_name(value)):
+            return True
+    return False
+
+
+def _names_total(folded: str) -> bool:
+    """合计, 东城县合计, 合计（15个单位）, 小计: … — but not a unit such as 总计划科."""
+    for word in _TOTAL_FOLDED:
+        if folded.endswith(word):
+            return True
+        if folded.startswith(word) and (len(folded) == len(word) or folded[len(word)] in "(:（："):
+            return True
     return False
 
 

@@ -191,6 +191,24 @@ def test_totals_blank_rows_hidden_and_instruction_sheets_every_visible_sheet(db:
     assert [(r["sheet"], r["row"]) for r in result.accepted] == [("东城", 4), ("西山", 4)]
 
 
+def test_total_rows_by_their_wording_only() -> None:
+    from dashboard.ingest.matching import fold_name
+    from dashboard.ingest.pipeline import _names_total
+
+    for text in [
+        "合计",
+        "合 计",
+        "东城县合计",
+        "合计（15个单位）",
+        "小计：城关镇",
+        "总计",
+        "累计合计",
+    ]:
+        assert _names_total(fold_name(text)), text
+    for text in ["总计划科", "统计局", "审计局", "计生办"]:
+        assert not _names_total(fold_name(text)), text
+
+
 def test_numbering_row_under_the_header_is_skipped(db: Engine) -> None:
     rows = [
         ["截至2023年10月27日"],
