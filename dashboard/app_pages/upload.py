@@ -81,6 +81,9 @@ for key, content, result in items:
     with st.expander(label, expanded=result.has_errors and done is None, icon=icon):
         if result.report_date:
             st.write(f"统计截止日（报告周）：{result.report_date:%Y年%m月%d日}")
+        earlier = pipeline.already_imported(engine, content) if done is None else None
+        if earlier is not None:
+            st.info(f"这个文件此前已原样导入（导入记录 #{earlier}），确认后不会重复入库。")
         if result.ignored_columns:
             st.caption("未识别、已忽略的列：" + "、".join(result.ignored_columns))
         if result.problems:

@@ -553,6 +553,12 @@ def _decreases(engine: Engine, rows: list[checks.Row]) -> list[Problem]:
     return problems
 
 
+def already_imported(engine: Engine, content: bytes) -> int | None:
+    """The id of an import in force of exactly these bytes (storing them again changes nothing)."""
+    with engine.connect() as conn:
+        return returns_repo.find_active_import(conn, returns_repo.sha256_of(content))
+
+
 # --- tables for the pages --------------------------------------------------------------------
 _SEVERITY_ZH = {"error": "错误", "warning": "提醒"}
 STATUS_ZH = {"checked": "待确认", "imported": "已入库", "rejected": "已拒收", "undone": "已撤销"}

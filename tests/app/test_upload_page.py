@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core.catalogue import INDICATORS
-from dashboard.store import db, repo
+from dashboard.demo import DEMO_DIR
+from dashboard.store import db, repo, returns_repo
 from dashboard.store.schema import figures, imports
 from tests.app.conftest import APP
 
@@ -123,3 +125,19 @@ def test_given_date_and_figures_count(demo_app_db: str) -> None:
     before = count(url, figures)
     at.button(key="upload_confirm").click().run()
     assert count(url, figures) == before + 1
+
+
+def test_a_file_already_imported_is_recognised(demo_app_db: str) -> None:
+    path = sorted(Path(DEMO_DIR).glob("周报_*.xlsx"))[-1]  # loaded into the demo database
+    engine = db.make_engine(demo_app_db)
+    with engine.connect() as conn:
+        stored = returns_repo.find_active_import(conn, returns_repo.sha256_of(path.read_bytes()))
+    engine.dispose()
+    assert stored is not None
+    at = open_page()
+    at.file_uploader(key="upload_files").set_value([(path.name, path.read_bytes(), XLSX)]).run()
+    assert not at.exception, at.exception
+    assert any(f"#{stored}" in i.value and "不会重复入库" in i.value for i in at.info)
+    before = count(demo_app_db, figures)
+    at.button(key="upload_confirm").click().run()
+    assert count(demo_app_db, figures) == before
