@@ -37,13 +37,11 @@ missing = units[~units["reported"]].sort_values(
 subtree_names = dict(zip(report.units["code"], report.units["name"], strict=True))
 missing_view = missing.assign(subtree=missing["root_l2"].map(subtree_names).fillna("市本级"))
 tables.show_table(
-    tables.readable(
-        missing_view,
-        ["subtree", "code", "name", "level_name", "parent_name", "missing_weeks"],
-        {"subtree": "所属系统"},
-    ),
+    missing_view,
     f"催报名单_{report.report_date:%Y%m%d}",
-    key="coverage_missing",
+    "coverage_missing",
+    ["subtree", "code", "name", "level_name", "parent_name", "missing_weeks"],
+    {"subtree": "所属系统"},
 )
 with st.expander("复制到工作群的催报文字"):
     st.code(narrative.reminder_text(report.report_date, missing, subtree_names), language=None)
@@ -60,7 +58,7 @@ shown = shown.reset_index().rename(columns={"unit_code": "单位编码"})
 only_gaps = st.checkbox("只看有未报周的单位", key="coverage_only_gaps")
 if only_gaps:
     shown = shown[(grid == "未报").any(axis=1).to_numpy()]
-tables.show_table(shown, f"逐周报送记录_{report.report_date:%Y%m%d}", key="coverage_grid")
+tables.show_table(shown, f"逐周报送记录_{report.report_date:%Y%m%d}", "coverage_grid")
 filters.unit_picker(units, key="coverage")
 
 definitions.show(definitions.COVERAGE)

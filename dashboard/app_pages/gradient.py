@@ -55,11 +55,11 @@ if not subtrees.empty:
     labels.update({"transmission": "总传导系数", "fall": "总降幅", "pattern": "判定"})
     ordered = subtrees.sort_values(["flagged", "fall"], ascending=[False, False])
     tables.show_table(
-        tables.readable(
-            ordered, ["code", "name", *level_cols, "transmission", "fall", "pattern"], labels
-        ),
+        ordered,
         f"层级传导_{report.report_date:%Y%m%d}",
-        key="gradient_table",
+        "gradient_table",
+        ["code", "name", *level_cols, "transmission", "fall", "pattern"],
+        labels,
     )
 
 show_chart(charts.heat_treemap(view), "单位热度分布")

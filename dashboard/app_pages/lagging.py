@@ -6,7 +6,9 @@ import streamlit as st
 
 from dashboard.core.flags import REASONS
 from dashboard.core.report import narrow
+from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
+from dashboard.ui.charts import show_chart
 
 st.title("落后单位")
 if filters.no_data():
@@ -25,6 +27,8 @@ cols[0].metric("落后单位", f"{len(lagging):,}")
 for col, reason in zip(cols[1:], REASONS, strict=True):
     col.metric(reason, f"{counts[reason]:,}")
 
+show_chart(charts.lagging_reasons(view), "落后单位原因分布")
+
 wanted = st.multiselect("按原因筛选", list(REASONS), key="lagging_reasons", placeholder="全部原因")
 if wanted:
     lagging = lagging[lagging["reasons"].map(lambda r: any(x in r for x in wanted))]
@@ -32,29 +36,28 @@ lagging = lagging.assign(n_reasons=lagging["reasons"].map(len)).sort_values(
     ["n_reasons", "heat"], ascending=[False, True]
 )
 tables.show_table(
-    tables.readable(
-        lagging,
-        [
-            "unit_code",
-            "name",
-            "level_name",
-            "parent_name",
-            "heat",
-            "pool",
-            "rank",
-            "reasons",
-            "details",
-        ],
-    ),
+    lagging,
     f"落后单位_{report.report_date:%Y%m%d}",
-    key="lagging_table",
+    "lagging_table",
+    [
+        "unit_code",
+        "name",
+        "level_name",
+        "parent_name",
+        "heat",
+        "pool",
+        "rank",
+        "reasons",
+        "details",
+    ],
 )
 stalled = view.units[view.units["stalled"]]
 with st.expander(f"停滞单位（{len(stalled):,}个）"):
     tables.show_table(
-        tables.readable(stalled, ["code", "name", "level_name", "parent_name", "heat"]),
+        stalled,
         f"停滞单位_{report.report_date:%Y%m%d}",
-        key="lagging_stalled",
+        "lagging_stalled",
+        ["code", "name", "level_name", "parent_name", "heat"],
     )
 filters.unit_picker(lagging.rename(columns={"unit_code": "code"}), key="lagging")
 

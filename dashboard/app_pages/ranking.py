@@ -47,9 +47,7 @@ columns = [
     "status",
     "reported",
 ]
-tables.show_table(
-    tables.readable(units, columns), f"热度排名_{report.report_date:%Y%m%d}", key="ranking_table"
-)
+tables.show_table(units, f"热度排名_{report.report_date:%Y%m%d}", "ranking_table", columns)
 filters.unit_picker(units, key="ranking")
 
 definitions.show(definitions.heat_text(state.settings()))

@@ -21,8 +21,11 @@ if not names:
     st.info("单位名册为空。")
     st.stop()
 SELECT_KEY = "unit_detail_select"
+SEEN_KEY = "unit_detail_seen"
+# Another page asks for a unit by setting UNIT_DETAIL_KEY; apply it once (a change the
+# user made in the selectbox below must not be undone by the stale request).
 requested = st.session_state.get(filters.UNIT_DETAIL_KEY)
-if requested in names and requested != st.session_state.get(SELECT_KEY):
+if requested in names and requested != st.session_state.get(SEEN_KEY):
     st.session_state[SELECT_KEY] = requested
 elif st.session_state.get(SELECT_KEY) not in names:
     st.session_state[SELECT_KEY] = next(iter(names))
@@ -32,7 +35,7 @@ code = st.selectbox(
     format_func=lambda c: f"{names.get(c, c)}（{c}）",
     key=SELECT_KEY,
 )
-st.session_state[filters.UNIT_DETAIL_KEY] = code
+st.session_state[filters.UNIT_DETAIL_KEY] = st.session_state[SEEN_KEY] = code
 row = units.loc[units["code"] == code].iloc[0]
 
 st.subheader(f"{row['name']}（{row['code']}）")
@@ -68,10 +71,10 @@ if (
     filters.open_unit(row["parent_code"])
 
 span = st.segmented_control(
-    "历史范围", list(report_cache.WEEK_CHOICES), default="近12周", key="unit_detail_span"
+    "历史范围", list(report_cache.WEEK_CHOICES), default="近8周", key="unit_detail_span"
 )
 hist = report_cache.units_history(
-    [str(code)], report.by_category, report_cache.WEEK_CHOICES[span or "近12周"]
+    [str(code)], report.by_category, report_cache.WEEK_CHOICES[span or "近8周"]
 )
 left, right = st.columns(2)
 with left:
@@ -82,7 +85,7 @@ with right:
 st.subheader("各周累计数")
 columns = ["report_date", "reported", *[f"cur_{i.code}" for i in INDICATORS], "heat", "rank"]
 table = hist.sort_values("report_date", ascending=False)[columns]
-tables.show_table(tables.readable(table), f"{row['name']}_各周数据", key="unit_detail_history")
+tables.show_table(table, f"{row['name']}_各周数据", "unit_detail_history")
 
 children = units[units["parent_code"] == code]
 st.subheader(f"下级单位（{len(children)}个）")
@@ -90,12 +93,10 @@ if children.empty:
     st.caption("该单位没有下级单位。")
 else:
     tables.show_table(
-        tables.readable(
-            children.sort_values("heat", ascending=False),
-            ["code", "name", "category", "reported", "heat", "rank", "status", "reasons"],
-        ),
+        children.sort_values("heat", ascending=False),
         f"{row['name']}_下级单位",
-        key="unit_detail_children",
+        "unit_detail_children",
+        ["code", "name", "category", "reported", "heat", "rank", "status", "reasons"],
     )
     filters.unit_picker(children, key="unit_detail_child", label="打开下级单位")
 

@@ -97,7 +97,8 @@ def ranking_bars(
     title = f"{_when(report)}热度排名{word}{n}位"
     if frame.empty:
         return _empty(title)
-    ordered = frame.sort_values(["heat", "code"], ascending=[which != "top", True]).head(n)
+    slim = frame[["code", "name", "pool", "rank", "heat", "status"]]
+    ordered = slim.sort_values(["heat", "code"], ascending=[which != "top", True]).head(n)
     ordered = ordered.iloc[::-1]  # biggest bar on top for "top"
     labels = [
         f"{name}（{pool}第{rank}）"
@@ -355,4 +356,28 @@ def heat_components(unit: pd.Series, until: dt.date) -> go.Figure:
         )
     )
     fig.update_yaxes(title_text="分量得分（0–100）", range=[0, 110])
+    return theme.finish(fig, title, height=360)
+
+
+def lagging_reasons(report: Any) -> go.Figure:
+    """How many lagging units each reason names (a unit may count under several)."""
+    from dashboard.core.flags import REASONS
+
+    title = f"{_when(report)}{_scope_word(report)}落后单位原因分布"
+    lagging = report.lagging
+    counts = [
+        int(lagging["reasons"].map(lambda r, x=reason: x in r).sum()) if len(lagging) else 0
+        for reason in REASONS
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=list(REASONS),
+            y=counts,
+            marker_color=theme.PALETTE[0],
+            text=[str(c) for c in counts],
+            textposition="outside",
+            hovertemplate="%{x}：%{y} 个单位<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title_text="单位数（个）", rangemode="tozero")
     return theme.finish(fig, title, height=360)

@@ -15,7 +15,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Text, and_, cast, func, select
 
@@ -32,10 +31,8 @@ def _frame(rows: Sequence[Any]) -> pd.DataFrame:
     """
     codes = list(INDICATOR_CODES)
     records = json.loads("[" + ",".join(r[2] or "{}" for r in rows) + "]")
-    matrix = np.array([[rec.get(c) for c in codes] for rec in records], dtype="float64").reshape(
-        len(records), len(codes)
-    )
-    frame = pd.DataFrame(matrix, columns=codes).astype("Int64")
+    frame = pd.DataFrame.from_records(records, columns=codes)
+    frame = frame.reindex(columns=codes).astype("float64").astype("Int64")
     frame.insert(0, "unit_code", pd.Series([r[0] for r in rows], dtype="str"))
     frame.insert(1, "report_date", pd.to_datetime(pd.Series([r[1] for r in rows], dtype="object")))
     return frame.sort_values(["report_date", "unit_code"], ignore_index=True)

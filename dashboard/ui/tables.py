@@ -115,21 +115,22 @@ def show_table(
     frame: pd.DataFrame,
     name: str,
     key: str,
+    columns: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
     max_rows: int = MAX_ROWS_ON_SCREEN,
-    height: int | None = None,
 ) -> None:
-    """Draw ``frame`` (already readable) and a download button for the whole of it as .xlsx.
+    """Draw ``frame`` (``columns`` of it, with Chinese headers) and a download button for the
+    whole of it as .xlsx.
 
-    At most ``max_rows`` rows are drawn; the download always holds every row.  The workbook
-    is only written when the button is clicked.
+    At most ``max_rows`` rows are drawn and made readable on a rerun; the workbook holds
+    every row and is only written when the button is clicked.
     """
-    shown = frame.head(max_rows)
-    st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto")
+    st.dataframe(readable(frame.head(max_rows), columns, labels), hide_index=True, width="stretch")
     if len(frame) > max_rows:
         st.caption(f"共 {len(frame):,} 行，页面显示前 {max_rows} 行，完整表格请下载。")
     st.download_button(
         f"下载“{name}”（Excel）",
-        data=lambda: xlsx_bytes(frame, sheet=name),
+        data=lambda: xlsx_bytes(readable(frame, columns, labels), sheet=name),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

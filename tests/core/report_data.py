@@ -25,9 +25,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+from sqlalchemy import Engine, insert
 
 from dashboard.core.catalogue import INDICATOR_CODES
 from dashboard.core.settings import defaults
+from dashboard.store import repo, returns_repo
+from dashboard.store.schema import units as units_table
 
 W1, W2, W3 = dt.date(2023, 10, 13), dt.date(2023, 10, 20), dt.date(2023, 10, 27)
 WEEKS = (W1, W2, W3)
@@ -97,3 +100,39 @@ def settings() -> dict:
     values = defaults()
     values["end_date"] = "2024-01-31"
     return values
+
+
+def fill_database(engine: Engine) -> None:
+    """Store this city: units by SQL, each week's returns through ``save_upload``."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(units_table),
+            [
+                {
+                    "code": code,
+                    "name": name,
+                    "parent_code": parent,
+                    "category": category,
+                    "level": level,
+                    "aliases": "",
+                    "sort_order": i,
+                    "retired": False,
+                }
+                for i, (code, name, parent, category, level) in enumerate(UNITS)
+            ],
+        )
+    rows = figure_rows()
+    for day in WEEKS:
+        returns_repo.save_upload(
+            engine,
+            file_name=f"周报{day:%m%d}.xlsx",
+            content=f"returns of {day}".encode(),
+            status="imported",
+            rows=[
+                {"unit_code": code, "report_date": d, "figures": values, "sheet": None, "row": None}
+                for code, d, values in rows
+                if d == day
+            ],
+            report_date=day,
+        )
+    repo.set_settings(engine, {"end_date": "2024-01-31"})

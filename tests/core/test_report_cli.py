@@ -6,22 +6,19 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from dashboard import cli
 from dashboard.core import report
-from dashboard.store import report_inputs, returns_repo
-from dashboard.store.schema import units as units_table
+from dashboard.store import report_inputs
 
 from .report_data import (
     SILENT_IN_W3,
-    UNITS,
     W1,
     W2,
     W3,
-    WEEKS,
-    figure_rows,
     figures_frame,
+    fill_database,
     settings,
     units_frame,
 )
@@ -31,44 +28,6 @@ def url_of(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-def fill(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            insert(units_table),
-            [
-                {
-                    "code": code,
-                    "name": name,
-                    "parent_code": parent,
-                    "category": category,
-                    "level": level,
-                    "aliases": "",
-                    "sort_order": i,
-                    "retired": False,
-                }
-                for i, (code, name, parent, category, level) in enumerate(UNITS)
-            ],
-        )
-    rows = figure_rows()
-    for day in WEEKS:
-        returns_repo.save_upload(
-            engine,
-            file_name=f"周报{day:%m%d}.xlsx",
-            content=f"returns of {day}".encode(),
-            status="imported",
-            rows=[
-                {"unit_code": code, "report_date": d, "figures": values, "sheet": None, "row": None}
-                for code, d, values in rows
-                if d == day
-            ],
-            report_date=day,
-        )
-    # settings: the campaign's end date used by the hand-worked answers
-    from dashboard.store import repo
-
-    repo.set_settings(engine, {"end_date": "2024-01-31"})
-
-
 def run(capsys, *argv: str) -> tuple[int, str, str]:
     code = cli.main(list(argv))
     out = capsys.readouterr()
@@ -76,7 +35,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_json_is_exactly_the_contract(any_engine: Engine, capsys) -> None:
-    fill(any_engine)
+    fill_database(any_engine)
     code, out, _ = run(capsys, "report", "--db", url_of(any_engine), "--json")
     assert code == 0
     doc = json.loads(out)  # exactly one JSON document, nothing else on stdout
@@ -89,9 +48,17 @@ def test_json_is_exactly_the_contract(any_engine: Engine, capsys) -> None:
 
 
 def test_date_and_scope(any_engine: Engine, capsys) -> None:
-    fill(any_engine)
+    fill_database(any_engine)
     code, out, _ = run(
-        capsys, "report", "--db", url_of(any_engine), "--date", W2.isoformat(), "--scope", "0102", "--json"
+        capsys,
+        "report",
+        "--db",
+        url_of(any_engine),
+        "--date",
+        W2.isoformat(),
+        "--scope",
+        "0102",
+        "--json",
     )
     assert code == 0
     doc = json.loads(out)
@@ -100,12 +67,14 @@ def test_date_and_scope(any_engine: Engine, capsys) -> None:
     assert doc["coverage"] == {"expected": 7, "reported": 7, "rate": 1.0}
     assert [lv["level"] for lv in doc["levels"]] == [2, 3, 4]
     # W1 is the first week: nobody's rank can have changed yet.
-    code, out, _ = run(capsys, "report", "--db", url_of(any_engine), "--date", W1.isoformat(), "--json")
+    code, out, _ = run(
+        capsys, "report", "--db", url_of(any_engine), "--date", W1.isoformat(), "--json"
+    )
     assert all(r["rank_change"] is None for r in json.loads(out)["rankings"])
 
 
 def test_readable_summary(engine: Engine, capsys) -> None:
-    fill(engine)
+    fill_database(engine)
     code, out, _ = run(capsys, "report", "--db", url_of(engine))
     assert code == 0
     assert "截至2023年10月27日" in out
@@ -117,7 +86,7 @@ def test_readable_summary(engine: Engine, capsys) -> None:
 def test_errors_say_what_to_do(engine: Engine, capsys) -> None:
     code, _, err = run(capsys, "report", "--db", url_of(engine), "--json")
     assert code == 1 and "单位名册为空" in err
-    fill(engine)
+    fill_database(engine)
     code, _, err = run(capsys, "report", "--db", url_of(engine), "--date", "2023-10-26")
     assert code == 1 and "没有周报数据" in err and "2023-10-27" in err
     code, _, err = run(capsys, "report", "--db", url_of(engine), "--date", "27/10/2023")
@@ -127,7 +96,7 @@ def test_errors_say_what_to_do(engine: Engine, capsys) -> None:
 
 
 def test_window_loader_matches_the_full_history(any_engine: Engine) -> None:
-    fill(any_engine)
+    fill_database(any_engine)
     figures, days = report_inputs.load_window(any_engine, W3, 1)
     # The W3 rows plus each unit's latest row before W3 (W2 for everyone).
     assert days == [W1, W2, W3]
@@ -141,7 +110,7 @@ def test_window_loader_matches_the_full_history(any_engine: Engine) -> None:
 
 @pytest.mark.parametrize("weeks", [None, 2])
 def test_window_loader_without_a_date_takes_the_latest_week(engine: Engine, weeks) -> None:
-    fill(engine)
+    fill_database(engine)
     figures, days = report_inputs.load_window(engine, None, weeks)
     assert days[-1] == W3
     assert figures["report_date"].max().date() == W3

@@ -1,0 +1,213 @@
+"""AppTest for the seven board pages and their filters, on the small hand-made city of
+``tests/core/report_data.py`` (15 units, 3 weeks; 乙县's villages run cold; 乙四村 silent
+in the last week)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.store import db
+from dashboard.ui import filters
+
+from ..core.report_data import W2, fill_database
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+BOARD_PAGES = ("overview", "coverage", "ranking", "lagging", "gradient", "trends", "unit_detail")
+
+
+@pytest.fixture(scope="module")
+def city_db_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("board") / "city.sqlite3"
+    engine = db.connect(f"sqlite:///{path}")
+    fill_database(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def city_url(city_db_file: Path, monkeypatch) -> str:
+    url = f"sqlite:///{city_db_file}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def open_page(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    return at
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def metric(at: AppTest, label: str) -> str:
+    for item in at.metric:
+        if item.label == label:
+            return item.value
+    raise AssertionError(f"no metric {label!r}: {[m.label for m in at.metric]}")
+
+
+def all_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [m.value for m in at.caption]
+    parts += (
+        [w.value for w in at.warning] + [e.value for e in at.error] + [c.value for c in at.code]
+    )
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", BOARD_PAGES)
+def test_every_page_renders_with_definitions(city_url: str, page: str) -> None:
+    at = open_page(page)
+    assert [e.label for e in at.expander if e.label == "口径说明"]
+    assert at.get("plotly_chart"), "every board page draws at least one chart"
+    titles = chart_titles(at)
+    assert all(t.startswith("截至") for t in titles), titles
+
+
+@pytest.mark.parametrize("page", BOARD_PAGES[:-1])
+def test_every_board_page_has_the_shared_filters(city_url: str, page: str) -> None:
+    at = open_page(page)
+    assert at.selectbox(key=filters.SCOPE_KEY)
+    assert at.multiselect(key=filters.LEVEL_KEY)
+    assert at.multiselect(key=filters.CATEGORY_KEY)
+
+
+def test_overview_cards_chart_and_findings(city_url: str) -> None:
+    at = open_page("overview")
+    assert metric(at, "报送率") == "93.3%"
+    assert metric(at, "应报单位") == "15"
+    assert metric(at, "落后单位") == "4"
+    assert "截至10月27日各层级平均热度" in chart_titles(at)
+    text = all_text(at)
+    assert "截至10月27日，全市应报单位15个，已报14个，报送率93.3%" in text
+    assert "乙县（上热下冷）" in text
+
+
+def test_week_picker_changes_the_week(city_url: str) -> None:
+    at = open_page("overview")
+    at.sidebar.selectbox[0].set_value(W2).run()
+    assert not at.exception
+    assert metric(at, "报送率") == "100.0%"
+    assert "截至10月20日各层级平均热度" in chart_titles(at)
+
+
+def test_scope_filter_cuts_to_a_subtree(city_url: str) -> None:
+    at = open_page("overview")
+    at.selectbox(key=filters.SCOPE_KEY).set_value("0102").run()
+    assert not at.exception
+    assert metric(at, "应报单位") == "7"
+    assert "乙县应报单位7个" in all_text(at)
+
+
+def test_level_and_category_filters(city_url: str) -> None:
+    at = open_page("lagging")
+    assert metric(at, "落后单位") == "4"
+    at.multiselect(key=filters.LEVEL_KEY).set_value([3]).run()
+    assert not at.exception
+    assert metric(at, "落后单位") == "0"  # the lagging units are all villages
+    at.multiselect(key=filters.LEVEL_KEY).set_value([]).run()
+    at.multiselect(key=filters.CATEGORY_KEY).set_value(["村（社区）"]).run()
+    assert metric(at, "落后单位") == "4"
+
+
+def test_coverage_missing_list_reminder_and_grid(city_url: str) -> None:
+    at = open_page("coverage")
+    assert metric(at, "未报单位") == "1"
+    missing = at.dataframe[0].value
+    assert list(missing["单位编码"]) == ["01020202"]
+    assert list(missing["所属系统"]) == ["乙县"]
+    reminder = at.code[0].value
+    assert reminder.splitlines()[1] == "乙县：乙四村"
+    grid = at.dataframe[1].value
+    assert list(grid.columns[-3:]) == ["10-13", "10-20", "10-27"]
+    row = grid[grid["单位编码"] == "01020202"].iloc[0]
+    assert row["10-27"] == "✘ 未报" and row["10-20"] == "✔ 已报"
+    at.checkbox(key="coverage_only_gaps").check().run()
+    assert list(at.dataframe[1].value["单位编码"]) == ["01020202"]
+    at.slider(key="coverage_weeks").set_value(2).run()
+    assert not at.exception
+    assert list(at.dataframe[1].value.columns[-2:]) == ["10-20", "10-27"]
+
+
+def test_ranking_pool_toggle_and_bars(city_url: str) -> None:
+    at = open_page("ranking")
+    table = at.dataframe[0].value
+    assert len(table) == 15
+    village_ranks = table[table["比较组"] == "村级"]["组内排名"].tolist()
+    assert sorted(village_ranks) == [1, 1, 1, 1, 5, 5, 5, 5]
+    titles = chart_titles(at)
+    assert "截至10月27日热度排名前10位" in titles and "截至10月27日热度排名后10位" in titles
+    at.selectbox(key="ranking_pool").set_value("村级").run()
+    assert len(at.dataframe[0].value) == 8
+    at.selectbox(key="ranking_pool").set_value("全部").run()
+    at.toggle(key=filters.POOL_KEY).set_value(True).run()
+    assert not at.exception
+    pools = set(at.dataframe[0].value["比较组"])
+    assert "村级·村（社区）" in pools and "县级·党政机关" in pools
+
+
+def test_lagging_reasons_and_filter(city_url: str) -> None:
+    at = open_page("lagging")
+    table = at.dataframe[0].value
+    assert len(table) == 4
+    silent = table[table["单位编码"] == "01020202"].iloc[0]
+    assert silent["落后原因"] == "未报送、排名末位、销号率偏低、不能按期完成"
+    assert "连续1周未报送" in silent["具体情况"]
+    at.multiselect(key="lagging_reasons").set_value(["未报送"]).run()
+    assert list(at.dataframe[0].value["单位编码"]) == ["01020202"]
+
+
+def test_gradient_flags_the_cold_county(city_url: str) -> None:
+    at = open_page("gradient")
+    assert metric(at, "传导异常系统") == "1"
+    assert any("乙县：上热下冷" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert table.iloc[0]["单位名称"] == "乙县" and table.iloc[0]["判定"] == "上热下冷"
+    titles = chart_titles(at)
+    assert "截至10月27日各系统逐级平均热度" in titles
+    assert "截至10月27日单位热度分布（点击下钻）" in titles
+    at.toggle(key="gradient_only_flagged").set_value(True).run()
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert [t["name"] for t in spec["data"]] == ["乙县（上热下冷）"]
+
+
+def test_trends_indicator_and_units(city_url: str) -> None:
+    at = open_page("trends")
+    at.selectbox(key="trends_indicator").set_value("cur_problems_closed").run()
+    assert not at.exception
+    assert "截至10月27日各层级已整改销号问题数（累计）走势" in chart_titles(at)
+    at.multiselect(key="trends_units").set_value(["01020101", "01010101"]).run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    names = [t["name"] for t in spec["data"]]
+    assert "乙一村" in names and "乙一村·停滞周" in names and "甲一村" in names
+
+
+def test_unit_detail_and_navigation_from_ranking(city_url: str) -> None:
+    at = open_page("ranking")
+    at.selectbox(key="ranking_unit").set_value("01020202").run()
+    at.button(key="ranking_open").click().run()
+    assert not at.exception
+    assert at.session_state[filters.UNIT_DETAIL_KEY] == "01020202"
+    assert any(h.value.startswith("乙四村") for h in at.subheader)
+    assert "落后原因：连续1周未报送" in all_text(at)
+    assert "截至10月27日乙四村热度与排名变化" in chart_titles(at)
+
+
+def test_unit_detail_children_and_parent(city_url: str) -> None:
+    at = open_page("unit_detail")
+    at.selectbox(key="unit_detail_select").set_value("0102").run()
+    assert not at.exception
+    children = at.dataframe[1].value
+    assert set(children["单位名称"]) == {"乙一镇", "乙二镇"}
+    at.button(key="unit_detail_parent").click().run()
+    assert not at.exception
+    assert at.selectbox(key="unit_detail_select").value == "01"
