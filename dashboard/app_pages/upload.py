@@ -72,7 +72,7 @@ d.metric("被拒收的文件", sum(1 for _, _, r in items if r.status == "reject
 registry = state.units()
 names = dict(zip(registry["code"], registry["name"], strict=True))
 returns: dict = st.session_state[RETURNS]
-for key, content, result in items:
+for index, (key, content, result) in enumerate(items):
     done = stored.get(key)
     shown = done or result
     icon = ICONS.get(shown.status, ":material/description:")
@@ -103,7 +103,7 @@ for key, content, result in items:
                 data=returns[key],
                 file_name=returned_name(result.file),
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                key=f"upload_return_{key[1]}",
+                key=f"upload_return_{index}_{key[1][:16]}",
             )
         if done is not None and done.duplicate:
             st.info("与此前导入的文件完全相同，数据未作改动。")
@@ -117,8 +117,8 @@ if pending and st.button(
     st.cache_data.clear()
     st.rerun()
 
-if stored:
-    done_now = [stored[k] for k, _, _ in items if k in stored]
+done_now = [stored[k] for k, _, _ in items if k in stored]
+if done_now:
     imported = [r for r in done_now if r.status == "imported"]
     st.success(
         f"已入库 {len(imported)} 个文件、{sum(len(r.accepted) for r in imported if not r.duplicate):,} 行；"

@@ -141,3 +141,14 @@ def test_a_file_already_imported_is_recognised(demo_app_db: str) -> None:
     before = count(demo_app_db, figures)
     at.button(key="upload_confirm").click().run()
     assert count(demo_app_db, figures) == before
+
+
+def test_the_same_file_twice_in_one_batch(demo_app_db: str) -> None:
+    bad = demo_return(demo_app_db, broken=True)
+    at = open_page()
+    at.file_uploader(key="upload_files").set_value(
+        [("有错.xlsx", bad, XLSX), ("有错（副本）.xlsx", bad, XLSX)]
+    ).run()
+    assert not at.exception, at.exception
+    assert len(at.get("download_button")) == 2
+    assert not at.success
