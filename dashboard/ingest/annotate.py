@@ -25,6 +25,8 @@ RED = PatternFill("solid", fgColor="FFC7CE")
 YELLOW = PatternFill("solid", fgColor="FFEB9C")
 AUTHOR = "主题教育办"
 SUMMARY_SHEET = "退回说明"
+MAX_COMMENTS = 2_000  # beyond this, cells are only coloured (comments make huge, slow files)
+MAX_SUMMARY_ROWS = 10_000
 _SEVERITY = {"error": "错误", "warning": "提醒"}
 
 
@@ -41,9 +43,9 @@ def annotate(result: Any, content: bytes, password: str | None = None) -> bytes:
             continue
         col = problem.col_index if problem.col_index is not None else 0
         marks[(problem.sheet, problem.row, col)].append(problem)
-    for (sheet, row, col), problems in marks.items():
+    for n, ((sheet, row, col), problems) in enumerate(marks.items()):
         if sheet in book.sheetnames:
-            _mark(book[sheet], row, col, problems)
+            _mark(book[sheet], row, col, problems, comment=n < MAX_COMMENTS)
     _summary(book, result)
     out = io.BytesIO()
     book.save(out)
@@ -108,17 +110,19 @@ def _safe_title(name: str, taken: list[str]) -> str:
     return title
 
 
-def _mark(ws: Worksheet, row: int, col: int, problems: list[Problem]) -> None:
+def _mark(ws: Worksheet, row: int, col: int, problems: list[Problem], comment: bool) -> None:
     cell = ws.cell(row=row, column=col + 1)
     if type(cell).__name__ == "MergedCell":
         return
     is_error = any(p.severity == "error" for p in problems)
     cell.fill = RED if is_error else YELLOW
+    if not comment:
+        return
     text = "\n".join(f"【{_SEVERITY[p.severity]}】{p.message}" for p in problems)
-    comment = Comment(text, AUTHOR)
-    comment.width = 320
-    comment.height = 40 + 20 * (len(text) // 18 + len(problems))
-    cell.comment = comment
+    note = Comment(text, AUTHOR)
+    note.width = 320
+    note.height = 40 + 20 * (len(text) // 18 + len(problems))
+    cell.comment = note
 
 
 def _summary(book: Workbook, result: Any) -> None:
@@ -138,7 +142,7 @@ def _summary(book: Workbook, result: Any) -> None:
     ws.append(["工作表", "行", "列", "填写的值", "级别", "问题与修改办法"])
     for cell in ws[4]:
         cell.font = Font(bold=True)
-    for p in result.problems:
+    for p in result.problems[:MAX_SUMMARY_ROWS]:
         ws.append(
             [p.sheet or "（整个文件）", p.row, p.column, p.value, _SEVERITY[p.severity], p.message]
         )
@@ -146,6 +150,12 @@ def _summary(book: Workbook, result: Any) -> None:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
         ws.cell(row=ws.max_row, column=5).fill = RED if p.severity == "error" else YELLOW
+    if len(result.problems) > MAX_SUMMARY_ROWS:
+        ws.append(
+            [f"……另有 {len(result.problems) - MAX_SUMMARY_ROWS} 处问题未列出，请先修改以上问题"]
+        )
+    if len(result.problems) > MAX_COMMENTS:
+        ws["A3"] = f"问题较多，仅前 {MAX_COMMENTS} 处单元格附有批注，其余只标了颜色。"
     for letter, width in zip("ABCDEF", (14, 6, 18, 14, 6, 80), strict=True):
         ws.column_dimensions[letter].width = width
     book.active = 0

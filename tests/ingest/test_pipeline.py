@@ -745,6 +745,26 @@ def test_annotated_return_marks_bad_cells_red_and_warnings_yellow(db: Engine) ->
     assert returned_name("东城县.xlsx") == "东城县_退回修改表.xlsx"
 
 
+def test_annotated_return_caps_comments_and_summary(db: Engine, monkeypatch) -> None:
+    from dashboard.ingest import annotate as annotate_module
+
+    monkeypatch.setattr(annotate_module, "MAX_COMMENTS", 2)
+    monkeypatch.setattr(annotate_module, "MAX_SUMMARY_ROWS", 3)
+    rows = template_return([("0101", "东城县", ["X"] * 5 + figs(1)[5:])])
+    content = xlsx(rows)
+    result = pipeline.check_file(db, "x.xlsx", content)
+    assert codes(result) == [(4, "placeholder")] * 5
+    book = openpyxl.load_workbook(io.BytesIO(annotate(result, content)))
+    ws = book["周报"]
+    assert [ws.cell(row=4, column=c).comment is not None for c in range(3, 8)] == [
+        True, True, False, False, False,
+    ]  # fmt: skip
+    assert all(ws.cell(row=4, column=c).fill.fgColor.rgb.endswith("FFC7CE") for c in range(3, 8))
+    summary = [r[0] for r in book["退回说明"].iter_rows(min_row=5, values_only=True)]
+    assert len(summary) == 4 and "另有 2 处" in summary[-1]
+    assert "仅前 2 处" in book["退回说明"]["A3"].value
+
+
 def test_annotated_csv_is_rebuilt_and_keeps_text_as_text(db: Engine) -> None:
     text = "截至2023年10月27日\n单位名称,读书班期数\n=1+1,3\n东城县,X\n"
     result = pipeline.check_file(db, "周报.csv", text.encode("gbk"))
