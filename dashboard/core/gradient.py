@@ -7,7 +7,8 @@
 - Transmission ratio at level k = mean heat at level k / mean heat at level k−1
   (children's mean heat / parent's heat).
 - Falls: drop_k = heat(level k−1) − heat(level k), in heat points (0–100).  Only levels
-  whose mean rests on at least 3 units are judged (the root itself always is).
+  whose mean rests on at least ``gradient_min_units`` (default 3) units are judged (the
+  root itself always is).
   * 上热中温下冷: at least two steps and EVERY step falls by more than ``gradient_threshold``
     ("falls level by level by more than the threshold").
   * 上热下冷: otherwise, when the bottom level is the coldest and either the last step into
@@ -22,7 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-MIN_UNITS = 3  # a level's mean heat is judged only when it rests on at least 3 units
+MIN_UNITS = 3  # default of settings["gradient_min_units"]: a level's mean must rest on 3+ units
 PATTERN_FULL = "上热中温下冷"
 PATTERN_BOTTOM = "上热下冷"
 
@@ -35,17 +36,22 @@ def level_profile(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"heat": "mean_heat"})
 
 
-def classify(values: list[float], threshold: float, counts: list[int] | None = None) -> str:
+def classify(
+    values: list[float],
+    threshold: float,
+    counts: list[int] | None = None,
+    min_units: int = MIN_UNITS,
+) -> str:
     """The pattern of one top-down list of mean heats ('' when not flagged).
 
     With ``counts`` (units behind each mean), levels below the top with fewer than
-    ``MIN_UNITS`` units are left out: a mean of one or two units is too noisy to judge.
+    ``min_units`` units are left out: a mean of one or two units is too noisy to judge.
     """
-    pairs = list(
-        zip(values, counts if counts is not None else [MIN_UNITS] * len(values), strict=True)
-    )
+    sizes = counts if counts is not None else [min_units] * len(values)
     heats = [
-        float(v) for i, (v, n) in enumerate(pairs) if not np.isnan(v) and (i == 0 or n >= MIN_UNITS)
+        float(v)
+        for i, (v, n) in enumerate(zip(values, sizes, strict=True))
+        if not np.isnan(v) and (i == 0 or n >= min_units)
     ]
     if len(heats) < 2:
         return ""
@@ -71,6 +77,7 @@ def subtrees(
     its subtree root (NaN for units outside every subtree).
     """
     threshold = float(settings.get("gradient_threshold", 10.0))  # type: ignore[arg-type]
+    min_units = int(settings.get("gradient_min_units", MIN_UNITS))  # type: ignore[call-overload]
     data = frame[["code", "level", "heat"]].copy()
     data["root"] = data["code"].map(root_of)
     data = data.dropna(subset=["root"])
@@ -90,7 +97,8 @@ def subtrees(
     matrix = means[levels].to_numpy(dtype="float64")
     sizes = counts[levels].fillna(0).to_numpy(dtype="int64")
     out["pattern"] = [
-        classify(list(row), threshold, list(n)) for row, n in zip(matrix, sizes, strict=True)
+        classify(list(row), threshold, list(n), min_units)
+        for row, n in zip(matrix, sizes, strict=True)
     ]
     out["flagged"] = out["pattern"] != ""
     top = means[levels[0]]

@@ -89,3 +89,21 @@ def test_threshold_is_configurable() -> None:
     strict = gradient.subtrees(frame, roots, names, {"gradient_threshold": 10.0})
     assert loose.loc[0, "pattern"] == "上热中温下冷"  # drops 6 and 6 > 5
     assert strict.loc[0, "pattern"] == ""  # no step and not both levels more than 10 under
+
+
+def test_min_units_is_a_setting() -> None:
+    # Two townships (70, 70) and two villages (40, 40) under a county of 80.
+    frame = pd.DataFrame(
+        {
+            "code": ["C", "C1", "C2", "C1a", "C2a"],
+            "level": [2, 3, 3, 4, 4],
+            "heat": [80.0, 70.0, 70.0, 40.0, 40.0],
+        }
+    )
+    roots = pd.Series(dict.fromkeys(frame["code"], "C"))
+    default = gradient.subtrees(frame, roots, {"C": "丙县"}, {"gradient_threshold": 10.0})
+    assert default.loc[0, "pattern"] == ""  # levels of 2 units are not judged
+    two = gradient.subtrees(
+        frame, roots, {"C": "丙县"}, {"gradient_threshold": 10.0, "gradient_min_units": 2}
+    )
+    assert two.loc[0, "pattern"] == "上热下冷"  # last step 30 > 10, villages coldest
