@@ -129,7 +129,7 @@ def check_file(
             workbook = read_workbook(file_name, content, password)
         except ReadError as exc:
             problem = Problem(None, None, None, None, "error", exc.code, exc.message)
-            return FileResult(file_name, "rejected", report_date, problems=[problem])
+            return FileResult(file_name, "rejected", None, problems=[problem])
         ctx = context.result()
     with _bulk():
         return check_workbook(engine, workbook, report_date=report_date, context=ctx)
