@@ -54,12 +54,17 @@ def parse_cell(value: object) -> int | None | CellIssue:
     return _from_text(str(value))
 
 
+# A formula's cached result can miss a whole number by rounding noise (2.9999999999999996).
+_TOLERANCE = 1e-9
+
+
 def _from_float(value: float) -> int | CellIssue:
     if value != value or value in (float("inf"), float("-inf")):
         return NOT_INTEGER
-    if not value.is_integer():
+    nearest = round(value)
+    if abs(value - nearest) > _TOLERANCE * max(1.0, abs(value)):
         return NOT_INTEGER
-    return int(value) if value >= 0 else NEGATIVE
+    return int(nearest) if nearest >= 0 else NEGATIVE
 
 
 def _from_text(text: str) -> int | None | CellIssue:
@@ -130,12 +135,10 @@ def _all_plain(cells: Sequence[object]) -> list[int | None | CellIssue] | None:
         ints = cast(Sequence[int], cells)
         return list(ints) if min(ints) >= 0 else None
     numbers = np.fromiter(cells, dtype=np.float64, count=len(cells))
-    if (
-        not np.isfinite(numbers).all()
-        or (numbers < 0).any()
-        or (numbers != np.trunc(numbers)).any()
-    ):
+    if not np.isfinite(numbers).all() or (np.abs(numbers) >= 2**53).any():
+        return None  # let the per-cell path name the cell
+    rounded = np.round(numbers)
+    off = np.abs(numbers - rounded) > _TOLERANCE * np.maximum(1.0, np.abs(numbers))
+    if off.any() or (rounded < 0).any():
         return None
-    if (np.abs(numbers) >= 2**53).any():
-        return None  # beyond exact float integers: let the per-cell path decide
-    return numbers.astype(np.int64).tolist()  # type: ignore[no-any-return]
+    return rounded.astype(np.int64).tolist()  # type: ignore[no-any-return]

@@ -33,6 +33,8 @@ from dashboard.ingest.values import CellIssue, parse_cell, parse_column
         (" 7 ", 7),
         ("1,234", 1234),
         ("１２篇", 12),
+        (2.9999999999999996, 3),  # a formula's rounding noise
+        (0.1 + 0.2 - 0.3, 0),
     ],
 )
 def test_accepted_cells(cell: object, expected: int | None) -> None:
@@ -77,6 +79,13 @@ def test_column_fast_path_and_mixed_column_agree_with_cells() -> None:
     assert out[4] == 4 and out[6] == 5
     assert issues == [3, 5]
     assert [parse_cell(v) for v in mixed] == out
+
+
+def test_fast_path_tolerates_rounding_noise_only() -> None:
+    assert parse_column([2.9999999999999996, 4.0]) == [3, 4]
+    issues: list[int] = []
+    parse_column([2.999, 4.0], issues)
+    assert issues == [0]
 
 
 def test_fast_path_never_accepts_negative_or_fractional_numbers() -> None:
