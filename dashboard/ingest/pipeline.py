@@ -153,17 +153,17 @@ def store_result(
 ) -> FileResult:
     """Archive the bytes and store the accepted rows, in one transaction."""
     rejected = result.status == "rejected"
-    rows: list[returns_repo.FigureRow] = [
-        {
-            "unit_code": row["unit_code"],
-            "report_date": row["report_date"],
-            "figures": row["values"],
-            "sheet": row["sheet"],
-            "row": row["row"],
-        }
-        for row in result.accepted
-    ]
     with _bulk():
+        rows: list[returns_repo.FigureRow] = [
+            {
+                "unit_code": row["unit_code"],
+                "report_date": row["report_date"],
+                "figures": row["values"],
+                "sheet": row["sheet"],
+                "row": row["row"],
+            }
+            for row in result.accepted
+        ]
         saved = _save(engine, result, content, rows, rejected, uploaded_by)
     return dataclasses.replace(
         result,

@@ -107,6 +107,8 @@ def _store_figures(conn: Connection, import_id: int, rows: Sequence[FigureRow]) 
     for row in rows:
         by_date[row["report_date"]].append(row["unit_code"])
     for day, codes in by_date.items():
+        if not _has_current(conn, day):
+            continue  # a new week: nothing to replace (saves one UPDATE per 900 units)
         for chunk in _chunks(codes, _CHUNK):
             conn.execute(
                 update(figures)
@@ -136,6 +138,11 @@ def _store_figures(conn: Connection, import_id: int, rows: Sequence[FigureRow]) 
         ],
     )
     return len(rows)
+
+
+def _has_current(conn: Connection, day: dt.date) -> bool:
+    query = select(figures.c.id).where(figures.c.is_current.is_(True), figures.c.report_date == day)
+    return conn.execute(query.limit(1)).first() is not None
 
 
 def _insert_sqlite(conn: Connection, import_id: int, rows: Sequence[FigureRow]) -> None:
