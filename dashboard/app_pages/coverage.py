@@ -47,7 +47,7 @@ with st.expander("复制到工作群的催报文字"):
     st.code(narrative.reminder_text(report.report_date, missing, subtree_names), language=None)
 
 st.subheader("逐周报送记录")
-weeks = st.slider("显示最近几周", min_value=2, max_value=12, value=6, key="coverage_weeks")
+weeks = st.slider("显示最近几周", min_value=2, max_value=12, value=5, key="coverage_weeks")
 grid = report_cache.status_grid(int(weeks), chosen.scope)
 grid = grid[grid.index.isin(units["code"])]
 shown = grid.replace(GLYPHS)

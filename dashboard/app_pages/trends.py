@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.core import report as report_core
 from dashboard.core.catalogue import INDICATORS
+from dashboard.core.settings import level_name
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state
 from dashboard.ui.charts import show_chart
@@ -24,17 +25,21 @@ st.title("趋势")
 if filters.no_data():
     st.stop()
 chosen = filters.board_filters()
-report = report_cache.week_report(chosen.scope, chosen.by_category)
-assert report is not None
+day = state.selected_report_date()
+assert day is not None
 span = st.segmented_control(
-    "时间范围", list(report_cache.WEEK_CHOICES), default="近12周", key="trends_span"
+    "时间范围", list(report_cache.WEEK_CHOICES), default="近8周", key="trends_span"
 )
-weeks = report_cache.WEEK_CHOICES[span or "近12周"]
+weeks = report_cache.WEEK_CHOICES[span or "近8周"]
 trends = report_cache.level_trends(chosen.scope, chosen.by_category, weeks)
 if chosen.levels:
     trends = trends[trends["level"].isin(chosen.levels)]
 settings = state.settings()
 end_date = dt.date.fromisoformat(str(settings["end_date"])[:10])
+level_names = {
+    int(lv): level_name(int(lv), list(settings.get("level_names") or []))
+    for lv in trends["level"].unique()
+}
 
 options = {**{f"cur_{i.code}": i.label for i in INDICATORS}, **EXTRA}
 value = st.selectbox(
@@ -43,15 +48,13 @@ value = st.selectbox(
 left, right = st.columns(2)
 with left:
     show_chart(
-        charts.trend_lines(trends, value, options[value], report.report_date, report.level_names),
+        charts.trend_lines(trends, value, options[value], day, level_names),
         "各层级累计走势",
     )
 with right:
     if value.startswith("cur_"):
         show_chart(
-            charts.trend_lines(
-                trends, value, options[value], report.report_date, report.level_names, weekly=True
-            ),
+            charts.trend_lines(trends, value, options[value], day, level_names, weekly=True),
             "各层级本周新增走势",
         )
     else:
@@ -61,12 +64,10 @@ closed = (
     trends.groupby("report_date")["cur_problems_closed"].sum() if not trends.empty else pd.Series()
 )
 projected = report_core.projection(closed, end_date)
-show_chart(
-    charts.closure_projection(trends, projected, report.report_date, end_date), "问题销号进度预测"
-)
+show_chart(charts.closure_projection(trends, projected, day, end_date), "问题销号进度预测")
 
 st.subheader("所选单位走势")
-pool = chosen.apply(report.units)
+pool = chosen.apply(report_cache.scope_units(chosen.scope))
 names = dict(zip(pool["code"], pool["name"], strict=True))
 codes = st.multiselect(
     "选择单位（最多 8 个）",
@@ -91,7 +92,7 @@ if codes:
             )
     projection = pd.concat(projections) if projections else None
     show_chart(
-        charts.unit_history_lines(hist, column, label, report.report_date, projection),
+        charts.unit_history_lines(hist, column, label, day, projection),
         "所选单位走势",
     )
     st.caption("✕ 标记停滞周（已报但近期各项累计数均无增长）；虚线为按近4周进度预测至结束日期。")

@@ -13,7 +13,14 @@ from dashboard.ui.charts import show_chart
 st.title("单位详情")
 if filters.no_data():
     st.stop()
-report = report_cache.week_report(None, bool(st.session_state.get(filters.POOL_KEY, False)))
+span = st.segmented_control(
+    "历史范围", list(report_cache.WEEK_CHOICES), default="近8周", key="unit_detail_span"
+)
+weeks = report_cache.WEEK_CHOICES[span or "近8周"]
+# The week report reads the same span as the history below: the figures are read once.
+report = report_cache.week_report(
+    None, bool(st.session_state.get(filters.POOL_KEY, False)), weeks=weeks
+)
 assert report is not None
 units = report.units
 names = dict(zip(units["code"], units["name"], strict=True))
@@ -70,12 +77,7 @@ if (
 ):
     filters.open_unit(row["parent_code"])
 
-span = st.segmented_control(
-    "历史范围", list(report_cache.WEEK_CHOICES), default="近8周", key="unit_detail_span"
-)
-hist = report_cache.units_history(
-    [str(code)], report.by_category, report_cache.WEEK_CHOICES[span or "近8周"]
-)
+hist = report_cache.units_history([str(code)], report.by_category, weeks)
 left, right = st.columns(2)
 with left:
     show_chart(charts.heat_components(row, report.report_date), "热度构成")

@@ -120,7 +120,8 @@ def ranking_bars(
 
 
 def subtree_gradient_lines(report: Any, only_flagged: bool = False) -> go.Figure:
-    """One line per subtree across levels (level 2 → grassroots); flagged ones drawn bold."""
+    """One line per subtree across levels (level 2 → grassroots): flagged subtrees in colour
+    and named, the others thin grey, and the scope's own mean by level dashed."""
     title = f"{_when(report)}各系统逐级平均热度"
     subtrees = report.subtrees
     if subtrees.empty:
@@ -131,18 +132,41 @@ def subtree_gradient_lines(report: Any, only_flagged: bool = False) -> go.Figure
     names = report.level_names
     x_labels = [names.get(int(c[6:]), f"第{c[6:]}级") for c in level_cols]
     fig = go.Figure()
-    rows = subtrees[subtrees["flagged"]] if only_flagged else subtrees
-    for row in rows.itertuples():
-        values = [getattr(row, c) for c in level_cols]
-        flagged = bool(row.flagged)
+    others = subtrees[~subtrees["flagged"]]
+    if not only_flagged:
+        for i, row in enumerate(others.itertuples()):
+            fig.add_trace(
+                go.Scatter(
+                    x=x_labels,
+                    y=[getattr(row, c) for c in level_cols],
+                    mode="lines+markers",
+                    name="其他系统",
+                    legendgroup="others",
+                    showlegend=i == 0,
+                    line={"width": 1, "color": "#B0B7BF"},
+                    marker={"size": 4},
+                    hovertemplate=f"{row.name}<br>%{{x}} %{{y:.1f}}<extra></extra>",
+                )
+            )
+    profile = report.levels.set_index("level")["mean_heat"]
+    fig.add_trace(
+        go.Scatter(
+            x=x_labels,
+            y=[profile.get(int(c[6:])) for c in level_cols],
+            mode="lines",
+            name=f"{report.scope_name}各层级平均",
+            line={"width": 2, "dash": "dash", "color": "#333"},
+        )
+    )
+    for i, row in enumerate(subtrees[subtrees["flagged"]].itertuples()):
         fig.add_trace(
             go.Scatter(
                 x=x_labels,
-                y=values,
+                y=[getattr(row, c) for c in level_cols],
                 mode="lines+markers",
-                name=f"{row.name}（{row.pattern}）" if flagged else str(row.name),
-                line={"width": 4 if flagged else 1.5, "dash": "solid" if flagged else "dot"},
-                opacity=1.0 if flagged else 0.55,
+                name=f"{row.name}（{row.pattern}）",
+                line={"width": 4, "color": theme.PALETTE[i % len(theme.PALETTE)]},
+                marker={"size": 9},
             )
         )
     fig.update_yaxes(title_text="平均热度", range=[0, 105])

@@ -18,7 +18,7 @@ from dashboard.core.report import WeekReport
 from dashboard.store import db, repo, report_inputs
 from dashboard.ui import state
 
-HISTORY_WEEKS = 12  # trends and unit histories show the last 12 weeks unless asked for more
+HISTORY_WEEKS = 8  # trends and unit histories show the last 8 weeks unless asked for more
 WEEK_CHOICES: dict[str, int | None] = {"近8周": 8, "近12周": 12, "近26周": 26, "全部": None}
 
 
@@ -26,28 +26,44 @@ def _engine(url: str) -> Engine:
     return state.engine() if url == db.default_url() else db.connect(url)
 
 
+@st.cache_data(show_spinner="正在读取周报数据…", max_entries=8)
+def _window(
+    url: str, token: str, report_date: dt.date | None, weeks: int | None
+) -> tuple[pd.DataFrame, list[dt.date]]:
+    """The figures of the last ``weeks`` report weeks plus starting values (shared by the
+    week report, the status grid and histories that ask for the same span)."""
+    del token
+    return report_inputs.load_window(_engine(url), report_date, weeks)
+
+
 def _inputs(
-    url: str, report_date: dt.date | None, weeks: int | None
+    url: str, token: str, report_date: dt.date | None, weeks: int | None
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[dt.date]]:
-    """Registry, the figures of the last ``weeks`` report weeks (plus starting values),
-    settings and the report days up to ``report_date``."""
-    engine = _engine(url)
+    """Registry, the figures of the last ``weeks`` report weeks (0 = what a week's report
+    needs), settings and the report days up to ``report_date``."""
     if url == db.default_url():  # the sidebar has loaded these already in this run
         settings, units = state.settings(), state.units()
     else:
+        engine = _engine(url)
         settings, units = repo.get_settings(engine), repo.load_units(engine)
     if weeks == 0:
         weeks = report.window_size(settings)
-    figures, days = report_inputs.load_window(engine, report_date, weeks)
+    elif weeks is not None:
+        weeks = max(weeks, report.window_size(settings))
+    figures, days = _window(url, token, report_date, weeks)
     return units, figures, settings, days
 
 
 @st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
 def _week(
-    url: str, token: str, report_date: dt.date | None, scope: str | None, by_category: bool
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    scope: str | None,
+    by_category: bool,
+    weeks: int | None,
 ) -> WeekReport:
-    del token  # part of the cache key
-    units, figures, settings, days = _inputs(url, report_date, 0)
+    units, figures, settings, days = _inputs(url, token, report_date, weeks)
     return report.build_report(
         units, figures, settings, report_date, scope, by_category, all_dates=days
     )
@@ -62,8 +78,7 @@ def _trends(
     by_category: bool,
     weeks: int | None,
 ) -> pd.DataFrame:
-    del token
-    units, figures, settings, days = _inputs(url, report_date, weeks)
+    units, figures, settings, days = _inputs(url, token, report_date, weeks)
     hist = report.history(
         units, figures, settings, report_date, scope, by_category, weeks=weeks, all_dates=days
     )
@@ -79,8 +94,7 @@ def _units_history(
     by_category: bool,
     weeks: int | None,
 ) -> pd.DataFrame:
-    del token
-    units, figures, settings, days = _inputs(url, report_date, weeks)
+    units, figures, settings, days = _inputs(url, token, report_date, weeks)
     return report.history(
         units,
         figures,
@@ -97,24 +111,40 @@ def _units_history(
 def _status_grid(
     url: str, token: str, report_date: dt.date | None, weeks: int, scope: str | None
 ) -> pd.DataFrame:
-    del token
-    units, figures, _, days = _inputs(url, report_date, weeks)
-    dates = days[-weeks:]
-    grid = metrics.status_grid(units, figures, dates)
+    units, figures, _, days = _inputs(url, token, report_date, weeks)
+    grid = metrics.status_grid(units, figures, days[-weeks:])
     if scope is not None:
-        from dashboard.core.units import UnitTree
-
-        tree = UnitTree(metrics.expected_units(units))
-        grid = grid[grid.index.isin(tree.subtree(scope))]
+        grid = grid[grid.index.isin(_subtree_codes(units, scope))]
     return grid
 
 
-def week_report(scope: str | None = None, by_category: bool = False) -> WeekReport | None:
-    """The selected week's report for ``scope`` (None while nothing is stored)."""
+def _subtree_codes(units: pd.DataFrame, scope: str) -> list[str]:
+    from dashboard.core.units import UnitTree
+
+    return UnitTree(metrics.expected_units(units)).subtree(scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _scope_units(url: str, token: str, scope: str | None) -> pd.DataFrame:
+    units = state.units() if url == db.default_url() else repo.load_units(_engine(url))
+    units = units[["code", "name", "level", "category", "parent_code"]]
+    if scope is not None:
+        units = units[units["code"].isin(_subtree_codes(units.assign(retired=False), scope))]
+    return units.reset_index(drop=True)
+
+
+def week_report(
+    scope: str | None = None, by_category: bool = False, weeks: int | None = 0
+) -> WeekReport | None:
+    """The selected week's report for ``scope`` (None while nothing is stored).
+
+    ``weeks`` > the report's own window makes it read that many weeks: a page that also
+    shows a history of that span then reads the figures once.
+    """
     day = state.selected_report_date()
     if day is None:
         return None
-    return _week(db.default_url(), state.version(), day, scope, by_category)
+    return _week(db.default_url(), state.version(), day, scope, by_category, weeks)
 
 
 def level_trends(
@@ -135,3 +165,8 @@ def units_history(
 def status_grid(weeks: int, scope: str | None = None) -> pd.DataFrame:
     day = state.selected_report_date()
     return _status_grid(db.default_url(), state.version(), day, weeks, scope)
+
+
+def scope_units(scope: str | None = None) -> pd.DataFrame:
+    """code, name, level, category, parent_code of the units in ``scope`` (registry order)."""
+    return _scope_units(db.default_url(), state.version(), scope)

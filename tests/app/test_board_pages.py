@@ -176,7 +176,7 @@ def test_gradient_flags_the_cold_county(city_url: str) -> None:
     assert "截至10月27日单位热度分布（点击下钻）" in titles
     at.toggle(key="gradient_only_flagged").set_value(True).run()
     spec = json.loads(at.get("plotly_chart")[1].proto.spec)
-    assert [t["name"] for t in spec["data"]] == ["乙县（上热下冷）"]
+    assert [t["name"] for t in spec["data"]] == ["全市各层级平均", "乙县（上热下冷）"]
 
 
 def test_trends_indicator_and_units(city_url: str) -> None:
