@@ -376,7 +376,13 @@ def _is_repeat(row: list[object], labels: dict[int, str]) -> bool:
     width = len(row)
     for col, label in labels.items():
         value = row[col] if col < width else None
-        if type(value) is str and fold_name(value) == label:
+        if (
+            type(value) is str
+            and label  # cheap test first: the folded header's first and last characters
+            and label[0] in value
+            and label[-1] in value
+            and fold_name(value) == label
+        ):
             return True
     return False
 
