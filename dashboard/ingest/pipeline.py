@@ -213,14 +213,23 @@ def import_file(
 # --- checking a read workbook ----------------------------------------------------------------
 @dataclass
 class _Context:
+    """What a check needs from the database, loaded while the worker parses the file."""
+
     campaign: Campaign
     matcher: UnitMatcher
     given_date: dt.date | None
+    latest_day: dt.date | None = None  # the newest report day holding current figures
+    latest: dict[str, dict[str, int | None]] = field(default_factory=dict)  # per unit, as of it
 
 
 def make_context(engine: Engine, report_date: dt.date | None = None) -> _Context:
     campaign = Campaign.from_settings(repo.get_settings(engine))
-    return _Context(campaign, UnitMatcher.from_engine(engine), report_date)
+    days = repo.report_dates(engine)
+    latest_day = days[-1] if days else None
+    # The usual upload is the week after the newest one: its "previous week" is every unit's
+    # latest figures, fetched now (a return for an older week queries its own below).
+    latest = returns_repo.previous_figures(engine, dt.date.max) if latest_day else {}
+    return _Context(campaign, UnitMatcher.from_engine(engine), report_date, latest_day, latest)
 
 
 def check_workbook(
@@ -268,7 +277,7 @@ def check_workbook(
         )
     result.problems.extend(checks.rule_problems(rows))
     result.problems.extend(checks.duplicate_problems(rows))
-    result.problems.extend(_decreases(engine, rows))
+    result.problems.extend(_decreases(engine, rows, ctx))
     result.accepted = [
         {
             "unit_code": row.unit_code,
@@ -546,14 +555,19 @@ def _cell_problems(
     return tuple(None if isinstance(v, CellIssue) else v for v in vals)
 
 
-def _decreases(engine: Engine, rows: list[checks.Row]) -> list[Problem]:
+def _decreases(engine: Engine, rows: list[checks.Row], ctx: _Context) -> list[Problem]:
     by_day: dict[dt.date, list[checks.Row]] = defaultdict(list)
     for row in rows:
         if row.unit_code is not None and row.report_date is not None:
             by_day[row.report_date].append(row)
     problems: list[Problem] = []
     for day, day_rows in sorted(by_day.items()):
-        previous = returns_repo.previous_figures(engine, day)
+        if ctx.latest_day is None:
+            break  # nothing stored yet
+        if day > ctx.latest_day:
+            previous = ctx.latest
+        else:
+            previous = returns_repo.previous_figures(engine, day)
         if previous:
             problems.extend(checks.decrease_problems(day_rows, previous))
     return problems

@@ -574,6 +574,19 @@ def test_decrease_against_the_stored_previous_week(anydb: Engine) -> None:
     assert stored(anydb, NOV03)["0101"]["reading_classes"] == lower[0]
 
 
+def test_decrease_checked_for_a_correction_of_an_earlier_week(anydb: Engine) -> None:
+    pipeline.import_file(anydb, "w1.xlsx", xlsx(template_return([("0101", "东城县", figs(5))])))
+    week2 = template_return([("0101", "东城县", figs(9))], day=NOV03)
+    pipeline.import_file(anydb, "w2.xlsx", xlsx(week2))
+    corrected = [*figs(9)]
+    corrected[1] = figs(5)[1] - 1  # lower than week 1, stored before week 2
+    again = template_return([("0101", "东城县", corrected)], day=NOV03)
+    result = pipeline.import_file(anydb, "w2（更正）.xlsx", xlsx(again))
+    assert codes(result) == [(4, "decreased")]
+    assert result.problems[0].column == TEMPLATE_HEADERS[1]
+    assert stored(anydb, NOV03)["0101"]["reading_days"] == corrected[1]
+
+
 def test_dry_run_stores_nothing(anydb: Engine) -> None:
     before = counts(anydb)
     result = pipeline.import_file(
