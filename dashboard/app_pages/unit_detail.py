@@ -62,7 +62,7 @@ change = row["rank_change"]
 cols[1].metric(
     f"{row['pool']}排名",
     f"{int(row['rank'])}/{int(row['pool_size'])}",
-    None if change is None or pd.isna(change) else f"{int(change):+d} 名",
+    None if change is None or pd.isna(change) or int(change) == 0 else f"{int(change):+d} 名",
 )
 cols[2].metric("分档", tables.STATUS_TEXT.get(row["status"], row["status"]))
 cols[3].metric("本周", "已报" if row["reported"] else f"未报（连续{int(row['missing_weeks'])}周）")

@@ -58,8 +58,8 @@ def heat_by_level(report: Any) -> go.Figure:
     return theme.finish(fig, title)
 
 
-def coverage_by_subtree(report: Any) -> go.Figure:
-    """报送率 of each subtree (level-2 unit with everything below it), lowest first."""
+def coverage_by_subtree(report: Any, n: int = 15) -> go.Figure:
+    """报送率 of each subtree (level-2 unit with everything below it): the ``n`` lowest."""
     title = f"{_when(report)}{_scope_word(report)}各系统报送率"
     units = report.units
     grouped = units.dropna(subset=["root_l2"]).groupby("root_l2")
@@ -71,7 +71,9 @@ def coverage_by_subtree(report: Any) -> go.Figure:
     names = dict(zip(units["code"], units["name"], strict=True))
     table["name"] = [names.get(code, code) for code in table.index]
     table["rate"] = table["reported"] / table["expected"] * 100
-    table = table.sort_values("rate")
+    if len(table) > n:
+        title += f"（最低{n}个）"
+    table = table.sort_values(["rate", "name"]).head(n).iloc[::-1]
     fig = go.Figure(
         go.Bar(
             y=table["name"],
@@ -170,7 +172,13 @@ def subtree_gradient_lines(report: Any, only_flagged: bool = False) -> go.Figure
             )
         )
     fig.update_yaxes(title_text="平均热度", range=[0, 105])
-    return theme.finish(fig, title, height=460)
+    theme.finish(fig, title, height=460)
+    # Legend on the right: below the plot it hides the level names on the x axis.
+    fig.update_layout(
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"},
+        margin={"r": 220},
+    )
+    return fig
 
 
 def heat_treemap(report: Any, depth: int = 3) -> go.Figure:
@@ -306,13 +314,17 @@ def rank_history(history: pd.DataFrame, name: str, until: dt.date) -> go.Figure:
             line={"dash": "dot"},
         )
     )
+    worst = (
+        float(rows["pool_size"].max()) if "pool_size" in rows.columns else float(rows["rank"].max())
+    )
     fig.update_layout(
         yaxis={"title": {"text": "热度"}, "range": [0, 105]},
         yaxis2={
-            "title": {"text": "排名"},
+            "title": {"text": "同组排名（1 在上）"},
             "overlaying": "y",
             "side": "right",
-            "autorange": "reversed",
+            "range": [worst + 0.5, 0.5],
+            "tickformat": "d",
         },
     )
     return theme.finish(fig, title)

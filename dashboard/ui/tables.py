@@ -105,6 +105,9 @@ def readable(
             view[col] = view[col].map(
                 lambda v: "、".join(map(str, v)) if isinstance(v, list) else v
             )
+    for col in view.columns:
+        if pd.api.types.is_datetime64_any_dtype(view[col]):
+            view[col] = view[col].dt.date
     if "status" in view.columns:
         view["status"] = view["status"].map(STATUS_TEXT).fillna(view["status"])
     names = {**COLUMN_LABELS, **(labels or {})}
