@@ -31,7 +31,9 @@ uploads = st.file_uploader(
 )
 left, right = st.columns(2)
 with left:
-    use_date = st.checkbox("指定统计截止日期（文件中没有日期时必须指定）", key="upload_use_date")
+    use_date = st.checkbox(
+        "为没有日期的文件指定统计截止日期（文件自带的日期不受影响）", key="upload_use_date"
+    )
     known = state.report_dates()
     default = known[-1] + dt.timedelta(days=7) if known else dt.date.today()
     day = st.date_input("统计截止日期", value=default, key="upload_date", disabled=not use_date)

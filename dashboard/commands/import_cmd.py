@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--date",
         metavar="YYYY-MM-DD",
         default=None,
-        help="统计截止日期；文件中找不到日期时必须指定，指定后优先于文件中的日期",
+        help="统计截止日期，用于文件中（日期列、标题、文件名）找不到日期的文件",
     )
     parser.add_argument("--password", metavar="P", default=None, help="加密工作簿的打开密码")
     parser.add_argument("--dry-run", action="store_true", help="只检查、不入库")

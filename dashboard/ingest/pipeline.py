@@ -13,8 +13,9 @@ Outcome of a file:
 * ``checked`` — read and checked, not stored (``dry_run`` or before the user confirms).
 * ``imported`` — stored.  Rows with an error are left out; rows with only warnings are in.
 
-A report date given by the user (``report_date=``, CLI ``--date``) wins over any date in the
-file; otherwise a row's own date column, then the sheet's title rows, then the file name.
+The report date of a row: its own date column, else the sheet's title and note rows, else
+the file name, else the date the user gave (``report_date=``, CLI ``--date``) — a file's own
+date is never overridden, so one date typed for a batch only fills the files without one.
 A unit found twice for the same week is an error on every occurrence (no guessing which
 one is right).  Rows whose figure cells are all blank are skipped, not stored as zeros.
 """
@@ -217,7 +218,7 @@ class _Context:
 
     campaign: Campaign
     matcher: UnitMatcher
-    given_date: dt.date | None
+    given_date: dt.date | None  # the user's date: used only where the file names none
     latest_day: dt.date | None = None  # the newest report day holding current figures
     latest: dict[str, dict[str, int | None]] = field(default_factory=dict)  # per unit, as of it
 
@@ -253,7 +254,7 @@ def check_workbook(
             "没有找到周报表头（如“单位名称”“读书班期数”等列名）。请使用下发的模板填报，"
             "或确认表头行没有被删除、工作表没有被隐藏",
         )
-    file_date = ctx.given_date or _file_date(found, name, ctx.campaign)
+    file_date = _file_date(found, name, ctx.campaign) or ctx.given_date
     rows: list[checks.Row] = []
     missing_date = False
     for sheet, header in found:
@@ -262,8 +263,7 @@ def check_workbook(
         for label in header.ignored:
             if label not in result.ignored_columns:
                 result.ignored_columns.append(label)
-        sheet_date = ctx.given_date or date_in_rows(sheet.rows[: header.first_row], ctx.campaign)
-        sheet_date = sheet_date or file_date
+        sheet_date = date_in_rows(sheet.rows[: header.first_row], ctx.campaign) or file_date
         sheet_rows, problems, no_date = _read_rows(sheet, header, sheet_date, ctx)
         rows.extend(sheet_rows)
         result.problems.extend(problems)
@@ -428,7 +428,7 @@ def _read_rows(
     meta = header.meta
     labels = header.labels
     code_col, name_col = meta.get("unit_code"), meta.get("unit_name")
-    date_col = meta.get("report_date") if ctx.given_date is None else None
+    date_col = meta.get("report_date")
     unit_cols = [c for c in (name_col, code_col) if c is not None]
     figure_cols = header.indicators
     label_cols = unit_cols or list(range(min(figure_cols.values()))) or [0]

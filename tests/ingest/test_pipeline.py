@@ -404,6 +404,9 @@ def test_no_date_is_rejected_and_a_given_date_is_used(db: Engine) -> None:
     given = pipeline.check_file(db, "周报.xlsx", content, report_date=dt.date(2023, 10, 26))
     assert given.status == "checked" and given.report_date == OCT27
     assert taken(given) == {"0101": full(1)}
+    dated = xlsx(template_return([("0101", "东城县", figs(1))]))  # 截至2023年10月27日
+    kept = pipeline.check_file(db, "周报.xlsx", dated, report_date=dt.date(2023, 11, 2))
+    assert kept.report_date == OCT27  # the file's own date is not overridden
 
 
 # --- units -----------------------------------------------------------------------------------
