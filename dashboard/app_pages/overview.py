@@ -66,4 +66,6 @@ with right:
             "指标卡中的累计数、比率与本周要点按所选系统统计；层级、类别筛选作用于报送与热度。"
         )
 
+filters.unit_picker(view.units, key="overview")
+
 definitions.show(definitions.COVERAGE, definitions.TOTALS, definitions.heat_text(state.settings()))

@@ -13,20 +13,22 @@ from dashboard.ui.charts import show_chart
 st.title("单位详情")
 if filters.no_data():
     st.stop()
+chosen = filters.board_filters()
 span = st.segmented_control(
     "历史范围", list(report_cache.WEEK_CHOICES), default="近8周", key="unit_detail_span"
 )
 weeks = report_cache.WEEK_CHOICES[span or "近8周"]
 # The week report reads the same span as the history below: the figures are read once.
-report = report_cache.week_report(
-    None, bool(st.session_state.get(filters.POOL_KEY, False)), weeks=weeks
-)
+report = report_cache.week_report(None, chosen.by_category, weeks=weeks)
 assert report is not None
 units = report.units
 names = dict(zip(units["code"], units["name"], strict=True))
 if not names:
     st.info("单位名册为空。")
     st.stop()
+# The filters narrow the units offered below; a unit asked for by another page stays.
+offered = chosen.apply(units if chosen.scope is None else units[units["root_l2"] == chosen.scope])
+options = offered["code"].tolist() or list(names)
 SELECT_KEY = "unit_detail_select"
 SEEN_KEY = "unit_detail_seen"
 # Another page asks for a unit by setting UNIT_DETAIL_KEY; apply it once (a change the
@@ -35,10 +37,13 @@ requested = st.session_state.get(filters.UNIT_DETAIL_KEY)
 if requested in names and requested != st.session_state.get(SEEN_KEY):
     st.session_state[SELECT_KEY] = requested
 elif st.session_state.get(SELECT_KEY) not in names:
-    st.session_state[SELECT_KEY] = next(iter(names))
+    st.session_state[SELECT_KEY] = options[0]
+current = st.session_state[SELECT_KEY]
+if current not in set(options):
+    options = [current, *options]
 code = st.selectbox(
     "单位",
-    list(names),
+    options,
     format_func=lambda c: f"{names.get(c, c)}（{c}）",
     key=SELECT_KEY,
 )

@@ -72,7 +72,7 @@ def test_every_page_renders_with_definitions(city_url: str, page: str) -> None:
     assert all(t.startswith("截至") for t in titles), titles
 
 
-@pytest.mark.parametrize("page", BOARD_PAGES[:-1])
+@pytest.mark.parametrize("page", BOARD_PAGES)
 def test_every_board_page_has_the_shared_filters(city_url: str, page: str) -> None:
     at = open_page(page)
     assert at.selectbox(key=filters.SCOPE_KEY)
@@ -211,3 +211,14 @@ def test_unit_detail_children_and_parent(city_url: str) -> None:
     at.button(key="unit_detail_parent").click().run()
     assert not at.exception
     assert at.selectbox(key="unit_detail_select").value == "01"
+
+
+def test_unit_detail_filters_narrow_the_choice(city_url: str) -> None:
+    at = open_page("unit_detail")
+    at.selectbox(key=filters.SCOPE_KEY).set_value("0102").run()
+    at.multiselect(key=filters.LEVEL_KEY).set_value([4]).run()
+    assert not at.exception
+    options = at.selectbox(key="unit_detail_select").options
+    # the unit on show (the city, first in the registry) stays, then 乙县's four villages
+    assert len(options) == 5
+    assert all("村" in o for o in options[1:])
