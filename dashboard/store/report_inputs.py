@@ -44,8 +44,10 @@ def load_window(
     """(figures, report days up to ``report_date``) for a report over the last ``weeks``
     report weeks (every week when None).  Without ``report_date``: the latest week.
 
-    Each unit's starting values are its latest current row before the window (if that row is
-    entirely blank the unit starts the window without carried values).
+    Each unit's starting values are those of its latest current row before the window: an
+    indicator left blank in that row (or a row left entirely blank) starts the window
+    unknown, where the full history would carry an older value.  Only a unit that leaves an
+    indicator blank in that row AND in every week of the window is affected.
     """
     days = repo.report_dates(engine)
     if report_date is None and days:
