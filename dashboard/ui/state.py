@@ -111,8 +111,10 @@ def render_sidebar() -> None:
 @st.cache_resource(show_spinner="首次启动：正在准备数据库与演示数据…")
 def _ready(url: str) -> bool:
     from dashboard import bootstrap
+    from dashboard.ingest import sandbox
 
     bootstrap.ensure_database(_engine_for(url))
+    sandbox.warm()  # the first upload need not wait for a reader process to start
     return True
 
 
