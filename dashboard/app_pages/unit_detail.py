@@ -18,16 +18,13 @@ span = st.segmented_control(
     "历史范围", list(report_cache.WEEK_CHOICES), default="近8周", key="unit_detail_span"
 )
 weeks = report_cache.WEEK_CHOICES[span or "近8周"]
-# The week report reads the same span as the history below: the figures are read once.
-report = report_cache.week_report(None, chosen.by_category, weeks=weeks)
-assert report is not None
-units = report.units
-names = dict(zip(units["code"], units["name"], strict=True))
+registry = report_cache.scope_units(None)
+names = dict(zip(registry["code"], registry["name"], strict=True))
 if not names:
     st.info("单位名册为空。")
     st.stop()
 # The filters narrow the units offered below; a unit asked for by another page stays.
-offered = chosen.apply(units if chosen.scope is None else units[units["root_l2"] == chosen.scope])
+offered = chosen.apply(report_cache.scope_units(chosen.scope))
 options = offered["code"].tolist() or list(names)
 SELECT_KEY = "unit_detail_select"
 SEEN_KEY = "unit_detail_seen"
@@ -48,6 +45,10 @@ code = st.selectbox(
     key=SELECT_KEY,
 )
 st.session_state[filters.UNIT_DETAIL_KEY] = st.session_state[SEEN_KEY] = code
+# One pass computes the week (city-wide ranks and reasons) and this unit's history.
+report = report_cache.week_report(None, chosen.by_category, weeks=weeks, history_codes=[code])
+assert report is not None
+units = report.units
 row = units.loc[units["code"] == code].iloc[0]
 
 st.subheader(f"{row['name']}（{row['code']}）")
@@ -82,7 +83,7 @@ if (
 ):
     filters.open_unit(row["parent_code"])
 
-hist = report_cache.units_history([str(code)], report.by_category, weeks)
+hist = report.history
 left, right = st.columns(2)
 with left:
     show_chart(charts.heat_components(row, report.report_date), "热度构成")

@@ -42,6 +42,8 @@ class WeekReport:
     dates: list[dt.date] = field(default_factory=list)  # every report week up to report_date
     level_names: dict[int, str] = field(default_factory=dict)
     by_category: bool = False
+    # Rows of the heat panel (HISTORY_COLUMNS) for the units asked for with history_codes.
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def empty(self) -> bool:
@@ -186,22 +188,37 @@ def build_report(
     scope: str | None = None,
     by_category: bool = False,
     all_dates: list[dt.date] | None = None,
+    history_codes: list[str] | None = None,
+    history_weeks: int | None = None,
 ) -> WeekReport:
     """The week's report for ``scope`` (a unit code: it and every unit below it; None = all).
 
     Without ``report_date``, the latest week with figures.  ``figures`` may be the whole
     history or only the last ``window_size(settings)`` weeks plus each unit's latest row
     before them (``dashboard.store.report_inputs.load_window``); then pass ``all_dates``, the
-    campaign's report days.  Raises KeyError for an unknown scope code.
+    campaign's report days.  With ``history_codes``, ``report.history`` holds those units'
+    last ``history_weeks`` weeks (all when None), computed in the same pass (as
+    ``history()`` would).  Raises KeyError for an unknown scope code.
     """
     attrs = _unit_attributes(units, settings)
     report_date, dates = _dates_upto(figures, report_date, all_dates)
     previous = dates[-2] if len(dates) >= 2 else None
-    heat_dates = [d for d in (previous, report_date) if d is not None]
+    heat_dates: list[dt.date] | None = [d for d in (previous, report_date) if d is not None]
     window = dates[-window_size(settings) :]
+    if history_codes is not None:
+        heat_dates = None  # heat for every week of the (longer) window
+        span = len(dates) if history_weeks is None else history_weeks
+        window = dates[-max(span, window_size(settings)) :]
     panel = heat_panel(
         units, figures, settings, window, by_category, heat_dates, dates, attrs=attrs
     )
+    history_rows = pd.DataFrame(columns=HISTORY_COLUMNS)
+    if history_codes is not None:
+        shown = dates[-history_weeks:] if history_weeks else dates
+        wanted = panel["unit_code"].isin(history_codes) & panel["report_date"].isin(
+            pd.to_datetime(pd.Series(shown, dtype="object"))
+        )
+        history_rows = panel.loc[wanted, HISTORY_COLUMNS].reset_index(drop=True)
     stamp = pd.Timestamp(report_date)
     week = panel[panel["report_date"] == stamp].reset_index(drop=True)
     week = _with_rank_change(week, panel, previous)
@@ -262,6 +279,7 @@ def build_report(
         dates=dates,
         level_names=level_names,
         by_category=by_category,
+        history=history_rows,
     )
 
 

@@ -62,10 +62,19 @@ def _week(
     scope: str | None,
     by_category: bool,
     weeks: int | None,
+    history_codes: tuple[str, ...] | None = None,
 ) -> WeekReport:
     units, figures, settings, days = _inputs(url, token, report_date, weeks)
     return report.build_report(
-        units, figures, settings, report_date, scope, by_category, all_dates=days
+        units,
+        figures,
+        settings,
+        report_date,
+        scope,
+        by_category,
+        all_dates=days,
+        history_codes=list(history_codes) if history_codes is not None else None,
+        history_weeks=weeks or None,
     )
 
 
@@ -134,17 +143,21 @@ def _scope_units(url: str, token: str, scope: str | None) -> pd.DataFrame:
 
 
 def week_report(
-    scope: str | None = None, by_category: bool = False, weeks: int | None = 0
+    scope: str | None = None,
+    by_category: bool = False,
+    weeks: int | None = 0,
+    history_codes: list[str] | None = None,
 ) -> WeekReport | None:
     """The selected week's report for ``scope`` (None while nothing is stored).
 
-    ``weeks`` > the report's own window makes it read that many weeks: a page that also
-    shows a history of that span then reads the figures once.
+    With ``history_codes`` the report also carries those units' last ``weeks`` report weeks
+    (None = all) in ``.history``, computed in the same pass.
     """
     day = state.selected_report_date()
     if day is None:
         return None
-    return _week(db.default_url(), state.version(), day, scope, by_category, weeks)
+    codes = tuple(history_codes) if history_codes is not None else None
+    return _week(db.default_url(), state.version(), day, scope, by_category, weeks, codes)
 
 
 def level_trends(

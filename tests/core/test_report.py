@@ -221,3 +221,19 @@ def test_json_contract(week3: report.WeekReport) -> None:
         "heat": 100.0,
         "rank_change": 0,
     }
+
+
+def test_history_in_the_same_pass(week3: report.WeekReport) -> None:
+    codes = ["01020101", "0101"]
+    rep = report.build_report(
+        units_frame(), figures_frame(), settings(), history_codes=codes, history_weeks=2
+    )
+    pd.testing.assert_frame_equal(
+        rep.units.drop(columns=["reasons", "reason_details"]),
+        week3.units.drop(columns=["reasons", "reason_details"]),
+    )
+    alone = report.history(units_frame(), figures_frame(), settings(), unit_codes=codes)
+    alone = alone[alone["report_date"] >= pd.Timestamp(W2)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rep.history, alone)
+    assert list(rep.history.loc[rep.history["unit_code"] == "01020101", "rank"]) == [5, 5]
+    assert week3.history.empty
