@@ -132,6 +132,7 @@ def panel(
     }
     keep = np.asarray(index.get_level_values("report_date").isin(stamps))
     frame = grid[keep].reset_index()
+    frame["unit_code"] = np.asarray(frame["unit_code"], dtype=object)  # fast isin/map/merge
     n_dates = len(stamps)
     frame["week"] = np.tile(np.arange(n_dates), len(codes))
     frame["reported"] = reported_all.to_numpy()[keep]
