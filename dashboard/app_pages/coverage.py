@@ -10,8 +10,6 @@ from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
 
-GLYPHS = {"已报": "✔ 已报", "零报告": "0 零报告", "未报": "✘ 未报"}
-
 st.title("报送情况")
 if filters.no_data():
     st.stop()
@@ -48,17 +46,17 @@ with st.expander("复制到工作群的催报文字"):
 
 st.subheader("逐周报送记录")
 weeks = st.slider("显示最近几周", min_value=2, max_value=12, value=5, key="coverage_weeks")
-grid = report_cache.status_grid(int(weeks), chosen.scope)
-grid = grid[grid.index.isin(units["code"])]
-shown = grid.replace(GLYPHS)
-shown.columns = [f"{d:%m-%d}" for d in grid.columns]
-names = dict(zip(units["code"], units["name"], strict=True))
-shown.insert(0, "单位名称", [names.get(c, c) for c in grid.index])
-shown = shown.reset_index().rename(columns={"unit_code": "单位编码"})
+grid = report_cache.status_grid(int(weeks), chosen.scope)  # display-ready, cached
+grid = grid[grid["单位编码"].isin(units["code"])]
 only_gaps = st.checkbox("只看有未报周的单位", key="coverage_only_gaps")
 if only_gaps:
-    shown = shown[(grid == "未报").any(axis=1).to_numpy()]
-tables.show_table(shown, f"逐周报送记录_{report.report_date:%Y%m%d}", "coverage_grid")
+    grid = grid[grid["has_gap"]]
+tables.show_table(
+    grid,
+    f"逐周报送记录_{report.report_date:%Y%m%d}",
+    "coverage_grid",
+    [c for c in grid.columns if c != "has_gap"],
+)
 filters.unit_picker(units, key="coverage")
 
 definitions.show(definitions.COVERAGE)

@@ -19,20 +19,18 @@ assert report is not None
 view = narrow(report, chosen.apply(report.units), state.settings())
 lagging = view.lagging
 
-counts = {
-    reason: int(lagging["reasons"].map(lambda r, x=reason: x in r).sum()) for reason in REASONS
-}
+counts = lagging[list(REASONS)].sum()
 cols = st.columns(len(REASONS) + 1)
 cols[0].metric("落后单位", f"{len(lagging):,}")
 for col, reason in zip(cols[1:], REASONS, strict=True):
-    col.metric(reason, f"{counts[reason]:,}")
+    col.metric(reason, f"{int(counts[reason]):,}")
 
 show_chart(charts.lagging_reasons(view), "落后单位原因分布")
 
 wanted = st.multiselect("按原因筛选", list(REASONS), key="lagging_reasons", placeholder="全部原因")
 if wanted:
-    lagging = lagging[lagging["reasons"].map(lambda r: any(x in r for x in wanted))]
-lagging = lagging.assign(n_reasons=lagging["reasons"].map(len)).sort_values(
+    lagging = lagging[lagging[wanted].any(axis=1)]
+lagging = lagging.assign(n_reasons=lagging[list(REASONS)].sum(axis=1)).sort_values(
     ["n_reasons", "heat"], ascending=[False, True]
 )
 tables.show_table(

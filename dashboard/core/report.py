@@ -432,8 +432,16 @@ def levels_table(week: pd.DataFrame) -> pd.DataFrame:
 
 
 def _lagging(table: pd.DataFrame) -> pd.DataFrame:
+    """Lagging units with reasons (list), details (list) and one bool column per reason."""
     rows = table[table["lagging"]]
-    return pd.DataFrame(
+    exploded = rows["reasons"].explode()
+    marks = (
+        pd.crosstab(exploded.index, exploded).reindex(index=rows.index, fill_value=0)
+        if len(exploded.dropna())
+        else pd.DataFrame(index=rows.index)
+    )
+    marks = marks.reindex(columns=list(flags_mod.REASONS), fill_value=0).astype(bool)
+    out = pd.DataFrame(
         {
             "unit_code": rows["code"].to_numpy(),
             "name": rows["name"].to_numpy(),
@@ -447,6 +455,9 @@ def _lagging(table: pd.DataFrame) -> pd.DataFrame:
             "details": rows["reason_details"].to_numpy(),
         }
     )
+    for reason in flags_mod.REASONS:
+        out[reason] = marks[reason].to_numpy()
+    return out
 
 
 HISTORY_COLUMNS: list[str] = [

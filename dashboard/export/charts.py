@@ -401,10 +401,7 @@ def lagging_reasons(report: Any) -> go.Figure:
 
     title = f"{_when(report)}{_scope_word(report)}落后单位原因分布"
     lagging = report.lagging
-    counts = [
-        int(lagging["reasons"].map(lambda r, x=reason: x in r).sum()) if len(lagging) else 0
-        for reason in REASONS
-    ]
+    counts = [int(lagging[r].sum()) if r in lagging.columns else 0 for r in REASONS]
     fig = go.Figure(
         go.Bar(
             x=list(REASONS),

@@ -124,7 +124,13 @@ def _status_grid(
     grid = metrics.status_grid(units, figures, days[-weeks:])
     if scope is not None:
         grid = grid[grid.index.isin(_subtree_codes(units, scope))]
-    return grid
+    shown = grid.replace(GLYPHS)
+    shown.columns = [f"{d:%m-%d}" for d in grid.columns]
+    names = units.set_index("code")["name"]
+    shown.insert(0, "单位名称", grid.index.map(names))
+    shown = shown.reset_index().rename(columns={"unit_code": "单位编码"})
+    shown["has_gap"] = (grid == "未报").any(axis=1).to_numpy()
+    return shown
 
 
 def _subtree_codes(units: pd.DataFrame, scope: str) -> list[str]:
@@ -175,7 +181,12 @@ def units_history(
     return _units_history(db.default_url(), state.version(), day, tuple(codes), by_category, weeks)
 
 
+GLYPHS = {"已报": "✔ 已报", "零报告": "0 零报告", "未报": "✘ 未报"}
+
+
 def status_grid(weeks: int, scope: str | None = None) -> pd.DataFrame:
+    """Unit × week 报送 grid, display-ready: 单位编码, 单位名称, one column per week (MM-DD)
+    holding ✔ 已报 / 0 零报告 / ✘ 未报, and has_gap (some week not reported)."""
     day = state.selected_report_date()
     return _status_grid(db.default_url(), state.version(), day, weeks, scope)
 

@@ -137,6 +137,9 @@ def test_lagging_with_all_reasons(week3: report.WeekReport) -> None:
         "不能按期完成",
     ]
     assert lagging.loc["01020101", "parent_name"] == "乙一镇"
+    # one bool column per reason, for counting and filtering without Python loops
+    assert lagging[["未报送", "停滞", "排名末位"]].sum().tolist() == [1, 3, 4]
+    assert bool(lagging.loc[SILENT_IN_W3, "未报送"]) and not lagging.loc[SILENT_IN_W3, "停滞"]
 
 
 def test_findings(week3: report.WeekReport) -> None:
