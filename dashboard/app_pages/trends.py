@@ -31,7 +31,14 @@ span = st.segmented_control(
     "时间范围", list(report_cache.WEEK_CHOICES), default="近8周", key="trends_span"
 )
 weeks = report_cache.WEEK_CHOICES[span or "近8周"]
-trends = report_cache.level_trends(chosen.scope, chosen.by_category, weeks)
+options = {**{f"cur_{i.code}": i.label for i in INDICATORS}, **EXTRA}
+value = st.selectbox(
+    "指标", list(options), format_func=lambda c: options[c], key="trends_indicator"
+)
+# Heat for every unit and week is only worked out when the heat lines are asked for.
+trends = report_cache.level_trends(
+    chosen.scope, chosen.by_category, weeks, with_heat=value == "mean_heat"
+)
 if chosen.levels:
     trends = trends[trends["level"].isin(chosen.levels)]
 settings = state.settings()
@@ -41,10 +48,6 @@ level_names = {
     for lv in trends["level"].unique()
 }
 
-options = {**{f"cur_{i.code}": i.label for i in INDICATORS}, **EXTRA}
-value = st.selectbox(
-    "指标", list(options), format_func=lambda c: options[c], key="trends_indicator"
-)
 left, right = st.columns(2)
 with left:
     show_chart(

@@ -156,8 +156,10 @@ def heat_panel(
     heat_dates: list[dt.date] | None = None,
     all_dates: list[dt.date] | None = None,
     attrs: pd.DataFrame | None = None,
+    with_heat: bool = True,
 ) -> pd.DataFrame:
-    """Metrics + heat for every expected unit and each report week in ``dates``.
+    """Metrics + heat for every expected unit and each report week in ``dates``
+    (``with_heat=False``: the metrics and unit attributes only).
 
     ``figures`` may hold older rows (they give starting values) and ``all_dates`` is every
     report day up to the last of ``dates``.  ``heat_dates`` limits the heat computation to
@@ -175,6 +177,8 @@ def heat_panel(
     panel = panel.merge(
         attrs[[*keep, "root_l2"]].rename(columns={"code": "unit_code"}), on="unit_code"
     )
+    if not with_heat:
+        return panel
     panel = heat.add_heat(panel, settings, by_category=by_category)
     panel["status"] = heat.status(panel["heat"], settings)
     return panel
@@ -494,20 +498,24 @@ def history(
     unit_codes: list[str] | None = None,
     weeks: int | None = None,
     all_dates: list[dt.date] | None = None,
+    with_heat: bool = True,
 ) -> pd.DataFrame:
     """The last ``weeks`` report weeks up to ``until`` (all when None) for the units in scope
     (or ``unit_codes``): carried figures, increments, rates, heat and rank (ranks within
-    city-wide pools)."""
+    city-wide pools).  ``with_heat=False`` skips the heat columns (cheaper)."""
     attrs = _unit_attributes(units, settings)
     until, dates = _dates_upto(figures, until, all_dates)
     window = dates[-weeks:] if weeks else dates
-    panel = heat_panel(units, figures, settings, window, by_category, None, dates, attrs=attrs)
+    panel = heat_panel(
+        units, figures, settings, window, by_category, None, dates, attrs=attrs, with_heat=with_heat
+    )
     if unit_codes is not None:
         panel = panel[panel["unit_code"].isin(unit_codes)]
     elif scope is not None:
         codes, _, _ = _scope(attrs, scope, settings)
         panel = panel[panel["unit_code"].isin(codes)]
-    return panel[HISTORY_COLUMNS].reset_index(drop=True)
+    columns = [c for c in HISTORY_COLUMNS if c in panel.columns]
+    return panel[columns].reset_index(drop=True)
 
 
 def level_trends(hist: pd.DataFrame) -> pd.DataFrame:
@@ -520,7 +528,8 @@ def level_trends(hist: pd.DataFrame) -> pd.DataFrame:
     out["units"] = grouped.size()
     out["reported"] = grouped["reported"].sum().astype("int64")
     out["coverage"] = out["reported"] / out["units"]
-    out["mean_heat"] = grouped["heat"].mean().round(1)
+    if "heat" in hist.columns:
+        out["mean_heat"] = grouped["heat"].mean().round(1)
     out["stalled"] = grouped["stalled"].sum().astype("int64")
     closed = out["cur_problems_closed"]
     found = out["cur_problems_found"]

@@ -86,10 +86,19 @@ def _trends(
     scope: str | None,
     by_category: bool,
     weeks: int | None,
+    with_heat: bool = True,
 ) -> pd.DataFrame:
     units, figures, settings, days = _inputs(url, token, report_date, weeks)
     hist = report.history(
-        units, figures, settings, report_date, scope, by_category, weeks=weeks, all_dates=days
+        units,
+        figures,
+        settings,
+        report_date,
+        scope,
+        by_category,
+        weeks=weeks,
+        all_dates=days,
+        with_heat=with_heat,
     )
     return report.level_trends(hist)
 
@@ -167,11 +176,15 @@ def week_report(
 
 
 def level_trends(
-    scope: str | None = None, by_category: bool = False, weeks: int | None = HISTORY_WEEKS
+    scope: str | None = None,
+    by_category: bool = False,
+    weeks: int | None = HISTORY_WEEKS,
+    with_heat: bool = True,
 ) -> pd.DataFrame:
-    """Per week × level aggregates over the last ``weeks`` report weeks (None = all)."""
+    """Per week × level aggregates over the last ``weeks`` report weeks (None = all);
+    ``with_heat=False`` leaves out mean_heat (and its cost)."""
     day = state.selected_report_date()
-    return _trends(db.default_url(), state.version(), day, scope, by_category, weeks)
+    return _trends(db.default_url(), state.version(), day, scope, by_category, weeks, with_heat)
 
 
 def units_history(

@@ -4,9 +4,11 @@ in the last week)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -46,6 +48,14 @@ def open_page(page: str) -> AppTest:
 
 def chart_titles(at: AppTest) -> list[str]:
     return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def numbers(values: object) -> list[float]:
+    """A plotly array as numbers (plotly may send it base64-encoded)."""
+    if isinstance(values, dict):
+        raw = base64.b64decode(values["bdata"])
+        return np.frombuffer(raw, dtype=np.dtype(values["dtype"])).tolist()
+    return list(values)  # type: ignore[call-overload]
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -222,3 +232,12 @@ def test_unit_detail_filters_narrow_the_choice(city_url: str) -> None:
     # the unit on show (the city, first in the registry) stays, then 乙县's four villages
     assert len(options) == 5
     assert all("村" in o for o in options[1:])
+
+
+def test_trends_heat_lines(city_url: str) -> None:
+    at = open_page("trends")
+    at.selectbox(key="trends_indicator").set_value("mean_heat").run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    village = next(t for t in spec["data"] if t["name"] == "村级")
+    assert numbers(village["y"])[-1] == 62.1  # the level-4 mean heat of W3 (test_report)
