@@ -3,10 +3,10 @@
 Builds two temporary SQLite databases — 100 units × 8 weeks and 2,500 units × 52 weeks —
 stores the figures through ``returns_repo.save_upload`` (one upload per week), then runs
 each board page with Streamlit's AppTest: cold (data caches cleared) and warm (a rerun),
-best of a few runs.  Prints each page's times and the ratios big/small.
+best of a few runs, small and big interleaved.  Prints each page's times and the ratios big/small.
 Targets (issue 4): warm ratio ≤ 2×, cold ratio ≤ 3×.
 
-    .venv/bin/python scripts/bench_pages.py [--repeat 3] [--pages ranking,gradient]
+    .venv/bin/python scripts/bench_pages.py [--repeat 5] [--pages ranking,gradient]
 """
 
 from __future__ import annotations
@@ -126,42 +126,60 @@ def fill(engine: Engine, total_units: int, weeks: int, seed: int = 7) -> None:
         )
 
 
-def time_page(page: str, repeat: int) -> tuple[float, float]:
-    """(cold, warm) seconds, the best of ``repeat`` runs (the machine is shared: the minimum
-    is the least disturbed measurement, as ``timeit`` recommends)."""
+def run_once(page: str) -> tuple[float, float]:
+    """(cold, warm) seconds of one run of ``page`` on the database in DATABASE_URL."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    colds, warms = [], []
-    warm_up = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
-    warm_up.run()
-    warm_up.switch_page(f"app_pages/{page}.py")
-    warm_up.run()  # imports and first-use costs of the libraries are not the page's
-    for _ in range(repeat):
-        st.cache_data.clear()
-        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
-        at.run()  # app shell on the default page (engine + sidebar)
-        st.cache_data.clear()
-        at.switch_page(f"app_pages/{page}.py")
-        start = time.perf_counter()
-        at.run()
-        colds.append(time.perf_counter() - start)
-        if at.exception:
-            raise RuntimeError(f"{page}: {at.exception[0].message}")
-        start = time.perf_counter()
-        at.run()
-        warms.append(time.perf_counter() - start)
-    return min(colds), min(warms)
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=300)
+    at.run()  # app shell on the default page (engine + sidebar)
+    st.cache_data.clear()
+    at.switch_page(f"app_pages/{page}.py")
+    start = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"{page}: {at.exception[0].message}")
+    start = time.perf_counter()
+    at.run()
+    return cold, time.perf_counter() - start
+
+
+def time_pages(
+    pages: list[str], urls: dict[str, str], repeat: int
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Best (cold, warm) of ``repeat`` runs per page and database.  Small and big runs are
+    interleaved so both see the same load on this shared machine; the minimum is the least
+    disturbed measurement (as ``timeit`` recommends)."""
+    times: dict[str, dict[str, list[tuple[float, float]]]] = {
+        label: {page: [] for page in pages} for label in urls
+    }
+    for page in pages:
+        for url in urls.values():  # warm-up: imports and first-use costs
+            os.environ["DATABASE_URL"] = url
+            run_once(page)
+        for _ in range(repeat):
+            for label, url in urls.items():
+                os.environ["DATABASE_URL"] = url
+                times[label][page].append(run_once(page))
+    return {
+        label: {
+            page: (min(c for c, _ in runs), min(w for _, w in runs))
+            for page, runs in by_page.items()
+        }
+        for label, by_page in times.items()
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="看板页面基准：规模增长时页面耗时之比")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--pages", default=",".join(PAGES))
     args = parser.parse_args()
     pages = [p for p in args.pages.split(",") if p]
-    results: dict[str, dict[str, tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        urls: dict[str, str] = {}
         for label, total, weeks in (("small", 100, 8), ("big", 2500, 52)):
             url = f"sqlite:///{Path(tmp) / f'{label}.sqlite3'}"
             engine = db.connect(url)
@@ -169,8 +187,8 @@ def main() -> int:
             fill(engine, total, weeks)
             print(f"{label}: 数据生成 {time.perf_counter() - start:.1f}s", flush=True)
             engine.dispose()
-            os.environ["DATABASE_URL"] = url
-            results[label] = {page: time_page(page, args.repeat) for page in pages}
+            urls[label] = url
+        results = time_pages(pages, urls, args.repeat)
     print(
         f"{'page':<12}{'cold small':>11}{'cold big':>10}{'ratio':>7}{'warm small':>12}{'warm big':>10}{'ratio':>7}"
     )
