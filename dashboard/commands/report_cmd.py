@@ -83,7 +83,10 @@ def summary_text(report: WeekReport) -> str:
         lines += ["", "层级传导异常："]
         lines += [f"  {r.name}（{r.code}）：{r.pattern}" for r in flagged.itertuples()]
     if not report.lagging.empty:
-        lines += ["", f"落后单位（{len(report.lagging)}个，列前20个）："]
-        for row in report.lagging.head(20).itertuples():
+        lines += ["", f"落后单位（{len(report.lagging)}个，按原因多少、热度高低列前20个）："]
+        worst = report.lagging.assign(n=report.lagging["reasons"].map(len)).sort_values(
+            ["n", "heat"], ascending=[False, True]
+        )
+        for row in worst.head(20).itertuples():
             lines.append(f"  {row.name}（{row.unit_code}）：{'、'.join(row.reasons)}")
     return "\n".join(lines)
