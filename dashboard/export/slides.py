@@ -133,8 +133,18 @@ def native_chart(fig: go.Figure) -> NativeChart | None:
     )
 
 
+def _series_rgb(colour: object, default: str) -> RGBColor:
+    """The series colour the figure asked for, or the palette's when it is not a plain colour."""
+    rgb = _rgb(colour) if isinstance(colour, str) else None
+    fallback = _rgb(default)
+    assert fallback is not None
+    return rgb or fallback
+
+
 def _rgb(colour: str) -> RGBColor | None:
     text = colour.strip()
+    if text.startswith("#") and len(text) == 4:  # #abc shorthand
+        text = "#" + "".join(ch * 2 for ch in text[1:])
     if text.startswith("#") and len(text) == 7:
         return RGBColor.from_string(text[1:].upper())
     if text.startswith("rgb"):
@@ -299,11 +309,11 @@ def _add_native(slide, data: NativeChart, box: tuple[int, int, int, int], fonts:
         default = PALETTE[index % len(PALETTE)]
         fill = series.format.line if data.kind == XL_CHART_TYPE.LINE_MARKERS else series.format.fill
         if data.kind == XL_CHART_TYPE.LINE_MARKERS:
-            fill.color.rgb = _rgb(colour if isinstance(colour, str) else default)
+            fill.color.rgb = _series_rgb(colour, default)
             fill.width = Pt(2.5)
             continue
         fill.solid()
-        fill.fore_color.rgb = _rgb(colour if isinstance(colour, str) else default)
+        fill.fore_color.rgb = _series_rgb(colour, default)
         if isinstance(colour, list):
             for point_index, point_colour in enumerate(colour[: len(data.categories)]):
                 rgb = _rgb(point_colour)

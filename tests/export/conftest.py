@@ -111,6 +111,8 @@ def figures_frame() -> pd.DataFrame:
 def settings_values(**changes: Any) -> dict[str, Any]:
     values = settings_def.defaults()
     values.update(city_name="示范市", office_name="示范市主题教育领导小组办公室", briefing_issue=8)
+    # the hand-built city has 2 townships per county: judge levels of 2+ units
+    values.update(gradient_min_units=2)
     values.update(changes)
     return values
 
