@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.core import report as report_core
 from dashboard.core.catalogue import INDICATORS
+from dashboard.core.metrics import PACE_WEEKS
 from dashboard.core.settings import level_name
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state
@@ -98,7 +99,9 @@ if codes:
         charts.unit_history_lines(hist, column, label, day, projection),
         "所选单位走势",
     )
-    st.caption("✕ 标记停滞周（已报但近期各项累计数均无增长）；虚线为按近4周进度预测至结束日期。")
+    st.caption(
+        f"✕ 标记停滞周（已报但近期各项累计数均无增长）；虚线为按近{PACE_WEEKS}周进度预测至结束日期。"
+    )
 filters.unit_picker(pool, key="trends")
 
 definitions.show(definitions.TOTALS, definitions.heat_text(settings))

@@ -9,7 +9,7 @@ Reasons (the 口径说明 on the page repeats these):
 - 销号率偏低: problems found > 0 and 问题销号率 below ``low_closure_rate``.
 - 两张皮: its 理论学习 component is in the top quarter of its pool while its 问题销号率 is
   10 percentage points or more below the pool's median: much study, few problems closed.
-- 不能按期完成: problems still open, and at the closing pace of the last (up to) 4 report weeks
+- 不能按期完成: problems still open, and at the closing pace of the last (up to) 3 report weeks (metrics.PACE_WEEKS)
   the open problems would not all be closed by the campaign's ``end_date``.
 """
 

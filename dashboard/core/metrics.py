@@ -30,7 +30,7 @@ FIGS: list[str] = list(INDICATOR_CODES)
 CUR: list[str] = [f"cur_{c}" for c in FIGS]
 INC: list[str] = [f"inc_{c}" for c in FIGS]
 RATE_CODES: list[str] = [r.code for r in RATES]
-PACE_WEEKS = 4  # the closing pace is the average over (at most) the last 4 report weeks
+PACE_WEEKS = 3  # the closing pace is the average over (at most) the last 3 report weeks
 
 
 def to_date(value: object) -> dt.date:

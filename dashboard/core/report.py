@@ -101,7 +101,7 @@ def _num(value: Any) -> float | None:
 
 def window_size(settings: Mapping[str, Any]) -> int:
     """How many report weeks a week's report needs (older rows only give starting values):
-    last week's stall window (N + 2 weeks) or this week's closing pace (4 + 1 weeks)."""
+    last week's stall window (N + 2 weeks) or this week's closing pace (PACE_WEEKS + 1)."""
     return max(int(settings.get("stall_weeks", 2)) + 2, metrics.PACE_WEEKS + 1)
 
 
@@ -229,6 +229,8 @@ def build_report(
     reason_flags = flags_mod.reasons(week, settings, report_date)
     week["reasons"] = reason_flags["reasons"]
     week["reason_details"] = reason_flags["details"]
+    for reason in flags_mod.REASONS:  # one bool column per reason, named by it
+        week[reason] = reason_flags[reason].to_numpy()
     week["lagging"] = week["reasons"].map(bool)
 
     scope_codes, scope_name, scope_level = _scope(attrs, scope, settings)
@@ -332,12 +334,10 @@ def _unit_table(week: pd.DataFrame) -> pd.DataFrame:
             "missing_weeks": week["missing_weeks"].astype("int64").to_numpy(),
         }
     )
-    for code in figs:
-        out[code] = pd.array(week[code].round().to_numpy(), dtype="Int64")
-    for code in figs:
-        out[f"cur_{code}"] = pd.array(week[f"cur_{code}"].round().to_numpy(), dtype="Int64")
-    for code in figs:
-        out[f"inc_{code}"] = pd.array(week[f"inc_{code}"].round().to_numpy(), dtype="Int64")
+    counts = [*figs, *metrics.CUR, *metrics.INC]
+    whole = week[counts].round().astype("Int64")  # one block conversion
+    whole.index = out.index
+    out = pd.concat([out, whole], axis=1)
     for code in metrics.RATE_CODES:
         out[code] = week[code].astype("float64").to_numpy()
     out["has_reading"] = week["has_reading"].astype(bool).to_numpy()
@@ -356,6 +356,8 @@ def _unit_table(week: pd.DataFrame) -> pd.DataFrame:
     out["lagging"] = week["lagging"].to_numpy()
     out["reasons"] = week["reasons"].to_numpy()
     out["reason_details"] = week["reason_details"].to_numpy()
+    for reason in flags_mod.REASONS:
+        out[reason] = week[reason].astype(bool).to_numpy()
     return out.reset_index(drop=True)
 
 
@@ -438,13 +440,6 @@ def levels_table(week: pd.DataFrame) -> pd.DataFrame:
 def _lagging(table: pd.DataFrame) -> pd.DataFrame:
     """Lagging units with reasons (list), details (list) and one bool column per reason."""
     rows = table[table["lagging"]]
-    exploded = rows["reasons"].explode()
-    marks = (
-        pd.crosstab(exploded.index, exploded).reindex(index=rows.index, fill_value=0)
-        if len(exploded.dropna())
-        else pd.DataFrame(index=rows.index)
-    )
-    marks = marks.reindex(columns=list(flags_mod.REASONS), fill_value=0).astype(bool)
     out = pd.DataFrame(
         {
             "unit_code": rows["code"].to_numpy(),
@@ -460,7 +455,7 @@ def _lagging(table: pd.DataFrame) -> pd.DataFrame:
         }
     )
     for reason in flags_mod.REASONS:
-        out[reason] = marks[reason].to_numpy()
+        out[reason] = rows[reason].to_numpy()
     return out
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.core.metrics import PACE_WEEKS
 from dashboard.export import theme
 
 STATUS_NAMES = {"green": "绿（较好）", "yellow": "黄（一般）", "red": "红（落后）"}
@@ -365,7 +366,7 @@ def closure_projection(
             go.Scatter(
                 x=projected["report_date"],
                 y=projected["value"],
-                name="销号按近4周进度预测",
+                name=f"销号按近{PACE_WEEKS}周进度预测",
                 mode="lines",
                 line={"dash": "dash"},
             )

@@ -7,6 +7,8 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.core.metrics import PACE_WEEKS
+
 COVERAGE = (
     "- **应报单位**：名册中未撤销的单位（含本级）。\n"
     "- **已报**：本周有一行报表且至少一项数字非空；整行空白视同未报。\n"
@@ -50,7 +52,7 @@ def lagging_text(settings: Mapping[str, Any]) -> str:
         f"- **排名末位**：热度位于同组最后 {float(settings.get('bottom_share', 0.1)) * 100:.0f}%（组内单位数 × 比例，四舍五入；并列者一并列入；全组并列时不列）；\n"
         f"- **销号率偏低**：已检视出问题，但问题销号率低于 {float(settings.get('low_closure_rate', 0.5)) * 100:.0f}%；\n"
         "- **两张皮**：理论学习分居同组前 25%，而问题销号率比同组中位数低 10 个百分点以上（组内不少于 4 个单位）；\n"
-        f"- **不能按期完成**：仍有未销号问题，按近 4 个报告周的平均每周销号数，到结束日期（{settings.get('end_date')}）前销不完。"
+        f"- **不能按期完成**：仍有未销号问题，按近 {PACE_WEEKS} 个报告周的平均每周销号数，到结束日期（{settings.get('end_date')}）前销不完。"
     )
 
 
