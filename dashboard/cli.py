@@ -23,6 +23,15 @@ class CliError(Exception):
 
 
 class _ChineseParser(argparse.ArgumentParser):
+    """argparse with Chinese headings and help line."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         self.exit(2, f"用法错误：{message}\n（使用 --help 查看说明）\n")
