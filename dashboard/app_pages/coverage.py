@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core import narrative
-from dashboard.core.report import narrow
+from dashboard.core.report import narrow, window_size
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
@@ -45,7 +45,13 @@ with st.expander("复制到工作群的催报文字"):
     st.code(narrative.reminder_text(report.report_date, missing, subtree_names), language=None)
 
 st.subheader("逐周报送记录")
-weeks = st.slider("显示最近几周", min_value=2, max_value=12, value=5, key="coverage_weeks")
+weeks = st.slider(
+    "显示最近几周",
+    min_value=2,
+    max_value=12,
+    value=window_size(state.settings()),  # the weeks the report has read already
+    key="coverage_weeks",
+)
 grid = report_cache.status_grid(int(weeks), chosen.scope)  # display-ready, cached
 grid = grid[grid["单位编码"].isin(units["code"])]
 only_gaps = st.checkbox("只看有未报周的单位", key="coverage_only_gaps")

@@ -15,9 +15,9 @@ if filters.no_data():
     st.stop()
 chosen = filters.board_filters()
 span = st.segmented_control(
-    "历史范围", list(report_cache.WEEK_CHOICES), default="近8周", key="unit_detail_span"
+    "历史范围", list(report_cache.WEEK_CHOICES), default="近4周", key="unit_detail_span"
 )
-weeks = report_cache.WEEK_CHOICES[span or "近8周"]
+weeks = report_cache.WEEK_CHOICES[span or "近4周"]
 registry = report_cache.scope_units(None)
 names = dict(zip(registry["code"], registry["name"], strict=True))
 if not names:

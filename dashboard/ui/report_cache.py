@@ -19,7 +19,13 @@ from dashboard.store import db, repo, report_inputs
 from dashboard.ui import state
 
 HISTORY_WEEKS = 8  # trends and unit histories show the last 8 weeks unless asked for more
-WEEK_CHOICES: dict[str, int | None] = {"近8周": 8, "近12周": 12, "近26周": 26, "全部": None}
+WEEK_CHOICES: dict[str, int | None] = {
+    "近4周": 4,
+    "近8周": 8,
+    "近12周": 12,
+    "近26周": 26,
+    "全部": None,
+}
 
 
 def _engine(url: str) -> Engine:
