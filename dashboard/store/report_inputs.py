@@ -31,7 +31,7 @@ def _frame(rows: Sequence[Any]) -> pd.DataFrame:
     """
     codes = list(INDICATOR_CODES)
     records = json.loads("[" + ",".join(r[2] or "{}" for r in rows) + "]")
-    frame = pd.DataFrame.from_records(records, columns=codes)
+    frame = pd.DataFrame(records)  # faster than from_records on a list of dicts
     frame = frame.reindex(columns=codes).astype("float64").astype("Int64")
     frame.insert(0, "unit_code", pd.Series([r[0] for r in rows], dtype="str"))
     frame.insert(1, "report_date", pd.to_datetime(pd.Series([r[1] for r in rows], dtype="object")))
