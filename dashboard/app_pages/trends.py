@@ -36,10 +36,13 @@ options = {**{f"cur_{i.code}": i.label for i in INDICATORS}, **EXTRA}
 value = st.selectbox(
     "指标", list(options), format_func=lambda c: options[c], key="trends_indicator"
 )
-# Heat for every unit and week is only worked out when the heat lines are asked for.
-trends = report_cache.level_trends(
-    chosen.scope, chosen.by_category, weeks, with_heat=value == "mean_heat"
-)
+if value.startswith("cur_"):  # an indicator's lines: read only the figures they need
+    needed = dict.fromkeys([value.removeprefix("cur_"), "problems_found", "problems_closed"])
+    trends = report_cache.indicator_trends(list(needed), chosen.scope, weeks)
+else:  # heat for every unit and week is only worked out when the heat lines are asked for
+    trends = report_cache.level_trends(
+        chosen.scope, chosen.by_category, weeks, with_heat=value == "mean_heat"
+    )
 if chosen.levels:
     trends = trends[trends["level"].isin(chosen.levels)]
 settings = state.settings()

@@ -89,40 +89,9 @@ def panel(
     rate codes, has_reading, moved (indicators moved over the stall window), stalled,
     missing_weeks, closed_before, pace_weeks and closing_pace.
     """
-    expected = expected_units(units)
-    codes = expected["code"].astype(str).tolist()
     stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(dates), dtype="object")))
-    rows = usable_rows(figures)
-    if not rows.empty:
-        rows = rows.assign(
-            report_date=pd.to_datetime(rows["report_date"]),
-            unit_code=np.asarray(rows["unit_code"], dtype=object),
-        )
-        rows = rows[rows["unit_code"].isin(codes) & (rows["report_date"] <= stamps[-1])]
-        rows = rows.sort_values("report_date", kind="stable")
-        rows = rows.drop_duplicates(["unit_code", "report_date"], keep="last")
-    prior = rows[rows["report_date"] < stamps[0]] if not rows.empty else rows
-    window = rows[rows["report_date"].isin(stamps)] if not rows.empty else rows
-    parts = []
-    grid_dates = stamps
-    base_date = pd.Series(dtype="datetime64[ns]")
-    if len(prior):
-        # Each unit's latest known values before the window, carried into it.
-        pseudo = stamps[0] - pd.Timedelta(days=1)
-        base = prior.groupby("unit_code", sort=False)[FIGS].last()
-        base_date = prior.groupby("unit_code", sort=False)["report_date"].max()
-        base.index = pd.MultiIndex.from_arrays(
-            [base.index, pd.DatetimeIndex([pseudo] * len(base))],
-            names=["unit_code", "report_date"],
-        )
-        parts.append(base.astype("float64"))
-        grid_dates = stamps.insert(0, pseudo)
-    if len(window):
-        parts.append(window.set_index(["unit_code", "report_date"])[FIGS].astype("float64"))
-    values = pd.concat(parts) if parts else pd.DataFrame(columns=FIGS, dtype="float64")
-    index = pd.MultiIndex.from_product([codes, grid_dates], names=["unit_code", "report_date"])
-    grid = values.reindex(index)
-    carried = grid.groupby(level="unit_code", sort=False).ffill()
+    codes, grid, carried, base_date = _grid(units, figures, stamps, FIGS)
+    index = grid.index
     prev = carried.groupby(level="unit_code", sort=False).shift(1)
     reported_all = grid.notna().any(axis=1)
     moved = _moved(carried, max(int(stall_weeks), 1), reported_all)
@@ -157,6 +126,62 @@ def panel(
     frame["pace_weeks"] = day_gap / 7.0
     frame["closing_pace"] = (frame["cur_problems_closed"] - before) / frame["pace_weeks"]
     return frame
+
+
+def _grid(
+    units: pd.DataFrame, figures: pd.DataFrame, stamps: pd.DatetimeIndex, columns: list[str]
+) -> tuple[list[str], pd.DataFrame, pd.DataFrame, pd.Series]:
+    """(unit codes, grid as reported, grid carried forward, each unit's last day before the
+    window) over expected units × (a pseudo day holding the starting values, if any rows
+    precede ``stamps[0]``) + ``stamps``, for ``columns``."""
+    expected = expected_units(units)
+    codes = expected["code"].astype(str).tolist()
+    rows = figures[figures[columns].notna().any(axis=1)] if len(figures) else figures
+    if not rows.empty:
+        rows = rows.assign(
+            report_date=pd.to_datetime(rows["report_date"]),
+            unit_code=np.asarray(rows["unit_code"], dtype=object),
+        )
+        rows = rows[rows["unit_code"].isin(codes) & (rows["report_date"] <= stamps[-1])]
+        rows = rows.sort_values("report_date", kind="stable")
+        rows = rows.drop_duplicates(["unit_code", "report_date"], keep="last")
+    prior = rows[rows["report_date"] < stamps[0]] if not rows.empty else rows
+    window = rows[rows["report_date"].isin(stamps)] if not rows.empty else rows
+    parts = []
+    grid_dates = stamps
+    base_date = pd.Series(dtype="datetime64[ns]")
+    if len(prior):
+        # Each unit's latest known values before the window, carried into it.
+        pseudo = stamps[0] - pd.Timedelta(days=1)
+        base = prior.groupby("unit_code", sort=False)[columns].last()
+        base_date = prior.groupby("unit_code", sort=False)["report_date"].max()
+        base.index = pd.MultiIndex.from_arrays(
+            [base.index, pd.DatetimeIndex([pseudo] * len(base))],
+            names=["unit_code", "report_date"],
+        )
+        parts.append(base.astype("float64"))
+        grid_dates = stamps.insert(0, pseudo)
+    if len(window):
+        parts.append(window.set_index(["unit_code", "report_date"])[columns].astype("float64"))
+    values = pd.concat(parts) if parts else pd.DataFrame(columns=columns, dtype="float64")
+    index = pd.MultiIndex.from_product([codes, grid_dates], names=["unit_code", "report_date"])
+    grid = values.reindex(index)
+    carried = grid.groupby(level="unit_code", sort=False).ffill()
+    return codes, grid, carried, base_date
+
+
+def carried_values(
+    units: pd.DataFrame, figures: pd.DataFrame, dates: Sequence[dt.date], columns: list[str]
+) -> pd.DataFrame:
+    """unit_code, report_date and cur_<column> (carried forward) for ``columns`` only: the
+    lean path for trend lines of a few indicators (rows before ``dates[0]`` give starting
+    values, as in ``panel``)."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(dates), dtype="object")))
+    _, grid, carried, _ = _grid(units, figures, stamps, columns)
+    keep = np.asarray(grid.index.get_level_values("report_date").isin(stamps))
+    out = carried[keep].reset_index()
+    out["unit_code"] = np.asarray(out["unit_code"], dtype=object)
+    return out.rename(columns={c: f"cur_{c}" for c in columns})
 
 
 def _add_rates(frame: pd.DataFrame) -> pd.DataFrame:

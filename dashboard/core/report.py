@@ -513,6 +513,34 @@ def history(
     return panel[columns].reset_index(drop=True)
 
 
+def indicator_trends(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    settings: Mapping[str, Any],
+    indicators: list[str],
+    until: dt.date | None = None,
+    scope: str | None = None,
+    weeks: int | None = None,
+    all_dates: list[dt.date] | None = None,
+) -> pd.DataFrame:
+    """Per report week × level: units and Σ carried value of each of ``indicators``
+    (cur_<code>) — the same sums as ``level_trends`` for those columns, without the rest of
+    the measures (the lean path behind the 趋势 page's indicator lines)."""
+    attrs = _unit_attributes(units, settings)
+    until, dates = _dates_upto(figures, until, all_dates)
+    window = dates[-weeks:] if weeks else dates
+    values = metrics.carried_values(attrs, figures, window, indicators)
+    levels = attrs.set_index("code")["level"]
+    values["level"] = values["unit_code"].map(levels).astype("int64")
+    if scope is not None:
+        codes, _, _ = _scope(attrs, scope, settings)
+        values = values[values["unit_code"].isin(codes)]
+    grouped = values.groupby(["report_date", "level"], sort=True)
+    out = grouped[[f"cur_{c}" for c in indicators]].sum(min_count=1)
+    out["units"] = grouped.size()
+    return out.reset_index()
+
+
 def level_trends(hist: pd.DataFrame) -> pd.DataFrame:
     """Per report week × level: units, reported, coverage, mean_heat, stalled and Σ carried
     figures (cur_*) — the 趋势 page's lines."""

@@ -39,10 +39,16 @@ def _frame(rows: Sequence[Any]) -> pd.DataFrame:
 
 
 def load_window(
-    engine: Engine, report_date: dt.date | None, weeks: int | None
+    engine: Engine,
+    report_date: dt.date | None,
+    weeks: int | None,
+    indicators: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, list[dt.date]]:
     """(figures, report days up to ``report_date``) for a report over the last ``weeks``
     report weeks (every week when None).  Without ``report_date``: the latest week.
+
+    With ``indicators``, only those figures are read (extracted from the JSON column by the
+    database); the other indicator columns are all NA.
 
     Each unit's starting values are those of its latest current row before the window: an
     indicator left blank in that row (or a row left entirely blank) starts the window
@@ -57,7 +63,15 @@ def load_window(
         return _frame([]), []
     window = upto[-weeks:] if weeks else upto
     start, end = window[0], upto[-1]
-    cols = (figures.c.unit_code, figures.c.report_date, cast(figures.c.figures, Text))
+    cols: tuple[Any, ...] = (
+        (figures.c.unit_code, figures.c.report_date, cast(figures.c.figures, Text))
+        if indicators is None
+        else (
+            figures.c.unit_code,
+            figures.c.report_date,
+            *[figures.c.figures[code].as_integer() for code in indicators],
+        )
+    )
     inside = select(*cols).where(
         figures.c.is_current.is_(True),
         figures.c.report_date >= start,
@@ -67,7 +81,19 @@ def load_window(
         rows = list(conn.execute(inside).all())
         if start > upto[0]:
             rows += _latest_before(conn, start, cols)
+    if indicators is not None:
+        return _frame_of(rows, list(indicators)), upto
     return _frame(rows), upto
+
+
+def _frame_of(rows: Sequence[Any], indicators: list[str]) -> pd.DataFrame:
+    """Rows of (unit_code, report_date, one integer per indicator) → the load_figures frame."""
+    frame = pd.DataFrame(rows, columns=["unit_code", "report_date", *indicators])
+    values = frame[indicators].astype("float64").reindex(columns=list(INDICATOR_CODES))
+    out = values.astype("Int64")
+    out.insert(0, "unit_code", frame["unit_code"].astype("str"))
+    out.insert(1, "report_date", pd.to_datetime(pd.Series(frame["report_date"], dtype="object")))
+    return out.sort_values(["report_date", "unit_code"], ignore_index=True)
 
 
 def _latest_before(conn: Connection, start: dt.date, cols: tuple[Any, ...]) -> list[Any]:

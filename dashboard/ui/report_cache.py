@@ -109,6 +109,27 @@ def _trends(
     return report.level_trends(hist)
 
 
+@st.cache_data(show_spinner="正在计算趋势…", max_entries=16)
+def _indicator_trends(
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    scope: str | None,
+    weeks: int | None,
+    indicators: tuple[str, ...],
+) -> pd.DataFrame:
+    del token
+    if url == db.default_url():
+        settings, units = state.settings(), state.units()
+    else:
+        engine = _engine(url)
+        settings, units = repo.get_settings(engine), repo.load_units(engine)
+    figures, days = report_inputs.load_window(_engine(url), report_date, weeks, list(indicators))
+    return report.indicator_trends(
+        units, figures, settings, list(indicators), report_date, scope, weeks, days
+    )
+
+
 @st.cache_data(show_spinner="正在读取单位历史…", max_entries=32)
 def _units_history(
     url: str,
@@ -191,6 +212,16 @@ def level_trends(
     ``with_heat=False`` leaves out mean_heat (and its cost)."""
     day = state.selected_report_date()
     return _trends(db.default_url(), state.version(), day, scope, by_category, weeks, with_heat)
+
+
+def indicator_trends(
+    indicators: list[str], scope: str | None = None, weeks: int | None = HISTORY_WEEKS
+) -> pd.DataFrame:
+    """Per week × level Σ carried values of a few indicators (reads only those figures)."""
+    day = state.selected_report_date()
+    return _indicator_trends(
+        db.default_url(), state.version(), day, scope, weeks, tuple(indicators)
+    )
 
 
 def units_history(

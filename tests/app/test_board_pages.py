@@ -241,3 +241,12 @@ def test_trends_heat_lines(city_url: str) -> None:
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     village = next(t for t in spec["data"] if t["name"] == "村级")
     assert numbers(village["y"])[-1] == 62.1  # the level-4 mean heat of W3 (test_report)
+
+
+def test_trends_coverage_lines(city_url: str) -> None:
+    at = open_page("trends")
+    at.selectbox(key="trends_indicator").set_value("coverage").run()
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    village = next(t for t in spec["data"] if t["name"] == "村级")
+    assert numbers(village["y"]) == [1.0, 1.0, 7 / 8]  # 乙四村 silent in W3

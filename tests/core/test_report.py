@@ -240,3 +240,19 @@ def test_history_in_the_same_pass(week3: report.WeekReport) -> None:
     pd.testing.assert_frame_equal(rep.history, alone)
     assert list(rep.history.loc[rep.history["unit_code"] == "01020101", "rank"]) == [5, 5]
     assert week3.history.empty
+
+
+def test_indicator_trends_match_the_full_level_trends() -> None:
+    full = report.level_trends(report.history(units_frame(), figures_frame(), settings()))
+    lean = report.indicator_trends(
+        units_frame(), figures_frame(), settings(), ["deeds_done", "problems_closed"]
+    )
+    columns = ["report_date", "level", "units", "cur_deeds_done", "cur_problems_closed"]
+    pd.testing.assert_frame_equal(lean[columns], full[columns], check_dtype=False)
+    # Villages in W3: 4 hot × 30 + 4 cold × 1 = 124 (乙四村 carried from W2).
+    w3 = lean[(lean["report_date"] == pd.Timestamp(W3)) & (lean["level"] == 4)]
+    assert w3["cur_deeds_done"].item() == 124
+    scoped = report.indicator_trends(
+        units_frame(), figures_frame(), settings(), ["deeds_done"], scope="0102"
+    )
+    assert list(scoped["level"].unique()) == [2, 3, 4]

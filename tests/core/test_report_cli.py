@@ -114,3 +114,16 @@ def test_window_loader_without_a_date_takes_the_latest_week(engine: Engine, week
     figures, days = report_inputs.load_window(engine, None, weeks)
     assert days[-1] == W3
     assert figures["report_date"].max().date() == W3
+
+
+def test_window_loader_reads_only_the_indicators_asked_for(any_engine: Engine) -> None:
+    fill_database(any_engine)
+    full, days = report_inputs.load_window(any_engine, W3, 2)
+    lean, lean_days = report_inputs.load_window(
+        any_engine, W3, 2, indicators=["deeds_done", "problems_found"]
+    )
+    assert lean_days == days
+    assert list(lean.columns) == list(full.columns)
+    for column in ("unit_code", "report_date", "deeds_done", "problems_found"):
+        assert lean[column].tolist() == full[column].tolist()
+    assert lean["problems_closed"].isna().all()
