@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import plotly.graph_objects as go
 
 # Noto CJK comes from Debian's fonts-noto-cjk; the others cover readers on Windows / macOS
@@ -56,9 +57,26 @@ def finish(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
         plot_bgcolor="white",
         height=height,
         margin={"l": 60, "r": 30, "t": 70, "b": 60},
-        legend={"orientation": "h", "yanchor": "bottom", "y": -0.25, "x": 0},
+        # legend above the plot, under the title: never on top of an x-axis title
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "xanchor": "left"},
         hoverlabel={"font": {"family": FONT_FAMILY}},
     )
     fig.update_xaxes(gridcolor=GRID_COLOUR, zerolinecolor=AXIS_COLOUR, linecolor=AXIS_COLOUR)
     fig.update_yaxes(gridcolor=GRID_COLOUR, zerolinecolor=AXIS_COLOUR, linecolor=AXIS_COLOUR)
+    if _has_date_x(fig):
+        # Chinese dates (10月27日), not plotly's English month names
+        fig.update_xaxes(tickformat="%-m月%-d日", hoverformat="%Y年%-m月%-d日")
     return fig
+
+
+def _has_date_x(fig: go.Figure) -> bool:
+    for trace in fig.data:
+        values = getattr(trace, "x", None)
+        if values is None or len(values) == 0:
+            continue
+        first = values[0]
+        if isinstance(first, dt.date | np.datetime64) or hasattr(first, "isoformat"):
+            return True
+        if isinstance(first, str) and len(first) >= 10 and first[4] == "-" and first[7] == "-":
+            return True
+    return False
