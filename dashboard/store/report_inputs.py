@@ -108,34 +108,49 @@ def _frame_of(rows: Sequence[Any], indicators: list[str]) -> pd.DataFrame:
 def _latest_before(conn: Connection, start: dt.date, cols: tuple[Any, ...]) -> list[Any]:
     """Each registered unit's latest current row dated before ``start``.
 
-    Step 1 finds each unit's latest day with one index seek per unit on (unit_code,
-    report_date); step 2 fetches the current rows of those days.  A unit whose latest row on
-    that day is no longer current (an undone import) falls back to a grouped query.
+    Per unit: its latest day before ``start`` (one index seek on (unit_code, report_date)),
+    then the row of that day, read by correlated scalar subqueries (more index seeks; the
+    current row first) so only one row per unit leaves the database.  A join, or a filter on
+    is_current in the subqueries, lets SQLite pick the (is_current, report_date) index and
+    read thousands of rows per unit (seconds on a long campaign).  A unit whose
+    latest row on that day is no longer current (an undone import) falls back to a grouped
+    query.
     """
     inner = figures.alias("inner_figures")
-    latest_day = (
-        select(func.max(inner.c.report_date))
-        .where(inner.c.unit_code == units.c.code, inner.c.report_date < start)
-        .scalar_subquery()
-    )
-    pairs = {
-        code: day
-        for code, day in conn.execute(select(units.c.code, latest_day)).all()
-        if day is not None
-    }
-    if not pairs:
-        return []
-    days = sorted(set(pairs.values()))
-    found = [
-        row
-        for row in conn.execute(
-            select(*cols).where(figures.c.is_current.is_(True), figures.c.report_date.in_(days))
-        ).all()
-        if row[0] in pairs and str(pairs[row[0]]) == str(row[1])[:10]
-    ]
-    missing = set(pairs) - {row[0] for row in found}
+    latest = (
+        select(
+            units.c.code.label("code"),
+            select(func.max(inner.c.report_date))
+            .where(inner.c.unit_code == units.c.code, inner.c.report_date < start)
+            .scalar_subquery()
+            .label("day"),
+        )
+    ).subquery("latest")
+
+    def on_day(column: Any) -> Any:
+        return (
+            select(column)
+            .where(figures.c.unit_code == latest.c.code, figures.c.report_date == latest.c.day)
+            .order_by(figures.c.is_current.desc(), figures.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    query = select(
+        latest.c.code,
+        cast(latest.c.day, String),
+        on_day(figures.c.is_current),
+        *[on_day(col) for col in cols[2:]],
+    ).where(latest.c.day.is_not(None))
+    found: list[Any] = []
+    missing: list[str] = []
+    for row in conn.execute(query).all():
+        if not row[2]:
+            missing.append(row[0])
+        else:
+            found.append((row[0], row[1], *row[3:]))
     if missing:
-        latest = (
+        fallback = (
             select(figures.c.unit_code, func.max(figures.c.report_date).label("day"))
             .where(
                 figures.c.is_current.is_(True),
@@ -149,10 +164,10 @@ def _latest_before(conn: Connection, start: dt.date, cols: tuple[Any, ...]) -> l
             conn.execute(
                 select(*cols)
                 .join(
-                    latest,
+                    fallback,
                     and_(
-                        figures.c.unit_code == latest.c.unit_code,
-                        figures.c.report_date == latest.c.day,
+                        figures.c.unit_code == fallback.c.unit_code,
+                        figures.c.report_date == fallback.c.day,
                     ),
                 )
                 .where(figures.c.is_current.is_(True))
