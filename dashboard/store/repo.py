@@ -54,7 +54,11 @@ def load_units(engine: Engine, include_retired: bool = False) -> pd.DataFrame:
         query = query.where(units.c.retired.is_(False))
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    frame = pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(UNIT_COLUMNS)
+    # Column by column: several times faster than a DataFrame from a list of Row objects.
+    frame = pd.DataFrame(
+        {name: pd.Series(col) for name, col in zip(UNIT_COLUMNS, columns, strict=True)}
+    )
     frame["level"] = frame["level"].astype("int64")
     frame["retired"] = frame["retired"].astype(bool)
     return frame

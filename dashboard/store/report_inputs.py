@@ -20,7 +20,6 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, String, Text, and_, cast, func, select
 
 from dashboard.core.catalogue import INDICATOR_CODES
-from dashboard.store import repo
 from dashboard.store.schema import figures, units
 
 
@@ -56,7 +55,7 @@ def load_window(
     unknown, where the full history would carry an older value.  Only a unit that leaves an
     indicator blank in that row AND in every week of the window is affected.
     """
-    days = repo.report_dates(engine)
+    days = report_days(engine)
     if report_date is None and days:
         report_date = days[-1]
     upto = [d for d in days if report_date is None or d <= report_date]
@@ -88,6 +87,29 @@ def load_window(
     if indicators is not None:
         return _frame_of(rows, list(indicators)), upto
     return _frame(rows), upto
+
+
+def report_days(engine: Engine) -> list[dt.date]:
+    """Report days that hold current figures, oldest first (as ``repo.report_dates``).
+
+    Walks the (is_current, report_date) index from one day to the next (a recursive query:
+    one index seek per report day) instead of reading every current row: the cost follows
+    the number of weeks, not units × weeks.
+    """
+    current = figures.c.is_current.is_(True)
+    days = (
+        select(func.min(figures.c.report_date).label("day"))
+        .where(current)
+        .cte("days", recursive=True)
+    )
+    following = (
+        select(func.min(figures.c.report_date))
+        .where(current, figures.c.report_date > days.c.day)
+        .scalar_subquery()
+    )
+    days = days.union_all(select(following).where(days.c.day.is_not(None)))
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(select(days.c.day).where(days.c.day.is_not(None)))]
 
 
 def _frame_of(rows: Sequence[Any], indicators: list[str]) -> pd.DataFrame:

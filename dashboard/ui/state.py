@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard.store import db, repo
+from dashboard.store import db, repo, report_inputs
 
 REPORT_DATE_KEY = "report_date"
 
@@ -45,7 +45,7 @@ def _units(url: str, token: str, include_retired: bool) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _report_dates(url: str, token: str) -> list[dt.date]:
-    return repo.report_dates(_engine_for(url))
+    return report_inputs.report_days(_engine_for(url))  # repo.report_dates, index-walked
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

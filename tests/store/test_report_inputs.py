@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Engine, insert
 
-from dashboard.store import report_inputs, returns_repo
+from dashboard.store import repo, report_inputs, returns_repo
 from dashboard.store.schema import units as units_table
 
 D1, D2, D3, D4 = (dt.date(2024, 3, 1) + dt.timedelta(days=7 * k) for k in range(4))
@@ -80,3 +80,12 @@ def test_an_undone_latest_row_falls_back_to_the_one_before(any_engine: Engine) -
             for row in figures.itertuples()
         }
         assert got == {("A", D2): 2, ("B", D2): 20, ("B", D4): 40}
+
+
+def test_report_days_are_the_days_with_current_figures(any_engine: Engine) -> None:
+    assert report_inputs.report_days(any_engine) == []
+    undone = _fill(any_engine)
+    assert report_inputs.report_days(any_engine) == repo.report_dates(any_engine)
+    assert report_inputs.report_days(any_engine) == [D1, D2, D3, D4]
+    returns_repo.undo_import(any_engine, undone)
+    assert report_inputs.report_days(any_engine) == [D1, D2, D4]
