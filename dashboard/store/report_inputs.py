@@ -11,28 +11,55 @@ the window (found in SQL, one row per unit).  The frame has the shape of
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.json as pa_json
 from sqlalchemy import Connection, Engine, String, Text, and_, cast, func, select
 
 from dashboard.core.catalogue import INDICATOR_CODES
 from dashboard.store.schema import figures, units
 
+_SCHEMA = pa.schema([(code, pa.float64()) for code in INDICATOR_CODES])
+
+
+def _values(texts: list[str]) -> pd.DataFrame:
+    """JSON objects {indicator: int|None} → one float64 column per indicator (NaN = blank).
+
+    Arrow's JSON reader lays the values out column by column in C (about twice as fast as
+    json.loads into dicts and a DataFrame from them); keys outside the catalogue are ignored.
+    Anything it cannot read as numbers goes the slow way.
+    """
+    try:
+        table = pa_json.read_json(
+            io.BytesIO("\n".join(texts).encode()),
+            read_options=pa_json.ReadOptions(use_threads=False, block_size=1 << 26),
+            parse_options=pa_json.ParseOptions(
+                explicit_schema=_SCHEMA, unexpected_field_behavior="ignore"
+            ),
+        )
+        return table.to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        frame = pd.DataFrame(json.loads("[" + ",".join(texts) + "]"))
+        return frame.reindex(columns=list(INDICATOR_CODES)).astype("float64")
+
 
 def _frame(rows: Sequence[Any]) -> pd.DataFrame:
     """Rows of (unit_code, report_date, figures as JSON text) → the load_figures frame.
 
-    The JSON texts are parsed in ONE call (a JSON array of them) and laid out as a float
-    matrix directly: several times faster than letting the driver decode each row.
+    The JSON texts are parsed in ONE call and laid out as columns directly: several times
+    faster than letting the driver decode each row.
     """
-    codes = list(INDICATOR_CODES)
-    records = json.loads("[" + ",".join(r[2] or "{}" for r in rows) + "]")
-    frame = pd.DataFrame(records)  # faster than from_records on a list of dicts
-    frame = frame.reindex(columns=codes).astype("float64").astype("Int64")
+    if not rows:
+        frame = pd.DataFrame(columns=list(INDICATOR_CODES), dtype="float64")
+    else:
+        frame = _values([r[2] or "{}" for r in rows])
+    frame = frame.astype("Int64")
     frame.insert(0, "unit_code", pd.Series([r[0] for r in rows], dtype="str"))
     frame.insert(1, "report_date", pd.to_datetime(pd.Series([r[1] for r in rows], dtype="object")))
     return frame.sort_values(["report_date", "unit_code"], ignore_index=True)
