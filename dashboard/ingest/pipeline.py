@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from typing import Any, TypedDict
 
@@ -37,7 +38,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
-from dashboard.core.catalogue import TOTAL_ROW_WORDS, indicator
+from dashboard.core.catalogue import RULES, TOTAL_ROW_WORDS, indicator
 from dashboard.ingest import checks
 from dashboard.ingest.dates import (
     Campaign,
@@ -255,7 +256,7 @@ def check_workbook(
             "或确认表头行没有被删除、工作表没有被隐藏",
         )
     file_date = _file_date(found, name, ctx.campaign) or ctx.given_date
-    rows: list[checks.Row] = []
+    table = _Table()
     missing_date = False
     for sheet, header in found:
         result.sheets.append(sheet.name)
@@ -264,8 +265,7 @@ def check_workbook(
             if label not in result.ignored_columns:
                 result.ignored_columns.append(label)
         sheet_date = date_in_rows(sheet.rows[: header.first_row], ctx.campaign) or file_date
-        sheet_rows, problems, no_date = _read_rows(sheet, header, sheet_date, ctx)
-        rows.extend(sheet_rows)
+        problems, no_date = _read_rows(sheet, header, sheet_date, ctx, table)
         result.problems.extend(problems)
         missing_date = missing_date or no_date
     if missing_date:
@@ -275,22 +275,12 @@ def check_workbook(
             "无法确定统计截止日期：表内没有日期列，标题和文件名中也没有日期。"
             "请在上传时指定报告日期（命令行使用 --date YYYY-MM-DD），或在标题中写明“截至X月X日”",
         )
-    result.problems.extend(checks.rule_problems(rows))
-    result.problems.extend(checks.duplicate_problems(rows))
-    result.problems.extend(_decreases(engine, rows, ctx))
-    result.accepted = [
-        {
-            "unit_code": row.unit_code,
-            "report_date": row.report_date,
-            "values": row.values,
-            "sheet": row.sheet,
-            "row": row.row,
-        }
-        for row in rows
-        if not row.has_error and row.unit_code is not None and row.report_date is not None
-    ]
-    dates = Counter(row["report_date"] for row in result.accepted) or Counter(
-        row.report_date for row in rows if row.report_date
+    result.problems.extend(table.check(checks.rule_problems, table.rule_suspects()))
+    result.problems.extend(table.check(checks.duplicate_problems, table.duplicate_suspects()))
+    result.problems.extend(_decreases(engine, table, ctx))
+    result.accepted = table.accepted()
+    dates = Counter(map(itemgetter("report_date"), result.accepted)) or Counter(
+        day for day in table.days if day
     )
     fallback = ctx.campaign.period(file_date) if file_date else None
     result.report_date = dates.most_common(1)[0][0] if dates else fallback
@@ -360,38 +350,12 @@ def _cell(row: list[object], col: int | None) -> object:
     return value
 
 
-def _is_total(row: list[object], label_cols: list[int]) -> bool:
-    """合计/总计/小计 in a label cell (every such word has 计: a cheap first test)."""
-    width = len(row)
-    for col in label_cols:
-        value = row[col] if col < width else None
-        if type(value) is str and "计" in value and _names_total(fold_name(value)):
-            return True
-    return False
-
-
 def _names_total(folded: str) -> bool:
     """合计, 东城县合计, 合计（15个单位）, 小计: … — but not a unit such as 总计划科."""
     for word in _TOTAL_FOLDED:
         if folded.endswith(word):
             return True
         if folded.startswith(word) and (len(folded) == len(word) or folded[len(word)] in "(:（："):
-            return True
-    return False
-
-
-def _is_repeat(row: list[object], labels: dict[int, str]) -> bool:
-    """The header written again further down (a second page, a pasted block)."""
-    width = len(row)
-    for col, label in labels.items():
-        value = row[col] if col < width else None
-        if (
-            type(value) is str
-            and label  # cheap test first: the folded header's first and last characters
-            and label[0] in value
-            and label[-1] in value
-            and fold_name(value) == label
-        ):
             return True
     return False
 
@@ -417,10 +381,144 @@ def _is_numbering(row: list[object], unit_cols: list[int], figure_cols: list[int
     )
 
 
+@dataclass(slots=True)
+class _SheetPart:
+    """What every data row of one sheet shares (to build a ``checks.Row`` when needed)."""
+
+    name: str
+    unit_col: int
+    unit_header: str | None
+    columns_of: dict[str, tuple[int, str]]
+    code_col: int | None
+    name_col: int | None
+
+
+@dataclass
+class _Table:
+    """The data rows of a return, column by column.
+
+    A ``checks.Row`` object is built only for a row that a check has to look at closely (a
+    rule broken, a unit twice, a figure to compare with last week): a clean return of
+    10,000 units then costs one dict per row, not an object, a dict and several passes.
+    """
+
+    parts: list[_SheetPart] = field(default_factory=list)  # per row
+    raw: list[list[object]] = field(default_factory=list)  # the row's cells as read
+    excel_rows: list[int] = field(default_factory=list)
+    units: list[str | None] = field(default_factory=list)
+    days: list[dt.date | None] = field(default_factory=list)
+    values: list[dict[str, int | None]] = field(default_factory=list)
+    bad: list[bool] = field(default_factory=list)
+
+    def row(self, k: int) -> checks.Row:
+        part, raw = self.parts[k], self.raw[k]
+        return checks.Row(
+            part.name,
+            self.excel_rows[k],
+            self.units[k],
+            _unit_label(raw, part.code_col, part.name_col),
+            part.unit_col,
+            part.unit_header,
+            self.days[k],
+            self.values[k],
+            part.columns_of,
+            self.bad[k],
+        )
+
+    def check(self, run: Any, suspects: list[int]) -> list[Problem]:
+        """Run a ``checks`` function on the suspect rows (in file order) and keep the error
+        flags it sets. Rows that are not suspects could not yield a problem."""
+        if not suspects:
+            return []
+        rows = [self.row(k) for k in suspects]
+        problems: list[Problem] = run(rows)
+        for k, row in zip(suspects, rows, strict=True):
+            if row.has_error:
+                self.bad[k] = True
+        return problems
+
+    def rule_suspects(self) -> list[int]:
+        """Rows breaking at least one of the catalogue's ``lhs <= rhs`` rules."""
+        found: set[int] = set()
+        for rule in RULES:
+            lhs, rhs = rule.lhs, rule.rhs
+            found.update(
+                k
+                for k, values in enumerate(self.values)
+                if (a := values.get(lhs)) is not None
+                and (b := values.get(rhs)) is not None
+                and a > b
+            )
+        return sorted(found)
+
+    def duplicate_suspects(self) -> list[int]:
+        """Rows whose unit appears more than once for the same report day."""
+        keys = list(zip(self.units, self.days, strict=True))
+        counts = Counter(keys)
+        if len(counts) == len(keys):
+            return []
+        return [k for k, key in enumerate(keys) if key[0] is not None and counts[key] > 1]
+
+    def accepted(self) -> list[AcceptedRow]:
+        return [
+            {
+                "unit_code": unit,
+                "report_date": day,
+                "values": values,
+                "sheet": part.name,
+                "row": row,
+            }
+            for unit, day, values, part, row, bad in zip(
+                self.units,
+                self.days,
+                self.values,
+                self.parts,
+                self.excel_rows,
+                self.bad,
+                strict=True,
+            )
+            if not bad and unit is not None and day is not None
+        ]
+
+
+def _unit_label(row: list[object], code_col: int | None, name_col: int | None) -> str:
+    """The unit as written in the row: its name, else its code."""
+    width = len(row)
+    code_cell = row[code_col] if code_col is not None and code_col < width else None
+    name_cell = row[name_col] if name_col is not None and name_col < width else None
+    if type(name_cell) is str:
+        return name_cell
+    return shown(name_cell) or shown(code_cell) or ""
+
+
+def _skipped(rows: list[list[object]], label_cols: list[int], repeated: dict[int, str]) -> set[int]:
+    """Positions of 合计/总计/小计 rows and of the header written again, column by column."""
+    skip: set[int] = set()
+    for col in label_cols:
+        cells = _column(rows, col)
+        skip.update(
+            i
+            for i, v in enumerate(cells)
+            if type(v) is str and "计" in v and _names_total(fold_name(v))
+        )
+    for col, label in repeated.items():
+        if not label:
+            continue
+        first, last = label[0], label[-1]
+        cells = _column(rows, col)
+        skip.update(
+            i
+            for i, v in enumerate(cells)
+            if type(v) is str and first in v and last in v and fold_name(v) == label
+        )
+    return skip
+
+
 def _read_rows(
-    sheet: Any, header: HeaderMap, sheet_date: dt.date | None, ctx: _Context
-) -> tuple[list[checks.Row], list[Problem], bool]:
-    """Parse a sheet's data rows column by column (the fast path) and match their units.
+    sheet: Any, header: HeaderMap, sheet_date: dt.date | None, ctx: _Context, table: _Table
+) -> tuple[list[Problem], bool]:
+    """Parse a sheet's data rows column by column (the fast path), match their units and add
+    them to ``table``; return the problems found and whether a row has no report date.
 
     Rows whose figure cells are all blank (note lines, units that did not report, blank
     rows) are skipped, as are 合计/总计/小计 rows and a numbering line under the header.
@@ -435,30 +533,73 @@ def _read_rows(
     all_rows = sheet.rows
     start = header.data_start
     repeated = {col: fold_name(labels[col]) for col in unit_cols}
-    picked = [
-        r
-        for r in range(start, len(all_rows))
-        if not _is_total(all_rows[r], label_cols) and not _is_repeat(all_rows[r], repeated)
-    ]
+    skipped = _skipped(all_rows[start:], label_cols, repeated)
+    picked = [r for r in range(start, len(all_rows)) if r - start not in skipped]
     while picked and picked[0] <= start + 1:
         if not _is_numbering(all_rows[picked[0]], unit_cols, list(figure_cols.values())):
             break
         picked.pop(0)
+    sub = [all_rows[r] for r in picked]
     codes = list(figure_cols)
     issues: list[int] = []
-    columns = [parse_column(cells, issues) for cells in _columns(all_rows, picked, figure_cols)]
-    bad_index = set(issues)
-    columns_of = {code: (col, labels[col]) for code, col in figure_cols.items()}
+    columns = [parse_column(_column(sub, col), issues) for col in figure_cols.values()]
     unit_col = name_col if name_col is not None else (code_col if code_col is not None else 0)
-    unit_header = labels.get(unit_col)
-    rows: list[checks.Row] = []
+    part = _SheetPart(
+        sheet.name,
+        unit_col,
+        labels.get(unit_col),
+        {code: (col, labels[col]) for code, col in figure_cols.items()},
+        code_col,
+        name_col,
+    )
+    day_period = ctx.campaign.period(sheet_date) if sheet_date else None
+    code_cells = _column(sub, code_col) if code_col is not None else None
+    if (
+        not issues
+        and date_col is None
+        and day_period is not None
+        and code_cells is not None
+        and all(None not in col for col in columns)
+        and ctx.matcher.knows_codes(code_cells)
+    ):
+        # The common clean return: every row has figures, a registry code, no bad cell.
+        n = len(sub)
+        table.parts.extend([part] * n)
+        table.raw.extend(sub)
+        table.excel_rows.extend([r + 1 for r in picked])
+        table.units.extend(code_cells)  # type: ignore[arg-type]
+        table.days.extend([day_period] * n)
+        table.values.extend(map(dict, map(zip, repeat(codes, n), zip(*columns, strict=True))))
+        table.bad.extend([False] * n)
+        return [], False
+    return _read_rows_one_by_one(
+        sheet, part, picked, (codes, columns, issues), date_col, day_period, ctx, table
+    )
+
+
+def _read_rows_one_by_one(
+    sheet: Any,
+    part: _SheetPart,
+    picked: list[int],
+    parsed: tuple[list[str], list[list[Any]], list[int]],
+    date_col: int | None,
+    day_period: dt.date | None,
+    ctx: _Context,
+    table: _Table,
+) -> tuple[list[Problem], bool]:
+    """The general case: blank rows, bad cells, names to match, a date column."""
+    codes, columns, issues = parsed
+    bad_index = set(issues)
+    figure_cols = {code: col for code, (col, _label) in part.columns_of.items()}
+    labels = dict(part.columns_of.values())
+    code_col, name_col = part.code_col, part.name_col
+    all_rows = sheet.rows
     problems: list[Problem] = []
     no_date = False
     name = sheet.name
     match = ctx.matcher.match
     period = ctx.campaign.period
     n_codes = len(codes)
-    day_period = period(sheet_date) if sheet_date else None
     for i, (r, vals) in enumerate(zip(picked, zip(*columns, strict=True), strict=False)):
         if vals.count(None) == n_codes:
             continue  # a note line or a unit that has not reported: nothing to take
@@ -472,21 +613,18 @@ def _read_rows(
         code_cell = row[code_col] if code_col is not None and code_col < width else None
         name_cell = row[name_col] if name_col is not None and name_col < width else None
         found = match(code_cell, name_cell)
-        if type(name_cell) is str:
-            unit_label = name_cell
-        else:
-            unit_label = shown(name_cell) or shown(code_cell) or ""
         if found.code is None:
+            unit_label = _unit_label(row, code_col, name_col)
             problems.append(
                 Problem(
                     name,
                     excel_row,
-                    unit_header,
+                    part.unit_header,
                     unit_label or None,
                     "error",
                     "unknown_unit",
                     found.problem or "单位不在名册中",
-                    unit_col,
+                    part.unit_col,
                 )
             )
             bad = True
@@ -497,32 +635,21 @@ def _read_rows(
                 report_day = period(own)
         if report_day is None:
             no_date = True
-        rows.append(
-            checks.Row(
-                name,
-                excel_row,
-                found.code,
-                unit_label,
-                unit_col,
-                unit_header,
-                report_day,
-                dict(zip(codes, vals, strict=True)),  # type: ignore[arg-type]
-                columns_of,
-                bad,
-            )
-        )
-    return rows, problems, no_date
+        table.parts.append(part)
+        table.raw.append(row)
+        table.excel_rows.append(excel_row)
+        table.units.append(found.code)
+        table.days.append(report_day)
+        table.values.append(dict(zip(codes, vals, strict=True)))  # type: ignore[arg-type]
+        table.bad.append(bad)
+    return problems, no_date
 
 
-def _columns(
-    all_rows: list[list[object]], picked: list[int], figure_cols: dict[str, int]
-) -> list[list[object]]:
-    """The figure columns of the picked rows (C-speed itemgetter when rows are wide enough)."""
-    sub = [all_rows[r] for r in picked]
-    widest = max(figure_cols.values())
-    if sub and min(map(len, sub)) > widest:
-        return [list(map(itemgetter(col), sub)) for col in figure_cols.values()]
-    return [[row[col] if col < len(row) else None for row in sub] for col in figure_cols.values()]
+def _column(rows: list[list[object]], col: int) -> list[object]:
+    """One column of ``rows`` (C-speed itemgetter when every row is wide enough)."""
+    if rows and min(map(len, rows)) > col:
+        return list(map(itemgetter(col), rows))
+    return [row[col] if col < len(row) else None for row in rows]
 
 
 def _cell_problems(
@@ -555,21 +682,23 @@ def _cell_problems(
     return tuple(None if isinstance(v, CellIssue) else v for v in vals)
 
 
-def _decreases(engine: Engine, rows: list[checks.Row], ctx: _Context) -> list[Problem]:
-    by_day: dict[dt.date, list[checks.Row]] = defaultdict(list)
-    for row in rows:
-        if row.unit_code is not None and row.report_date is not None:
-            by_day[row.report_date].append(row)
+def _decreases(engine: Engine, table: _Table, ctx: _Context) -> list[Problem]:
+    if ctx.latest_day is None:
+        return []  # nothing stored yet
+    by_day: dict[dt.date, list[int]] = defaultdict(list)
+    for k, (unit, day) in enumerate(zip(table.units, table.days, strict=True)):
+        if unit is not None and day is not None:
+            by_day[day].append(k)
     problems: list[Problem] = []
-    for day, day_rows in sorted(by_day.items()):
-        if ctx.latest_day is None:
-            break  # nothing stored yet
+    for day, ks in sorted(by_day.items()):
         if day > ctx.latest_day:
             previous = ctx.latest
         else:
             previous = returns_repo.previous_figures(engine, day)
         if previous:
-            problems.extend(checks.decrease_problems(day_rows, previous))
+            suspects = [k for k in ks if previous.get(table.units[k] or "")]
+            rows = [table.row(k) for k in suspects]
+            problems.extend(checks.decrease_problems(rows, previous))
     return problems
 
 

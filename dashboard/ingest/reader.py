@@ -545,8 +545,18 @@ _PLAIN = frozenset({str, float, int, bool, dt.date, dt.datetime, type(None)})
 
 
 def _clean(grid: list[list[object]]) -> list[list[object]]:
-    """'' → None and drop trailing all-empty rows (a full row is kept as it is: cheap)."""
-    rows = [[None if v == "" else v for v in row] if "" in row else row for row in grid]
+    """'' → None in place and drop trailing all-empty rows.
+
+    The grid is calamine's fresh lists, owned here. Blanks are found with ``list.index``
+    (C speed) rather than a comprehension that rebuilds every row holding one.
+    """
+    rows = grid
+    for row in rows:
+        blanks = row.count("")
+        at = -1
+        for _ in range(blanks):
+            at = row.index("", at + 1)
+            row[at] = None
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     return rows

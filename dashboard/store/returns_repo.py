@@ -12,6 +12,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, TypedDict
 
 import pandas as pd
@@ -148,22 +150,27 @@ def _has_current(conn: Connection, day: dt.date) -> bool:
 def _insert_sqlite(conn: Connection, import_id: int, rows: Sequence[FigureRow]) -> None:
     """One driver-level executemany, storing exactly what SQLAlchemy would (ISO date text,
     JSON text, 1 for true) without its per-row parameter processing: the bulk import's
-    largest cost after parsing (10,000 rows: ~100 ms → ~35 ms; orjson saves ~35 ms more)."""
-    dumps = db.json_dumps
+    largest cost after parsing. The parameters are built column by column (``map``/``zip``
+    run at C speed) instead of one Python-level tuple expression per row."""
+    if not rows:
+        return
+    units, days, figures_, sheets, lines = zip(
+        *map(itemgetter("unit_code", "report_date", "figures", "sheet", "row"), rows), strict=True
+    )
+    iso = {day: day.isoformat() for day in set(days)}  # one report day, usually
     conn.exec_driver_sql(
         "INSERT INTO figures (unit_code, report_date, import_id, figures, is_current, sheet, row)"
         " VALUES (?, ?, ?, ?, 1, ?, ?)",
-        [
-            (
-                row["unit_code"],
-                row["report_date"].isoformat(),
-                import_id,
-                dumps(row["figures"]),
-                row.get("sheet"),
-                row.get("row"),
+        list(
+            zip(
+                units,
+                map(iso.__getitem__, days),
+                repeat(import_id),
+                map(db.json_dumps, figures_),
+                sheets,
+                lines,
             )
-            for row in rows
-        ],
+        ),
     )
 
 
