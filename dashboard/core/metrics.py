@@ -175,13 +175,44 @@ def carried_values(
 ) -> pd.DataFrame:
     """unit_code, report_date and cur_<column> (carried forward) for ``columns`` only: the
     lean path for trend lines of a few indicators (rows before ``dates[0]`` give starting
-    values, as in ``panel``)."""
+    values, as in ``panel``).  Rows: expected units in registry order × ``dates``.
+
+    Laid out as a units × (start + dates) × columns array and carried forward slot by slot:
+    the same values as ``_grid``'s reindex and grouped ffill, at a fraction of the cost.
+    """
     stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(dates), dtype="object")))
-    _, grid, carried, _ = _grid(units, figures, stamps, columns)
-    keep = np.asarray(grid.index.get_level_values("report_date").isin(stamps))
-    out = carried[keep].reset_index()
-    out["unit_code"] = np.asarray(out["unit_code"], dtype=object)
-    return out.rename(columns={c: f"cur_{c}" for c in columns})
+    codes = expected_units(units)["code"].astype(str).tolist()
+    rows = figures[figures[columns].notna().any(axis=1)] if len(figures) else figures
+    values = np.full((len(codes), len(stamps) + 1, len(columns)), np.nan)
+    if not rows.empty:
+        rows = rows.assign(
+            report_date=pd.to_datetime(rows["report_date"]),
+            unit_code=np.asarray(rows["unit_code"], dtype=object),
+        )
+        rows = rows[(rows["report_date"] <= stamps[-1])].sort_values("report_date", kind="stable")
+        rows = rows.drop_duplicates(["unit_code", "report_date"], keep="last")
+        unit_pos = pd.Index(codes).get_indexer(rows["unit_code"])
+        rows, unit_pos = rows[unit_pos >= 0], unit_pos[unit_pos >= 0]
+        before = (rows["report_date"] < stamps[0]).to_numpy()
+        if before.any():  # each unit's last known value of each column before the window
+            base = rows[before].groupby("unit_code", sort=False)[columns].last()
+            values[pd.Index(codes).get_indexer(base.index), 0, :] = base.to_numpy(
+                "float64", na_value=np.nan
+            )
+        slot = stamps.get_indexer(rows["report_date"])
+        inside = slot >= 0
+        values[unit_pos[inside], slot[inside] + 1, :] = rows.loc[inside, columns].to_numpy(
+            "float64", na_value=np.nan
+        )
+    for k in range(1, values.shape[1]):
+        gap = np.isnan(values[:, k, :])
+        values[:, k, :][gap] = values[:, k - 1, :][gap]
+    out = pd.DataFrame(
+        values[:, 1:, :].reshape(-1, len(columns)), columns=[f"cur_{c}" for c in columns]
+    )
+    out.insert(0, "unit_code", np.repeat(np.asarray(codes, dtype=object), len(stamps)))
+    out.insert(1, "report_date", np.tile(stamps.to_numpy(), len(codes)))
+    return out
 
 
 def _add_rates(frame: pd.DataFrame) -> pd.DataFrame:
