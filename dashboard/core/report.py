@@ -526,7 +526,8 @@ def indicator_trends(
     """Per report week × level: units and Σ carried value of each of ``indicators``
     (cur_<code>) — the same sums as ``level_trends`` for those columns, without the rest of
     the measures (the lean path behind the 趋势 page's indicator lines)."""
-    attrs = _unit_attributes(units, settings)
+    attrs = metrics.expected_units(units)  # codes, levels and the tree are all it needs
+    attrs = attrs.assign(code=np.asarray(attrs["code"].astype(str), dtype=object))
     until, dates = _dates_upto(figures, until, all_dates)
     window = dates[-weeks:] if weeks else dates
     values = metrics.carried_values(attrs, figures, window, indicators)
