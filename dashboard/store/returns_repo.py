@@ -16,6 +16,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any, TypedDict
 
+import orjson
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
@@ -166,12 +167,24 @@ def _insert_sqlite(conn: Connection, import_id: int, rows: Sequence[FigureRow]) 
                 units,
                 map(iso.__getitem__, days),
                 repeat(import_id),
-                map(db.json_dumps, figures_),
+                _json_texts(figures_),
                 sheets,
                 lines,
             )
         ),
     )
+
+
+def _json_texts(values: Sequence[dict[str, int | None]]) -> list[str]:
+    """Each dict as the JSON text ``db.json_dumps`` gives.
+
+    With text keys (always, for figures) plain ``orjson.dumps`` writes the very same text
+    at a third less cost than with ``OPT_NON_STR_KEYS``; other keys raise ``TypeError`` and
+    take ``db.json_dumps``."""
+    try:
+        return list(map(bytes.decode, map(orjson.dumps, values)))
+    except TypeError:
+        return [db.json_dumps(v) for v in values]
 
 
 def undo_import(engine: Engine, import_id: int) -> int:
