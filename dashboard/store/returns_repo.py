@@ -12,7 +12,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, TypedDict
 
@@ -106,12 +106,11 @@ def save_upload(
 
 
 def _store_figures(conn: Connection, import_id: int, rows: Sequence[FigureRow]) -> int:
-    by_date: dict[dt.date, list[str]] = defaultdict(list)
-    for row in rows:
-        by_date[row["report_date"]].append(row["unit_code"])
-    for day, codes in by_date.items():
+    days = list(dict.fromkeys(map(itemgetter("report_date"), rows)))
+    for day in days:
         if not _has_current(conn, day):
             continue  # a new week: nothing to replace (saves one UPDATE per 900 units)
+        codes = [row["unit_code"] for row in rows if row["report_date"] == day]
         for chunk in _chunks(codes, _CHUNK):
             conn.execute(
                 update(figures)
@@ -148,21 +147,28 @@ def _has_current(conn: Connection, day: dt.date) -> bool:
     return conn.execute(query.limit(1)).first() is not None
 
 
+_INSERT_FIGURES = (
+    "INSERT INTO figures (unit_code, report_date, import_id, figures, is_current, sheet, row)"
+    " VALUES "
+)
+_ROW_VALUES = "(?, ?, ?, ?, 1, ?, ?)"
+_ROWS_PER_INSERT = _CHUNK // 6  # six parameters a row
+
+
 def _insert_sqlite(conn: Connection, import_id: int, rows: Sequence[FigureRow]) -> None:
-    """One driver-level executemany, storing exactly what SQLAlchemy would (ISO date text,
-    JSON text, 1 for true) without its per-row parameter processing: the bulk import's
-    largest cost after parsing. The parameters are built column by column (``map``/``zip``
-    run at C speed) instead of one Python-level tuple expression per row."""
+    """Driver-level inserts storing exactly what SQLAlchemy would (ISO date text, JSON
+    text, 1 for true) without its per-row parameter processing: the bulk import's largest
+    cost after parsing. Each statement carries 150 rows (multi-row VALUES: a third less
+    time in SQLite than one row per step), and the parameters are built column by column
+    (``map``/``zip`` at C speed)."""
     if not rows:
         return
     units, days, figures_, sheets, lines = zip(
         *map(itemgetter("unit_code", "report_date", "figures", "sheet", "row"), rows), strict=True
     )
     iso = {day: day.isoformat() for day in set(days)}  # one report day, usually
-    conn.exec_driver_sql(
-        "INSERT INTO figures (unit_code, report_date, import_id, figures, is_current, sheet, row)"
-        " VALUES (?, ?, ?, ?, 1, ?, ?)",
-        list(
+    flat = list(
+        chain.from_iterable(
             zip(
                 units,
                 map(iso.__getitem__, days),
@@ -171,8 +177,18 @@ def _insert_sqlite(conn: Connection, import_id: int, rows: Sequence[FigureRow]) 
                 sheets,
                 lines,
             )
-        ),
+        )
     )
+    step = 6 * _ROWS_PER_INSERT
+    whole = len(flat) // step * step
+    if whole:
+        conn.exec_driver_sql(
+            _INSERT_FIGURES + ", ".join([_ROW_VALUES] * _ROWS_PER_INSERT),
+            [tuple(flat[i : i + step]) for i in range(0, whole, step)],
+        )
+    if whole < len(flat):
+        rest = tuple(flat[whole:])
+        conn.exec_driver_sql(_INSERT_FIGURES + ", ".join([_ROW_VALUES] * (len(rest) // 6)), rest)
 
 
 def _json_texts(values: Sequence[dict[str, int | None]]) -> list[str]:
