@@ -164,8 +164,8 @@ def _latest_before(conn: Connection, start: dt.date, cols: tuple[Any, ...]) -> l
     """Each registered unit's latest current row dated before ``start``.
 
     Per unit: its latest day before ``start`` (one index seek on (unit_code, report_date)),
-    then the row of that day, read by correlated scalar subqueries (more index seeks; the
-    current row first) so only one row per unit leaves the database.  A join, or a filter on
+    then the id of that day's row (another seek; the current row first), then that row by
+    its primary key, so only one row per unit leaves the database.  A join, or a filter on
     is_current in the subqueries, lets SQLite pick the (is_current, report_date) index and
     read thousands of rows per unit (seconds on a long campaign).  A unit whose
     latest row on that day is no longer current (an undone import) falls back to a grouped
@@ -182,21 +182,21 @@ def _latest_before(conn: Connection, start: dt.date, cols: tuple[Any, ...]) -> l
         )
     ).subquery("latest")
 
-    def on_day(column: Any) -> Any:
-        return (
-            select(column)
-            .where(figures.c.unit_code == latest.c.code, figures.c.report_date == latest.c.day)
-            .order_by(figures.c.is_current.desc(), figures.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-
+    row_id = (  # the row of that day: the current one if there is one
+        select(figures.c.id)
+        .where(figures.c.unit_code == latest.c.code, figures.c.report_date == latest.c.day)
+        .order_by(figures.c.is_current.desc(), figures.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    picked = (
+        select(latest.c.code, latest.c.day, row_id.label("row_id"))
+        .where(latest.c.day.is_not(None))
+        .subquery("picked")
+    )
     query = select(
-        latest.c.code,
-        cast(latest.c.day, String),
-        on_day(figures.c.is_current),
-        *[on_day(col) for col in cols[2:]],
-    ).where(latest.c.day.is_not(None))
+        picked.c.code, cast(picked.c.day, String), figures.c.is_current, *cols[2:]
+    ).select_from(picked.join(figures, figures.c.id == picked.c.row_id))
     found: list[Any] = []
     missing: list[str] = []
     for row in _fetch(conn, query):
