@@ -27,7 +27,7 @@ import dataclasses
 import datetime as dt
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -507,18 +507,32 @@ def _unit_label(row: list[object], code_col: int | None, name_col: int | None) -
     return shown(name_cell) or shown(code_cell) or ""
 
 
-def _skipped(rows: list[list[object]], label_cols: list[int], repeated: dict[int, str]) -> set[int]:
+class _Columns:
+    """A block of rows turned into columns once (``zip`` at C speed), handed out by index."""
+
+    def __init__(self, rows: list[list[object]]) -> None:
+        self.rows = rows
+        self.width = min(map(len, rows)) if rows else 0
+        # zip stops at the shortest row: columns up to width are whole
+        self._cols = list(zip(*rows, strict=False)) if self.width else []
+
+    def __getitem__(self, col: int) -> Sequence[object]:
+        if col < self.width:
+            return self._cols[col]
+        return [row[col] if col < len(row) else None for row in self.rows]
+
+
+def _skipped(data: _Columns, label_cols: list[int], repeated: dict[int, str]) -> set[int]:
     """Positions of 合计/总计/小计 rows and of the header written again, column by column.
 
     One cheap pass per column keeps the text cells that could be either (every total word
     has 计; a repeated header holds its label's first and last characters); only those are
     folded and compared."""
     skip: set[int] = set()
-    width = min(map(len, rows)) if rows else 0
     for col in dict.fromkeys([*label_cols, *repeated]):
         label = repeated.get(col, "")
         first, last = (label[0], label[-1]) if label else ("计", "计")
-        cells = _column(rows, col, width)
+        cells = data[col]
         total = col in label_cols
         for i in [
             i
@@ -553,17 +567,19 @@ def _read_rows(
     all_rows = sheet.rows
     start = header.data_start
     repeated = {col: fold_name(labels[col]) for col in unit_cols}
-    skipped = _skipped(all_rows[start:], label_cols, repeated)
+    data = _Columns(all_rows[start:])
+    skipped = _skipped(data, label_cols, repeated)
     picked = [r for r in range(start, len(all_rows)) if r - start not in skipped]
     while picked and picked[0] <= start + 1:
         if not _is_numbering(all_rows[picked[0]], unit_cols, list(figure_cols.values())):
             break
         picked.pop(0)
-    sub = [all_rows[r] for r in picked]
-    width = min(map(len, sub)) if sub else 0
+    # Usually every data row is kept: the columns already made serve as they are.
+    cols = data if len(picked) == len(data.rows) else _Columns([all_rows[r] for r in picked])
+    sub = cols.rows
     codes = list(figure_cols)
     issues: list[int] = []
-    columns = [parse_column(_column(sub, col, width), issues) for col in figure_cols.values()]
+    columns = [parse_column(cols[col], issues) for col in figure_cols.values()]
     unit_col = name_col if name_col is not None else (code_col if code_col is not None else 0)
     part = _SheetPart(
         sheet.name,
@@ -574,7 +590,7 @@ def _read_rows(
         name_col,
     )
     day_period = ctx.campaign.period(sheet_date) if sheet_date else None
-    code_cells = _column(sub, code_col, width) if code_col is not None else None
+    code_cells = cols[code_col] if code_col is not None else None
     if (
         not issues
         and date_col is None
@@ -668,16 +684,6 @@ def _read_rows_one_by_one(
         table.values.append(dict(zip(codes, vals, strict=True)))  # type: ignore[arg-type]
         table.bad.append(bad)
     return problems, no_date
-
-
-def _column(rows: list[list[object]], col: int, width: int | None = None) -> list[object]:
-    """One column of ``rows`` (C-speed itemgetter when every row is wide enough);
-    ``width``: the shortest row's length, if the caller knows it."""
-    if width is None:
-        width = min(map(len, rows)) if rows else 0
-    if rows and width > col:
-        return list(map(itemgetter(col), rows))
-    return [row[col] if col < len(row) else None for row in rows]
 
 
 def _cell_problems(
