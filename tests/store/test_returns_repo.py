@@ -192,3 +192,49 @@ def test_settings_roundtrip_over_defaults(any_engine) -> None:
     repo.set_settings(any_engine, {"report_weekday": 3, "level_names": ["市", "县", "乡", "村"]})
     values = repo.get_settings(any_engine)
     assert values["report_weekday"] == 3 and values["level_names"][3] == "村"
+
+
+def test_many_rows_are_stored_in_order_with_every_field(any_engine) -> None:
+    """Row counts around the 150-row statements of the bulk insert: none lost or reordered."""
+    codes = ["01", *[f"01{i:03d}" for i in range(301)]]
+    _add_units(any_engine, codes)
+    rows: list[returns_repo.FigureRow] = [
+        {
+            "unit_code": code,
+            "report_date": FRI,
+            "figures": {"problems_found": i, "problems_closed": None},
+            "sheet": "汇总",
+            "row": i + 3,
+        }
+        for i, code in enumerate(codes[1:])
+    ]
+    for count in (151, 150, 1):  # three imports: 151 rows, then corrections of fewer
+        result = returns_repo.save_upload(
+            any_engine,
+            file_name=f"{count}.xlsx",
+            content=f"bytes-{count}".encode(),
+            status="imported",
+            rows=rows[:count],
+            report_date=FRI,
+        )
+        assert result.stored_rows == count
+        query = (
+            select(
+                figures.c.unit_code,
+                figures.c.report_date,
+                figures.c.figures,
+                figures.c.is_current,
+                figures.c.sheet,
+                figures.c.row,
+            )
+            .where(figures.c.import_id == result.import_id)
+            .order_by(figures.c.id)
+        )
+        with any_engine.connect() as conn:
+            stored = [tuple(r) for r in conn.execute(query)]
+        assert stored == [
+            (r["unit_code"], FRI, r["figures"], True, "汇总", r["row"]) for r in rows[:count]
+        ]
+    frame = repo.load_figures(any_engine)
+    assert len(frame) == 151  # units 0..149 replaced by later imports, unit 150 kept
+    assert frame.set_index("unit_code").loc["01150", "problems_found"] == 150
