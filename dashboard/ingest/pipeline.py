@@ -156,17 +156,7 @@ def store_result(
     """Archive the bytes and store the accepted rows, in one transaction."""
     rejected = result.status == "rejected"
     with _bulk():
-        rows: list[returns_repo.FigureRow] = [
-            {
-                "unit_code": row["unit_code"],
-                "report_date": row["report_date"],
-                "figures": row["values"],
-                "sheet": row["sheet"],
-                "row": row["row"],
-            }
-            for row in result.accepted
-        ]
-        saved = _save(engine, result, content, rows, rejected, uploaded_by)
+        saved = _save(engine, result, content, rejected, uploaded_by)
     return dataclasses.replace(
         result,
         status="rejected" if rejected else "imported",
@@ -179,7 +169,6 @@ def _save(
     engine: Engine,
     result: FileResult,
     content: bytes,
-    rows: list[returns_repo.FigureRow],
     rejected: bool,
     uploaded_by: str,
 ) -> returns_repo.SaveResult:
@@ -188,10 +177,11 @@ def _save(
         file_name=result.file,
         content=content,
         status="rejected" if rejected else "imported",
-        rows=[] if rejected else rows,
+        rows=[] if rejected else result.accepted,  # type: ignore[arg-type]
         problems=[p.to_json() for p in result.problems],
         report_date=result.report_date,
         uploaded_by=uploaded_by,
+        figures_key="values",  # accepted rows are stored as they are
     )
 
 

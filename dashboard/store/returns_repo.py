@@ -72,10 +72,13 @@ def save_upload(
     report_date: dt.date | None = None,
     uploaded_by: str = "",
     kind: str = "return",
+    figures_key: str = "figures",
 ) -> SaveResult:
     """Archive ``content`` and record one import; store ``rows`` when status is 'imported'.
 
     Re-uploading bytes that are already imported changes nothing and returns the old id.
+    ``figures_key`` names the key of each row that holds its figures dict: the import's
+    accepted rows (``values``) are stored as they are, without a copy into FigureRows.
     """
     with engine.begin() as conn:
         sha = sha256_of(content)
@@ -101,11 +104,13 @@ def save_upload(
         import_id = inserted[0]
         stored = 0
         if status == "imported" and rows:
-            stored = _store_figures(conn, int(import_id), rows)
+            stored = _store_figures(conn, int(import_id), rows, figures_key)
         return SaveResult(int(import_id), duplicate=False, stored_rows=stored)
 
 
-def _store_figures(conn: Connection, import_id: int, rows: Sequence[FigureRow]) -> int:
+def _store_figures(
+    conn: Connection, import_id: int, rows: Sequence[FigureRow], figures_key: str = "figures"
+) -> int:
     days = list(dict.fromkeys(map(itemgetter("report_date"), rows)))
     for day in days:
         if not _has_current(conn, day):
@@ -122,7 +127,7 @@ def _store_figures(conn: Connection, import_id: int, rows: Sequence[FigureRow]) 
                 .values(is_current=False)
             )
     if conn.dialect.name == "sqlite":
-        _insert_sqlite(conn, import_id, rows)
+        _insert_sqlite(conn, import_id, rows, figures_key)
         return len(rows)
     conn.execute(
         insert(figures),
@@ -131,7 +136,7 @@ def _store_figures(conn: Connection, import_id: int, rows: Sequence[FigureRow]) 
                 "unit_code": row["unit_code"],
                 "report_date": row["report_date"],
                 "import_id": import_id,
-                "figures": row["figures"],
+                "figures": row[figures_key],  # type: ignore[literal-required]
                 "is_current": True,
                 "sheet": row.get("sheet"),
                 "row": row.get("row"),
@@ -155,7 +160,9 @@ _ROW_VALUES = "(?, ?, ?, ?, 1, ?, ?)"
 _ROWS_PER_INSERT = _CHUNK // 6  # six parameters a row
 
 
-def _insert_sqlite(conn: Connection, import_id: int, rows: Sequence[FigureRow]) -> None:
+def _insert_sqlite(
+    conn: Connection, import_id: int, rows: Sequence[FigureRow], figures_key: str = "figures"
+) -> None:
     """Driver-level inserts storing exactly what SQLAlchemy would (ISO date text, JSON
     text, 1 for true) without its per-row parameter processing: the bulk import's largest
     cost after parsing. Each statement carries 150 rows (multi-row VALUES: a third less
@@ -163,9 +170,16 @@ def _insert_sqlite(conn: Connection, import_id: int, rows: Sequence[FigureRow]) 
     (``map``/``zip`` at C speed)."""
     if not rows:
         return
-    units, days, figures_, sheets, lines = zip(
-        *map(itemgetter("unit_code", "report_date", "figures", "sheet", "row"), rows), strict=True
-    )
+    try:
+        fields = list(
+            map(itemgetter("unit_code", "report_date", figures_key, "sheet", "row"), rows)
+        )
+    except KeyError:  # sheet and row are optional to callers
+        fields = [
+            (r["unit_code"], r["report_date"], r[figures_key], r.get("sheet"), r.get("row"))  # type: ignore[literal-required]
+            for r in rows
+        ]
+    units, days, figures_, sheets, lines = zip(*fields, strict=True)
     iso = {day: day.isoformat() for day in set(days)}  # one report day, usually
     flat = list(
         chain.from_iterable(
