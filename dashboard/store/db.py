@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "dashboard.sqlite3"
@@ -58,8 +60,7 @@ def json_loads(value: str | bytes | int | float) -> object:
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        # Let SQLAlchemy issue BEGIN itself so we can make it IMMEDIATE (no "database is locked"
-        # surprises when two writers meet).
+        # Let SQLAlchemy issue BEGIN itself (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -69,7 +70,25 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers (engine.begin()) take the write lock up front, so two uploads queue on the
+        # busy timeout instead of failing on a lock upgrade; readers stay deferred and, with
+        # WAL, never block a writer or each other.
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    plain_connect = engine.connect
+
+    @contextlib.contextmanager
+    def begin_immediate() -> Iterator[Connection]:
+        with plain_connect() as conn:
+            conn.execution_options(**{_IMMEDIATE: True})
+            with conn.begin():
+                yield conn
+
+    engine.begin = begin_immediate  # type: ignore[method-assign]
+
+
+_IMMEDIATE = "dashboard_sqlite_immediate"
 
 
 def alembic_config(engine: Engine) -> Config:
