@@ -53,8 +53,9 @@ def find_active_import(conn: Connection, sha: str, kind: str = "return") -> int 
     return conn.execute(query.order_by(imports.c.id.desc())).scalar()
 
 
-def archive_blob(conn: Connection, content: bytes) -> str:
-    sha = sha256_of(content)
+def archive_blob(conn: Connection, content: bytes, sha: str | None = None) -> str:
+    """Store ``content`` once under its sha256 (``sha`` if the caller has it already)."""
+    sha = sha or sha256_of(content)
     exists = conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).scalar()
     if exists is None:
         conn.execute(insert(blobs).values(sha256=sha, size=len(content), content=content))
@@ -86,7 +87,7 @@ def save_upload(
             existing = find_active_import(conn, sha, kind)
             if existing is not None:
                 return SaveResult(existing, duplicate=True, stored_rows=0)
-        archive_blob(conn, content)
+        archive_blob(conn, content, sha)
         inserted = conn.execute(
             insert(imports).values(
                 kind=kind,
