@@ -14,8 +14,8 @@ from openpyxl.utils import get_column_letter
 
 from dashboard.core import heat
 from dashboard.core.catalogue import INDICATORS, RATES
+from dashboard.export.workbook import safe_cell_value
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS_ON_SCREEN = 300
 
 COLUMN_LABELS: dict[str, str] = {
@@ -56,22 +56,12 @@ STATUS_TEXT: dict[str, str] = {"green": "绿", "yellow": "黄", "red": "红"}
 
 
 def _cell(value: object) -> object:
-    """A value openpyxl can write, never a formula."""
-    if isinstance(value, (list, tuple)):
-        value = "、".join(str(v) for v in value)
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
+    """A value openpyxl can write, never a formula (the export layer's guard)."""
     if isinstance(value, pd.Timestamp):
         return value.date()
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-    if hasattr(value, "item"):
-        return value.item()  # numpy scalar
-    return value
+    if isinstance(value, (list, tuple)):
+        value = "、".join(str(v) for v in value)
+    return safe_cell_value(value)
 
 
 def xlsx_bytes(frame: pd.DataFrame, sheet: str = "数据") -> bytes:
