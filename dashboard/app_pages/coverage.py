@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core import narrative
-from dashboard.core.report import narrow, window_size
+from dashboard.core.report import window_size
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
@@ -14,9 +14,7 @@ st.title("报送情况")
 if filters.no_data():
     st.stop()
 chosen = filters.board_filters()
-report = report_cache.week_report(chosen.scope, chosen.by_category)
-assert report is not None
-view = narrow(report, chosen.apply(report.units), state.settings())
+report, view = report_cache.filtered_week(chosen)
 units = view.units
 
 cov = view.coverage

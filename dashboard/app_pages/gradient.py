@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.report import narrow
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
@@ -13,9 +12,7 @@ st.title("层级传导")
 if filters.no_data():
     st.stop()
 chosen = filters.board_filters()
-report = report_cache.week_report(chosen.scope, chosen.by_category)
-assert report is not None
-view = narrow(report, chosen.apply(report.units), state.settings())
+report, view = report_cache.filtered_week(chosen)
 subtrees = view.subtrees
 
 flagged = subtrees[subtrees["flagged"]] if not subtrees.empty else subtrees

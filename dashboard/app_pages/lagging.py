@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core.flags import REASONS
-from dashboard.core.report import narrow
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
@@ -14,9 +13,7 @@ st.title("落后单位")
 if filters.no_data():
     st.stop()
 chosen = filters.board_filters(show_pool_toggle=True)
-report = report_cache.week_report(chosen.scope, chosen.by_category)
-assert report is not None
-view = narrow(report, chosen.apply(report.units), state.settings())
+report, view = report_cache.filtered_week(chosen)
 lagging = view.lagging
 
 counts = lagging[list(REASONS)].sum()

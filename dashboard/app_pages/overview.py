@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.core.report import narrow
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state
 from dashboard.ui.charts import show_chart
@@ -15,9 +14,7 @@ st.title("总览")
 if filters.no_data():
     st.stop()
 chosen = filters.board_filters()
-report = report_cache.week_report(chosen.scope, chosen.by_category)
-assert report is not None
-view = narrow(report, chosen.apply(report.units), state.settings())
+report, view = report_cache.filtered_week(chosen)
 
 st.caption(
     f"{report.scope_name} · 截至{report.report_date:%Y年%m月%d日}"

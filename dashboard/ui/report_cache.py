@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from dashboard.core import metrics, report
 from dashboard.core.report import WeekReport
 from dashboard.store import db, repo, report_inputs
+from dashboard.ui import filters as filters_mod
 from dashboard.ui import state
 
 HISTORY_WEEKS = 8  # trends and unit histories show the last 8 weeks unless asked for more
@@ -244,3 +245,13 @@ def status_grid(weeks: int, scope: str | None = None) -> pd.DataFrame:
 def scope_units(scope: str | None = None) -> pd.DataFrame:
     """code, name, level, category, parent_code of the units in ``scope`` (registry order)."""
     return _scope_units(db.default_url(), state.version(), scope)
+
+
+def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
+    """The board pages' common start: the week's report for the chosen scope, and the same
+    report narrowed to the chosen level and category."""
+    week = week_report(chosen.scope, chosen.by_category)
+    if week is None:  # pages call filters.no_data() first
+        st.stop()
+    assert week is not None
+    return week, report.narrow(week, chosen.apply(week.units), state.settings())
