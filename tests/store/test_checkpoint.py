@@ -1,0 +1,53 @@
+"""SQLite: the write-ahead log is copied back by a background thread, not inside COMMIT."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+
+from dashboard.store import db
+from dashboard.store.schema import blobs
+
+
+def _write_big_blob(engine, size: int) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as conn:
+        conn.execute(insert(blobs).values(sha256="x" * 64, size=size, content=os.urandom(size)))
+
+
+def test_a_large_commit_reaches_the_database_file_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "big.sqlite3"
+    engine = db.connect(f"sqlite:///{path}")
+    assert db.wait_for_checkpoints()
+    before = path.stat().st_size
+    size = 6 * 1024 * 1024  # 1,500 pages: past SQLite's default threshold, below our safety net
+    _write_big_blob(engine, size)
+    assert db.wait_for_checkpoints()
+    # Without a checkpoint the pages would still sit in big.sqlite3-wal only.
+    assert path.stat().st_size - before >= size
+    with engine.connect() as conn:
+        assert conn.execute(select(func.length(blobs.c.content))).scalar_one() == size
+    engine.dispose()
+
+
+def test_the_safety_net_threshold_is_set_on_every_connection(engine) -> None:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+    assert pages == db._SAFETY_AUTOCHECKPOINT_PAGES
+
+
+def test_an_engine_on_a_deleted_file_does_not_break_the_checkpointer(tmp_path: Path) -> None:
+    folder = tmp_path / "gone"
+    engine = db.connect(f"sqlite:///{folder / 'x.sqlite3'}")
+    engine.dispose()
+    for child in folder.iterdir():
+        child.unlink()
+    folder.rmdir()
+    db._checkpointer.request(engine)
+    assert db.wait_for_checkpoints()
+    other = db.connect(f"sqlite:///{tmp_path / 'y.sqlite3'}")
+    _write_big_blob(other, 5 * 1024 * 1024)
+    assert db.wait_for_checkpoints()
+    assert (tmp_path / "y.sqlite3").stat().st_size >= 5 * 1024 * 1024
+    other.dispose()
