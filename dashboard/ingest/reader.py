@@ -2,8 +2,9 @@
 
 ``read_workbook`` is the only entry point the rest of the app uses: it parses in a sandboxed
 worker process (``dashboard.ingest.sandbox``) so a panic, an abort or a runaway allocation in
-the native reader cannot take the app down. ``parse_workbook`` is the parser itself; it runs
-inside the worker (and in-process in unit tests).
+the native reader cannot take the app down. ``read_cells`` is the parser itself; it runs
+inside the worker, which cleans the rows (``clean_rows``) as it sends them. ``parse_workbook``
+does both in-process (unit tests, benchmarks).
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from pathlib import PurePath
 from dashboard.ingest import formats
 from dashboard.ingest.formats import ReadError
 
-__all__ = ["ReadError", "Sheet", "Workbook", "parse_workbook", "read_workbook"]
+__all__ = [
+    "ReadError",
+    "Sheet",
+    "Workbook",
+    "clean_rows",
+    "parse_workbook",
+    "read_cells",
+    "read_workbook",
+]
 
 
 @dataclass
@@ -72,8 +81,20 @@ def parse_workbook(
     """Parse in THIS process. Only call it inside the sandbox worker or on trusted bytes.
 
     ``plain_types=False`` leaves time-of-day and duration cells as ``datetime.time`` /
-    ``timedelta``; the worker turns those into text while pickling, which saves a pass.
+    ``timedelta`` (the worker turns those into text while pickling, which saves a pass).
     """
+    book = read_cells(file_name, content, password)
+    for sheet in book.sheets:
+        clean_rows(sheet.rows, 0, len(sheet.rows))
+        if plain_types:
+            sheet.rows = _plain_rows(sheet.rows)
+    return book
+
+
+def read_cells(file_name: str, content: bytes, password: str | None = None) -> Workbook:
+    """Parse, leaving the last step to the caller: blank cells may still be ``""`` until
+    ``clean_rows`` (the worker cleans while it sends, chunk by chunk). Trailing blank rows
+    are already dropped. ``ReadError`` for a file without a single filled cell."""
     check_size(content)
     kind = formats.sniff(content).kind
     if kind == "text":
@@ -83,16 +104,15 @@ def parse_workbook(
         if fmt == "xls":
             book = _read_calamine(file_name, content, "xls")
             _add_xls_error_cells(content, book)
-            return _finish(book, plain_types)
-    return _finish(_read_zip(file_name, content), plain_types)
+            return _finish(book)
+    return _finish(_read_zip(file_name, content))
 
 
-def _finish(book: Workbook, plain_types: bool) -> Workbook:
+def _finish(book: Workbook) -> Workbook:
     if not any(_has_content(s.rows) for s in book.sheets):
         raise formats.err_no_data()
-    if plain_types:
-        for sheet in book.sheets:
-            sheet.rows = _plain_rows(sheet.rows)
+    for sheet in book.sheets:
+        _drop_blank_tail(sheet.rows)
     return book
 
 
@@ -484,7 +504,7 @@ def _set_cell(rows: list[list[object]], r: int, c: int, value: object) -> None:
             rows[i] = [*row, *([None] * (width - len(row)))]
     while len(rows) <= r:
         rows.append([None] * width)
-    if rows[r][c] is None:
+    if rows[r][c] is None or rows[r][c] == "":
         rows[r][c] = value
 
 
@@ -538,28 +558,28 @@ def _sheet_from_calamine(raw: object, meta: object, budget: int) -> Sheet:
     if n_rows * n_cols > budget:
         raise formats.err_workbook_too_large()
     grid = raw.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
-    return Sheet(name=name, visible=visible, rows=_clean(grid), merged=_merges(raw))
+    return Sheet(name=name, visible=visible, rows=grid, merged=_merges(raw))
 
 
 _PLAIN = frozenset({str, float, int, bool, dt.date, dt.datetime, type(None)})
 
 
-def _clean(grid: list[list[object]]) -> list[list[object]]:
-    """'' → None in place and drop trailing all-empty rows.
+def clean_rows(rows: list[list[object]], start: int, stop: int) -> None:
+    """calamine's blank cell ``""`` → ``None`` in ``rows[start:stop]``, in place.
 
-    The grid is calamine's fresh lists, owned here. Blanks are found with ``list.index``
+    The rows are the parser's fresh lists, owned here. Blanks are found with ``list.index``
     (C speed) rather than a comprehension that rebuilds every row holding one.
     """
-    rows = grid
-    for row in rows:
-        blanks = row.count("")
+    for row in rows[start:stop]:
         at = -1
-        for _ in range(blanks):
+        for _ in range(row.count("")):
             at = row.index("", at + 1)
             row[at] = None
-    while rows and all(v is None for v in rows[-1]):
+
+
+def _drop_blank_tail(rows: list[list[object]]) -> None:
+    while rows and all(v is None or v == "" for v in rows[-1]):
         rows.pop()
-    return rows
 
 
 def _plain_rows(rows: list[list[object]]) -> list[list[object]]:

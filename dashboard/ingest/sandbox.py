@@ -6,9 +6,13 @@ hostile file. Each parse therefore runs in a small pool of warm worker processes
 ``RLIMIT_AS`` (memory) and a wall-clock deadline. A worker that dies or overruns is killed and
 replaced; the caller gets a ``ReadError`` and the app carries on.
 
-Protocol on the worker's stdin/stdout: an 8-byte big-endian length, then a pickle.
-Request: (file_name, content, password). Reply: ("ok", format, [(name, visible, rows, merged)])
-or ("error", code, message). The parent unpickles replies with an allow-list (datetime only).
+Protocol on the worker's stdin/stdout: frames of an 8-byte big-endian length, then a pickle.
+Request: (file_name, content, password). Reply: ("error", code, message), or
+("ok", format, [(name, visible, merged, n_rows)]) followed, sheet after sheet, by frames
+("rows", [row, …]) of at most ``CHUNK_ROWS`` rows each (an ("error", …) frame may take the
+place of one). The worker cleans and pickles chunk k+1 while the app unpickles chunk k,
+so the two halves of the transfer overlap instead of adding up. The parent unpickles with
+an allow-list (dates only) and checks every frame's shape.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from dashboard.ingest.formats import ReadError
 POOL_SIZE = 2  # concurrent parses; the machine has two cores
 RECYCLE_AFTER_REQUESTS = 200
 RECYCLE_AFTER_BYTES = 4 * 1024 * 1024  # a big parse fragments the heap: start afresh after it
+CHUNK_ROWS = 1000  # rows per reply frame: small enough that both sides work at once
 _HEADER = 8
 _MEMORY_ENV = "DASHBOARD_READER_MEMORY_BYTES"
 
@@ -44,7 +49,7 @@ _MEMORY_ENV = "DASHBOARD_READER_MEMORY_BYTES"
 class _Worker:
     """One worker process and its pipes. Not thread-safe: the pool hands it to one caller."""
 
-    def __init__(self) -> None:
+    def __init__(self, command: list[str] | None = None) -> None:
         self.stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close)
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
@@ -52,7 +57,7 @@ class _Worker:
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env[_MEMORY_ENV] = str(formats.WORKER_MEMORY_BYTES)  # read at start: tests may lower it
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.ingest.sandbox"],
+            command or [sys.executable, "-m", "dashboard.ingest.sandbox"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
@@ -61,6 +66,7 @@ class _Worker:
             start_new_session=True,  # a Ctrl-C in the terminal goes to the app, not the worker
         )
         self.requests = 0
+        self._budget = 0  # reply bytes still allowed in the current call
         for stream in (self.proc.stdin, self.proc.stdout):
             _widen_pipe(stream)
 
@@ -68,17 +74,58 @@ class _Worker:
         return self.proc.poll() is None
 
     def call(self, request: bytes, timeout: float) -> Any:
-        """Send one request and wait for the reply; ReadError if the worker dies or overruns."""
+        """Send one request and collect the whole reply as ("ok", format, [(name, visible,
+        rows, merged)]) or ("error", code, message); ReadError if the worker dies, overruns
+        or sends something malformed."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.requests += 1
         deadline = time.monotonic() + timeout
         self._write_all(len(request).to_bytes(_HEADER, "big") + request, deadline)
+        self._budget = formats.MAX_REPLY_BYTES
+        was_enabled = gc.isenabled()
+        gc.disable()  # see _loads: the reply is many new objects and no garbage
+        try:
+            first = self._frame(deadline)
+            if not _is_frame(first, "ok", 3) or not isinstance(first[2], list):
+                return self._checked_error(first)
+            sheets = [self._sheet(meta, deadline) for meta in first[2]]
+            return ("ok", first[1], sheets)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _sheet(self, meta: Any, deadline: float) -> tuple[Any, ...]:
+        if not (isinstance(meta, tuple) and len(meta) == 4 and isinstance(meta[3], int)):
+            raise self._malformed()
+        name, visible, merged, n_rows = meta
+        rows: list[list[object]] = []
+        while len(rows) < n_rows:
+            frame = self._frame(deadline)
+            if _is_frame(frame, "error", 3):
+                raise ReadError(str(frame[1]), str(frame[2]))
+            if not _is_frame(frame, "rows", 2) or not isinstance(frame[1], list):
+                raise self._malformed()
+            rows.extend(frame[1])
+        if len(rows) != n_rows or not all(type(row) is list for row in rows):
+            raise self._malformed()
+        return (name, visible, rows, merged)
+
+    def _checked_error(self, frame: Any) -> tuple[Any, ...]:
+        if _is_frame(frame, "error", 3):
+            return frame  # type: ignore[no-any-return]
+        raise self._malformed()
+
+    def _malformed(self) -> ReadError:
+        self.close()
+        return formats.err_worker_crash()
+
+    def _frame(self, deadline: float) -> Any:
+        assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
-        header = self._read_exact(fd, _HEADER, deadline)
-        size = int.from_bytes(header, "big")
-        if size > formats.MAX_REPLY_BYTES:
-            self.close()
-            raise formats.err_worker_crash()
+        size = int.from_bytes(self._read_exact(fd, _HEADER, deadline), "big")
+        self._budget -= size
+        if self._budget < 0:
+            raise self._malformed()
         return _loads(self._read_exact(fd, size, deadline))
 
     def _write_all(self, data: bytes, deadline: float) -> None:
@@ -175,6 +222,10 @@ def _ready(fd: int, event: int, timeout: float) -> bool:
     poller = select.poll()
     poller.register(fd, event | select.POLLERR | select.POLLHUP)
     return bool(poller.poll(max(1, int(timeout * 1000))))
+
+
+def _is_frame(frame: Any, tag: str, size: int) -> bool:
+    return isinstance(frame, tuple) and len(frame) == size and frame[0] == tag
 
 
 class _NotDeliveredError(Exception):
@@ -340,7 +391,7 @@ def _serve() -> None:
     import olefile  # noqa: F401
     import python_calamine  # noqa: F401
 
-    from dashboard.ingest.reader import parse_workbook
+    from dashboard.ingest.reader import read_cells
 
     _limit_resources()
     gc.disable()  # see _loads; the worker collects between requests instead
@@ -356,22 +407,49 @@ def _serve() -> None:
         if payload is None:
             return
         signal.alarm(hard_limit)  # default SIGALRM action ends the process even inside Rust
-        reply = _handle(parse_workbook, payload)
-        data = _dumps(reply)
+        book_or_error = _handle(read_cells, payload)
+        if isinstance(book_or_error, tuple):
+            _send(out, book_or_error)
+        else:
+            _send_book(out, book_or_error)
         signal.alarm(0)
-        out.write(len(data).to_bytes(_HEADER, "big"))
-        out.write(data)
-        out.flush()
-        del reply, data, payload
+        del book_or_error, payload
         gc.collect()  # off the critical path: the parent is busy with the reply
 
 
-def _handle(parse: Any, payload: bytes) -> tuple[Any, ...]:
+def _send(out: IO[bytes], reply: Any) -> None:
+    data = _dumps(reply)
+    out.write(len(data).to_bytes(_HEADER, "big"))
+    out.write(data)
+    out.flush()
+
+
+def _send_book(out: IO[bytes], book: Any) -> None:
+    """The sheets' outline, then their rows chunk by chunk, each cleaned just before it goes."""
+    from dashboard.ingest.reader import clean_rows
+
+    sheets = book.sheets
+    _send(out, ("ok", book.format, [(s.name, s.visible, s.merged, len(s.rows)) for s in sheets]))
+    for sheet in sheets:
+        rows = sheet.rows
+        for start in range(0, len(rows), CHUNK_ROWS):
+            try:
+                clean_rows(rows, start, start + CHUNK_ROWS)
+                data = _dumps(("rows", rows[start : start + CHUNK_ROWS]))
+            except MemoryError:
+                err = formats.err_worker_memory()
+                _send(out, ("error", err.code, err.message))
+                return
+            out.write(len(data).to_bytes(_HEADER, "big"))
+            out.write(data)
+            out.flush()
+
+
+def _handle(parse: Any, payload: bytes) -> Any:
+    """The parsed ``reader.Workbook``, or the ("error", code, message) reply."""
     try:
         file_name, content, password = pickle.loads(payload)
-        book = parse(file_name, content, password, plain_types=False)
-        sheets = [(s.name, s.visible, s.rows, s.merged) for s in book.sheets]
-        return ("ok", book.format, sheets)
+        return parse(file_name, content, password)
     except ReadError as exc:
         return ("error", exc.code, exc.message)
     except MemoryError:

@@ -103,7 +103,7 @@ def parse_column(
 
     The positions of cells that are not acceptable are appended to ``issues``.
     """
-    fast = _all_plain(cells)
+    fast = plain_column(cells)
     if fast is not None:
         return fast
     out: list[int | None | CellIssue] = []
@@ -124,8 +124,9 @@ def parse_column(
     return out
 
 
-def _all_plain(cells: Sequence[object]) -> list[int | None | CellIssue] | None:
-    """A column of only non-negative whole numbers, converted at C speed; else None."""
+def plain_column(cells: Sequence[object]) -> list[int | None | CellIssue] | None:
+    """A column of only non-negative whole numbers (no blank), converted at C speed; else
+    None."""
     if not cells:
         return None
     kinds = set(map(type, cells))

@@ -98,6 +98,15 @@ def _tune_sqlite(engine: Engine) -> None:
             _checkpointer.request(engine)
 
     engine.begin = begin_immediate  # type: ignore[method-assign]
+    plain_dispose = engine.dispose
+
+    def dispose(close: bool = True) -> None:
+        # No checkpoint may open a connection after this: whoever disposes an engine may go
+        # on to copy or delete the file, which must then be whole without its -wal.
+        _checkpointer.forget(engine)
+        plain_dispose(close)
+
+    engine.dispose = dispose  # type: ignore[method-assign]
 
 
 _IMMEDIATE = "dashboard_sqlite_immediate"
@@ -118,7 +127,7 @@ class _Checkpointer:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._pending: dict[int, weakref.ref[Engine]] = {}
-        self._busy = 0
+        self._running: int | None = None  # id of the engine being checkpointed
         self._thread: threading.Thread | None = None
 
     def request(self, engine: Engine) -> None:
@@ -131,17 +140,24 @@ class _Checkpointer:
                 self._thread.start()
             self._cond.notify_all()
 
+    def forget(self, engine: Engine) -> None:
+        """Drop a queued checkpoint of ``engine`` and wait out one that is running."""
+        key = id(engine)
+        with self._cond:
+            self._pending.pop(key, None)
+            self._cond.wait_for(lambda: self._running != key, 30.0)
+
     def wait(self, timeout: float = 10.0) -> bool:
         """Block until no checkpoint is queued or running; False on timeout."""
         with self._cond:
-            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+            return self._cond.wait_for(lambda: not self._pending and self._running is None, timeout)
 
     def _run(self) -> None:
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: bool(self._pending))
-                _key, ref = self._pending.popitem()
-                self._busy += 1
+                key, ref = self._pending.popitem()
+                self._running = key
             try:
                 engine = ref()
                 if engine is not None:
@@ -149,7 +165,7 @@ class _Checkpointer:
                     del engine
             finally:
                 with self._cond:
-                    self._busy -= 1
+                    self._running = None
                     self._cond.notify_all()
 
 
