@@ -26,20 +26,22 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import gt, itemgetter
-from typing import Any, TypedDict
+from itertools import compress
+from operator import attrgetter, gt
+from typing import Any, TypedDict, overload
 
+import orjson
 import pandas as pd
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
 from dashboard.core.catalogue import RULES, TOTAL_ROW_WORDS, indicator
-from dashboard.ingest import checks
+from dashboard.ingest import checks, formats
 from dashboard.ingest.dates import (
     Campaign,
     date_in_cell,
@@ -64,12 +66,68 @@ class AcceptedRow(TypedDict):
     row: int
 
 
+class AcceptedRows(Sequence[AcceptedRow]):
+    """The rows that pass, kept as the columns the check built. A row's dict is made when
+    someone reads the row (the page's preview, ``--json``); storing takes the columns as
+    they are. Compares equal to a list of the same rows."""
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, like the list it stands for
+
+    def __init__(
+        self,
+        units: Sequence[str],
+        days: Sequence[dt.date],
+        values: Sequence[dict[str, int | None]],
+        sheets: Sequence[str],
+        rows: Sequence[int],
+    ) -> None:
+        self._columns = (units, days, values, sheets, rows)
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    @overload
+    def __getitem__(self, index: int) -> AcceptedRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[AcceptedRow]: ...
+    def __getitem__(self, index: int | slice) -> AcceptedRow | list[AcceptedRow]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(len(self))[index]]
+        units, days, values, sheets, rows = self._columns
+        return _accepted_row(units[index], days[index], values[index], sheets[index], rows[index])
+
+    def __iter__(self) -> Iterator[AcceptedRow]:
+        for unit, day, values, sheet, row in zip(*self._columns, strict=True):
+            yield _accepted_row(unit, day, values, sheet, row)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AcceptedRows | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"AcceptedRows({list(self)!r})"
+
+    @property
+    def report_dates(self) -> Sequence[dt.date]:
+        return self._columns[1]
+
+    def as_columns(self) -> returns_repo.FigureColumns:
+        return returns_repo.FigureColumns(*self._columns)
+
+
+def _accepted_row(
+    unit: str, day: dt.date, values: dict[str, int | None], sheet: str, row: int
+) -> AcceptedRow:
+    return {"unit_code": unit, "report_date": day, "values": values, "sheet": sheet, "row": row}
+
+
 @dataclass
 class FileResult:
     file: str
     status: str  # checked | imported | rejected
     report_date: dt.date | None
-    accepted: list[AcceptedRow] = field(default_factory=list)
+    accepted: Sequence[AcceptedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)  # headers that named nothing
     sheets: list[str] = field(default_factory=list)  # sheets read as returns
@@ -126,7 +184,7 @@ def check_file(
 
     # The registry and settings load while the worker parses (it waits on a pipe, GIL free).
     with _bulk(), ThreadPoolExecutor(max_workers=1) as pool:
-        context = pool.submit(make_context, engine, report_date)
+        context = pool.submit(_context_in_background, engine, report_date)
         try:
             workbook = read_workbook(file_name, content, password)
         except ReadError as exc:
@@ -177,11 +235,22 @@ def _save(
         file_name=result.file,
         content=content,
         status="rejected" if rejected else "imported",
-        rows=[] if rejected else result.accepted,  # type: ignore[arg-type]
+        rows=() if rejected else _figure_columns(result.accepted),
         problems=[p.to_json() for p in result.problems],
         report_date=result.report_date,
         uploaded_by=uploaded_by,
-        figures_key="values",  # accepted rows are stored as they are
+    )
+
+
+def _figure_columns(accepted: Sequence[AcceptedRow]) -> returns_repo.FigureColumns:
+    if isinstance(accepted, AcceptedRows):
+        return accepted.as_columns()
+    return returns_repo.FigureColumns(
+        [row["unit_code"] for row in accepted],
+        [row["report_date"] for row in accepted],
+        [row["values"] for row in accepted],
+        [row["sheet"] for row in accepted],
+        [row["row"] for row in accepted],
     )
 
 
@@ -197,9 +266,7 @@ def import_file(
 ) -> FileResult:
     """Check, then store unless ``dry_run`` (status ``checked``)."""
     with _bulk():
-        result = check_file(
-            engine, file_name, content, report_date=report_date, password=password
-        )
+        result = check_file(engine, file_name, content, report_date=report_date, password=password)
         if dry_run:
             return result
         return store_result(engine, result, content, uploaded_by=uploaded_by)
@@ -215,6 +282,12 @@ class _Context:
     given_date: dt.date | None  # the user's date: used only where the file names none
     latest_day: dt.date | None = None  # the newest report day holding current figures
     latest: dict[str, dict[str, int | None]] = field(default_factory=dict)  # per unit, as of it
+
+
+def _context_in_background(engine: Engine, report_date: dt.date | None) -> _Context:
+    """``make_context`` on a helper thread that yields the CPU to the parser it runs beside."""
+    formats.yield_cpu()
+    return make_context(engine, report_date)
 
 
 def make_context(engine: Engine, report_date: dt.date | None = None) -> _Context:
@@ -271,10 +344,9 @@ def check_workbook(
     result.problems.extend(table.check(checks.rule_problems, table.rule_suspects()))
     result.problems.extend(table.check(checks.duplicate_problems, table.duplicate_suspects()))
     result.problems.extend(_decreases(engine, table, ctx))
-    result.accepted = table.accepted()
-    dates = Counter(map(itemgetter("report_date"), result.accepted)) or Counter(
-        day for day in table.days if day
-    )
+    accepted = table.accepted()
+    result.accepted = accepted
+    dates = Counter(accepted.report_dates) or Counter(day for day in table.days if day)
     fallback = ctx.campaign.period(file_date) if file_date else None
     result.report_date = dates.most_common(1)[0][0] if dates else fallback
     if not result.accepted:
@@ -386,6 +458,71 @@ class _SheetPart:
     name_col: int | None
 
 
+class _Figures(Sequence[dict[str, int | None]]):
+    """Each data row's figures by indicator code, in table order.
+
+    A row read one by one brings its dict. A clean block read column by column keeps its
+    columns: a row's dict is made only when something asks for it (a check looking at a
+    suspect row, the preview), and storing writes the JSON text straight from the columns
+    (``json_texts``), a third cheaper than a dict per row serialised one by one.
+    """
+
+    def __init__(self) -> None:
+        self._dicts: list[dict[str, int | None] | None] = []  # None: still in its block
+        self._starts: list[int] = []
+        self._blocks: list[tuple[list[str], list[list[int]]]] = []
+
+    def append(self, values: dict[str, int | None]) -> None:
+        self._dicts.append(values)
+
+    def add_columns(self, codes: list[str], columns: list[list[int]], n: int) -> None:
+        """``n`` rows whose figures are ``columns`` (one list per code, no blank)."""
+        self._starts.append(len(self._dicts))
+        self._blocks.append((codes, columns))
+        self._dicts.extend([None] * n)
+
+    def __len__(self) -> int:
+        return len(self._dicts)
+
+    @overload
+    def __getitem__(self, k: int) -> dict[str, int | None]: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[dict[str, int | None]]: ...
+    def __getitem__(self, k: int | slice) -> dict[str, int | None] | list[dict[str, int | None]]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        values = self._dicts[k]
+        if values is None:
+            k %= len(self._dicts)
+            at = bisect_right(self._starts, k) - 1
+            codes, columns = self._blocks[at]
+            i = k - self._starts[at]
+            values = dict(zip(codes, [column[i] for column in columns], strict=True))
+            self._dicts[k] = values
+        return values
+
+    def json_texts(self) -> list[str]:
+        """Each row's figures as the JSON text ``orjson.dumps`` would write for its dict."""
+        texts: list[str] = []
+        done = 0
+        for start, (codes, columns) in zip(self._starts, self._blocks, strict=True):
+            texts.extend(_json(self[k]) for k in range(done, start))
+            texts.extend(map(_json_template(codes).__mod__, zip(*columns, strict=True)))
+            done = start + (len(columns[0]) if columns else 0)
+        texts.extend(_json(self[k]) for k in range(done, len(self)))
+        return texts
+
+
+def _json(values: dict[str, int | None]) -> str:
+    return orjson.dumps(values).decode()
+
+
+def _json_template(codes: list[str]) -> str:
+    """'{"a":%d,"b":%d}' for codes a, b: filled with a row of ints it is orjson's text."""
+    keys = (orjson.dumps(code).decode().replace("%", "%%") for code in codes)
+    return "{" + ",".join(f"{key}:%d" for key in keys) + "}"
+
+
 @dataclass
 class _Table:
     """The data rows of a return, column by column.
@@ -400,7 +537,7 @@ class _Table:
     excel_rows: list[int] = field(default_factory=list)
     units: list[str | None] = field(default_factory=list)
     days: list[dt.date | None] = field(default_factory=list)
-    values: list[dict[str, int | None]] = field(default_factory=list)
+    values: _Figures = field(default_factory=_Figures)
     bad: list[bool] = field(default_factory=list)
     broken: set[int] = field(default_factory=set)  # rows breaking a rule, found while reading
 
@@ -468,26 +605,17 @@ class _Table:
             return []
         return [k for k, key in enumerate(keys) if key[0] is not None and counts[key] > 1]
 
-    def accepted(self) -> list[AcceptedRow]:
-        return [
-            {
-                "unit_code": unit,
-                "report_date": day,
-                "values": values,
-                "sheet": part.name,
-                "row": row,
-            }
-            for unit, day, values, part, row, bad in zip(
-                self.units,
-                self.days,
-                self.values,
-                self.parts,
-                self.excel_rows,
-                self.bad,
-                strict=True,
-            )
-            if not bad and unit is not None and day is not None
-        ]
+    def accepted(self) -> AcceptedRows:
+        """The rows without an error and with a unit and a report day, in file order."""
+        names = list(map(attrgetter("name"), self.parts))
+        columns = (self.units, self.days, self.values, names, self.excel_rows)
+        if True in self.bad or None in self.units or None in self.days:
+            keep = [
+                not bad and unit is not None and day is not None
+                for bad, unit, day in zip(self.bad, self.units, self.days, strict=True)
+            ]
+            columns = tuple(list(compress(column, keep)) for column in columns)  # type: ignore[assignment]
+        return AcceptedRows(*columns)  # type: ignore[arg-type]
 
 
 def _unit_label(row: list[object], code_col: int | None, name_col: int | None) -> str:
@@ -616,7 +744,7 @@ def _read_rows(
         table.excel_rows.extend([r + 1 for r in picked])
         table.units.extend(code_cells)  # type: ignore[arg-type]
         table.days.extend([day_period] * n)
-        table.values.extend(map(dict, map(zip, repeat(codes, n), zip(*columns, strict=True))))
+        table.values.add_columns(codes, columns, n)  # type: ignore[arg-type]
         table.bad.extend([False] * n)
         return [], False
     start_at = len(table.units)

@@ -407,6 +407,7 @@ class _ErrorScan:
         self._thread.start()
 
     def _run(self, content: bytes) -> None:
+        formats.yield_cpu()  # the parse beside it is what the user waits for
         try:
             with zipfile.ZipFile(io.BytesIO(content)) as zf:
                 for name, part in _sheet_parts(zf).items():

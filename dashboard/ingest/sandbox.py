@@ -106,7 +106,7 @@ class _Worker:
             if not _is_frame(frame, "rows", 2) or not isinstance(frame[1], list):
                 raise self._malformed()
             rows.extend(frame[1])
-        if len(rows) != n_rows or not all(type(row) is list for row in rows):
+        if len(rows) != n_rows or (rows and set(map(type, rows)) != {list}):
             raise self._malformed()
         return (name, visible, rows, merged)
 

@@ -13,8 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
-from operator import itemgetter
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, Protocol, TypedDict, runtime_checkable
 
 import orjson
 import pandas as pd
@@ -32,6 +31,27 @@ class FigureRow(TypedDict):
     figures: dict[str, int | None]
     sheet: str | None
     row: int | None
+
+
+class FigureColumns(NamedTuple):
+    """Rows to store, column by column: the import hands its checked columns over as they
+    are, without a dict per row. All five have the same length."""
+
+    unit_codes: Sequence[str]
+    report_dates: Sequence[dt.date]
+    figures: Sequence[dict[str, int | None]]
+    sheets: Sequence[str | None]
+    rows: Sequence[int | None]
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[FigureRow]) -> FigureColumns:
+        return cls(
+            [r["unit_code"] for r in rows],
+            [r["report_date"] for r in rows],
+            [r["figures"] for r in rows],
+            [r.get("sheet") for r in rows],
+            [r.get("row") for r in rows],
+        )
 
 
 @dataclass(frozen=True)
@@ -68,19 +88,18 @@ def save_upload(
     file_name: str,
     content: bytes,
     status: str,
-    rows: Sequence[FigureRow] = (),
+    rows: Sequence[FigureRow] | FigureColumns = (),
     problems: Sequence[dict[str, Any]] = (),
     report_date: dt.date | None = None,
     uploaded_by: str = "",
     kind: str = "return",
-    figures_key: str = "figures",
 ) -> SaveResult:
     """Archive ``content`` and record one import; store ``rows`` when status is 'imported'.
 
     Re-uploading bytes that are already imported changes nothing and returns the old id.
-    ``figures_key`` names the key of each row that holds its figures dict: the import's
-    accepted rows (``values``) are stored as they are, without a copy into FigureRows.
     """
+    columns = rows if isinstance(rows, FigureColumns) else FigureColumns.from_rows(rows)
+    count = len(columns.unit_codes)
     with engine.begin() as conn:
         sha = sha256_of(content)
         if status == "imported":
@@ -97,26 +116,25 @@ def save_upload(
                 uploaded_by=uploaded_by,
                 status=status,
                 report_date=report_date,
-                accepted_rows=len(rows) if status == "imported" else 0,
+                accepted_rows=count if status == "imported" else 0,
                 problems=list(problems),
             )
         ).inserted_primary_key
         assert inserted is not None
         import_id = inserted[0]
         stored = 0
-        if status == "imported" and rows:
-            stored = _store_figures(conn, int(import_id), rows, figures_key)
+        if status == "imported" and count:
+            stored = _store_figures(conn, int(import_id), columns)
         return SaveResult(int(import_id), duplicate=False, stored_rows=stored)
 
 
-def _store_figures(
-    conn: Connection, import_id: int, rows: Sequence[FigureRow], figures_key: str = "figures"
-) -> int:
-    days = list(dict.fromkeys(map(itemgetter("report_date"), rows)))
-    for day in days:
+def _store_figures(conn: Connection, import_id: int, rows: FigureColumns) -> int:
+    for day in dict.fromkeys(rows.report_dates):
         if not _has_current(conn, day):
             continue  # a new week: nothing to replace (saves one UPDATE per 900 units)
-        codes = [row["unit_code"] for row in rows if row["report_date"] == day]
+        codes = [
+            code for code, on in zip(rows.unit_codes, rows.report_dates, strict=True) if on == day
+        ]
         for chunk in _chunks(codes, _CHUNK):
             conn.execute(
                 update(figures)
@@ -128,24 +146,12 @@ def _store_figures(
                 .values(is_current=False)
             )
     if conn.dialect.name == "sqlite":
-        _insert_sqlite(conn, import_id, rows, figures_key)
-        return len(rows)
-    conn.execute(
-        insert(figures),
-        [
-            {
-                "unit_code": row["unit_code"],
-                "report_date": row["report_date"],
-                "import_id": import_id,
-                "figures": row[figures_key],  # type: ignore[literal-required]
-                "is_current": True,
-                "sheet": row.get("sheet"),
-                "row": row.get("row"),
-            }
-            for row in rows
-        ],
-    )
-    return len(rows)
+        _insert_sqlite(conn, import_id, rows)
+        return len(rows.unit_codes)
+    keys = ("unit_code", "report_date", "import_id", "figures", "is_current", "sheet", "row")
+    values = zip(*rows[:2], repeat(import_id), rows.figures, repeat(True), *rows[3:], strict=False)
+    conn.execute(insert(figures), [dict(zip(keys, row, strict=True)) for row in values])
+    return len(rows.unit_codes)
 
 
 def _has_current(conn: Connection, day: dt.date) -> bool:
@@ -161,36 +167,25 @@ _ROW_VALUES = "(?, ?, ?, ?, 1, ?, ?)"
 _ROWS_PER_INSERT = _CHUNK // 6  # six parameters a row
 
 
-def _insert_sqlite(
-    conn: Connection, import_id: int, rows: Sequence[FigureRow], figures_key: str = "figures"
-) -> None:
+def _insert_sqlite(conn: Connection, import_id: int, rows: FigureColumns) -> None:
     """Driver-level inserts storing exactly what SQLAlchemy would (ISO date text, JSON
     text, 1 for true) without its per-row parameter processing: the bulk import's largest
     cost after parsing. Each statement carries 150 rows (multi-row VALUES: a third less
     time in SQLite than one row per step), and the parameters are built column by column
     (``map``/``zip`` at C speed)."""
-    if not rows:
+    if not rows.unit_codes:
         return
-    try:
-        fields = list(
-            map(itemgetter("unit_code", "report_date", figures_key, "sheet", "row"), rows)
-        )
-    except KeyError:  # sheet and row are optional to callers
-        fields = [
-            (r["unit_code"], r["report_date"], r[figures_key], r.get("sheet"), r.get("row"))  # type: ignore[literal-required]
-            for r in rows
-        ]
-    units, days, figures_, sheets, lines = zip(*fields, strict=True)
-    iso = {day: day.isoformat() for day in set(days)}  # one report day, usually
+    iso = {day: day.isoformat() for day in set(rows.report_dates)}  # one report day, usually
     flat = list(
         chain.from_iterable(
             zip(
-                units,
-                map(iso.__getitem__, days),
+                rows.unit_codes,
+                map(iso.__getitem__, rows.report_dates),
                 repeat(import_id),
-                _json_texts(figures_),
-                sheets,
-                lines,
+                _json_texts(rows.figures),
+                rows.sheets,
+                rows.rows,
+                strict=False,
             )
         )
     )
@@ -206,12 +201,21 @@ def _insert_sqlite(
         conn.exec_driver_sql(_INSERT_FIGURES + ", ".join([_ROW_VALUES] * (len(rest) // 6)), rest)
 
 
+@runtime_checkable
+class JsonTexts(Protocol):
+    """Figures that can write their own JSON texts (the import's column blocks)."""
+
+    def json_texts(self) -> list[str]: ...
+
+
 def _json_texts(values: Sequence[dict[str, int | None]]) -> list[str]:
     """Each dict as the JSON text ``db.json_dumps`` gives.
 
     With text keys (always, for figures) plain ``orjson.dumps`` writes the very same text
     at a third less cost than with ``OPT_NON_STR_KEYS``; other keys raise ``TypeError`` and
     take ``db.json_dumps``."""
+    if isinstance(values, JsonTexts):
+        return values.json_texts()
     try:
         return list(map(bytes.decode, map(orjson.dumps, values)))
     except TypeError:
