@@ -110,8 +110,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
 
 _IMMEDIATE = "dashboard_sqlite_immediate"
-# 40 MB of WAL: only reached if the background checkpointer cannot keep up.
-_SAFETY_AUTOCHECKPOINT_PAGES = 10_000
+# 400 MB of WAL: reached only by a transaction that large or if the background
+# checkpointer cannot keep up.
+_SAFETY_AUTOCHECKPOINT_PAGES = 100_000
 
 
 class _Checkpointer:
