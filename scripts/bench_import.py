@@ -1,12 +1,12 @@
 """Import benchmark: a consolidated return of N units × 14 indicators.
 
-Prints, for 10,000 units (median of 3 runs, each into a fresh SQLite file database):
+Prints, for 10,000 units (median of 9 paired runs, each into a fresh SQLite file database):
 python-calamine alone parsing the file; our full import (read in the sandboxed reader,
 check, store); pandas.read_excel(engine="openpyxl") + row-by-row inserts as the baseline;
 the ratios (target: ≤ 2.0× calamine, ≥ 5× faster than the baseline); then our import at
 1k / 10k / 100k rows to show that time grows linearly.
 
-    .venv/bin/python scripts/bench_import.py [--sizes 1000,10000,100000] [--repeat 3]
+    .venv/bin/python scripts/bench_import.py [--sizes 1000,10000,100000] [--repeat 9]
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def paired(content: bytes, n: int, folder: Path, repeat: int) -> tuple[list[floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9)
     args = parser.parse_args()
     med = statistics.median
     with tempfile.TemporaryDirectory() as tmp:
