@@ -39,7 +39,7 @@ WEEKS = [dt.date(2023, 10, 6) + dt.timedelta(days=7 * i) for i in range(4)]
 
 
 def city(counties: int, towns: int, villages: int) -> pd.DataFrame:
-    rows = [("0", "示范市", None, "党政机关", 1)]
+    rows: list[tuple[str, str, str | None, str, int]] = [("0", "示范市", None, "党政机关", 1)]
     for c in range(1, counties + 1):
         cc = f"{c:02d}"
         rows.append((cc, f"第{c}县", "0", "党政机关", 2))

@@ -159,15 +159,16 @@ def paired(content: bytes, n: int, folder: Path, repeat: int) -> tuple[list[floa
     return cal, our
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--units", type=int, default=10_000, help="rows of the headline file")
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--repeat", type=int, default=9)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     med = statistics.median
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        n = 10_000
+        n = args.units
         content = build_return(n)
         print(
             f"文件：{n:,} 个单位 × 14 项指标，{len(content) / 1024:.0f} KB；各取 {args.repeat} 次中位数"

@@ -105,7 +105,7 @@ def fill(engine: Engine, total_units: int, weeks: int, seed: int = 7) -> None:
             cum[:, idx[low]] = np.minimum(cum[:, idx[low]], cum[:, idx[high]])
         day = FIRST_DAY + dt.timedelta(days=7 * week)
         reported = rng.random(n) > np.where(cold, 0.25, 0.03)
-        figure_rows = [
+        figure_rows: list[returns_repo.FigureRow] = [
             {
                 "unit_code": codes[i],
                 "report_date": day,

@@ -58,12 +58,12 @@ def main_rounds(content: bytes, repeat: int) -> dict[str, list[float]]:
     return times
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--cols", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=7)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     content = make_workbook(args.rows, args.cols)
     sandbox.warm()

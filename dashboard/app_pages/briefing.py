@@ -3,6 +3,8 @@ the briefing as Word, PowerPoint or Excel.  Files are made only when a download 
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from dashboard.export import briefing
@@ -83,7 +85,7 @@ for col, fmt, label in zip(
     with col:
         st.download_button(
             label,
-            data=lambda fmt=fmt: briefing.render_report(report, fmt, options),
+            data=functools.partial(briefing.render_report, report, fmt, options),
             file_name=briefing.file_name(report, fmt, options),
             mime=briefing.FORMATS[fmt],
             key=f"briefing_download_{fmt}",

@@ -30,8 +30,11 @@ labels = {
     int(r.id): f"#{r.id} {r.file_name}（{STATUS_ZH.get(r.status, r.status)}）"
     for r in log.itertuples()
 }
-chosen = st.selectbox(
-    "选择一条记录", options=list(labels), format_func=labels.get, key="imports_selected"
+chosen: int = st.selectbox(
+    "选择一条记录",
+    options=list(labels),
+    format_func=lambda import_id: labels.get(import_id, str(import_id)),
+    key="imports_selected",
 )
 row = log.loc[log["id"] == chosen].iloc[0]
 left, right = st.columns(2)

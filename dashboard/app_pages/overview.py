@@ -31,8 +31,7 @@ cols[2].metric("已报单位", f"{cov['reported']:,}")
 cols[3].metric("落后单位", f"{len(view.lagging):,}")
 
 totals = report.totals.set_index("code")
-cols = st.columns(len(KEY_TOTALS))
-for col, code in zip(cols, KEY_TOTALS, strict=True):
+for col, code in zip(st.columns(len(KEY_TOTALS)), KEY_TOTALS, strict=True):
     row = totals.loc[code]
     value = "—" if row["value"] is None or row["value"] != row["value"] else f"{row['value']:,.0f}"
     change = row["change"]
@@ -41,8 +40,7 @@ for col, code in zip(cols, KEY_TOTALS, strict=True):
         value,
         None if change is None or change != change else f"本周 {change:+,.0f}",
     )
-cols = st.columns(len(report.rates))
-for col, row in zip(cols, report.rates.itertuples(), strict=True):
+for col, row in zip(st.columns(len(report.rates)), report.rates.itertuples(), strict=True):
     value = "—" if row.value is None or row.value != row.value else f"{row.value * 100:.1f}%"
     change = row.change
     col.metric(

@@ -1,0 +1,37 @@
+"""The benchmark scripts still run (on tiny inputs: the figures are not checked here, only
+that every line a reader relies on is printed; speed is judged by running them in full)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", SCRIPTS / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_import_benchmark_prints_its_ratios(capsys: pytest.CaptureFixture[str]) -> None:
+    load("bench_import").main(["--units", "300", "--sizes", "100,300", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert "本系统 / calamine = " in out and "目标 ≤ 2.0×" in out
+    assert "基线 / 本系统" in out and "目标 ≥ 5×" in out
+    assert "检查点" in out
+    assert "100 行" in out and "300 行" in out
+
+
+def test_reader_benchmark_prints_its_ratios(capsys: pytest.CaptureFixture[str]) -> None:
+    load("bench_reader").main(["--rows", "200", "--cols", "6", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert "read_workbook（沙箱工作进程）" in out and "×" in out
