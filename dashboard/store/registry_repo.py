@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from dashboard.core.registry import Registry, RegistryError, registry_rows
-from dashboard.store.returns_repo import archive_blob
-from dashboard.store.schema import imports, units
+from dashboard.store.returns_repo import record_import
+from dashboard.store.schema import units
 
 _COMPARED = ("name", "parent_code", "category", "aliases", "level", "sort_order")
 
@@ -184,20 +184,14 @@ def _record(
     uploaded_by: str,
     now: dt.datetime,
 ) -> int:
-    sha = archive_blob(conn, content)
-    result = conn.execute(
-        insert(imports).values(
-            kind="registry",
-            file_name=file_name[:255],
-            sha256=sha,
-            uploaded_at=now,
-            uploaded_by=uploaded_by,
-            status=status,
-            report_date=None,
-            accepted_rows=accepted,
-            problems=problems,
-        )
+    return record_import(
+        conn,
+        kind="registry",
+        file_name=file_name,
+        content=content,
+        status=status,
+        accepted_rows=accepted,
+        problems=problems,
+        uploaded_by=uploaded_by,
+        uploaded_at=now,
     )
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])

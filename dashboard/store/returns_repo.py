@@ -82,6 +82,39 @@ def archive_blob(conn: Connection, content: bytes, sha: str | None = None) -> st
     return sha
 
 
+def record_import(
+    conn: Connection,
+    *,
+    kind: str,
+    file_name: str,
+    content: bytes,
+    status: str,
+    accepted_rows: int,
+    problems: Sequence[dict[str, Any]],
+    uploaded_by: str,
+    report_date: dt.date | None = None,
+    sha: str | None = None,
+    uploaded_at: dt.datetime | None = None,
+) -> int:
+    """Archive ``content`` and add its row to the import log; return the import's id."""
+    sha = archive_blob(conn, content, sha)
+    inserted = conn.execute(
+        insert(imports).values(
+            kind=kind,
+            file_name=file_name[:255],
+            sha256=sha,
+            uploaded_at=uploaded_at or dt.datetime.now(dt.UTC),
+            uploaded_by=uploaded_by,
+            status=status,
+            report_date=report_date,
+            accepted_rows=accepted_rows,
+            problems=list(problems),
+        )
+    ).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
+
+
 def save_upload(
     engine: Engine,
     *,
@@ -106,26 +139,22 @@ def save_upload(
             existing = find_active_import(conn, sha, kind)
             if existing is not None:
                 return SaveResult(existing, duplicate=True, stored_rows=0)
-        archive_blob(conn, content, sha)
-        inserted = conn.execute(
-            insert(imports).values(
-                kind=kind,
-                file_name=file_name[:255],
-                sha256=sha,
-                uploaded_at=dt.datetime.now(dt.UTC),
-                uploaded_by=uploaded_by,
-                status=status,
-                report_date=report_date,
-                accepted_rows=count if status == "imported" else 0,
-                problems=list(problems),
-            )
-        ).inserted_primary_key
-        assert inserted is not None
-        import_id = inserted[0]
+        import_id = record_import(
+            conn,
+            kind=kind,
+            file_name=file_name,
+            content=content,
+            sha=sha,
+            status=status,
+            report_date=report_date,
+            accepted_rows=count if status == "imported" else 0,
+            problems=problems,
+            uploaded_by=uploaded_by,
+        )
         stored = 0
         if status == "imported" and count:
-            stored = _store_figures(conn, int(import_id), columns)
-        return SaveResult(int(import_id), duplicate=False, stored_rows=stored)
+            stored = _store_figures(conn, import_id, columns)
+        return SaveResult(import_id, duplicate=False, stored_rows=stored)
 
 
 def _store_figures(conn: Connection, import_id: int, rows: FigureColumns) -> int:
