@@ -4,8 +4,8 @@ campaign's length.
 A week's report needs the last few report weeks (``report.window_size``) and, for every
 unit, its latest figures before them (cumulative values carried forward).  ``load_window``
 reads exactly that: the window's current rows plus each unit's latest current row before
-the window (found in SQL, one row per unit).  The frame has the shape of
-``repo.load_figures``.
+the window (found in SQL, one row per unit), and older rows only for the few units whose
+latest row left a figure blank.  The frame has the shape of ``repo.load_figures``.
 """
 
 from __future__ import annotations
@@ -77,10 +77,9 @@ def load_window(
     With ``indicators``, only those figures are read (extracted from the JSON column by the
     database); the other indicator columns are all NA.
 
-    Each unit's starting values are those of its latest current row before the window: an
-    indicator left blank in that row (or a row left entirely blank) starts the window
-    unknown, where the full history would carry an older value.  Only a unit that leaves an
-    indicator blank in that row AND in every week of the window is affected.
+    Each unit's starting values are those of its latest current row before the window.  A
+    unit that left a figure blank in that row also brings its older rows, so the figure it
+    last gave carries forward as with the full history (blank = not reported, not zero).
     """
     days = report_days(engine)
     if report_date is None and days:
@@ -107,13 +106,38 @@ def load_window(
         figures.c.report_date >= start,
         figures.c.report_date <= end,
     )
+    make = _frame if indicators is None else lambda rows: _frame_of(rows, list(indicators))
     with engine.connect() as conn:
         rows = _fetch(conn, inside)
-        if start > upto[0]:
-            rows += _latest_before(conn, start, cols)
-    if indicators is not None:
-        return _frame_of(rows, list(indicators)), upto
-    return _frame(rows), upto
+        if start <= upto[0]:
+            return make(rows), upto
+        before = _latest_before(conn, start, cols)
+        frame = make(rows + before)
+        gaps = _blank_at_start(frame, pd.Timestamp(start))
+        if gaps:
+            older = _fetch(conn, _rows_before(cols, start, gaps))
+            seen = {(row[0], row[1]) for row in before}
+            frame = make(rows + before + [row for row in older if (row[0], row[1]) not in seen])
+    return frame, upto
+
+
+def _blank_at_start(frame: pd.DataFrame, start: pd.Timestamp) -> list[str]:
+    """Units whose starting row (their latest before the window) leaves blank a figure that
+    some unit's starting row holds: an older row may hold it, to be carried forward."""
+    prior = frame[frame["report_date"] < start]
+    used = [code for code in INDICATOR_CODES if prior[code].notna().any()]
+    if prior.empty or not used:
+        return []
+    return sorted(set(prior.loc[prior[used].isna().any(axis=1), "unit_code"]))
+
+
+def _rows_before(cols: tuple[Any, ...], start: dt.date, unit_codes: list[str]) -> Any:
+    """Every current row of these units dated before ``start`` (a few units, as a rule)."""
+    return select(*cols).where(
+        figures.c.is_current.is_(True),
+        figures.c.report_date < start,
+        figures.c.unit_code.in_(unit_codes),
+    )
 
 
 def _fetch(conn: Connection, query: Any) -> list[Any]:

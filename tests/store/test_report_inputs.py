@@ -89,3 +89,113 @@ def test_report_days_are_the_days_with_current_figures(any_engine: Engine) -> No
     assert report_inputs.report_days(any_engine) == [D1, D2, D3, D4]
     returns_repo.undo_import(any_engine, undone)
     assert report_inputs.report_days(any_engine) == [D1, D2, D4]
+
+
+def test_a_figure_left_blank_since_before_the_window_carries_its_older_value(
+    any_engine: Engine,
+) -> None:
+    """A gave problems_found in D1 only and has left it blank since (it reports another
+    figure); with a one-week window at D4 its starting row (D3) is blank: D1's value must
+    still carry forward, as the full history would."""
+    from dashboard.core.metrics import carried_values
+
+    with any_engine.begin() as conn:
+        conn.execute(
+            insert(units_table),
+            [
+                {
+                    "code": code,
+                    "name": code,
+                    "parent_code": None,
+                    "category": "党政机关",
+                    "level": 1,
+                    "aliases": "",
+                    "sort_order": i,
+                    "retired": False,
+                }
+                for i, code in enumerate(("A", "B"))
+            ],
+        )
+
+    def upload(day: dt.date, rows: dict[str, dict[str, int | None]]) -> None:
+        returns_repo.save_upload(
+            any_engine,
+            file_name=f"周报{day:%m%d}.xlsx",
+            content=f"{day}".encode(),
+            status="imported",
+            rows=[
+                {"unit_code": c, "report_date": day, "figures": f, "sheet": None, "row": None}
+                for c, f in rows.items()
+            ],
+            report_date=day,
+        )
+
+    upload(D1, {"A": {"problems_found": 5, "measures_set": 1}, "B": {"problems_found": 7}})
+    upload(D2, {"A": {"problems_found": None, "measures_set": 2}, "B": {"problems_found": 8}})
+    upload(D3, {"A": {"measures_set": 3}, "B": {"problems_found": 9}})
+    upload(D4, {"A": {"measures_set": 4}, "B": {"problems_found": 10}})
+    units = repo.load_units(any_engine)
+    for indicators in (None, ["problems_found", "measures_set"]):
+        figures, days = report_inputs.load_window(any_engine, D4, 1, indicators)
+        carried = carried_values(units, figures, [D4], ["problems_found", "measures_set"])
+        got = carried.set_index("unit_code")[["cur_problems_found", "cur_measures_set"]]
+        assert got.loc["A"].tolist() == [5, 4]
+        assert got.loc["B", "cur_problems_found"] == 10
+
+
+def test_windowed_report_equals_the_full_history_with_figures_left_blank(
+    any_engine: Engine,
+) -> None:
+    """Ten weeks of returns where units leave figures blank at random (as people do when a
+    figure has not changed): every week's report from the window loader equals the one
+    built from the whole history."""
+    import random
+
+    import pandas as pd
+
+    from dashboard.core import report
+
+    rng = random.Random(7)
+    codes = [f"U{i:02d}" for i in range(30)]
+    with any_engine.begin() as conn:
+        conn.execute(
+            insert(units_table),
+            [{"code": "R", "name": "市", "parent_code": None, "category": "党政机关",
+              "level": 1, "aliases": "", "sort_order": 0, "retired": False}]
+            + [
+                {"code": c, "name": c, "parent_code": "R", "category": "党政机关", "level": 2,
+                 "aliases": "", "sort_order": i + 1, "retired": False}
+                for i, c in enumerate(codes)
+            ],
+        )  # fmt: skip
+    days = [dt.date(2023, 9, 8) + dt.timedelta(days=7 * k) for k in range(10)]
+    totals = {c: {"problems_found": 0, "problems_closed": 0, "study_sessions": 0} for c in codes}
+    for day in days:
+        rows = []
+        for code in codes:
+            if rng.random() < 0.1:
+                continue  # not reported this week
+            figures: dict[str, int | None] = {}
+            for key in totals[code]:
+                totals[code][key] += rng.randint(0, 3)
+                figures[key] = None if rng.random() < 0.4 else totals[code][key]
+            if figures["problems_closed"] is not None and figures["problems_found"] is not None:
+                figures["problems_closed"] = min(
+                    figures["problems_closed"], figures["problems_found"]
+                )
+            rows.append({"unit_code": code, "report_date": day, "figures": figures,
+                         "sheet": None, "row": None})  # fmt: skip
+        returns_repo.save_upload(
+            any_engine, file_name=f"{day}.xlsx", content=str(day).encode(), status="imported",
+            rows=rows, report_date=day,
+        )  # fmt: skip
+    units = repo.load_units(any_engine)
+    values = repo.get_settings(any_engine)
+    everything = repo.load_figures(any_engine)
+    for day in days[3:]:
+        figures, upto = report_inputs.load_window(any_engine, day, report.window_size(values))
+        windowed = report.build_report(units, figures, values, day, all_dates=upto)
+        full = report.build_report(units, everything, values, day)
+        pd.testing.assert_frame_equal(windowed.totals, full.totals)
+        pd.testing.assert_frame_equal(windowed.units, full.units)
+        assert windowed.coverage == full.coverage
