@@ -21,9 +21,14 @@ values = state.settings()
 units = state.units()
 names = dict(zip(units["code"].astype(str), units["name"], strict=True))
 scopes = [filters.ALL, *units.loc[units["level"] == 2, "code"].astype(str)]
+week = state.selected_report_date()
 remembered = briefing.BriefingOptions.from_settings(values)
+if week is not None:
+    remembered = remembered.for_week(week)
 st.session_state.setdefault("briefing_office_name", remembered.office_name)
-st.session_state.setdefault("briefing_issue", remembered.issue)
+if st.session_state.get("briefing_issue_week") != week:  # a new week: its own number
+    st.session_state["briefing_issue"] = remembered.issue
+    st.session_state["briefing_issue_week"] = week
 st.session_state.setdefault("briefing_title_font", remembered.title_font)
 st.session_state.setdefault("briefing_body_font", remembered.body_font)
 st.session_state.setdefault("briefing_sections", list(remembered.sections))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dashboard.cli import CliError, add_db_option
 from dashboard.export import briefing
-from dashboard.store import db
+from dashboard.store import db, repo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,10 +26,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "生成某一报告周的简报：docx 为 Word 简报（文字、图表、落后单位表），"
             "pptx 为 16:9 幻灯片（每页一个结论及其图表），xlsx 为排名、落后单位、催报名单。"
-            "发文单位、期号、字体和包含的部分取自设置（settings show）。"
+            "发文单位、字体和包含的部分取自设置（settings show）；期号取自设置，"
+            "报告周晚于上一期所属周时自动加 1，生成后记为最近一期。"
         ),
     )
     _common(brief)
+    brief.add_argument(
+        "--issue", type=_issue_number, metavar="N", help="指定期号（默认按上一期自动编号）"
+    )
     brief.add_argument(
         "--format",
         required=True,
@@ -74,11 +78,25 @@ def _parse_date(text: str) -> dt.date:
         raise CliError(f"日期“{text}”无法识别，请写成 YYYY-MM-DD，例如 2023-10-27") from None
 
 
+def _issue_number(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"期号“{text}”应为正整数，例如 8")
+    return number
+
+
 def _briefing(args: argparse.Namespace) -> int:
     day = _parse_date(args.date)
     engine = db.connect(args.db)
     try:
-        content = briefing.build_briefing(engine, day, args.scope, args.format)
+        report, values = briefing.load_report(engine, day, args.scope)
+        options = briefing.BriefingOptions.from_settings(values).for_week(report.report_date)
+        if args.issue is not None:
+            options = options.with_changes(issue=args.issue)
+        content = briefing.render_report(report, args.format, options)
     except briefing.BriefingError as exc:
         raise CliError(str(exc)) from None
     out = Path(args.output)
@@ -87,7 +105,8 @@ def _briefing(args: argparse.Namespace) -> int:
         out.write_bytes(content)
     except OSError as exc:
         raise CliError(f"无法写入“{out}”：{exc.strerror}。请检查路径与权限。") from None
-    print(f"已生成简报：{out}（{len(content):,} 字节）")
+    repo.set_settings(engine, options.to_settings())  # the next week's briefing numbers on
+    print(f"已生成简报（第{options.issue}期）：{out}（{len(content):,} 字节）")
     return 0
 
 

@@ -61,6 +61,7 @@ class BriefingOptions:
     low_closure_rate: float = 0.5
     gradient_threshold: float = 10.0
     stall_weeks: int = 2
+    issued_for: dt.date | None = None  # the report week of issue ``issue``, if known
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -80,7 +81,17 @@ class BriefingOptions:
             low_closure_rate=float(values.get("low_closure_rate", 0.5)),
             gradient_threshold=float(values.get("gradient_threshold", 10.0)),
             stall_weeks=int(values.get("stall_weeks", 2)),
+            issued_for=_date_or_none(values.get("briefing_issue_date")),
         )
+
+    def for_week(self, report_date: dt.date) -> BriefingOptions:
+        """The options for the briefing of ``report_date``: a later week than the one the
+        remembered issue was made for gets the next number; that week or an earlier one
+        keeps it (the same briefing again, in another format or after a correction)."""
+        issue = self.issue
+        if self.issued_for is not None and report_date > self.issued_for:
+            issue += 1
+        return replace(self, issue=issue, issued_for=report_date)
 
     def to_settings(self) -> dict[str, Any]:
         """The values to remember with ``repo.set_settings``."""
@@ -90,10 +101,18 @@ class BriefingOptions:
             "briefing_font_title": self.title_font,
             "briefing_font_body": self.body_font,
             "briefing_sections": list(self.sections),
+            "briefing_issue_date": self.issued_for.isoformat() if self.issued_for else "",
         }
 
     def with_changes(self, **changes: Any) -> BriefingOptions:
         return replace(self, **changes)
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value).strip()) if value else None
+    except ValueError:  # typed by hand on the settings page: ignore what is not a date
+        return None
 
 
 def masthead(options: BriefingOptions) -> str:
@@ -522,11 +541,12 @@ def build_briefing(
     fmt: str = "docx",
     options: BriefingOptions | None = None,
 ) -> bytes:
-    """The one call of the page and the CLI: the week's briefing as file bytes."""
+    """The week's briefing as file bytes, numbered for its week unless ``options`` are given."""
     if fmt not in FORMATS:
         raise BriefingError(f"不支持的简报格式“{fmt}”，请选择 docx、pptx 或 xlsx。")
     report, values = load_report(engine, report_date, scope)
-    return render_report(report, fmt, options or BriefingOptions.from_settings(values))
+    chosen = options or BriefingOptions.from_settings(values).for_week(report.report_date)
+    return render_report(report, fmt, chosen)
 
 
 def file_name(report: Any, fmt: str, options: BriefingOptions) -> str:

@@ -74,3 +74,15 @@ def test_options_are_remembered_on_download(city_url: str) -> None:
     stored = repo.get_settings(db.connect(city_url))
     assert stored["office_name"] == "东城县委主题教育办"
     assert stored["briefing_issue"] == 12
+
+
+def test_a_later_week_gets_the_next_issue_number(city_url: str) -> None:
+    engine = db.connect(city_url)
+    repo.set_settings(engine, {"briefing_issue": 8, "briefing_issue_date": "2023-10-20"})
+    engine.dispose()
+    at = _open()  # the latest week, 2023-10-27, is selected
+    assert at.number_input(key="briefing_issue").value == 9
+    assert "主题教育工作简报（第9期）" in _text(at)
+    at.get("download_button")[0].click().run()
+    stored = repo.get_settings(db.connect(city_url))
+    assert (stored["briefing_issue"], stored["briefing_issue_date"]) == (9, "2023-10-27")

@@ -204,3 +204,48 @@ def test_build_briefing_on_sqlite_and_postgresql(any_engine: Engine) -> None:
     report, values = briefing.load_report(any_engine, WEEK2, "01")
     assert report.coverage["expected"] == 5 and report.coverage["reported"] == 4
     assert values["briefing_issue"] == 8
+
+
+def test_briefing_issue_numbers_on_from_week_to_week(db_url: str, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Issue 8 is stored without its week: WEEK1 keeps 8; the later WEEK2 gets 9, again 9 in
+    another format; ``--issue`` overrides and is remembered."""
+    from dashboard.store import db, repo
+
+    def export(day: str, fmt: str, *extra: str) -> str:
+        out = tmp_path / f"{day}.{fmt}"
+        code = main(["export", "briefing", "--date", day, "--format", fmt, "-o", str(out),
+                     "--db", db_url, *extra])  # fmt: skip
+        assert code == 0
+        return capsys.readouterr().out
+
+    def stored() -> tuple[int, str]:
+        values = repo.get_settings(db.connect(db_url))
+        return values["briefing_issue"], values["briefing_issue_date"]
+
+    assert "第8期" in export("2023-10-20", "xlsx")
+    assert stored() == (8, "2023-10-20")
+    assert "第9期" in export("2023-10-27", "xlsx")
+    assert "第9期" in export("2023-10-27", "docx")
+    assert stored() == (9, "2023-10-27")
+    assert "第20期" in export("2023-10-27", "xlsx", "--issue", "20")
+    assert stored() == (20, "2023-10-27")
+    with pytest.raises(SystemExit):
+        export("2023-10-27", "xlsx", "--issue", "零")
+    assert "期号“零”应为正整数" in capsys.readouterr().err
+
+
+def test_for_week_keeps_the_number_for_its_own_or_an_earlier_week() -> None:
+    import datetime as dt
+
+    from dashboard.export.briefing import BriefingOptions
+
+    remembered = BriefingOptions(issue=5, issued_for=dt.date(2023, 10, 27))
+    assert remembered.for_week(dt.date(2023, 11, 3)).issue == 6
+    assert remembered.for_week(dt.date(2023, 10, 27)).issue == 5
+    assert remembered.for_week(dt.date(2023, 10, 20)).issue == 5
+    assert BriefingOptions(issue=5).for_week(dt.date(2023, 11, 3)).issue == 5
+    options = BriefingOptions.from_settings({"briefing_issue": 5, "briefing_issue_date": "乱写"})
+    assert options.issued_for is None
+    assert options.for_week(dt.date(2023, 11, 3)).to_settings()["briefing_issue_date"] == (
+        "2023-11-03"
+    )
