@@ -137,6 +137,8 @@ def parse_value(key: str, text: str) -> Any:
     raw = text.strip()
     try:
         if item.kind == "text":
+            if key == "briefing_issue_date" and raw:  # optional date: empty or YYYY-MM-DD
+                return dt.date.fromisoformat(raw).isoformat()
             return raw
         if item.kind == "date":
             return dt.date.fromisoformat(raw).isoformat()
@@ -152,7 +154,7 @@ def parse_value(key: str, text: str) -> Any:
         return json.loads(raw)
     except (ValueError, json.JSONDecodeError):
         raise SettingError(
-            f"“{item.label}”的值“{text}”无法识别，应为{_KIND_HINT[item.kind]}"
+            f"“{item.label}”的值“{text}”无法识别，应为{_hint(item)}"
         ) from None
 
 
@@ -164,6 +166,12 @@ _KIND_HINT: dict[str, str] = {
     "list": "用逗号分隔的若干项",
     "json": "JSON 格式",
 }
+
+
+def _hint(item: Setting) -> str:
+    if item.key == "briefing_issue_date":
+        return "空，或日期（格式 YYYY-MM-DD）"
+    return _KIND_HINT[item.kind]
 
 
 def level_name(level: int, names: list[str]) -> str:
