@@ -18,9 +18,8 @@ if filters.no_data():
     st.stop()
 
 values = state.settings()
-units = state.units()
-names = dict(zip(units["code"].astype(str), units["name"], strict=True))
-scopes = [filters.ALL, *units.loc[units["level"] == 2, "code"].astype(str)]
+scope_labels = dict(state.scopes())
+scopes = [filters.ALL, *scope_labels]
 week = state.selected_report_date()
 remembered = briefing.BriefingOptions.from_settings(values)
 if week is not None:
@@ -38,9 +37,9 @@ with left:
     scope = st.selectbox(
         "范围",
         scopes,
-        format_func=lambda c: "全市" if c == filters.ALL else names.get(c, c),
+        format_func=lambda c: "全市" if c == filters.ALL else scope_labels.get(c, c),
         key="briefing_scope",
-        help="全市，或某个县（市、区）、市直部门及其下属单位",
+        help="全市，或某个县（市、区）、市直部门、乡镇（街道）及其下属单位",
     )
     st.text_input("发文单位", key="briefing_office_name")
     st.number_input("期号", min_value=1, step=1, key="briefing_issue")

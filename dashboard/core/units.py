@@ -78,6 +78,19 @@ class UnitTree:
             stack.extend(reversed(self._children.get(current, [])))
         return out
 
+    def scope_choices(self) -> list[tuple[str, int]]:
+        """(code, level) of every unit below the root that has units under it, in tree order:
+        the subtrees worth choosing as a scope (a county, a department, a township)."""
+        root = self.root
+        if root is None:
+            return []
+        levels = dict(zip(self.frame["code"], self.frame["level"], strict=True))
+        return [
+            (code, int(levels[code]))
+            for code in self.subtree(root)[1:]
+            if self._children.get(code)
+        ]
+
     def ancestor_at_level(self, level: int) -> pd.Series:
         """For each unit (index = code), its ancestor at ``level`` (itself if at that level).
 

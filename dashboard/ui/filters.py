@@ -53,9 +53,8 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
     """Draw the filter row at the top of a board page and return the choices."""
     units = state.units()
     names = list(state.settings().get("level_names") or [])
-    top = units[units["level"] <= 2]
-    scope_options = [ALL, *top.loc[top["level"] == 2, "code"].astype(str).tolist()]
-    labels = dict(zip(units["code"].astype(str), units["name"], strict=True))
+    labels = dict(state.scopes())
+    scope_options = [ALL, *labels]
     if st.session_state.get(SCOPE_KEY) not in scope_options:
         st.session_state[SCOPE_KEY] = ALL
     levels = sorted(int(v) for v in units["level"].unique())
@@ -67,7 +66,7 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
             scope_options,
             format_func=lambda c: "全市" if c == ALL else labels.get(c, c),
             key=SCOPE_KEY,
-            help="只看某个县（市、区）或市直部门及其下属单位",
+            help="只看某个县（市、区）、市直部门或乡镇（街道）及其下属单位；可输入名称查找",
         )
     with cols[1]:
         chosen_levels = st.multiselect(

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from dashboard.core.units import UnitTree
 from dashboard.store import db, repo, report_inputs
 
 REPORT_DATE_KEY = "report_date"
@@ -44,6 +45,16 @@ def _units(url: str, token: str, include_retired: bool) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def _scopes(url: str, token: str) -> list[tuple[str, str]]:
+    frame = repo.load_units(_engine_for(url))
+    names = dict(zip(frame["code"].astype(str), frame["name"], strict=True))
+    return [
+        (code, "\u3000" * (level - 2) + names[code])  # indented by depth: 县 / 　镇
+        for code, level in UnitTree(frame).scope_choices()
+    ]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def _report_dates(url: str, token: str) -> list[dt.date]:
     return report_inputs.report_days(_engine_for(url))  # repo.report_dates, index-walked
 
@@ -59,6 +70,12 @@ def settings() -> dict[str, Any]:
 
 def units(include_retired: bool = False) -> pd.DataFrame:
     return _units(db.default_url(), version(), include_retired)
+
+
+def scopes() -> list[tuple[str, str]]:
+    """(code, label) of the subtrees a page can be limited to, in tree order, labels
+    indented by depth (counties and departments, then their townships)."""
+    return _scopes(db.default_url(), version())
 
 
 def report_dates() -> list[dt.date]:

@@ -117,6 +117,23 @@ def test_scope_filter_cuts_to_a_subtree(city_url: str) -> None:
     assert "乙县应报单位7个" in all_text(at)
 
 
+def test_scope_choices_are_counties_then_their_townships(city_url: str) -> None:
+    at = open_page("overview")
+    box = at.selectbox(key=filters.SCOPE_KEY)
+    assert box.options == ["全市", "甲县", "\u3000甲一镇", "\u3000甲二镇", "乙县",
+                           "\u3000乙一镇", "\u3000乙二镇"]  # fmt: skip
+
+
+@pytest.mark.parametrize("page", BOARD_PAGES)
+def test_every_page_takes_a_township_as_its_scope(city_url: str, page: str) -> None:
+    at = open_page(page)
+    at.selectbox(key=filters.SCOPE_KEY).set_value("010201").run()
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    if page == "overview":
+        assert metric(at, "应报单位") == "3"
+        assert "乙一镇应报单位3个" in all_text(at)
+
+
 def test_level_and_category_filters(city_url: str) -> None:
     at = open_page("lagging")
     assert metric(at, "落后单位") == "4"

@@ -203,3 +203,24 @@ def test_views_counts_search_and_table() -> None:
         "状态",
     ]
     assert table.loc[2, "上级单位"] == "东林区" and table.loc[4, "状态"] == "已撤销"
+
+
+def test_scope_choices_are_the_units_with_units_under_them_in_tree_order() -> None:
+    import pandas as pd
+
+    from dashboard.core.units import UnitTree
+
+    frame = pd.DataFrame(
+        [
+            ("1", "市", None, 1),
+            ("12", "乙县", "1", 2),
+            ("11", "甲县", "1", 2),
+            ("111", "甲一镇", "11", 3),
+            ("1111", "甲一村", "111", 4),
+            ("121", "乙一镇（无下属）", "12", 3),
+            ("13", "市直部门（无下属）", "1", 2),
+        ],
+        columns=["code", "name", "parent_code", "level"],
+    )
+    assert UnitTree(frame).scope_choices() == [("12", 2), ("11", 2), ("111", 3)]
+    assert UnitTree(frame.iloc[0:0]).scope_choices() == []
