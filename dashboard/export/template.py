@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.core.catalogue import RULES, Indicator, by_group
 from dashboard.core.units import UnitTree
+from dashboard.export.workbook import fit_for_print
 
 SHEET_NAME = "周报"
 INSTRUCTIONS_SHEET = "说明"
@@ -232,6 +233,7 @@ def _write_header(sheet: Worksheet, cols: list[Column], title: str) -> None:
     for position, col in enumerate(cols, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = col.width
     sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 3)
+    fit_for_print(sheet, title_rows=f"{GROUP_ROW}:{HEADER_ROW}")
 
 
 def _head(cell: object, fill: PatternFill) -> None:
@@ -347,4 +349,5 @@ def _write_instructions(sheet: Worksheet, report_date: dt.date, report_weekday: 
                 cell.border = _BORDER
                 cell.alignment = Alignment(vertical="center", wrap_text=True)
             row += 1
+    fit_for_print(sheet, title_rows=None, landscape=False)
     sheet.protection.sheet = True

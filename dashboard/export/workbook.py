@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -50,8 +51,24 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def fit_for_print(ws: Worksheet, title_rows: str | None = "1:1", landscape: bool = True) -> None:
+    """What the office gets when it prints the sheet: A4, every column on one page width (as
+    many pages tall as needed), ``title_rows`` repeated at the top of each page. Without it a
+    table wider than a page prints its columns on pages of their own."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
 def write_sheet(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None = None) -> None:
-    """``frame`` as a table: styled header, borders, frozen header row, fitted column widths."""
+    """``frame`` as a table: styled header, borders, frozen header row, fitted column widths,
+    printed a page wide with the header on every page."""
     formats = formats or {}
     ws.append([safe_cell_value(str(c)) for c in frame.columns])
     for cell in ws[1]:
@@ -79,6 +96,7 @@ def write_sheet(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | No
     ws.row_dimensions[1].height = 22
     if len(frame.columns):
         ws.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{max(len(frame) + 1, 1)}"
+    fit_for_print(ws, landscape=len(frame.columns) > 6)
 
 
 def _level_text(frame: pd.DataFrame) -> pd.Series:

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from dashboard.core import heat
 from dashboard.core.catalogue import INDICATORS, RATES
-from dashboard.export.workbook import safe_cell_value
+from dashboard.export.workbook import fit_for_print, safe_cell_value
 
 MAX_ROWS_ON_SCREEN = 300
 
@@ -77,6 +77,7 @@ def xlsx_bytes(frame: pd.DataFrame, sheet: str = "数据") -> bytes:
             10, min(40, len(str(column)) * 2 + 2)
         )
     ws.freeze_panes = "A2"
+    fit_for_print(ws, landscape=len(frame.columns) > 6)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -75,6 +75,15 @@ def _cells(cell_range: CellRange) -> set[tuple[int, int]]:
     return {(r, c) for r, c in cell_range.cells}
 
 
+def test_prints_one_page_wide_with_the_headers_on_every_page(units: pd.DataFrame) -> None:
+    book, sheet = open_sheet(template.template_bytes(units, DAY, title_prefix="青川市"))
+    assert sheet.page_setup.orientation == "landscape"
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == f"${template.GROUP_ROW}:${template.HEADER_ROW}"
+    notes = book[template.INSTRUCTIONS_SHEET]
+    assert notes.page_setup.orientation == "portrait" and notes.page_setup.fitToWidth == 1
+
+
 def test_validation_covers_every_figure_cell(units: pd.DataFrame) -> None:
     _, sheet = open_sheet(template.template_bytes(units, DAY))
     validations = sheet.data_validations.dataValidation

@@ -73,6 +73,16 @@ def test_styled_frozen_header_and_widths(book) -> None:  # type: ignore[no-untyp
         assert ws.column_dimensions["B"].width >= 6
 
 
+def test_sheets_print_one_page_wide_with_the_header_on_every_page(book) -> None:  # type: ignore[no-untyped-def]
+    for ws in book.worksheets:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+        assert ws.print_title_rows == "$1:$1"
+    assert book["排名"].page_setup.orientation == "landscape"  # 11 columns
+    assert book["催报名单"].page_setup.orientation == "portrait"  # 6 columns
+
+
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_safe_cell_value_neutralises_each_formula_prefix(prefix: str) -> None:
     text = f'{prefix}HYPERLINK("http://x","点我")'

@@ -33,6 +33,7 @@ def test_xlsx_bytes_neutralises_formulas_and_keeps_values() -> None:
     assert rows[2][2] is None and rows[2][3] is None  # missing stays empty, not 0 or "nan"
     assert rows[1][3] == 1
     assert rows[1][4].date() == dt.date(2023, 10, 27)
+    assert ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$1:$1"
 
 
 def test_readable_names_columns_in_chinese() -> None:
