@@ -16,9 +16,10 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from dashboard.export.workbook import fit_for_print
 from dashboard.ingest.problems import Problem
 
 RED = PatternFill("solid", fgColor="FFC7CE")
@@ -158,6 +159,9 @@ def _summary(book: Workbook, result: Any) -> None:
         ws["A3"] = f"问题较多，仅前 {MAX_COMMENTS} 处单元格附有批注，其余只标了颜色。"
     for letter, width in zip("ABCDEF", (14, 6, 18, 14, 6, 80), strict=True):
         ws.column_dimensions[letter].width = width
+    for (cell,) in ws.iter_rows(min_row=5, min_col=6, max_col=6):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    fit_for_print(ws, title_rows="4:4")  # the message column must not print on a page alone
     book.active = 0
     for sheet in book.worksheets[1:]:
         sheet.sheet_view.tabSelected = False

@@ -758,6 +758,10 @@ def test_annotated_return_marks_bad_cells_red_and_warnings_yellow(db: Engine) ->
     assert ws["B4"].value == "东城县" and ws["A1"].value == rows[0][0]  # the sender's own cells
     summary = list(book["退回说明"].iter_rows(min_row=5, values_only=True))
     assert len(summary) == 3
+    notes = book["退回说明"]  # printed a page wide: the messages never on a page of their own
+    assert notes.page_setup.fitToWidth == 1 and notes.print_title_rows == "$4:$4"
+    assert notes["F5"].alignment.wrap_text
+    assert ws.page_setup.fitToWidth is None  # the sender's own sheet keeps its own settings
     assert returned_name("东城县.xlsx") == "东城县_退回修改表.xlsx"
 
 
