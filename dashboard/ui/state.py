@@ -46,7 +46,7 @@ def _units(url: str, token: str, include_retired: bool) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _scopes(url: str, token: str) -> list[tuple[str, str]]:
-    frame = repo.load_units(_engine_for(url))
+    frame = _units(url, token, False)  # the registry already loaded for the page
     names = dict(zip(frame["code"].astype(str), frame["name"], strict=True))
     return [
         (code, "\u3000" * (level - 2) + names[code])  # indented by depth: 县 / 　镇
