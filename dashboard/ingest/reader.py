@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import Any
 
 from dashboard.ingest import formats
 from dashboard.ingest.formats import ReadError
@@ -50,6 +51,10 @@ class Sheet:
     visible: bool
     rows: list[list[object]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    # Only between ``read_cells(stream=True)`` and the worker's sender: the parser's sheet
+    # whose rows are read while they are sent, and the error cells to set once they are in.
+    source: Any = field(default=None, repr=False, compare=False)
+    patches: list[tuple[int, int, str]] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass
@@ -91,10 +96,17 @@ def parse_workbook(
     return book
 
 
-def read_cells(file_name: str, content: bytes, password: str | None = None) -> Workbook:
+def read_cells(
+    file_name: str, content: bytes, password: str | None = None, *, stream: bool = False
+) -> Workbook:
     """Parse, leaving the last step to the caller: blank cells may still be ``""`` until
-    ``clean_rows`` (the worker cleans while it sends, chunk by chunk). Trailing blank rows
-    are already dropped. ``ReadError`` for a file without a single filled cell."""
+    ``clean_rows``. ``ReadError`` for a file without a single filled cell.
+
+    ``stream=True`` (the worker) leaves an .xlsx sheet's rows unread in ``Sheet.source``
+    (when its used range starts on row 1, as a return's title does),
+    with its error cells in ``Sheet.patches``: the worker reads the rows while it sends them
+    (``iter_sheet_rows``) and the app finishes them (``settle_rows``).
+    """
     check_size(content)
     kind = formats.sniff(content).kind
     if kind == "text":
@@ -102,18 +114,51 @@ def read_cells(file_name: str, content: bytes, password: str | None = None) -> W
     if kind == "ole":
         content, fmt = _open_ole(content, password)
         if fmt == "xls":
-            book = _read_calamine(file_name, content, "xls")
+            book = _read_calamine(file_name, content, "xls", stream=False)
             _add_xls_error_cells(content, book)
             return _finish(book)
-    return _finish(_read_zip(file_name, content))
+    return _finish(_read_zip(file_name, content, stream))
 
 
 def _finish(book: Workbook) -> Workbook:
-    if not any(_has_content(s.rows) for s in book.sheets):
+    """No filled cell anywhere: ``ReadError`` (a streamed sheet is judged once it is read)."""
+    if not any(s.source is not None or _has_content(s.rows) for s in book.sheets):
         raise formats.err_no_data()
     for sheet in book.sheets:
         _drop_blank_tail(sheet.rows)
     return book
+
+
+def settle_rows(rows: list[list[object]], patches: list[tuple[int, int, str]]) -> None:
+    """A streamed sheet's last steps, on its cleaned rows: error cells, trailing blank rows."""
+    for r, c, text in patches:
+        _set_cell(rows, r, c, text)
+    _drop_blank_tail(rows)
+
+
+def has_content(sheets: list[Sheet]) -> bool:
+    return any(_has_content(s.rows) for s in sheets)
+
+
+def iter_sheet_rows(sheet: Sheet) -> Iterator[list[object]]:
+    """The rows of a streamed sheet as calamine makes them, padded from A1 (as
+    ``to_python(skip_empty_area=False)`` would give them), one at a time."""
+    raw = sheet.source
+    width = raw.end[1] + 1
+    rows = iter(raw.iter_rows())
+    first = next(rows, None)
+    if first is None:
+        return
+    if len(first) != width:  # columns from the used range's start: pad them from column A
+        pad = width - len(first)
+        if pad < 0:
+            raise formats.err_corrupt("工作表的单元格范围与内容不一致")
+        yield [*([""] * pad), *first]
+        for row in rows:
+            yield [*([""] * pad), *row]
+        return
+    yield first
+    yield from rows
 
 
 # --- OLE: legacy .xls and encrypted OOXML ----------------------------------------------------------
@@ -264,7 +309,7 @@ def _xls_sheet_errors(stream: bytes, start: int) -> Iterator[tuple[int, int, str
 
 
 # --- zip containers: xlsx / xlsm / xlsb / ods --------------------------------------------------
-def _read_zip(file_name: str, content: bytes) -> Workbook:
+def _read_zip(file_name: str, content: bytes, stream: bool = False) -> Workbook:
     if formats.sniff(content).kind != "zip":
         raise formats.err_not_excel("解密后的内容不是工作簿")
     with formats.open_zip(content) as zf:
@@ -277,7 +322,7 @@ def _read_zip(file_name: str, content: bytes) -> Workbook:
         formats.check_xml_parts(zf, fmt)
         scan = _ErrorScan(content) if fmt in ("xlsx", "xlsm") else None
         try:
-            workbook = _read_calamine(file_name, content, fmt)
+            workbook = _read_calamine(file_name, content, fmt, stream and fmt in ("xlsx", "xlsm"))
         finally:
             parts = scan.result() if scan else {}
         if fmt == "ods" and any(not s.merged for s in workbook.sheets):
@@ -435,7 +480,10 @@ def _add_error_cells(zf: zipfile.ZipFile, workbook: Workbook, parts: dict[str, s
             if pos is None:
                 continue
             text = value.group(1).decode("utf-8", "replace") if value else "#错误"
-            _set_cell(sheet.rows, pos[0], pos[1], text or "#错误")
+            if sheet.source is not None:
+                sheet.patches.append((pos[0], pos[1], text or "#错误"))
+            else:
+                _set_cell(sheet.rows, pos[0], pos[1], text or "#错误")
 
 
 def _part_has_errors(content: bytes, info: zipfile.ZipInfo) -> bool:
@@ -510,7 +558,7 @@ def _set_cell(rows: list[list[object]], r: int, c: int, value: object) -> None:
 
 
 # --- calamine ----------------------------------------------------------------------------------
-def _read_calamine(file_name: str, content: bytes, fmt: str) -> Workbook:
+def _read_calamine(file_name: str, content: bytes, fmt: str, stream: bool) -> Workbook:
     import python_calamine as pc
 
     try:
@@ -522,8 +570,8 @@ def _read_calamine(file_name: str, content: bytes, fmt: str) -> Workbook:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
             raw = book.get_sheet_by_name(meta.name)
-            sheet = _sheet_from_calamine(raw, meta, budget)
-            budget -= len(sheet.rows) * (len(sheet.rows[0]) if sheet.rows else 0)
+            sheet, cells = _sheet_from_calamine(raw, meta, budget, stream)
+            budget -= cells
             sheets.append(sheet)
     except ReadError:
         raise
@@ -544,22 +592,25 @@ def _read_calamine(file_name: str, content: bytes, fmt: str) -> Workbook:
     return Workbook(file_name=file_name, format=fmt, sheets=sheets)
 
 
-def _sheet_from_calamine(raw: object, meta: object, budget: int) -> Sheet:
-    """Check the extent BEFORE the cells become Python objects: per sheet and per workbook."""
+def _sheet_from_calamine(raw: Any, meta: object, budget: int, stream: bool) -> tuple[Sheet, int]:
+    """Check the extent BEFORE the cells become Python objects: per sheet and per workbook.
+    Returns the sheet and its number of cells (rows × columns from A1)."""
     import python_calamine as pc
 
     name = str(getattr(meta, "name", ""))
     visible = getattr(meta, "visible", None) == pc.SheetVisibleEnum.Visible
-    end = raw.end  # type: ignore[attr-defined]
+    end = raw.end
     if end is None:
-        return Sheet(name=name, visible=visible, rows=[], merged=_merges(raw))
+        return Sheet(name=name, visible=visible, rows=[], merged=_merges(raw)), 0
     n_rows, n_cols = end[0] + 1, end[1] + 1
     if n_rows * n_cols > formats.MAX_CELLS:
         raise formats.err_sheet_too_large(name, n_rows, n_cols)
     if n_rows * n_cols > budget:
         raise formats.err_workbook_too_large()
-    grid = raw.to_python(skip_empty_area=False)  # type: ignore[attr-defined]
-    return Sheet(name=name, visible=visible, rows=grid, merged=_merges(raw))
+    if stream and raw.start is not None and raw.start[0] == 0:
+        return Sheet(name, visible, [], _merges(raw), source=raw), n_rows * n_cols
+    grid = raw.to_python(skip_empty_area=False)
+    return Sheet(name=name, visible=visible, rows=grid, merged=_merges(raw)), n_rows * n_cols
 
 
 _PLAIN = frozenset({str, float, int, bool, dt.date, dt.datetime, type(None)})

@@ -8,11 +8,12 @@ replaced; the caller gets a ``ReadError`` and the app carries on.
 
 Protocol on the worker's stdin/stdout: frames of an 8-byte big-endian length, then a pickle.
 Request: (file_name, content, password). Reply: ("error", code, message), or
-("ok", format, [(name, visible, merged, n_rows)]) followed, sheet after sheet, by frames
-("rows", [row, …]) of at most ``CHUNK_ROWS`` rows each (an ("error", …) frame may take the
-place of one). The worker cleans and pickles chunk k+1 while the app unpickles chunk k,
-so the two halves of the transfer overlap instead of adding up. The parent unpickles with
-an allow-list (dates only) and checks every frame's shape.
+("ok", format, [(name, visible, merged, error_cells)]) followed, sheet after sheet, by frames
+("rows", [row, …]) of at most ``CHUNK_ROWS`` rows and an ("end",) frame; an ("error", …)
+frame may come instead of any of them. An .xlsx sheet's rows are made from the parser's
+cells only as they are sent, and the app cleans each chunk (``reader.clean_rows``) as it
+arrives: the two processes work at once instead of one after the other. The parent
+unpickles with an allow-list (dates only) and checks every frame's shape.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import datetime as dt
+import functools
 import gc
 import io
+import itertools
 import os
 import pickle
 import select
@@ -55,6 +58,7 @@ class _Worker:
         env = dict(os.environ)
         env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["RUST_BACKTRACE"] = "0"  # a native abort's one line says enough; keep it first
         env[_MEMORY_ENV] = str(formats.WORKER_MEMORY_BYTES)  # read at start: tests may lower it
         self.proc = subprocess.Popen(
             command or [sys.executable, "-m", "dashboard.ingest.sandbox"],
@@ -95,19 +99,24 @@ class _Worker:
                 gc.enable()
 
     def _sheet(self, meta: Any, deadline: float) -> tuple[Any, ...]:
-        if not (isinstance(meta, tuple) and len(meta) == 4 and isinstance(meta[3], int)):
+        from dashboard.ingest.reader import clean_rows, settle_rows
+
+        if not (isinstance(meta, tuple) and len(meta) == 4 and _are_cells(meta[3])):
             raise self._malformed()
-        name, visible, merged, n_rows = meta
+        name, visible, merged, patches = meta
         rows: list[list[object]] = []
-        while len(rows) < n_rows:
+        while True:
             frame = self._frame(deadline)
+            if _is_frame(frame, "end", 1):
+                break
             if _is_frame(frame, "error", 3):
                 raise ReadError(str(frame[1]), str(frame[2]))
-            if not _is_frame(frame, "rows", 2) or not isinstance(frame[1], list):
+            chunk = frame[1] if _is_frame(frame, "rows", 2) else None
+            if not isinstance(chunk, list) or (chunk and set(map(type, chunk)) != {list}):
                 raise self._malformed()
-            rows.extend(frame[1])
-        if len(rows) != n_rows or (rows and set(map(type, rows)) != {list}):
-            raise self._malformed()
+            clean_rows(chunk, 0, len(chunk))
+            rows.extend(chunk)
+        settle_rows(rows, patches)
         return (name, visible, rows, merged)
 
     def _checked_error(self, frame: Any) -> tuple[Any, ...]:
@@ -174,21 +183,25 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.close()
             code = -signal.SIGKILL
-        tail = self._stderr_tail()
+        said = self._stderr_ends()
         self.close()
-        if "memory allocation" in tail or "MemoryError" in tail or "capacity overflow" in tail:
+        if "memory allocation" in said or "MemoryError" in said or "capacity overflow" in said:
             return formats.err_worker_memory()
         if code in (-signal.SIGKILL, -signal.SIGXCPU):  # OOM killer or CPU limit
             return formats.err_worker_memory()
         return formats.err_worker_crash()
 
-    def _stderr_tail(self) -> str:
+    def _stderr_ends(self) -> str:
+        """The first and last 4 KiB the worker wrote to stderr: a native abort says why on its
+        first line, a Python traceback on its last (a backtrace may stand between them)."""
         try:
             self.stderr.seek(0, io.SEEK_END)
             size = self.stderr.tell()
-            self.stderr.seek(max(0, size - 4096))
-            return self.stderr.read().decode("utf-8", "replace")
-        except OSError:
+            self.stderr.seek(0)
+            head = self.stderr.read(4096)
+            self.stderr.seek(max(4096, size - 4096))
+            return (head + b"\n" + self.stderr.read()).decode("utf-8", "replace")
+        except (OSError, ValueError):
             return ""
 
     def close(self) -> None:
@@ -226,6 +239,20 @@ def _ready(fd: int, event: int, timeout: float) -> bool:
 
 def _is_frame(frame: Any, tag: str, size: int) -> bool:
     return isinstance(frame, tuple) and len(frame) == size and frame[0] == tag
+
+
+def _are_cells(patches: Any) -> bool:
+    """A list of (row, column, text) error cells."""
+    return isinstance(patches, list) and all(
+        isinstance(p, tuple)
+        and len(p) == 3
+        and type(p[0]) is int
+        and type(p[1]) is int
+        and p[0] >= 0
+        and p[1] >= 0
+        and isinstance(p[2], str)
+        for p in patches
+    )
 
 
 class _NotDeliveredError(Exception):
@@ -306,18 +333,17 @@ def shutdown() -> None:
 
 def run(file_name: str, content: bytes, password: str | None = None) -> Any:
     """Parse ``content`` in a worker; return a ``reader.Workbook`` or raise ``ReadError``."""
-    from dashboard.ingest.reader import Sheet, Workbook
+    from dashboard.ingest.reader import Sheet, Workbook, has_content
 
     request = pickle.dumps((file_name, bytes(content), password), protocol=5)
     reply = _pool.run(request, retire=len(content) > RECYCLE_AFTER_BYTES)
     if reply[0] == "error":
         raise ReadError(str(reply[1]), str(reply[2]))
     _, fmt, sheets = reply
-    return Workbook(
-        file_name=file_name,
-        format=fmt,
-        sheets=[Sheet(name, visible, rows, merged) for name, visible, rows, merged in sheets],
-    )
+    read = [Sheet(name, visible, rows, merged) for name, visible, rows, merged in sheets]
+    if not has_content(read):  # streamed sheets are judged once they are in
+        raise formats.err_no_data()
+    return Workbook(file_name=file_name, format=fmt, sheets=read)
 
 
 class _ReplyUnpickler(pickle.Unpickler):
@@ -393,6 +419,7 @@ def _serve() -> None:
 
     from dashboard.ingest.reader import read_cells
 
+    stream = functools.partial(read_cells, stream=True)
     _limit_resources()
     gc.disable()  # see _loads; the worker collects between requests instead
     stdin = sys.stdin.buffer
@@ -407,7 +434,7 @@ def _serve() -> None:
         if payload is None:
             return
         signal.alarm(hard_limit)  # default SIGALRM action ends the process even inside Rust
-        book_or_error = _handle(read_cells, payload)
+        book_or_error = _handle(stream, payload)
         if isinstance(book_or_error, tuple):
             _send(out, book_or_error)
         else:
@@ -425,24 +452,30 @@ def _send(out: IO[bytes], reply: Any) -> None:
 
 
 def _send_book(out: IO[bytes], book: Any) -> None:
-    """The sheets' outline, then their rows chunk by chunk, each cleaned just before it goes."""
-    from dashboard.ingest.reader import clean_rows
+    """The sheets' outline, then each sheet's rows chunk by chunk and its end. A streamed
+    .xlsx sheet's rows are made from the parser's cells one chunk at a time."""
+    from dashboard.ingest.reader import iter_sheet_rows
 
     sheets = book.sheets
-    _send(out, ("ok", book.format, [(s.name, s.visible, s.merged, len(s.rows)) for s in sheets]))
+    outline = [(s.name, s.visible, s.merged, s.patches) for s in sheets]
+    _send(out, ("ok", book.format, outline))
     for sheet in sheets:
-        rows = sheet.rows
-        for start in range(0, len(rows), CHUNK_ROWS):
-            try:
-                clean_rows(rows, start, start + CHUNK_ROWS)
-                data = _dumps(("rows", rows[start : start + CHUNK_ROWS]))
-            except MemoryError:
-                err = formats.err_worker_memory()
-                _send(out, ("error", err.code, err.message))
-                return
-            out.write(len(data).to_bytes(_HEADER, "big"))
-            out.write(data)
-            out.flush()
+        rows = iter_sheet_rows(sheet) if sheet.source is not None else iter(sheet.rows)
+        try:
+            while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+                _send(out, ("rows", chunk))
+        except ReadError as exc:
+            _send(out, ("error", exc.code, exc.message))
+            return
+        except MemoryError:
+            err = formats.err_worker_memory()
+            _send(out, ("error", err.code, err.message))
+            return
+        except Exception as exc:  # the parser failing on a cell it had not turned yet
+            err = formats.err_corrupt(type(exc).__name__)
+            _send(out, ("error", err.code, err.message))
+            return
+        _send(out, ("end",))
 
 
 def _handle(parse: Any, payload: bytes) -> Any:

@@ -47,15 +47,20 @@ def play(tmp_path: Path, *frames: bytes) -> object:
         worker.close()
 
 
-OUTLINE = ("ok", "xlsx", [("Sheet1", True, [], 3), ("空表", False, [], 0)])
+OUTLINE = ("ok", "xlsx", [("Sheet1", True, [], [(1, 2, "#DIV/0!")]), ("空表", False, [], [])])
+END = frame(("end",))
 
 
-def test_rows_in_several_frames_are_put_back_together(tmp_path: Path) -> None:
+def test_rows_in_several_frames_are_cleaned_and_put_back_together(tmp_path: Path) -> None:
+    """Blanks come as "" and are cleaned by the app; error cells are set once the rows are in
+    (growing the grid); trailing blank rows are dropped."""
     reply = play(
         tmp_path,
         frame(OUTLINE),
-        frame(("rows", [["单位名称", "读书班"], ["城关镇", 3.0]])),
-        frame(("rows", [["东城镇", dt.date(2023, 10, 27)]])),
+        frame(("rows", [["单位名称", "读书班"], ["城关镇", ""]])),
+        frame(("rows", [["东城镇", dt.date(2023, 10, 27)], ["", ""]])),
+        END,
+        END,
     )
     assert reply == (
         "ok",
@@ -64,7 +69,11 @@ def test_rows_in_several_frames_are_put_back_together(tmp_path: Path) -> None:
             (
                 "Sheet1",
                 True,
-                [["单位名称", "读书班"], ["城关镇", 3.0], ["东城镇", dt.date(2023, 10, 27)]],
+                [
+                    ["单位名称", "读书班", None],
+                    ["城关镇", None, "#DIV/0!"],
+                    ["东城镇", dt.date(2023, 10, 27), None],
+                ],
                 [],
             ),
             ("空表", False, [], []),
@@ -78,7 +87,12 @@ def test_an_error_reply_is_passed_on(tmp_path: Path) -> None:
 
 def test_an_error_frame_in_the_middle_of_the_rows_is_raised(tmp_path: Path) -> None:
     with pytest.raises(ReadError) as info:
-        play(tmp_path, frame(OUTLINE), frame(("error", "too_large", "内存不足")))
+        play(
+            tmp_path,
+            frame(OUTLINE),
+            frame(("rows", [["a"]])),
+            frame(("error", "too_large", "内存不足")),
+        )
     assert info.value.code == "too_large"
 
 
@@ -87,12 +101,17 @@ def test_an_error_frame_in_the_middle_of_the_rows_is_raised(tmp_path: Path) -> N
     [
         pytest.param([frame(("ok", "xlsx", "not a list"))], id="outline-not-a-list"),
         pytest.param([frame(("ok", "xlsx", [("Sheet1", True, [])]))], id="outline-too-short"),
+        pytest.param(
+            [frame(("ok", "xlsx", [("Sheet1", True, [], [(-1, 0, "#N/A")])]))],
+            id="error-cell-off-the-sheet",
+        ),
+        pytest.param(
+            [frame(("ok", "xlsx", [("Sheet1", True, [], [(0, 0, 5)])]))], id="error-cell-not-text"
+        ),
         pytest.param([frame(OUTLINE), frame(("rows", "abc"))], id="chunk-not-a-list"),
         pytest.param([frame(OUTLINE), frame(("rows", [1, 2, 3]))], id="rows-not-lists"),
-        pytest.param(
-            [frame(OUTLINE), frame(("rows", [["a"], ["b"], ["c"], ["d"]]))], id="too-many-rows"
-        ),
-        pytest.param([frame(OUTLINE), frame(("rows", [["a"]]))], id="ends-before-all-rows"),
+        pytest.param([frame(OUTLINE), frame(("rows", [["a"]]))], id="ends-before-its-end"),
+        pytest.param([frame(OUTLINE), END], id="second-sheet-never-ends"),
         pytest.param([frame(("hello",))], id="unknown-reply"),
         pytest.param([frame(OUTLINE), frame(("rows", [[os.system]]))], id="forbidden-global"),
         pytest.param([b"\x00" * 8 + b"garbage"], id="not-a-pickle"),
@@ -103,6 +122,24 @@ def test_a_malformed_reply_is_a_crash_not_a_result(tmp_path: Path, frames: list[
     with pytest.raises(ReadError) as info:
         play(tmp_path, *frames)
     assert info.value.code == "corrupt"
+
+
+def test_a_native_out_of_memory_abort_is_named_whatever_follows_it(tmp_path: Path) -> None:
+    """The abort's first line says why; a long backtrace after it must not hide it."""
+    script = (
+        "import os, sys\n"
+        "sys.stdin.buffer.read(8)\n"
+        "sys.stderr.write('memory allocation of 549755813888 bytes failed\\n' + 'x' * 20000)\n"
+        "sys.stderr.flush()\n"
+        "os.abort()\n"
+    )
+    worker = sandbox._Worker([sys.executable, "-c", script])
+    try:
+        with pytest.raises(ReadError) as info:
+            worker.call(pickle.dumps(("a.xlsx", b"x", None)), timeout=20)
+    finally:
+        worker.close()
+    assert info.value.code == "too_large"
 
 
 @pytest.fixture(scope="module")
