@@ -3,8 +3,9 @@
 ``read_workbook`` is the only entry point the rest of the app uses: it parses in a sandboxed
 worker process (``dashboard.ingest.sandbox``) so a panic, an abort or a runaway allocation in
 the native reader cannot take the app down. ``read_cells`` is the parser itself; it runs
-inside the worker, which cleans the rows (``clean_rows``) as it sends them. ``parse_workbook``
-does both in-process (unit tests, benchmarks).
+inside the worker, which sends the rows in chunks that the app cleans (``clean_rows``) and
+finishes (``settle_rows``) as they arrive. ``parse_workbook`` does it all in-process (unit
+tests, benchmarks).
 """
 
 from __future__ import annotations
@@ -619,7 +620,7 @@ _PLAIN = frozenset({str, float, int, bool, dt.date, dt.datetime, type(None)})
 def clean_rows(rows: list[list[object]], start: int, stop: int) -> None:
     """calamine's blank cell ``""`` → ``None`` in ``rows[start:stop]``, in place.
 
-    The rows are the parser's fresh lists, owned here. Blanks are found with ``list.index``
+    The rows are fresh lists, owned by the caller. Blanks are found with ``list.index``
     (C speed) rather than a comprehension that rebuilds every row holding one.
     """
     for row in rows[start:stop]:
