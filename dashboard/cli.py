@@ -37,6 +37,23 @@ class _ChineseParser(argparse.ArgumentParser):
         self.exit(2, f"用法错误：{message}\n（使用 --help 查看说明）\n")
 
 
+def problem_line(
+    severity: str, sheet: str | None, row: int | None, column: str | None, message: str
+) -> str:
+    """One problem as the CLI prints it: "[错误] 工作表“周报”，第 5 行，“读书班”列：…"."""
+    where = "，".join(
+        part
+        for part in (
+            f"工作表“{sheet}”" if sheet else "",
+            f"第 {row} 行" if row else "",
+            f"“{column}”列" if column else "",
+        )
+        if part
+    )
+    level = "错误" if severity == "error" else "提醒"
+    return f"[{level}] {where + '：' if where else ''}{message}"
+
+
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",

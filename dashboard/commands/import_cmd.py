@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from dashboard.cli import CliError, add_db_option
+from dashboard.cli import CliError, add_db_option, problem_line
 from dashboard.ingest import pipeline
 from dashboard.store import db
 
@@ -99,17 +99,7 @@ def _print_text(result: pipeline.FileResult) -> None:
         f"错误 {errors} 处，提醒 {warnings} 处"
     )
     for p in result.problems[:SHOWN_PROBLEMS]:
-        where = "，".join(
-            part
-            for part in (
-                f"工作表“{p.sheet}”" if p.sheet else "",
-                f"第{p.row}行" if p.row else "",
-                f"“{p.column}”列" if p.column else "",
-            )
-            if part
-        )
-        level = "错误" if p.severity == "error" else "提醒"
-        print(f"  [{level}] {where + '：' if where else ''}{p.message}")
+        print("  " + problem_line(p.severity, p.sheet, p.row, p.column, p.message))
     if len(result.problems) > SHOWN_PROBLEMS:
         rest = len(result.problems) - SHOWN_PROBLEMS
         print(f"  ……另有 {rest} 处问题未列出，使用 --json 可查看全部")

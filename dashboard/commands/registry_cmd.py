@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dashboard.cli import CliError, add_db_option
+from dashboard.cli import CliError, add_db_option, problem_line
 from dashboard.core.registry import parse_registry
 from dashboard.store import db
 from dashboard.store.registry_repo import apply_registry, record_rejected_registry
@@ -38,17 +38,10 @@ def _import(args: argparse.Namespace) -> int:
     content = path.read_bytes()
     registry = parse_registry(path.name, content)
     for problem in registry.problems:
-        where = "、".join(
-            part
-            for part in (
-                f"工作表“{problem.sheet}”" if problem.sheet else "",
-                f"第 {problem.row} 行" if problem.row else "",
-                f"“{problem.column}”列" if problem.column else "",
-            )
-            if part
+        line = problem_line(
+            problem.severity, problem.sheet, problem.row, problem.column, problem.message
         )
-        level = "错误" if problem.severity == "error" else "提示"
-        print(f"[{level}] {where}：{problem.message}", file=sys.stderr)
+        print(line, file=sys.stderr)
     if not registry.ok:
         if not args.dry_run:
             engine = db.connect(args.db)

@@ -299,8 +299,7 @@ def disambiguate_by_unit(code: str, text: object) -> str:
     candidates = {
         ind.code
         for ind in INDICATORS
-        if ind.unit == unit
-        and any(stem in normalise_header(w) for w in ind.wordings())
+        if ind.unit == unit and any(stem in normalise_header(w) for w in ind.wordings())
     }
     return candidates.pop() if len(candidates) == 1 else code
 

@@ -141,6 +141,11 @@ class RegistryError(ValueError):
         super().__init__(f"单位名册有 {len(problems)} 处错误，第一处：{first}")
 
 
+def file_error(message: str, value: str = "") -> RegistryError:
+    """The registry file as a whole cannot be read (``message`` says what to do)."""
+    return RegistryError([RegistryProblem("error", "", None, "", value, message)])
+
+
 def split_aliases(text: object) -> list[str]:
     """``"东林；东林区 ; 东林县"`` → ``["东林", "东林区", "东林县"]`` (blanks dropped, order kept)."""
     if text is None:
@@ -186,17 +191,9 @@ def read_sheets(file_name: str, content: bytes) -> list[_Sheet]:
         return _read_xlsx(content)
     if suffix == ".xls":
         return _read_xls(content)
-    raise RegistryError(
-        [
-            RegistryProblem(
-                "error",
-                "",
-                None,
-                "",
-                file_name,
-                f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx、.xls 或 .csv 格式的单位名册",
-            )
-        ]
+    raise file_error(
+        f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx、.xls 或 .csv 格式的单位名册",
+        file_name,
     )
 
 
@@ -219,18 +216,9 @@ def _read_xlsx(content: bytes) -> list[_Sheet]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:
-        raise RegistryError(
-            [
-                RegistryProblem(
-                    "error",
-                    "",
-                    None,
-                    "",
-                    "",
-                    f"无法打开该 Excel 文件（{type(exc).__name__}）：请确认文件未损坏、未加密，"
-                    "并另存为 .xlsx 后重新上传",
-                )
-            ]
+        raise file_error(
+            f"无法打开该 Excel 文件（{type(exc).__name__}）：请确认文件未损坏、未加密，"
+            "并另存为 .xlsx 后重新上传"
         ) from None
     sheets: list[_Sheet] = []
     try:
@@ -261,17 +249,8 @@ def _read_xls(content: bytes) -> list[_Sheet]:
             for name in book.sheet_names
         ]
     except Exception as exc:
-        raise RegistryError(
-            [
-                RegistryProblem(
-                    "error",
-                    "",
-                    None,
-                    "",
-                    "",
-                    f"无法读取该 .xls 文件（{type(exc).__name__}）：请用 Excel 另存为 .xlsx 后重新上传",
-                )
-            ]
+        raise file_error(
+            f"无法读取该 .xls 文件（{type(exc).__name__}）：请用 Excel 另存为 .xlsx 后重新上传"
         ) from None
 
 

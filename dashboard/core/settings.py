@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Kind = Literal["text", "date", "int", "float", "list", "json"]
+Kind = Literal["text", "date", "optional_date", "int", "float", "list", "json"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "briefing_issue_date",
         "简报期号所属周",
-        "text",
+        "optional_date",
         "",
         "最近一期简报的统计截止日（YYYY-MM-DD），下载或导出简报时自动记下；空则不自动加 1",
     ),
@@ -137,9 +137,9 @@ def parse_value(key: str, text: str) -> Any:
     raw = text.strip()
     try:
         if item.kind == "text":
-            if key == "briefing_issue_date" and raw:  # optional date: empty or YYYY-MM-DD
-                return dt.date.fromisoformat(raw).isoformat()
             return raw
+        if item.kind == "optional_date":
+            return dt.date.fromisoformat(raw).isoformat() if raw else ""
         if item.kind == "date":
             return dt.date.fromisoformat(raw).isoformat()
         if item.kind == "int":
@@ -154,24 +154,19 @@ def parse_value(key: str, text: str) -> Any:
         return json.loads(raw)
     except (ValueError, json.JSONDecodeError):
         raise SettingError(
-            f"“{item.label}”的值“{text}”无法识别，应为{_hint(item)}"
+            f"“{item.label}”的值“{text}”无法识别，应为{_KIND_HINT[item.kind]}"
         ) from None
 
 
 _KIND_HINT: dict[str, str] = {
     "text": "文字",
     "date": "日期，格式 YYYY-MM-DD",
+    "optional_date": "空，或日期（格式 YYYY-MM-DD）",
     "int": "整数（报送日为 1–7）",
     "float": "数字",
     "list": "用逗号分隔的若干项",
     "json": "JSON 格式",
 }
-
-
-def _hint(item: Setting) -> str:
-    if item.key == "briefing_issue_date":
-        return "空，或日期（格式 YYYY-MM-DD）"
-    return _KIND_HINT[item.kind]
 
 
 def level_name(level: int, names: list[str]) -> str:

@@ -86,9 +86,7 @@ class UnitTree:
             return []
         levels = dict(zip(self.frame["code"], self.frame["level"], strict=True))
         return [
-            (code, int(levels[code]))
-            for code in self.subtree(root)[1:]
-            if self._children.get(code)
+            (code, int(levels[code])) for code in self.subtree(root)[1:] if self._children.get(code)
         ]
 
     def ancestor_at_level(self, level: int) -> pd.Series:

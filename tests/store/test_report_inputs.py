@@ -12,46 +12,46 @@ from dashboard.store.schema import units as units_table
 D1, D2, D3, D4 = (dt.date(2024, 3, 1) + dt.timedelta(days=7 * k) for k in range(4))
 
 
-def _upload(engine: Engine, day: dt.date, values: dict[str, int], tag: str = "") -> int:
+def _store(
+    engine: Engine, day: dt.date, rows: dict[str, dict[str, int | None]], tag: str = ""
+) -> int:
+    """One imported return for ``day``: unit code → its figures."""
     result = returns_repo.save_upload(
         engine,
         file_name=f"周报{day:%m%d}{tag}.xlsx",
         content=f"{day} {tag}".encode(),
         status="imported",
         rows=[
-            {
-                "unit_code": code,
-                "report_date": day,
-                "figures": {"problems_found": value},
-                "sheet": None,
-                "row": None,
-            }
-            for code, value in values.items()
+            {"unit_code": code, "report_date": day, "figures": values, "sheet": None, "row": None}
+            for code, values in rows.items()
         ],
         report_date=day,
     )
     return result.import_id
 
 
-def _fill(engine: Engine) -> int:
-    """Units A and B; A's only D3 row comes from an import that is then undone."""
+def _upload(engine: Engine, day: dt.date, values: dict[str, int], tag: str = "") -> int:
+    return _store(engine, day, {code: {"problems_found": v} for code, v in values.items()}, tag)
+
+
+def _add_units(engine: Engine, codes: list[str], parent: str | None = None) -> None:
+    """Units named by their codes (under ``parent``, which is added as the root)."""
+    root = [(parent, None, 1)] if parent else []
+    level = 2 if parent else 1
     with engine.begin() as conn:
         conn.execute(
             insert(units_table),
             [
-                {
-                    "code": code,
-                    "name": code,
-                    "parent_code": None,
-                    "category": "党政机关",
-                    "level": 1,
-                    "aliases": "",
-                    "sort_order": i,
-                    "retired": False,
-                }
-                for i, code in enumerate(("A", "B"))
+                {"code": code, "name": code, "parent_code": up, "category": "党政机关",
+                 "level": lv, "aliases": "", "sort_order": i, "retired": False}
+                for i, (code, up, lv) in enumerate(root + [(c, parent, level) for c in codes])
             ],
-        )
+        )  # fmt: skip
+
+
+def _fill(engine: Engine) -> int:
+    """Units A and B; A's only D3 row comes from an import that is then undone."""
+    _add_units(engine, ["A", "B"])
     _upload(engine, D1, {"A": 1, "B": 10})
     _upload(engine, D2, {"A": 2, "B": 20})
     undone = _upload(engine, D3, {"A": 99, "B": 30})
@@ -99,36 +99,10 @@ def test_a_figure_left_blank_since_before_the_window_carries_its_older_value(
     still carry forward, as the full history would."""
     from dashboard.core.metrics import carried_values
 
-    with any_engine.begin() as conn:
-        conn.execute(
-            insert(units_table),
-            [
-                {
-                    "code": code,
-                    "name": code,
-                    "parent_code": None,
-                    "category": "党政机关",
-                    "level": 1,
-                    "aliases": "",
-                    "sort_order": i,
-                    "retired": False,
-                }
-                for i, code in enumerate(("A", "B"))
-            ],
-        )
+    _add_units(any_engine, ["A", "B"])
 
     def upload(day: dt.date, rows: dict[str, dict[str, int | None]]) -> None:
-        returns_repo.save_upload(
-            any_engine,
-            file_name=f"周报{day:%m%d}.xlsx",
-            content=f"{day}".encode(),
-            status="imported",
-            rows=[
-                {"unit_code": c, "report_date": day, "figures": f, "sheet": None, "row": None}
-                for c, f in rows.items()
-            ],
-            report_date=day,
-        )
+        _store(any_engine, day, rows)
 
     upload(D1, {"A": {"problems_found": 5, "measures_set": 1}, "B": {"problems_found": 7}})
     upload(D2, {"A": {"problems_found": None, "measures_set": 2}, "B": {"problems_found": 8}})
@@ -157,21 +131,11 @@ def test_windowed_report_equals_the_full_history_with_figures_left_blank(
 
     rng = random.Random(7)
     codes = [f"U{i:02d}" for i in range(30)]
-    with any_engine.begin() as conn:
-        conn.execute(
-            insert(units_table),
-            [{"code": "R", "name": "市", "parent_code": None, "category": "党政机关",
-              "level": 1, "aliases": "", "sort_order": 0, "retired": False}]
-            + [
-                {"code": c, "name": c, "parent_code": "R", "category": "党政机关", "level": 2,
-                 "aliases": "", "sort_order": i + 1, "retired": False}
-                for i, c in enumerate(codes)
-            ],
-        )  # fmt: skip
+    _add_units(any_engine, codes, parent="R")
     days = [dt.date(2023, 9, 8) + dt.timedelta(days=7 * k) for k in range(10)]
     totals = {c: {"problems_found": 0, "problems_closed": 0, "study_sessions": 0} for c in codes}
     for day in days:
-        rows = []
+        rows: dict[str, dict[str, int | None]] = {}
         for code in codes:
             if rng.random() < 0.1:
                 continue  # not reported this week
@@ -183,12 +147,8 @@ def test_windowed_report_equals_the_full_history_with_figures_left_blank(
                 figures["problems_closed"] = min(
                     figures["problems_closed"], figures["problems_found"]
                 )
-            rows.append({"unit_code": code, "report_date": day, "figures": figures,
-                         "sheet": None, "row": None})  # fmt: skip
-        returns_repo.save_upload(
-            any_engine, file_name=f"{day}.xlsx", content=str(day).encode(), status="imported",
-            rows=rows, report_date=day,
-        )  # fmt: skip
+            rows[code] = figures
+        _store(any_engine, day, rows)
     units = repo.load_units(any_engine)
     values = repo.get_settings(any_engine)
     everything = repo.load_figures(any_engine)
