@@ -6,8 +6,12 @@ from pathlib import Path
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 DEFAULT_PAGE = "overview.py"
+FIRST_START_PAGE = "start.py"  # the default page while the open database has no registry
 
 NAVIGATION: dict[str, list[tuple[str, str, str]]] = {
+    "开始": [
+        ("start.py", "开始使用", ":material/rocket_launch:"),
+    ],
     "调度看板": [
         ("overview.py", "总览", ":material/dashboard:"),
         ("coverage.py", "报送情况", ":material/fact_check:"),

@@ -8,20 +8,44 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-Kind = Literal["text", "date", "optional_date", "int", "float", "list", "json"]
+Kind = Literal[
+    "text",  # one line of text
+    "date",  # YYYY-MM-DD
+    "optional_date",  # YYYY-MM-DD or "" (not set)
+    "int",  # a whole number
+    "float",  # a number
+    "weekday",  # 1 = 周一 … 7 = 周日
+    "share",  # a fraction 0–1, shown as a percentage
+    "score",  # 0–100 on the heat scale
+    "list",  # a list of texts, in order
+    "choices",  # some of ``options`` (codes), in the options' order
+    "weights",  # a weight 0–1 for each of ``options`` (code -> weight)
+    "json",  # anything else (the page shows a table for a flat mapping)
+]
 
 
 @dataclass(frozen=True)
 class Setting:
+    """One setting.  The 设置 page draws a widget from ``kind`` (and ``options``), so a new
+    entry here appears on the page without touching it; ``group`` heads its part of the form."""
+
     key: str
     label: str
     kind: Kind
     default: Any
     help: str
+    options: tuple[tuple[str, str], ...] = ()  # (code, Chinese label) for choices/weights
+    group: str = "其他设置"
 
+
+CAMPAIGN = "活动"
+BRIEFING = "简报"
+LAGGING = "落后单位判定"
+HEAT = "热度与层级传导"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -30,48 +54,103 @@ SETTINGS: tuple[Setting, ...] = (
         "text",
         "学习贯彻习近平新时代中国特色社会主义思想主题教育",
         "看板与简报中显示的主题教育名称",
+        group=CAMPAIGN,
     ),
-    Setting("city_name", "地区名称", "text", "", "名册根单位的简称，空则取名册根单位名称"),
-    Setting("start_date", "开始日期", "date", "2023-09-01", "主题教育开始日期，累计数从此日起算"),
-    Setting("end_date", "结束日期", "date", "2024-01-31", "主题教育结束日期，用于判断能否按期完成"),
+    Setting(
+        "city_name",
+        "地区名称",
+        "text",
+        "",
+        "名册根单位的简称，空则取名册根单位名称",
+        group=CAMPAIGN,
+    ),
+    Setting(
+        "start_date",
+        "开始日期",
+        "date",
+        "2023-09-01",
+        "主题教育开始日期，累计数从此日起算",
+        group=CAMPAIGN,
+    ),
+    Setting(
+        "end_date",
+        "结束日期",
+        "date",
+        "2024-01-31",
+        "主题教育结束日期，用于判断能否按期完成",
+        group=CAMPAIGN,
+    ),
     Setting(
         "report_weekday",
         "报送日（周几）",
-        "int",
+        "weekday",
         5,
-        "每周统计截止日，1=周一 … 7=周日；任一日期归入其后最近的报送日",
+        "每周统计截止日；任一日期归入其后最近的报送日",
+        group=CAMPAIGN,
     ),
     Setting(
         "level_names",
         "层级名称",
         "list",
         ["市级", "县级", "乡镇级", "村级"],
-        "按层级深度依次命名，用逗号分隔；层级多于名称时显示为“第N级”",
+        "从上到下依次为第 1 级、第 2 级……的名称；层级多于名称时显示为“第N级”",
+        group=CAMPAIGN,
     ),
-    Setting("office_name", "发文单位", "text", "主题教育领导小组办公室", "简报落款与页眉"),
+    Setting(
+        "office_name",
+        "发文单位",
+        "text",
+        "主题教育领导小组办公室",
+        "简报落款与页眉",
+        group=BRIEFING,
+    ),
     Setting(
         "briefing_issue",
         "简报期号",
         "int",
         1,
         "最近一期简报的期号；下载或导出更晚一周的简报时自动加 1",
+        group=BRIEFING,
     ),
     Setting(
         "briefing_issue_date",
         "简报期号所属周",
         "optional_date",
         "",
-        "最近一期简报的统计截止日（YYYY-MM-DD），下载或导出简报时自动记下；空则不自动加 1",
+        "最近一期简报的统计截止日，下载或导出简报时自动记下；不填则不自动加 1",
+        group=BRIEFING,
     ),
-    Setting("stall_weeks", "停滞周数", "int", 2, "连续多少周各项累计数均未增长即视为停滞"),
-    Setting("low_closure_rate", "销号率偏低阈值", "float", 0.5, "问题销号率低于此值列为落后原因"),
-    Setting("bottom_share", "排名末位比例", "float", 0.1, "同层级排名最后该比例的单位列为落后"),
+    Setting(
+        "stall_weeks",
+        "停滞周数",
+        "int",
+        2,
+        "连续多少周各项累计数均未增长即视为停滞",
+        group=LAGGING,
+    ),
+    Setting(
+        "low_closure_rate",
+        "销号率偏低阈值",
+        "share",
+        0.5,
+        "问题销号率低于此比例列为落后原因",
+        group=LAGGING,
+    ),
+    Setting(
+        "bottom_share",
+        "排名末位比例",
+        "share",
+        0.1,
+        "同层级排名最后该比例的单位列为落后",
+        group=LAGGING,
+    ),
     Setting(
         "gradient_threshold",
         "层级递减阈值",
-        "float",
+        "score",
         10.0,
         "下级平均热度比上级低出该值（0–100 分）即视为逐级递减",
+        group=HEAT,
     ),
     Setting(
         "gradient_min_units",
@@ -79,22 +158,52 @@ SETTINGS: tuple[Setting, ...] = (
         "int",
         3,
         "系统内某层级单位少于此数时，其平均热度偶然性大，不参与上热下冷判定（牵头单位本身除外）",
+        group=HEAT,
     ),
-    Setting("rank_green", "绿色阈值（热度）", "float", 60.0, "热度不低于此值显示为绿色"),
-    Setting("rank_yellow", "黄色阈值（热度）", "float", 40.0, "热度不低于此值显示为黄色，否则红色"),
+    Setting(
+        "rank_green",
+        "绿色阈值（热度）",
+        "score",
+        60.0,
+        "热度不低于此值显示为绿色",
+        group=HEAT,
+    ),
+    Setting(
+        "rank_yellow",
+        "黄色阈值（热度）",
+        "score",
+        40.0,
+        "热度不低于此值显示为黄色，否则红色",
+        group=HEAT,
+    ),
     Setting(
         "heat_weights",
         "热度指数权重",
-        "json",
+        "weights",
         {"study": 0.3, "survey": 0.25, "rectify": 0.3, "activity": 0.15},
-        "理论学习、调查研究、检视整改、本周活跃度四项分量的权重",
+        "四项分量的权重；计算时按各项权重占合计的比例加权",
+        options=(
+            ("study", "理论学习"),
+            ("survey", "调查研究"),
+            ("rectify", "检视整改"),
+            ("activity", "本周活跃度"),
+        ),
+        group=HEAT,
     ),
     Setting(
         "briefing_sections",
         "简报包含部分",
-        "list",
+        "choices",
         ["coverage", "totals", "gradient", "lagging", "charts"],
-        "coverage 报送情况, totals 主要指标, gradient 层级传导, lagging 落后单位, charts 图表",
+        "勾选简报中要写入的部分",
+        options=(
+            ("coverage", "报送情况"),
+            ("totals", "主要指标"),
+            ("gradient", "层级传导"),
+            ("lagging", "落后单位"),
+            ("charts", "图表"),
+        ),
+        group=BRIEFING,
     ),
     Setting(
         "briefing_font_title",
@@ -102,6 +211,7 @@ SETTINGS: tuple[Setting, ...] = (
         "text",
         "方正小标宋简体",
         "未安装时使用 Noto Serif CJK SC",
+        group=BRIEFING,
     ),
     Setting(
         "briefing_font_body",
@@ -109,6 +219,7 @@ SETTINGS: tuple[Setting, ...] = (
         "text",
         "仿宋_GB2312",
         "未安装时使用 Noto Serif CJK SC",
+        group=BRIEFING,
     ),
 )
 
@@ -142,29 +253,119 @@ def parse_value(key: str, text: str) -> Any:
             return dt.date.fromisoformat(raw).isoformat() if raw else ""
         if item.kind == "date":
             return dt.date.fromisoformat(raw).isoformat()
-        if item.kind == "int":
+        if item.kind in ("int", "weekday"):
             value = int(raw)
-            if key == "report_weekday" and not 1 <= value <= 7:
+            if item.kind == "weekday" and not 1 <= value <= 7:
                 raise ValueError
             return value
         if item.kind == "float":
             return float(raw)
+        if item.kind == "share":
+            value_f = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+            if not 0 <= value_f <= 1:
+                raise ValueError
+            return value_f
+        if item.kind == "score":
+            value_f = float(raw)
+            if not 0 <= value_f <= 100:
+                raise ValueError
+            return value_f
         if item.kind == "list":
-            return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
+            return _split(raw)
+        if item.kind == "choices":
+            return check_value(key, [_option_code(item, part) for part in _split(raw)])
+        if item.kind == "weights":
+            parsed = json.loads(raw) if raw.startswith("{") else _pairs(raw)
+            if not isinstance(parsed, dict):
+                raise ValueError
+            weights = {_option_code(item, str(k)): float(v) for k, v in parsed.items()}
+            return check_value(key, weights)
         return json.loads(raw)
-    except (ValueError, json.JSONDecodeError):
-        raise SettingError(
-            f"“{item.label}”的值“{text}”无法识别，应为{_KIND_HINT[item.kind]}"
-        ) from None
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise SettingError(f"“{item.label}”的值“{text}”无法识别，应为{_kind_hint(item)}") from None
+
+
+def check_value(key: str, value: Any) -> Any:
+    """A typed value for ``key`` checked against its options (choices, weights); returns it
+    in the declared order, or raises ValueError."""
+    item = setting(key)
+    codes = [code for code, _label in item.options]
+    if item.kind == "choices":
+        chosen = set(value)
+        if not chosen <= set(codes):
+            raise ValueError
+        return [code for code in codes if code in chosen]
+    if item.kind == "weights":
+        if set(value) - set(codes) or any(float(w) < 0 for w in value.values()):
+            raise ValueError
+        return {code: float(value.get(code, 0.0)) for code in codes}
+    return value
+
+
+def problems(values: dict[str, Any]) -> list[str]:
+    """What is wrong across settings (each a Chinese sentence saying what to change)."""
+    found: list[str] = []
+    if str(values.get("end_date", "")) < str(values.get("start_date", "")):
+        found.append("结束日期早于开始日期：请调整其中之一")
+    if float(values.get("rank_green", 60)) < float(values.get("rank_yellow", 40)):
+        found.append("绿色阈值低于黄色阈值：绿色阈值应不低于黄色阈值")
+    weights = values.get("heat_weights")
+    if isinstance(weights, dict) and sum(float(w) for w in weights.values()) <= 0:
+        found.append("热度指数权重全部为 0：请至少给一项分量设置大于 0 的权重")
+    if not values.get("level_names", ["-"]):
+        found.append("层级名称为空：请至少填写第 1 级的名称")
+    return found
+
+
+def option_label(key: str, code: str) -> str:
+    """The Chinese label of one of a setting's options (the code when it has none)."""
+    return dict(setting(key).options).get(code, code)
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,，、;；\n]", raw) if part.strip()]
+
+
+def _pairs(raw: str) -> dict[str, str]:
+    """``理论学习=0.3，调查研究=0.25`` (or ``study:0.3``) as a mapping."""
+    out: dict[str, str] = {}
+    for part in _split(raw):
+        name, sep, number = part.replace("：", ":").replace(":", "=").partition("=")
+        if not sep:
+            raise ValueError
+        out[name.strip()] = number.strip()
+    return out
+
+
+def _option_code(item: Setting, text: str) -> str:
+    """An option's code from its code or its Chinese label."""
+    for code, label in item.options:
+        if text in (code, label):
+            return code
+    raise ValueError
+
+
+def _kind_hint(item: Setting) -> str:
+    if item.options:
+        names = "、".join(label for _code, label in item.options)
+        if item.kind == "choices":
+            return f"用逗号分隔的若干项，可选：{names}"
+        return f"“名称=权重”用逗号分隔，名称为：{names}（权重不小于 0）"
+    return _KIND_HINT[item.kind]
 
 
 _KIND_HINT: dict[str, str] = {
     "text": "文字",
     "date": "日期，格式 YYYY-MM-DD",
     "optional_date": "空，或日期（格式 YYYY-MM-DD）",
-    "int": "整数（报送日为 1–7）",
+    "int": "整数",
     "float": "数字",
+    "weekday": "1–7 的整数（1=周一 … 7=周日）",
+    "share": "0–1 之间的比例，或百分数（如 50%）",
+    "score": "0–100 之间的分数",
     "list": "用逗号分隔的若干项",
+    "choices": "用逗号分隔的若干项",
+    "weights": "“名称=权重”，用逗号分隔",
     "json": "JSON 格式",
 }
 

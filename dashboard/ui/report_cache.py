@@ -30,7 +30,7 @@ WEEK_CHOICES: dict[str, int | None] = {
 
 
 def _engine(url: str) -> Engine:
-    return state.engine() if url == db.default_url() else db.connect(url)
+    return state.engine() if url == state.url() else db.connect(url)
 
 
 @st.cache_data(show_spinner="正在读取周报数据…", max_entries=8)
@@ -48,7 +48,7 @@ def _inputs(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[dt.date]]:
     """Registry, the figures of the last ``weeks`` report weeks (0 = what a week's report
     needs), settings and the report days up to ``report_date``."""
-    if url == db.default_url():  # the sidebar has loaded these already in this run
+    if url == state.url():  # the sidebar has loaded these already in this run
         settings, units = state.settings(), state.units()
     else:
         engine = _engine(url)
@@ -120,7 +120,7 @@ def _indicator_trends(
     indicators: tuple[str, ...],
 ) -> pd.DataFrame:
     del token
-    if url == db.default_url():
+    if url == state.url():
         settings, units = state.settings(), state.units()
     else:
         engine = _engine(url)
@@ -178,7 +178,7 @@ def _subtree_codes(units: pd.DataFrame, scope: str) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _scope_units(url: str, token: str, scope: str | None) -> pd.DataFrame:
-    units = state.units() if url == db.default_url() else repo.load_units(_engine(url))
+    units = state.units() if url == state.url() else repo.load_units(_engine(url))
     units = units[["code", "name", "level", "category", "parent_code"]]
     if scope is not None:
         units = units[units["code"].isin(_subtree_codes(units.assign(retired=False), scope))]
@@ -200,7 +200,7 @@ def week_report(
     if day is None:
         return None
     codes = tuple(history_codes) if history_codes is not None else None
-    return _week(db.default_url(), state.version(), day, scope, by_category, weeks, codes)
+    return _week(state.url(), state.version(), day, scope, by_category, weeks, codes)
 
 
 def level_trends(
@@ -212,7 +212,7 @@ def level_trends(
     """Per week × level aggregates over the last ``weeks`` report weeks (None = all);
     ``with_heat=False`` leaves out mean_heat (and its cost)."""
     day = state.selected_report_date()
-    return _trends(db.default_url(), state.version(), day, scope, by_category, weeks, with_heat)
+    return _trends(state.url(), state.version(), day, scope, by_category, weeks, with_heat)
 
 
 def indicator_trends(
@@ -220,16 +220,14 @@ def indicator_trends(
 ) -> pd.DataFrame:
     """Per week × level Σ carried values of a few indicators (reads only those figures)."""
     day = state.selected_report_date()
-    return _indicator_trends(
-        db.default_url(), state.version(), day, scope, weeks, tuple(indicators)
-    )
+    return _indicator_trends(state.url(), state.version(), day, scope, weeks, tuple(indicators))
 
 
 def units_history(
     codes: list[str], by_category: bool = False, weeks: int | None = HISTORY_WEEKS
 ) -> pd.DataFrame:
     day = state.selected_report_date()
-    return _units_history(db.default_url(), state.version(), day, tuple(codes), by_category, weeks)
+    return _units_history(state.url(), state.version(), day, tuple(codes), by_category, weeks)
 
 
 GLYPHS = {"已报": "✔ 已报", "零报告": "0 零报告", "未报": "✘ 未报"}
@@ -239,12 +237,12 @@ def status_grid(weeks: int, scope: str | None = None) -> pd.DataFrame:
     """Unit × week 报送 grid, display-ready: 单位编码, 单位名称, one column per week (MM-DD)
     holding ✔ 已报 / 0 零报告 / ✘ 未报, and has_gap (some week not reported)."""
     day = state.selected_report_date()
-    return _status_grid(db.default_url(), state.version(), day, weeks, scope)
+    return _status_grid(state.url(), state.version(), day, weeks, scope)
 
 
 def scope_units(scope: str | None = None) -> pd.DataFrame:
     """code, name, level, category, parent_code of the units in ``scope`` (registry order)."""
-    return _scope_units(db.default_url(), state.version(), scope)
+    return _scope_units(state.url(), state.version(), scope)
 
 
 def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:

@@ -1,4 +1,8 @@
-"""Shared Streamlit state: the engine, cached loaders and the sidebar's week picker.
+"""Shared Streamlit state: the open database, cached loaders, the sidebar's week picker and
+the demo banner.
+
+A session works on the office's own database unless it opened the demo, which lives in a
+database of its own (``dashboard.bootstrap.demo_url``); every loader reads ``url()``.
 
 This and the other modules in ``dashboard.ui`` are the only code besides the page scripts
 that imports streamlit.
@@ -13,10 +17,12 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from dashboard import bootstrap
 from dashboard.core.units import UnitTree
 from dashboard.store import db, repo, report_inputs
 
 REPORT_DATE_KEY = "report_date"
+DEMO_KEY = "open_demo"  # True while this session looks at the demo city
 
 
 @st.cache_resource(show_spinner=False)
@@ -24,9 +30,19 @@ def _engine_for(url: str) -> Engine:
     return db.connect(url)
 
 
+def demo_open() -> bool:
+    """Whether this session opened the demo (its own database, never the office's)."""
+    return bool(st.session_state.get(DEMO_KEY))
+
+
+def url() -> str:
+    """The database this session works on: the demo's while it is open, else the office's."""
+    return bootstrap.demo_url() if demo_open() else bootstrap.office_url()
+
+
 def engine() -> Engine:
-    """The app's engine (one per database URL, shared by all sessions)."""
-    return _engine_for(db.default_url())
+    """The engine of the open database (one per URL, shared by all sessions)."""
+    return _engine_for(url())
 
 
 def version() -> str:
@@ -65,26 +81,26 @@ def _figures(url: str, token: str) -> pd.DataFrame:
 
 
 def settings() -> dict[str, Any]:
-    return _settings(db.default_url(), version())
+    return _settings(url(), version())
 
 
 def units(include_retired: bool = False) -> pd.DataFrame:
-    return _units(db.default_url(), version(), include_retired)
+    return _units(url(), version(), include_retired)
 
 
 def scopes() -> list[tuple[str, str]]:
     """(code, label) of the subtrees a page can be limited to, in tree order, labels
     indented by depth (counties and departments, then their townships)."""
-    return _scopes(db.default_url(), version())
+    return _scopes(url(), version())
 
 
 def report_dates() -> list[dt.date]:
-    return _report_dates(db.default_url(), version())
+    return _report_dates(url(), version())
 
 
 def figures() -> pd.DataFrame:
     """All current figures (one row per unit and report day)."""
-    return _figures(db.default_url(), version())
+    return _figures(url(), version())
 
 
 def clear_caches() -> None:
@@ -125,9 +141,8 @@ def render_sidebar() -> None:
     )
 
 
-@st.cache_resource(show_spinner="首次启动：正在准备数据库与演示数据…")
+@st.cache_resource(show_spinner="首次启动：正在准备数据库…")
 def _ready(url: str) -> bool:
-    from dashboard import bootstrap
     from dashboard.ingest import sandbox
 
     bootstrap.ensure_database(_engine_for(url))
@@ -135,6 +150,72 @@ def _ready(url: str) -> bool:
     return True
 
 
+@st.cache_resource(show_spinner="正在准备演示数据（虚构的青川市，首次约需半分钟）…")
+def _demo_ready(url: str) -> bool:
+    bootstrap.ensure_demo(_engine_for(url))
+    return True
+
+
 def ensure_ready() -> None:
-    """Create the schema and, on an empty database, load the demo city (once per process)."""
-    _ready(db.default_url())
+    """Create or upgrade the open database's schema (once per process).  The office's
+    database is never filled with the demo; the demo is loaded into its own database."""
+    _ready(bootstrap.office_url())
+    if demo_open():
+        _demo_ready(bootstrap.demo_url())
+
+
+def open_demo() -> str | None:
+    """Switch this session to the demo database (loading the demo there if needed).
+
+    Returns a Chinese message when the demo cannot be opened, else None.
+    """
+    from dashboard.demo import DemoLoadError
+
+    try:
+        _demo_ready(bootstrap.demo_url())
+    except DemoLoadError as exc:
+        return str(exc)
+    st.session_state[DEMO_KEY] = True
+    st.session_state.pop(REPORT_DATE_KEY, None)
+    return None
+
+
+def close_demo() -> None:
+    """Back to the office's own campaign."""
+    st.session_state[DEMO_KEY] = False
+    st.session_state.pop(REPORT_DATE_KEY, None)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _holds_demo(url: str, token: str) -> bool:
+    return bootstrap.holds_demo(_engine_for(url))
+
+
+def showing_demo_data() -> bool:
+    """Whether the open database holds the demo city (opened as the demo, or an older
+    install that loaded the demo into the office's own database)."""
+    return demo_open() or _holds_demo(url(), version())
+
+
+def has_units() -> bool:
+    return not units().empty
+
+
+def render_demo_banner() -> None:
+    """The banner every page shows while demo data is on screen, with the way back."""
+    if demo_open():
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.warning(
+            "**演示模式**：正在查看虚构的青川市演示数据，与本单位的数据分开保存；"
+            "在此上传、修改或清空的内容只影响演示数据库。",
+            icon=":material/science:",
+        )
+        if right.button("回到本单位的活动", key="demo_banner_close", type="primary"):
+            close_demo()
+            st.rerun()
+    elif showing_demo_data():
+        st.warning(
+            "**演示数据**：本数据库中是虚构的青川市演示数据（早期版本首次启动时自动载入）。"
+            "要开始本单位的活动，请到“开始使用”页的“新建活动 / 清空数据”清空后再导入本单位的名册。",
+            icon=":material/science:",
+        )
