@@ -115,4 +115,4 @@ for number, chart in enumerate(doc.charts, start=1):
     )
 if len(doc.lagging_table):
     st.markdown("**附表　落后单位及原因**")
-    st.dataframe(doc.lagging_table, hide_index=True, width="stretch")
+    st.dataframe(doc.lagging_table, hide_index=True, placeholder="", width="stretch")

@@ -24,7 +24,7 @@ table = log.assign(
     上传时间=log["uploaded_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}" if t is not None else ""),
 )[["id", "file_name", "上传时间", "uploaded_by", "状态", "report_date", "accepted_rows", "问题数"]]
 table.columns = ["编号", "文件", "上传时间", "上传人", "状态", "统计截止日", "入库行数", "问题数"]
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, placeholder="", width="stretch")
 
 labels = {
     int(r.id): f"#{r.id} {r.file_name}（{STATUS_ZH.get(r.status, r.status)}）"

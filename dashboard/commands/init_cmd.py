@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from dashboard.cli import CliError, add_db_option
+from dashboard.export import registry_template
 from dashboard.store import db, repo
 
 
@@ -14,7 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "init",
         help="创建或升级数据库，并设置活动名称、起止日期和报送日",
-        description="创建或升级数据库（可重复执行，不会删除数据），并按需设置活动的基本信息。",
+        description=(
+            "创建或升级本单位的数据库（可重复执行，不会删除数据），并按需设置活动的基本信息。"
+            "新数据库是空的：不会载入演示数据（演示另存一个数据库，见 demo 命令）。"
+        ),
     )
     parser.add_argument("--name", metavar="NAME", help="活动名称，如“学习贯彻…主题教育”")
     parser.add_argument("--start", metavar="YYYY-MM-DD", help="开始日期")
@@ -24,6 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="1-7",
         type=_weekday,
         help="每周统计截止日：1=周一 … 7=周日",
+    )
+    parser.add_argument(
+        "--registry-template",
+        metavar="FILE",
+        help="同时写出空白的单位名册模板（.xlsx），填好后用 registry import 导入",
     )
     add_db_option(parser)
     parser.set_defaults(handler=_run)
@@ -79,9 +89,23 @@ def _run(args: argparse.Namespace) -> int:
     print(
         f"起止日期：{values['start_date']} 至 {values['end_date']}；每周报送日：周{'一二三四五六日'[int(values['report_weekday']) - 1]}"
     )
-    print(
-        f"单位名册：{repo.unit_count(engine)} 个单位"
-        if repo.unit_count(engine)
-        else "单位名册：尚未导入（python -m dashboard registry import 名册.xlsx）"
-    )
+    if args.registry_template:
+        target = Path(args.registry_template)
+        try:
+            target.write_bytes(registry_template.template_bytes(str(values.get("city_name") or "")))
+        except OSError as exc:
+            raise CliError(f"无法写入 {target}：{exc.strerror}。请换一个目录或文件名") from None
+        print(f"已写出空白单位名册模板：{target}")
+    units = repo.unit_count(engine)
+    if units:
+        print(f"单位名册：{units:,} 个单位")
+    else:
+        print("单位名册：尚未导入。下一步：")
+        print(
+            "  1. 填写单位名册（空白模板：python -m dashboard init --registry-template 单位名册模板.xlsx）"
+        )
+        print("  2. 导入名册：python -m dashboard registry import 单位名册.xlsx")
+        print("  3. 生成本周周报模板：python -m dashboard template -o 周报模板.xlsx")
+        print("  4. 导入交回的周报：python -m dashboard import 周报*.xlsx")
+        print("想先看演示：python -m dashboard demo（另存在 data/demo.sqlite3，不混入本单位数据）")
     return 0

@@ -29,7 +29,7 @@ def heat_text(settings: Mapping[str, Any]) -> str:
     weights = settings.get("heat_weights") or {}
     w = {k: weights.get(k, "") for k in ("study", "survey", "rectify", "activity")}
     return (
-        "**热度指数（0–100）**由四个分量加权而成（权重可在“设置”页调整，当前："
+        "**热度指数**（0–100）由四个分量加权而成（权重可在“设置”页调整，当前："
         f"理论学习 {w['study']}、调查研究 {w['survey']}、检视整改 {w['rectify']}、活跃度 {w['activity']}）：\n"
         "- **理论学习分** = （是否办过读书班 ×100 ＋ 读书班期数、天数、集中学习、专题党课的数量分）÷ 2；\n"
         "- **调查研究分** = （调研报告完成率 ×100 ＋ 调研课题、调研报告、典型案例的数量分）÷ 2；\n"

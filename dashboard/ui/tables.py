@@ -119,7 +119,12 @@ def show_table(
     At most ``max_rows`` rows are drawn and made readable on a rerun; the workbook holds
     every row and is only written when the button is clicked.
     """
-    st.dataframe(readable(frame.head(max_rows), columns, labels), hide_index=True, width="stretch")
+    st.dataframe(
+        readable(frame.head(max_rows), columns, labels),
+        hide_index=True,
+        width="stretch",
+        placeholder="",  # a missing value is an empty cell, never the word "None"
+    )
     if len(frame) > max_rows:
         st.caption(f"共 {len(frame):,} 行，页面显示前 {max_rows} 行，完整表格请下载。")
     st.download_button(
