@@ -12,6 +12,7 @@ from dashboard.export import template
 from dashboard.export.registry_chart import registry_treemap
 from dashboard.store import registry_repo
 from dashboard.ui import state
+from dashboard.ui import uploads as upload_text
 from dashboard.ui.charts import show_chart
 
 st.title("单位名册")
@@ -59,7 +60,12 @@ with tab_upload:
         "上传修改后的单位名册：新增的单位会加入，名称、上级、类别、别名的修改会更新，"
         "名册中不再出现的单位会**撤销**（历史数据保留，重新列入即恢复）。有任何错误时不作改动。"
     )
-    upload = st.file_uploader("单位名册文件", type=["xlsx", "xls", "csv"], key="registry_upload")
+    upload = st.file_uploader(
+        upload_text.label("单位名册文件", ["xlsx", "xls", "csv"]),
+        help=upload_text.help_text(["xlsx", "xls", "csv"]),
+        type=["xlsx", "xls", "csv"],
+        key="registry_upload",
+    )
     if upload is not None:
         content = upload.getvalue()
         parsed = reg.parse_registry(upload.name, content)

@@ -17,6 +17,7 @@ CAMPAIGN_KEYS = ("campaign_name", "city_name", "start_date", "end_date", "report
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 st.title("开始使用")
+reset_panel.show_message()
 values = state.settings()
 units = state.units()
 dates = state.report_dates()

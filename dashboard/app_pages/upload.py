@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.ingest import pipeline
 from dashboard.ingest.annotate import annotate, returned_name
 from dashboard.ui import state
+from dashboard.ui import uploads as upload_text
 
 CHECKED = "upload_checked"  # (file name, sha256, date, password) → FileResult
 STORED = "upload_stored"  # key → FileResult of files stored in this session
@@ -27,7 +28,11 @@ st.session_state.setdefault(STORED, {})
 st.session_state.setdefault(RETURNS, {})
 
 uploads = st.file_uploader(
-    "选择或拖入周报文件", type=FILE_TYPES, accept_multiple_files=True, key="upload_files"
+    upload_text.label("周报文件", FILE_TYPES, multiple=True),
+    help=upload_text.help_text(FILE_TYPES, multiple=True),
+    type=FILE_TYPES,
+    accept_multiple_files=True,
+    key="upload_files",
 )
 left, right = st.columns(2)
 with left:

@@ -11,10 +11,14 @@ CONFIRM_WORD = "清空"
 MESSAGE_KEY = "reset_message"
 
 
-def render() -> None:
-    """The admin's reset panel (everyone for now; sign-in comes later)."""
+def show_message() -> None:
+    """What the last reset removed and where its backup is (once, after the rerun)."""
     if message := st.session_state.pop(MESSAGE_KEY, None):
         st.success(message)
+
+
+def render() -> None:
+    """The admin's reset panel (everyone for now; sign-in comes later)."""
     engine = state.engine()
     found = reset.counts(engine)
     where = "演示数据库" if state.demo_open() else "本单位的数据库"
@@ -25,6 +29,7 @@ def render() -> None:
         )
         with_settings = st.checkbox(
             "同时把全部设置恢复为默认值（新建活动）",
+            value=state.showing_demo_data(),  # the demo's name and dates are not the office's
             key="reset_with_settings",
             help="不勾选则保留活动名称、起止日期、阈值等设置，只清空数据",
         )
@@ -71,6 +76,6 @@ def _run(with_settings: bool) -> None:
     backup = f"清空前的备份：{outcome.backup}。" if outcome.backup else ""
     st.session_state[MESSAGE_KEY] = (
         f"已清空：{outcome.removed.describe(with_settings)}。{backup}"
-        "下一步：按本页的步骤设置活动并导入单位名册。"
+        "下一步：按“开始使用”页的步骤设置活动并导入单位名册。"
     )
     st.rerun()

@@ -22,7 +22,8 @@ from dashboard.core.units import UnitTree
 from dashboard.store import db, repo, report_inputs
 
 REPORT_DATE_KEY = "report_date"
-DEMO_KEY = "open_demo"  # True while this session looks at the demo city
+DEMO_KEY = "open_demo"
+START_PAGE = "app_pages/start.py"  # True while this session looks at the demo city
 
 
 @st.cache_resource(show_spinner=False)
@@ -125,6 +126,11 @@ def render_sidebar() -> None:
     st.sidebar.markdown(f"### {city}")
     st.sidebar.caption(values["campaign_name"])
     st.sidebar.caption(f"{values['start_date']} 至 {values['end_date']}")
+    if unit_frame.empty:
+        st.sidebar.info("尚未导入单位名册：请到“开始使用”页按步骤建立活动，或先打开演示看看。")
+        st.sidebar.page_link(START_PAGE, label="开始使用", icon=":material/rocket_launch:")
+        st.session_state[REPORT_DATE_KEY] = None
+        return
     dates = report_dates()
     if not dates:
         st.sidebar.info("尚无周报数据，请先到“上传周报”页导入。")
@@ -212,6 +218,8 @@ def render_demo_banner() -> None:
         )
         if right.button("回到本单位的活动", key="demo_banner_close", type="primary"):
             close_demo()
+            if units().empty:  # the office has not started yet: back to the first-start choice
+                st.switch_page(START_PAGE)
             st.rerun()
     elif showing_demo_data():
         st.warning(

@@ -19,7 +19,7 @@ def demo_db_file(tmp_path_factory) -> Path:
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     engine = db.connect(f"sqlite:///{path}")
-    bootstrap.ensure_database(engine)
+    bootstrap.ensure_demo(engine)
     engine.dispose()
     return path
 
@@ -31,4 +31,17 @@ def demo_app_db(demo_db_file: Path, tmp_path: Path, monkeypatch) -> str:
     shutil.copy(demo_db_file, target)
     url = f"sqlite:///{target}"
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DEMO_DATABASE_URL", f"sqlite:///{tmp_path / 'demo-unused.sqlite3'}")
     return url
+
+
+@pytest.fixture
+def first_start(demo_db_file: Path, tmp_path: Path, monkeypatch) -> tuple[str, str]:
+    """(office URL, demo URL) as on a first start: the office's database empty, the demo in
+    its own database (a private copy of the prepared one)."""
+    office = f"sqlite:///{tmp_path / 'office.sqlite3'}"
+    shutil.copy(demo_db_file, tmp_path / "demo.sqlite3")
+    demo = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", office)
+    monkeypatch.setenv("DEMO_DATABASE_URL", demo)
+    return office, demo

@@ -5,6 +5,7 @@ Browser tests never skip on CI: a missing Chromium is a failure there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -53,20 +54,29 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> N
 
 
 @pytest.fixture(scope="session")
-def demo_database(tmp_path_factory) -> str:
-    """A SQLite database prepared exactly as ``./dev run`` prepares it (demo city loaded)."""
-    path = tmp_path_factory.mktemp("e2e") / "demo.sqlite3"
-    url = f"sqlite:///{path}"
-    env = {**os.environ, "DATABASE_URL": url}
+def bootstrapped(tmp_path_factory) -> tuple[str, str]:
+    """(office URL, demo URL) prepared exactly as ``./dev run`` prepares them: the office's
+    database empty, the demo city in its own database."""
+    folder = tmp_path_factory.mktemp("e2e")
+    office, demo = (
+        f"sqlite:///{folder / 'dashboard.sqlite3'}",
+        f"sqlite:///{folder / 'demo.sqlite3'}",
+    )
+    env = {**os.environ, "DATABASE_URL": office, "DEMO_DATABASE_URL": demo}
     subprocess.run([sys.executable, "-m", "dashboard.bootstrap"], cwd=ROOT, env=env, check=True)
-    return url
+    return office, demo
 
 
 @pytest.fixture(scope="session")
-def app_url(demo_database: str, tmp_path_factory) -> Iterator[str]:
+def demo_database(bootstrapped: tuple[str, str]) -> str:
+    """The demo database ``./dev run`` prepared (the journeys' app serves it directly)."""
+    return bootstrapped[1]
+
+
+@contextlib.contextmanager
+def _serve(env_overrides: dict[str, str], log: Path) -> Iterator[str]:
     port = _free_port()
-    log = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
-    env = {**os.environ, "DATABASE_URL": demo_database}
+    env = {**os.environ, **env_overrides}
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [
@@ -99,6 +109,24 @@ def app_url(demo_database: str, tmp_path_factory) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(demo_database: str, tmp_path_factory) -> Iterator[str]:
+    """The app serving the demo city's database (the board, upload and briefing journeys)."""
+    log = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
+    with _serve({"DATABASE_URL": demo_database}, log) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def first_start_url(bootstrapped: tuple[str, str], tmp_path_factory) -> Iterator[str]:
+    """The app as ``./dev run`` starts it for a newcomer: the office's empty database, the
+    demo one click away in its own database."""
+    office, demo = bootstrapped
+    log = tmp_path_factory.mktemp("e2e-log") / "streamlit-first.log"
+    with _serve({"DATABASE_URL": office, "DEMO_DATABASE_URL": demo}, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
