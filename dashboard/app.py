@@ -19,7 +19,7 @@ def main() -> None:
         ]
         for section, entries in NAVIGATION.items()
     }
-    current = st.navigation(pages)
+    current = st.navigation(pages, expanded=True)  # never a collapsed "View more" in English
     state.render_sidebar()
     state.render_demo_banner()
     current.run()
