@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from dashboard.cli import CliError, add_db_option
 from dashboard.store import db, reset
 
@@ -65,6 +67,8 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     except OSError as exc:
         raise CliError(f"备份失败，数据没有改动：{exc}。请检查磁盘空间与目录权限") from None
+    except SQLAlchemyError:
+        raise CliError("数据库正忙（可能有人正在上传周报），数据没有改动：请稍后重试") from None
     finally:
         engine.dispose()
     print(f"已清空：{outcome.removed.describe(args.settings)}。")

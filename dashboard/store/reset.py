@@ -14,8 +14,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Connection, Engine, Table, delete, func, select
 
+from dashboard.store import db
+from dashboard.store.returns_repo import week_lock_names
 from dashboard.store.schema import blobs, figures, imports, settings, units
 
 
@@ -50,17 +52,20 @@ class ResetCounts:
 
 def counts(engine: Engine) -> ResetCounts:
     with engine.connect() as conn:
+        return _counts(conn)
 
-        def count(table) -> int:  # type: ignore[no-untyped-def]
-            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
-        return ResetCounts(
-            units=count(units),
-            imports=count(imports),
-            figures=count(figures),
-            files=count(blobs),
-            settings=count(settings),
-        )
+def _counts(conn: Connection) -> ResetCounts:
+    def count(table: Table) -> int:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+    return ResetCounts(
+        units=count(units),
+        imports=count(imports),
+        figures=count(figures),
+        files=count(blobs),
+        settings=count(settings),
+    )
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -124,17 +129,22 @@ def reset(
     """Back up (SQLite) or require a confirmed backup (other servers), then delete the
     registry, imports, archived files and figures (and the settings when ``with_settings``),
     all in one transaction."""
-    backup: Path | None = None
-    if is_sqlite(engine):
-        if sqlite_path(engine) is not None:
-            backup = backup_sqlite(engine, backup_directory)
-    elif not server_backup_confirmed:
+    if not is_sqlite(engine) and not server_backup_confirmed:
         raise ResetError(
             "本程序无法备份 PostgreSQL 等数据库服务器：请先用 pg_dump 备份"
             "（例如 pg_dump -Fc -f 备份.dump 数据库名），再确认已备份后清空"
         )
-    removed = counts(engine)
+    backup: Path | None = None
     with engine.begin() as conn:
+        # Hold the write lock from the backup to the last delete, so nothing stored meanwhile
+        # is lost unbacked: SQLite's write transaction excludes every other writer (the backup
+        # reads through another connection, which WAL allows); on PostgreSQL, imports and
+        # undos of the stored weeks finish first (advisory locks).
+        days = conn.execute(select(figures.c.report_date).distinct()).scalars().all()
+        db.lock(conn, *week_lock_names(days))
+        if sqlite_path(engine) is not None:
+            backup = backup_sqlite(engine, backup_directory)
+        removed = _counts(conn)
         conn.execute(delete(figures))
         conn.execute(delete(imports))
         conn.execute(delete(blobs))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.store import reset
 from dashboard.ui import state
@@ -67,8 +68,14 @@ def _run(with_settings: bool) -> None:
         outcome = reset.reset(
             state.engine(), with_settings=with_settings, server_backup_confirmed=True
         )
-    except (reset.ResetError, OSError) as exc:
-        st.error(f"未能清空：{exc}。数据没有改动，请检查磁盘空间与文件权限后重试。")
+    except reset.ResetError as exc:
+        st.error(f"未能清空：{exc}。")
+        return
+    except OSError as exc:
+        st.error(f"备份失败，数据没有改动：{exc}。请检查磁盘空间与目录权限后重试。")
+        return
+    except SQLAlchemyError:
+        st.error("未能清空：数据库正忙（可能有人正在上传周报），数据没有改动。请稍后再试。")
         return
     state.clear_caches()
     for key in ("reset_confirm_text", "reset_with_settings", "reset_pg_backup_done"):
