@@ -15,6 +15,10 @@ from sqlalchemy import Engine
 from dashboard.store import db, repo
 
 DEFAULT_DEMO_PATH = db.PROJECT_ROOT / "data" / "demo.sqlite3"
+LEGACY_DEMO_HINT = (
+    "注意：本单位的数据库中是演示数据（早期版本首次启动时自动载入）。要开始本单位的活动，"
+    "请在“开始使用”页“新建活动 / 清空数据”，或运行 python -m dashboard reset --settings（会先备份）。"
+)
 
 
 def office_url() -> str:
@@ -70,6 +74,8 @@ def main() -> int:
     units = repo.unit_count(office)
     state = f"{units:,} 个单位" if units else "尚无数据，打开网页后可新建活动或先看演示"
     print(f"本单位数据库已就绪：{office.url.render_as_string(hide_password=True)}（{state}）")
+    if units and holds_demo(office):
+        print(LEGACY_DEMO_HINT)
     office.dispose()
     demo_engine = db.connect(demo_url())
     loaded = ensure_demo(demo_engine)

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from dashboard import bootstrap
 from dashboard.cli import CliError, add_db_option
 from dashboard.export import registry_template
 from dashboard.store import db, repo
@@ -99,6 +100,8 @@ def _run(args: argparse.Namespace) -> int:
     units = repo.unit_count(engine)
     if units:
         print(f"单位名册：{units:,} 个单位")
+        if bootstrap.holds_demo(engine):
+            print(bootstrap.LEGACY_DEMO_HINT)
     else:
         print("单位名册：尚未导入。下一步：")
         print(

@@ -115,3 +115,13 @@ def test_reset_on_either_database(any_engine: Engine, tmp_path: Path) -> None:
         assert outcome.backup is None
     assert outcome.removed == found
     assert reset.counts(any_engine).is_empty()
+
+
+def test_init_flags_a_database_that_holds_the_demo(tmp_path: Path, monkeypatch, capsys) -> None:
+    """An older install loaded the demo into the office's database: say how to start clean."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    monkeypatch.setenv("DEMO_DATABASE_URL", url)
+    assert run("demo") == 0
+    capsys.readouterr()
+    assert run("init", "--db", url) == 0
+    assert "reset --settings" in capsys.readouterr().out
