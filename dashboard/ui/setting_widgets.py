@@ -102,15 +102,15 @@ def _weekday(item: Setting, value: Any) -> Any:
 def _share(item: Setting, value: Any) -> Any:
     percent = st.slider(
         item.label,
-        min_value=0,
-        max_value=100,
-        value=round(float(value) * 100),
-        step=1,
-        format="%d%%",
+        min_value=0.0,
+        max_value=100.0,
+        value=round(float(value) * 100, 4),  # a value typed on the CLI (12.5%) stays as it is
+        step=1.0,
+        format="%g%%",
         help=item.help,
         key=key_for(item),
     )
-    return percent / 100
+    return round(float(percent) / 100, 6)
 
 
 def _score(item: Setting, value: Any) -> Any:

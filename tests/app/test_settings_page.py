@@ -77,7 +77,7 @@ def test_weight_slider_and_briefing_checkbox_are_saved(demo_app_db: str) -> None
     at.number_input(key="settings_stall_weeks").set_value(3)
     at.slider(key="settings_heat_weights_survey").set_value(0.5)
     at.checkbox(key="settings_briefing_sections_charts").uncheck()
-    at.slider(key="settings_low_closure_rate").set_value(40)
+    at.slider(key="settings_low_closure_rate").set_value(40.0)
     save(at)
     assert any("已保存" in s.value for s in at.success)
     values = repo.get_settings(db.make_engine(demo_app_db))
@@ -90,6 +90,15 @@ def test_weight_slider_and_briefing_checkbox_are_saved(demo_app_db: str) -> None
     }
     assert values["briefing_sections"] == ["coverage", "totals", "gradient", "lagging"]
     assert values["low_closure_rate"] == 0.4
+    assert values["bottom_share"] == 0.1, "an untouched share is saved unchanged"
+
+
+def test_a_share_between_slider_steps_is_kept(demo_app_db: str) -> None:
+    repo.set_settings(db.make_engine(demo_app_db), {"bottom_share": 0.125})
+    at = open_page()
+    assert at.slider(key="settings_bottom_share").value == 12.5
+    save(at)
+    assert repo.get_settings(db.make_engine(demo_app_db))["bottom_share"] == 0.125
 
 
 def test_inconsistent_values_are_refused(demo_app_db: str) -> None:
