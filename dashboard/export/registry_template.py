@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from dashboard.core.registry import COLUMN_LABELS
 from dashboard.core.units import CATEGORIES
-from dashboard.export.workbook import safe_cell_value
+from dashboard.export.cells import safe_cell_value
 
 SHEET_NAME = "单位名册"
 INSTRUCTIONS_SHEET = "填写说明"

@@ -152,10 +152,7 @@ def _summary(book: Workbook, result: Any) -> None:
         cell.font = Font(bold=True)
     for p in result.problems[:MAX_SUMMARY_ROWS]:
         ws.append(
-            [
-                safe_cell_value(v)
-                for v in (p.sheet or "（整个文件）", p.row, p.column, p.value)
-            ]
+            [safe_cell_value(v) for v in (p.sheet or "（整个文件）", p.row, p.column, p.value)]
             + [_SEVERITY[p.severity], safe_cell_text(p.message, keep_line_breaks=True)]
         )
         ws.cell(row=ws.max_row, column=5).fill = RED if p.severity == "error" else YELLOW

@@ -138,10 +138,10 @@ def reset(
     with engine.begin() as conn:
         # Hold the write lock from the backup to the last delete, so nothing stored meanwhile
         # is lost unbacked: SQLite's write transaction excludes every other writer (the backup
-        # reads through another connection, which WAL allows); on PostgreSQL, imports and
-        # undos of the stored weeks finish first (advisory locks).
+        # reads through another connection, which WAL allows); on PostgreSQL, registry
+        # imports and the imports and undos of the stored weeks finish first (advisory locks).
         days = conn.execute(select(figures.c.report_date).distinct()).scalars().all()
-        db.lock(conn, *week_lock_names(days))
+        db.lock(conn, "registry", *week_lock_names(days))
         if sqlite_path(engine) is not None:
             backup = backup_sqlite(engine, backup_directory)
         removed = _counts(conn)
