@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from dashboard.core.units import UnitTree
 from dashboard.store import db, repo, report_inputs
+from dashboard.ui.text import plain
 
 REPORT_DATE_KEY = "report_date"
 
@@ -106,8 +107,8 @@ def render_sidebar() -> None:
         if (unit_frame["level"] == 1).any()
         else "（尚未导入单位名册）"
     )
-    st.sidebar.markdown(f"### {city}")
-    st.sidebar.caption(values["campaign_name"])
+    st.sidebar.markdown(f"### {plain(city)}")
+    st.sidebar.caption(plain(values["campaign_name"]))
     st.sidebar.caption(f"{values['start_date']} 至 {values['end_date']}")
     dates = report_dates()
     if not dates:
