@@ -11,6 +11,7 @@ from dashboard.core import settings as settings_def
 from dashboard.export import registry_template, template
 from dashboard.store import repo, reset
 from dashboard.ui import reset_panel, setting_widgets, state
+from dashboard.ui.text import plain
 
 CHOSEN_KEY = "start_own_campaign"
 CAMPAIGN_KEYS = ("campaign_name", "city_name", "start_date", "end_date", "report_weekday")
@@ -68,7 +69,7 @@ if saved:
         st.rerun()
 if settings_saved:
     st.success(
-        f"已设置：{values['campaign_name']}，{values['start_date']} 至 {values['end_date']}。"
+        f"已设置：{plain(values['campaign_name'])}，{values['start_date']} 至 {values['end_date']}。"
         "下一步：导入单位名册。"
     )
 

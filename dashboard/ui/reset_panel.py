@@ -41,7 +41,7 @@ def render() -> None:
         confirmed_backup = True
         if reset.is_sqlite(engine):
             if reset.sqlite_path(engine) is not None:
-                st.caption(f"清空前会自动把整个数据库备份到 {reset.backup_dir(engine)}。")
+                st.caption(f"清空前会自动把整个数据库备份到 `{reset.backup_dir(engine)}`。")
         else:
             st.error(
                 "本程序无法备份 PostgreSQL 等数据库服务器。请先在服务器上用 pg_dump 备份"
@@ -80,7 +80,7 @@ def _run(with_settings: bool) -> None:
     state.clear_caches()
     for key in ("reset_confirm_text", "reset_with_settings", "reset_pg_backup_done"):
         st.session_state.pop(key, None)
-    backup = f"清空前的备份：{outcome.backup}。" if outcome.backup else ""
+    backup = f"清空前的备份：`{outcome.backup}`。" if outcome.backup else ""
     st.session_state[MESSAGE_KEY] = (
         f"已清空：{outcome.removed.describe(with_settings)}。{backup}"
         "下一步：按“开始使用”页的步骤设置活动并导入单位名册。"

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from dashboard import bootstrap
 from dashboard.core.units import UnitTree
 from dashboard.store import db, repo, report_inputs
+from dashboard.ui.text import plain
 
 REPORT_DATE_KEY = "report_date"
 DEMO_KEY = "open_demo"
@@ -123,8 +124,8 @@ def render_sidebar() -> None:
         if (unit_frame["level"] == 1).any()
         else "（尚未导入单位名册）"
     )
-    st.sidebar.markdown(f"### {city}")
-    st.sidebar.caption(values["campaign_name"])
+    st.sidebar.markdown(f"### {plain(city)}")
+    st.sidebar.caption(plain(values["campaign_name"]))
     st.sidebar.caption(f"{values['start_date']} 至 {values['end_date']}")
     if unit_frame.empty:
         st.sidebar.info("尚未导入单位名册：请到“开始使用”页按步骤建立活动，或先打开演示看看。")
