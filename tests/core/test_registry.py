@@ -127,13 +127,38 @@ def test_no_root() -> None:
     assert any("循环" in m for _, _, m in found)
 
 
-def test_unknown_and_blank_category() -> None:
-    found = messages(
-        [*GOOD, ["0102", "河阳县", "01", "学院", ""], ["0103", "山南县", "01", "", ""]]
-    )
-    assert [(r, c) for r, c, _ in found] == [(9, "类别"), (10, "类别")]
-    assert "学院" in found[0][2] and "党政机关" in found[0][2]
-    assert "为空" in found[1][2]
+def test_new_category_is_counted_and_blank_category_is_an_error() -> None:
+    """Issue 16: a category outside the office's list is not an error; the import asks
+    to add it (see tests/store/test_registry_categories.py)."""
+    rows = [
+        *GOOD,
+        ["0102", "河阳县", "01", "学院", ""],
+        ["0104", "河阳学院", "01", " 学院 ", ""],
+        ["0103", "山南县", "01", "", ""],
+    ]
+    registry = parse_registry("名册.xlsx", workbook(rows))
+    found = [(p.row, p.column, p.message) for p in registry.errors]
+    assert [(r, c) for r, c, _ in found] == [(11, "类别")]
+    assert "为空" in found[0][2] and "党政机关" in found[0][2]
+    assert registry.new_categories == {"学院": 2}
+    assert list(registry.frame["category"])[-3:] == ["学院", "学院", ""]
+
+
+def test_office_category_list_decides_what_is_known() -> None:
+    rows = [
+        ["01", "某市", "", "党政机关", ""],
+        ["0101", "某县", "01", "党政机关", ""],
+        ["010101", "某街道", "0101", "街道", ""],
+        ["01010101", "一组", "010101", "村民小组(网格)", ""],
+        ["01010102", "事业中心", "010101", "事业单位", ""],
+    ]
+    own = ["党政机关", "街道", "村民小组（网格）", "事业单位"]
+    registry = parse_registry("名册.xlsx", workbook(rows), categories=own)
+    assert registry.ok and not registry.new_categories
+    assert list(registry.frame["category"]) == own[:1] * 2 + own[1:]
+    default = parse_registry("名册.xlsx", workbook(rows))
+    assert default.new_categories == {"村民小组（网格）": 1, "事业单位": 1}
+    assert list(default.frame["category"])[2] == "乡镇（街道）"  # a short spelling
 
 
 def test_blank_code_and_name() -> None:
@@ -147,7 +172,7 @@ def test_all_problems_collected_at_once() -> None:
     rows = [
         *GOOD,
         ["0101", "重复", "01", "党政机关", ""],
-        ["0102", "河阳县", "0199", "学院", ""],
+        ["0102", "河阳县", "0199", "", ""],
         ["02", "另一市", "", "党政机关", ""],
     ]
     registry = parse_registry("名册.xlsx", workbook(rows))
