@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
@@ -249,3 +250,30 @@ def test_scope_choices_are_the_units_with_units_under_them_in_tree_order() -> No
     )
     assert UnitTree(frame).scope_choices() == [("12", 2), ("11", 2), ("111", 3)]
     assert UnitTree(frame.iloc[0:0]).scope_choices() == []
+
+
+def test_contact_columns_are_read_and_checked() -> None:
+    header = [*HEADER, "联络人", "联系电话"]
+    rows = [
+        ["01", "青川市", "", "党政机关", "", "李明", "0571-88001234"],
+        ["0101", "东林区", "01", "党政机关", "", " 王芳 ", 13912345678],
+        ["0102", "河阳县", "01", "党政机关", "", "", "见备注"],
+        ["0103", "山南县", "01", "党政机关", "", "张三", "1" * 41],
+        ["0104", "北岭县", "01", "党政机关", "", "", ""],
+    ]
+    registry = parse_registry("名册.xlsx", workbook(rows, header=header))
+    frame = registry.frame.set_index("code")
+    assert frame.loc["01", "contact_phone"] == "0571-88001234"
+    assert frame.loc["0101", "contact_name"] == "王芳"
+    assert frame.loc["0101", "contact_phone"] == "13912345678"  # a number cell, read as text
+    assert pd.isna(frame.loc["0104", "contact_name"])
+    found = {(p.row, p.severity): p.message for p in registry.problems}
+    assert "没有号码" in found[(6, "warning")]
+    assert "超过 40 个字符" in found[(7, "error")]
+    assert [p.column for p in registry.errors] == ["联系电话"]
+
+
+def test_registry_without_contact_columns_still_reads() -> None:
+    registry = parse_registry("名册.xlsx", workbook(GOOD))
+    assert registry.ok
+    assert registry.frame["contact_name"].isna().all()
