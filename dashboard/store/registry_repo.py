@@ -64,6 +64,7 @@ class RegistrySummary:
     recategorised: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
+    contacts: list[str] = field(default_factory=list)  # 联络人 or 联系电话 changed
     import_id: int | None = None
     active_before: int = 0  # units in force before the import
     new_categories: dict[str, int] = field(default_factory=dict)
@@ -108,7 +109,15 @@ class RegistrySummary:
     @property
     def changed(self) -> bool:
         return any(
-            (self.added, self.renamed, self.moved, self.recategorised, self.retired, self.restored)
+            (
+                self.added,
+                self.renamed,
+                self.moved,
+                self.recategorised,
+                self.retired,
+                self.restored,
+                self.contacts,
+            )
         )
 
     def counts(self) -> dict[str, int]:
@@ -119,6 +128,7 @@ class RegistrySummary:
             "类别或别名变更": len(self.recategorised),
             "撤销": len(self.retired),
             "恢复": len(self.restored),
+            "联络人或电话变更": len(self.contacts),
         }
 
     def message(self) -> str:
@@ -444,6 +454,8 @@ def _classify(
         summary.moved.append(code)
     if old["category"] != new["category"] or old["aliases"] != new["aliases"]:
         summary.recategorised.append(code)
+    if any(old.get(k) != new.get(k) for k in ("contact_name", "contact_phone") if k in old):
+        summary.contacts.append(code)
 
 
 def _record(

@@ -75,6 +75,8 @@ def test_registry_page_counts_levels_categories_and_treemap(city_db, city_url: s
     assert list(levels["层级"]) == level_names
     assert list(cats["类别"]) == [c for c in categories if c in set(cats["类别"])]
     assert not at.warning  # every level named: nothing asked
+    table = at.dataframe[2].value
+    assert table.loc[0, "联络人"] == rows()[0][5] and table.loc[0, "联系电话"] == rows()[0][6]
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert len(chart["data"][0]["ids"]) == len(rows())
     slider = at.slider(key="registry_tree_depth")

@@ -3,6 +3,7 @@ carry their units, and the big-change guard — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from dashboard.core.registry import CategoryError, Registry, parse_registry
@@ -124,3 +125,41 @@ def test_another_citys_registry_is_named_as_such(any_engine) -> None:
     assert "新建活动" in message
     assert len(repo.load_units(any_engine)) == 88
     assert len(load_categories(any_engine)) == len(DEFAULT_CATEGORIES) + 2  # not added either
+
+
+def test_contacts_are_kept_changed_and_fill_the_template(any_engine) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from dashboard.export import template
+
+    rows = five_level_rows()
+    apply_registry(any_engine, parsed(any_engine, rows), add_categories=True)
+    units = repo.load_units(any_engine).set_index("code")
+    assert units.loc["5", "contact_name"] == "李明"
+    assert units.loc["5", "contact_phone"] == "0871-6000001"
+    assert units.loc["501", "contact_phone"] == "13900000001"
+    assert units["contact_name"].isna().sum() == 9 + 18 + 3  # towns, villages, 事业单位
+    changed = [["5", "云岭市", "", "党政机关", "云岭", "赵六", ""], *rows[1:]]
+    summary = apply_registry(any_engine, parsed(any_engine, changed))
+    assert not summary.renamed and not summary.retired
+    assert summary.contacts == ["5"] and "联络人或电话变更 1 个" in summary.message()
+    units = repo.load_units(any_engine).set_index("code")
+    assert units.loc["5", "contact_name"] == "赵六" and pd.isna(units.loc["5", "contact_phone"])
+    sheet = load_workbook(
+        io.BytesIO(template.template_bytes(repo.load_units(any_engine), template_day()))
+    )["周报"]
+    header = [
+        sheet.cell(3, c).value or sheet.cell(2, c).value for c in range(1, sheet.max_column + 1)
+    ]
+    reporter, phone = header.index("填报人") + 1, header.index("联系电话") + 1
+    assert sheet.cell(4, reporter).value == "赵六" and sheet.cell(4, phone).value is None
+    assert sheet.cell(5, reporter).value == "县联络员1"
+    assert sheet.cell(5, phone).value == "13900000001"
+
+
+def template_day():
+    import datetime as dt
+
+    return dt.date(2023, 10, 27)
