@@ -174,13 +174,25 @@ def parse_value(key: str, text: str) -> Any:
         if item.kind == "float":
             return float(raw)
         if item.kind == "list":
-            return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
+            parts = [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
+            if key in _DISTINCT_LISTS and len(set(parts)) < len(parts):
+                raise SettingError(f"“{item.label}”有重复项：{_DISTINCT_LISTS[key]}")
+            return parts
         return json.loads(raw)
+    except SettingError:
+        raise
     except (ValueError, json.JSONDecodeError):
         raise SettingError(
             f"“{item.label}”的值“{text}”无法识别，应为{_KIND_HINT[item.kind]}"
         ) from None
 
+
+# Lists whose items must differ: a level name names one depth (peer pools are per level),
+# a category one group of units.
+_DISTINCT_LISTS: dict[str, str] = {
+    "level_names": "每一级的名称应各不相同，请修改重复的名称",
+    "categories": "每个类别只能出现一次；要把两个类别并为一个，请在“设置”页用“合并”",
+}
 
 _KIND_HINT: dict[str, str] = {
     "text": "文字",
