@@ -89,14 +89,19 @@ class RegistrySummary:
     def big_change_message(self) -> str:
         """What a big change would do, in Chinese, and what to do about it."""
         share = self.touched / self.active_before if self.active_before else 0.0
+        what = "、".join(
+            f"{verb} {len(codes):,} 个"
+            for verb, codes in (("更名", self.renamed), ("撤销", self.retired))
+            if codes
+        )
         text = (
-            f"此次导入将更名 {len(self.renamed):,} 个、撤销 {len(self.retired):,} 个单位，"
-            f"占现有 {self.active_before:,} 个在册单位的 {share:.0%}（超过五分之一）。"
+            f"此次导入将{what}单位，占现有 {self.active_before:,} 个在册单位的 {share:.0%}"
+            f"{'（超过五分之一）' if share > BIG_CHANGE_SHARE else ''}。"
         )
         if self.other_city:
-            text += (
-                f"{self.other_city}看起来是另一个地区的名册：导入后原有各周数据会挂在新名册的单位下。"
-                "若要换用另一地区的名册，请先新建活动（清空数据）再导入；"
+            text = (
+                f"新名册看起来是另一个地区的名册（{self.other_city}）：导入后原有各周数据会挂在"
+                f"新名册的单位下。{text}若要换用另一地区的名册，请先新建活动（清空数据）再导入；"
             )
         return text + "若确为本地区名册的调整，请下载变动清单逐项核对后再确认导入。"
 
@@ -278,7 +283,7 @@ def _other_city(active: dict[str, dict[str, Any]], incoming: dict[str, dict[str,
         reasons.append(f"根单位由“{old_root[1]}”变为“{new_root[1]}”")
     if kept < OTHER_CITY_OVERLAP * len(active):
         reasons.append(f"现有 {len(active):,} 个在册单位中只有 {kept:,} 个的编码仍在新名册中")
-    return "新名册" + "，".join(reasons) + "，" if reasons else ""
+    return "；".join(reasons)
 
 
 _CHANGE_ORDER = ("撤销", "更名", "调整上级", "类别变更", "新增", "恢复")
