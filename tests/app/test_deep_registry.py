@@ -109,3 +109,20 @@ def test_briefing_names_the_levels(city_db, city_url: str, tmp_path: Path, capsy
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     assert name in text
     assert "第5级" not in text and "第4级" not in text
+
+
+def test_peer_pools_follow_levels_and_the_offices_categories(city_db, city_url: str) -> None:
+    from dashboard.ui import filters
+
+    city = city_db[0]
+    _name, _rows, level_names, categories = CITIES[city]
+    at = open_page("ranking.py")
+    assert set(at.dataframe[0].value["比较组"]) == set(level_names)
+    at.toggle(key=filters.POOL_KEY).set_value(True).run()
+    assert not at.exception, at.exception
+    pools = set(at.dataframe[0].value["比较组"])
+    # the category the import added is a pool like the others
+    assert f"{level_names[-1]}·{categories[-1]}" in pools
+    at.switch_page("app_pages/lagging.py")
+    at.run()
+    assert not at.exception, at.exception
