@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from dashboard.cli import CliError, add_db_option, problem_line
+from dashboard.cli import CliError, add_db_option, problem_line, read_input_file
 from dashboard.core.registry import parse_registry
 from dashboard.core.settings import missing_level_names
 from dashboard.export.registry_changes import changes_xlsx
@@ -63,9 +63,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    if not path.is_file():
-        raise CliError(f"找不到文件“{path}”：请检查路径是否正确")
-    content = path.read_bytes()
+    content = read_input_file(path)
     engine = db.connect(args.db)
     registry = parse_registry(path.name, content, load_categories(engine))
     for problem in registry.problems:

@@ -134,6 +134,7 @@ class FileResult:
     format: str | None = None
     import_id: int | None = None
     duplicate: bool = False  # the same bytes were already imported: nothing changed
+    superseded: int = 0  # of a duplicate: its rows that a later correction has replaced
     workbook: Any = field(default=None, repr=False, compare=False)  # while checking only
     # Problems past the first PROBLEMS_KEPT are counted by (severity, code), not kept: a
     # file of 200,000 bad rows must not hold 200,000 messages in memory or in the database.
@@ -253,6 +254,8 @@ def store_result(
         status="rejected" if rejected else "imported",
         import_id=saved.import_id,
         duplicate=saved.duplicate,
+        superseded=saved.superseded,
+        workbook=None,
     )
 
 

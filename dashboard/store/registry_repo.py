@@ -29,6 +29,7 @@ from dashboard.core.registry import (
     clean_category,
     registry_rows,
 )
+from dashboard.store import db
 from dashboard.store.returns_repo import record_import
 from dashboard.store.schema import settings, units
 
@@ -179,6 +180,8 @@ def apply_registry(
         raise RegistryError(registry.errors)
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
+        # Two registry imports at once: the second plans against what the first wrote.
+        db.lock(conn, "registry")
         known = _categories(conn)
         summary, new_rows, changed = _plan(_existing(conn), registry, known)
         if summary.new_categories and not add_categories:
@@ -353,6 +356,7 @@ def save_categories(engine: Engine, categories: list[str]) -> list[str]:
     """
     cleaned = [clean_category(c) for c in categories]
     with engine.begin() as conn:
+        db.lock(conn, "registry")
         used = _used_categories(conn)
         problems = category_list_problems(cleaned, used)
         if problems:
@@ -366,6 +370,7 @@ def rename_category(engine: Engine, old: str, new: str) -> int:
     moving every unit of ``old`` along (one transaction).  Returns the units moved."""
     target = clean_category(new)
     with engine.begin() as conn:
+        db.lock(conn, "registry")
         current = _categories(conn)
         if old not in current:
             raise CategoryError(f"类别“{old}”不在类别清单中：请刷新页面后重试")

@@ -277,3 +277,31 @@ def test_registry_without_contact_columns_still_reads() -> None:
     registry = parse_registry("名册.xlsx", workbook(GOOD))
     assert registry.ok
     assert registry.frame["contact_name"].isna().all()
+
+
+def test_control_characters_in_a_name_are_refused_with_the_row() -> None:
+    """Excel cannot hold most control characters, but a CSV (or an .xls) can."""
+    rows = [HEADER, *GOOD, ["0152", "青川\x07市\x1b[31m档案馆", "01", "党政机关", ""]]
+    content = "\n".join(",".join(map(str, row)) for row in rows).encode("utf-8")
+    registry = parse_registry("名册.csv", content)
+    assert [(p.row, p.column) for p in registry.errors] == [(7, "单位名称")]
+    assert "控制字符" in registry.errors[0].message
+
+
+def test_a_leading_tab_is_trimmed_and_the_name_kept_as_text() -> None:
+    registry = parse_registry(
+        "名册.xlsx", workbook([*GOOD, ["0152", "\t=1+1", "01", "党政机关", ""]])
+    )
+    assert registry.ok
+    assert registry.frame["name"].iloc[-1] == "=1+1"  # stored as given; every writer escapes it
+
+
+def test_control_characters_in_a_category_or_contact_are_refused() -> None:
+    header = [*HEADER, "联络人", "联系电话"]
+    rows = [
+        *[[*r, "", ""] for r in GOOD],
+        ["0152", "档案馆", "01", "新\x07类别", "", "王\x1b五", ""],
+    ]
+    content = "\n".join(",".join(map(str, row)) for row in [header, *rows]).encode("utf-8")
+    registry = parse_registry("名册.csv", content)
+    assert [(p.row, p.column) for p in registry.errors] == [(7, "类别"), (7, "联络人")]
