@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard.core import settings as settings_def
 from dashboard.store import repo
 from dashboard.ui import setting_widgets, state
+from dashboard.ui.categories import category_editor
 
 st.title("设置")
 st.caption("修改后点页面底部的“保存设置”，所有页面立即按新设置计算。")
@@ -44,3 +45,5 @@ if saved:
         st.cache_data.clear()
         st.session_state["settings_message"] = "设置已保存。"
         st.rerun()
+
+category_editor()

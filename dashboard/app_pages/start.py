@@ -76,12 +76,15 @@ if settings_saved:
 st.subheader("第 2 步：导入单位名册")
 if units.empty:
     st.markdown(
-        "下载空白的单位名册模板，每行填写一个单位（编码、名称、上级单位编码、类别、别名），"
+        "下载空白的单位名册模板，每行填写一个单位（编码、名称、上级单位编码、类别，"
+        "可选别名、联络人、联系电话），"
         "填好后到“单位名册”页的“导入名册”上传。"
     )
     st.download_button(
         "下载空白单位名册模板",
-        data=registry_template.template_bytes(str(values.get("city_name") or "")),
+        data=registry_template.template_bytes(
+            str(values.get("city_name") or ""), list(values["categories"])
+        ),
         file_name=registry_template.FILE_NAME,
         mime=XLSX,
         key="start_registry_template",

@@ -93,7 +93,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.registry_template:
         target = Path(args.registry_template)
         try:
-            target.write_bytes(registry_template.template_bytes(str(values.get("city_name") or "")))
+            target.write_bytes(
+                registry_template.template_bytes(
+                    str(values.get("city_name") or ""), list(values["categories"])
+                )
+            )
         except OSError as exc:
             raise CliError(f"无法写入 {target}：{exc.strerror}。请换一个目录或文件名") from None
         print(f"已写出空白单位名册模板：{target}")

@@ -114,7 +114,15 @@ def test_empty_registry_template_reads_back(first_start: tuple[str, str]) -> Non
     book = load_workbook(io.BytesIO(content))
     sheet = book[registry_template.SHEET_NAME]
     assert str(sheet["A1"].value).startswith("'=HYPERLINK"), "text never becomes a formula"
-    assert [c.value for c in sheet[2]] == ["单位编码", "单位名称", "上级单位编码", "类别", "别名"]
+    assert [c.value for c in sheet[2]] == [
+        "单位编码",
+        "单位名称",
+        "上级单位编码",
+        "类别",
+        "别名",
+        "联络人",
+        "联系电话",
+    ]
     assert sheet.max_row == 2 or all(c.value is None for c in sheet[3]), "no example rows"
     sheet.append(["01", "某市", None, "党政机关", None])
     sheet.append(["0101", "某县", "01", "党政机关", "某县县委"])

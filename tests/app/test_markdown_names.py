@@ -26,8 +26,18 @@ LIVE = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(")  # [text]( not escaped: a link 
 
 def _texts(at: AppTest) -> list[str]:
     found: list[str] = []
-    for kind in ("markdown", "caption", "info", "warning", "success", "error", "subheader",
-                 "title", "header", "toast"):
+    for kind in (
+        "markdown",
+        "caption",
+        "info",
+        "warning",
+        "success",
+        "error",
+        "subheader",
+        "title",
+        "header",
+        "toast",
+    ):
         found += [str(e.value) for e in at.get(kind)]
     found += [str(e.label) for e in at.get("expander")]
     found += [str(e.value) for e in at.sidebar.markdown]
@@ -40,7 +50,9 @@ def hostile_db(demo_app_db: str) -> str:
     frame = repo.load_units(engine)
     county = frame.loc[frame["name"] == "松桥县", "code"].iloc[0]
     with engine.begin() as conn:
-        conn.execute(update(units).where(units.c.code == county).values(name=f"松桥县{LINK}{IMAGE}"))
+        conn.execute(
+            update(units).where(units.c.code == county).values(name=f"松桥县{LINK}{IMAGE}")
+        )
     repo.set_settings(engine, {"city_name": f"青川市{LINK}"})
     engine.dispose()
     return demo_app_db

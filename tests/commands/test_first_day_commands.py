@@ -33,7 +33,15 @@ def test_init_stays_empty_and_says_what_is_next(tmp_path: Path, capsys) -> None:
     assert repo.unit_count(db.connect(url)) == 0, "no demo in a new database"
     assert "registry import" in out and "python -m dashboard demo" in out
     sheet = load_workbook(target)["单位名册"]
-    assert [c.value for c in sheet[2]] == ["单位编码", "单位名称", "上级单位编码", "类别", "别名"]
+    assert [c.value for c in sheet[2]] == [
+        "单位编码",
+        "单位名称",
+        "上级单位编码",
+        "类别",
+        "别名",
+        "联络人",
+        "联系电话",
+    ]
 
 
 def test_demo_goes_to_its_own_database(tmp_path: Path, monkeypatch, capsys) -> None:

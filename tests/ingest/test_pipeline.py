@@ -835,7 +835,9 @@ def test_returned_workbook_is_made_in_a_limited_child_and_the_check_keeps_no_cel
 
 
 def test_returned_workbook_of_a_file_with_too_many_problems(db: Engine) -> None:
-    rows = template_return([("0101", "东城县", ["X"] * 14)] + [("0199", "无此单位", figs(1))] * 1200)
+    rows = template_return(
+        [("0101", "东城县", ["X"] * 14)] + [("0199", "无此单位", figs(1))] * 1200
+    )
     content = xlsx(rows)
     result = pipeline.check_file(db, "太多.xlsx", content)
     assert result.problems[0].code == "too_many_problems"
