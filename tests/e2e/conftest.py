@@ -84,7 +84,7 @@ def _serve(env_overrides: dict[str, str], log: Path) -> Iterator[str]:
                 "-m",
                 "streamlit",
                 "run",
-                "dashboard/app.py",
+                "dashboard/server.py",
                 "--server.port",
                 str(port),
                 "--server.address",
