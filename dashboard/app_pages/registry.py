@@ -89,7 +89,7 @@ with tab_upload:
         parsed = parse_registry(upload.name, content, list(values["categories"]))
         if parsed.problems:
             if parsed.ok:
-                st.warning(f"名册有 {len(parsed.warnings)} 条提示，请核对：")
+                st.warning(f"名册有 {len(parsed.warnings)} 条提醒，请核对：")
             else:
                 st.error(f"名册有 {len(parsed.errors)} 处错误，未导入。请按下表修改后重新上传：")
             st.dataframe(parsed.problems_frame(), hide_index=True, width="stretch")

@@ -131,19 +131,21 @@ class Registry:
         return not self.errors
 
     def problems_frame(self) -> pd.DataFrame:
-        """The problems as a table with Chinese column names, for pages and the CLI."""
+        """The problems as the upload page shows a return's: the same columns and words
+        (工作表, 行, 列, 值, 级别 错误/提醒, 问题)."""
         rows = [
             {
-                "级别": "错误" if p.severity == "error" else "提示",
-                "工作表": p.sheet,
+                "工作表": p.sheet or "（整个文件）",
                 "行": p.row,
                 "列": p.column,
-                "内容": p.value,
-                "说明": p.message,
+                "值": p.value,
+                "级别": "错误" if p.severity == "error" else "提醒",
+                "问题": p.message,
             }
             for p in self.problems
         ]
-        return pd.DataFrame(rows, columns=["级别", "工作表", "行", "列", "内容", "说明"])
+        frame = pd.DataFrame(rows, columns=["工作表", "行", "列", "值", "级别", "问题"])
+        return frame.astype({"行": "Int64"})
 
     def problem_dicts(self) -> list[dict[str, Any]]:
         return [asdict(p) for p in self.problems]

@@ -180,7 +180,7 @@ def test_all_problems_collected_at_once() -> None:
     registry = parse_registry("名册.xlsx", workbook(rows))
     assert len(registry.errors) == 4
     table = registry.problems_frame()
-    assert list(table.columns) == ["级别", "工作表", "行", "列", "内容", "说明"]
+    assert list(table.columns) == ["工作表", "行", "列", "值", "级别", "问题"]
     assert set(table["工作表"]) == {"名册"}
 
 
