@@ -1,26 +1,32 @@
-"""Streamlit entry: page config, first-start bootstrap, demo banner, sidebar, navigation."""
+"""Streamlit entry: page config, first-start bootstrap, sign-in check, demo banner, sidebar,
+navigation.  Nothing else."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.navigation import DEFAULT_PAGE, FIRST_START_PAGE, NAVIGATION, PAGES_DIR
-from dashboard.ui import state
+from dashboard.navigation import DEFAULT_PAGE, FIRST_START_PAGE, PAGES_DIR, may_open, pages_for
+from dashboard.ui import session, state
 
 
 def main() -> None:
     st.set_page_config(page_title="主题教育调度看板", page_icon="📊", layout="wide")
     state.ensure_ready()
-    default = DEFAULT_PAGE if state.has_units() else FIRST_START_PAGE
+    viewer = session.current_viewer()  # every rerun: a closed session stops here
+    st.session_state["viewer"] = viewer
+    role = viewer.role if viewer else None
+    first_start = not state.has_units() and may_open(role, FIRST_START_PAGE)
+    default = FIRST_START_PAGE if first_start else DEFAULT_PAGE
     pages = {
         section: [
             st.Page(PAGES_DIR / file, title=title, icon=icon, default=(file == default))
             for file, title, icon in entries
         ]
-        for section, entries in NAVIGATION.items()
+        for section, entries in pages_for(role).items()
     }
     current = st.navigation(pages, expanded=True)  # never a collapsed "View more" in English
     state.render_sidebar()
+    session.render_account(viewer)
     state.render_demo_banner()
     current.run()
 

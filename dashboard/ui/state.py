@@ -47,6 +47,12 @@ def engine() -> Engine:
     return _engine_for(url())
 
 
+def office_engine() -> Engine:
+    """The office's own database, whatever this session looks at: accounts, sessions and the
+    audit log live there, never in the demo's."""
+    return _engine_for(bootstrap.office_url())
+
+
 def version() -> str:
     """The data version token; pass it to cached loaders."""
     return repo.data_version(engine())
@@ -118,8 +124,11 @@ def render_sidebar() -> None:
     st.sidebar.caption(plain(values["campaign_name"]))
     st.sidebar.caption(f"{values['start_date']} 至 {values['end_date']}")
     if unit_frame.empty:
-        st.sidebar.info("尚未导入单位名册：请到“开始使用”页按步骤建立活动，或先打开演示看看。")
-        st.sidebar.page_link(START_PAGE, label="开始使用", icon=":material/rocket_launch:")
+        if _may_open_start():
+            st.sidebar.info("尚未导入单位名册：请到“开始使用”页按步骤建立活动，或先打开演示看看。")
+            st.sidebar.page_link(START_PAGE, label="开始使用", icon=":material/rocket_launch:")
+        else:
+            st.sidebar.info("尚未导入单位名册：请联系管理员导入单位名册后再查看。")
         st.session_state[REPORT_DATE_KEY] = None
         return
     dates = report_dates()
@@ -198,6 +207,13 @@ def has_units() -> bool:
     return not units().empty
 
 
+def _may_open_start() -> bool:
+    from dashboard.navigation import FIRST_START_PAGE, may_open
+
+    viewer = st.session_state.get("viewer")
+    return may_open(getattr(viewer, "role", None), FIRST_START_PAGE)
+
+
 def render_demo_banner() -> None:
     """The banner every page shows while demo data is on screen, with the way back."""
     if demo_open():
@@ -209,7 +225,7 @@ def render_demo_banner() -> None:
         )
         if right.button("回到本单位的活动", key="demo_banner_close", type="primary"):
             close_demo()
-            if units().empty:  # the office has not started yet: back to the first-start choice
+            if units().empty and _may_open_start():  # back to the first-start choice
                 st.switch_page(START_PAGE)
             st.rerun()
     elif showing_demo_data():
