@@ -107,8 +107,8 @@ def test_clear_data_names_what_goes_and_takes_a_backup(demo_app_db: str) -> None
 
 
 def test_empty_registry_template_reads_back(first_start: tuple[str, str]) -> None:
-    from dashboard.core.registry import parse_registry
     from dashboard.export import registry_template
+    from dashboard.ingest.registry_file import parse_registry
 
     content = registry_template.template_bytes("=HYPERLINK(1)")
     book = load_workbook(io.BytesIO(content))

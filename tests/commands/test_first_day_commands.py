@@ -103,7 +103,7 @@ def test_reset_asks_in_a_terminal(tmp_path: Path, monkeypatch, capsys) -> None:
 
 def test_reset_on_either_database(any_engine: Engine, tmp_path: Path) -> None:
     """SQLite is backed up by the app; PostgreSQL needs a confirmed pg_dump first."""
-    from dashboard.core.registry import parse_registry
+    from dashboard.ingest.registry_file import parse_registry
     from dashboard.store.registry_repo import apply_registry
 
     content = workbook(GOOD)
