@@ -54,6 +54,8 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
     units = state.units()
     names = list(state.settings().get("level_names") or [])
     labels = dict(state.scopes())
+    viewer = st.session_state.get("viewer")
+    whole = "所辖全部单位" if viewer is not None and viewer.scope_code else "全市"
     scope_options = [ALL, *labels]
     if st.session_state.get(SCOPE_KEY) not in scope_options:
         st.session_state[SCOPE_KEY] = ALL
@@ -64,7 +66,7 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
         scope = st.selectbox(
             "系统（子树）",
             scope_options,
-            format_func=lambda c: "全市" if c == ALL else labels.get(c, c),
+            format_func=lambda c: whole if c == ALL else labels.get(c, c),
             key=SCOPE_KEY,
             help="只看某个县（市、区）、市直部门或乡镇（街道）及其下属单位；可输入名称查找",
         )
