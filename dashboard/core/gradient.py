@@ -33,9 +33,11 @@ import numpy as np
 import pandas as pd
 
 MIN_UNITS = 3  # default of settings["gradient_min_units"]: a level's mean must rest on 3+ units
-DEFAULT_EFFECT = 0.5  # default of settings["gradient_effect"], in within-level spreads
+DEFAULT_EFFECT = 1.0  # default of settings["gradient_effect"], in within-level spreads
 NOISE_Z = 1.645  # one-sided 5%: a fall smaller than this many standard errors is noise
-ROOT_COLD_SD = 1.0  # a root this many spreads below its peers' mean is cold, not 上热
+PLACE_BOTTOM = 0.25  # middle levels this close to the top: the fall is at the bottom
+SD_FLOOR = 0.5  # the robust spread is never taken below this share of the plain one
+COLD_QUANTILE = 0.25  # a root below this quantile of its peers' heat is cold, never 上热
 PATTERN_FULL = "上热中温下冷"
 PATTERN_BOTTOM = "上热下冷"
 PATTERN_MIDDLE = "中梗阻"
@@ -81,7 +83,10 @@ def level_stats(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "mean": grouped["heat"].mean(),
-            "sd": grouped["heat"].std(ddof=0).fillna(0.0),
+            "center": grouped["heat"].median(),
+            "low": grouped["heat"].quantile(COLD_QUANTILE),
+            "sd_all": grouped["heat"].std(ddof=0).fillna(0.0),
+            "sd": _robust_sd(frame["heat"].astype("float64"), frame["level"].astype("int64")),
             "n": grouped["heat"].count(),
         }
     )
@@ -90,6 +95,15 @@ def level_stats(frame: pd.DataFrame) -> pd.DataFrame:
         out = out.join(grouped[comps].mean())
     out.index.name = "level"
     return out
+
+
+def _robust_sd(values: pd.Series, groups: pd.Series) -> pd.Series:
+    """Per group: 1.4826 × median absolute deviation (a standard deviation that a few
+    outlying units cannot inflate); the plain standard deviation where that is 0."""
+    median = values.groupby(groups).transform("median")
+    mad = (values - median).abs().groupby(groups).median() * 1.4826
+    plain = values.groupby(groups).std(ddof=0).fillna(0.0)
+    return np.maximum(mad, plain * SD_FLOOR)
 
 
 def _bar(sd_a: float, n_a: float, sd_b: float, n_b: float, size: float) -> float:
@@ -106,14 +120,16 @@ def classify(
     counts: list[int],
     size: float = DEFAULT_EFFECT,
     min_count: int = MIN_UNITS,
-    reference: list[float] | None = None,
+    centers: list[float] | None = None,
+    root_low: float | None = None,
 ) -> str:
     """The pattern of one top-down list of level means ('' when not flagged).
 
     ``sds`` are the within-level spreads of heat, ``counts`` the units behind each mean;
-    levels below the top with fewer than ``min_count`` units are left out.  With
-    ``reference`` (the same levels' means over all peers), a root cold against its peers is
-    never 上热…, and is 整体偏冷 when every judged level is also cold.
+    levels below the top with fewer than ``min_count`` units are left out.  With ``root_low``
+    (the lower quartile of the root's peers) a root below it is cold and never 上热…; it is
+    整体偏冷 when every judged level below also lies under ``centers`` (the same levels'
+    medians over all units).
     """
     keep = [
         i
@@ -125,25 +141,27 @@ def classify(
     h = [float(values[i]) for i in keep]
     s = [float(sds[i]) if not np.isnan(sds[i]) else 0.0 for i in keep]
     n = [max(int(counts[i]), 1) for i in keep]
-    if reference is not None:
-        ref = [float(reference[i]) for i in keep]
-        root_cold = h[0] < ref[0] - ROOT_COLD_SD * s[0]
-        if root_cold:
-            cold_below = all(
-                h[i] < ref[i] - _bar(s[i], n[i], s[i], 10**9, size) for i in range(1, len(h))
-            )
-            return PATTERN_COLD if cold_below else ""
+    if root_low is not None and h[0] < root_low:
+        if centers is None:
+            return ""
+        mid = [float(centers[i]) for i in keep]
+        cold = all(h[i] < mid[i] for i in range(1, len(h)))
+        return PATTERN_COLD if cold else ""
     last = len(h) - 1
-    drops = [h[i - 1] - h[i] for i in range(1, len(h))]
     total = h[0] - h[last]
     coldest = min(h)
-    if total > _bar(s[0], n[0], s[last], n[last], size) and h[last] <= coldest + 1e-9:
-        share = 0.5 * total / len(drops)
-        if len(drops) >= 2 and all(d >= share for d in drops):
-            return PATTERN_FULL
-        return PATTERN_BOTTOM if int(np.argmax(drops)) == len(drops) - 1 else PATTERN_MIDDLE
+    if total > _bar(s[0], n[0], s[last], n[last], size):
+        if last < 2:
+            return PATTERN_BOTTOM
+        # where the middle levels sit between the top (0) and the bottom (1)
+        place = float(np.mean([(h[0] - h[i]) / total for i in range(1, last)]))
+        if place < PLACE_BOTTOM:
+            return PATTERN_BOTTOM
+        return PATTERN_MIDDLE if place > 1 - PLACE_BOTTOM else PATTERN_FULL
     for m in range(1, last):
-        if h[m] <= coldest + 1e-9 and h[0] - h[m] > _bar(s[0], n[0], s[m], n[m], size):
+        below_top = h[0] - h[m] > _bar(s[0], n[0], s[m], n[m], size)
+        below_bottom = h[last] - h[m] > _bar(s[last], n[last], s[m], n[m], size)
+        if h[m] <= coldest + 1e-9 and below_top and below_bottom:
             return PATTERN_MIDDLE
     return ""
 
@@ -249,7 +267,9 @@ def _judge(
     vals, sds = values[start:], [float(v) for v in ref["sd"].iloc[start:]]
     cnts = [int(v) for v in counts.iloc[start:]]
     refs = [float(v) for v in ref["mean"].iloc[start:]]
-    pattern = classify(vals, sds, cnts, size, least, refs)
+    top = ref.iloc[start]
+    root_low = min(float(top["low"]), float(top["mean"]) - size * float(top["sd_all"]))
+    pattern = classify(vals, sds, cnts, size, least, refs, root_low)
     judged = [
         i
         for i, (v, c) in enumerate(zip(vals, cnts, strict=True))

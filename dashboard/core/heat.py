@@ -16,7 +16,8 @@ configurable weights ``settings["heat_weights"]`` (study, survey, rectify, activ
 - ``targets`` 任务完成 = only where the office set per-level targets (``level_targets``): mean
   over the targeted indicators of value ÷ (target × share of the campaign elapsed), capped.
 
-A *volume score* is 100 × value / median of the unit's peer pool, capped at 100.  Parts that do
+A *volume score* is 100 × (value + 1) / (median of the unit's peer pool + 1), capped at 100
+(the +1 keeps the lumpy small counts of small units fair).  Parts that do
 not apply to a unit are left out, never scored 0: a rate whose denominator is 0 (no survey topic
 set, nothing found yet) and a volume of 0 in a pool whose median is 0 (nobody at that level does
 it).  A component with no part left (or activity before there is enough history, targets
@@ -55,6 +56,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 STUDY_VOLUMES = ("reading_days", "study_sessions", "party_lectures")
 SURVEY_VOLUMES = ("survey_topics", "survey_reports", "typical_cases")
 RECTIFY_VOLUMES = ("problems_found", "measures_set", "opinions", "deeds_done", "rules_made")
+SMOOTHING = 1.0  # volumes compare (value + 1) with (median + 1): small counts are lumpy
 MIN_ELAPSED = 0.05  # targets are pro-rated from 5% of the campaign on (not from zero)
 
 
@@ -105,8 +107,9 @@ def pool_labels(frame: pd.DataFrame, by_category: bool) -> pd.Series:
 
 
 def volume_scores(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """100 × carried value / pool median, capped at 100 (per report day and pool).
+    """100 × (carried value + 1) / (pool median + 1), capped at 100 (per report day and pool).
 
+    The +1 keeps small counts fair: with a median of 1, a unit with none scores 50, not 0.
     With a pool median of 0, a positive value scores 100 and a value of 0 is left out (NaN):
     nobody at that level is expected to have any.
     """
@@ -115,16 +118,19 @@ def volume_scores(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     values = cur.fillna(0.0).to_numpy()
     med = medians.to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(med > 0, values / med, np.where(values > 0, 1.0, np.nan))
+        smoothed = (values + SMOOTHING) / (med + SMOOTHING)
+        ratio = np.where(med > 0, smoothed, np.where(values > 0, 1.0, np.nan))
     scores = np.clip(ratio, 0.0, 1.0) * 100.0
     return pd.DataFrame(scores, columns=FIGS, index=frame.index)
 
 
 def _against_expected(values: pd.Series, groups: list[pd.Series]) -> np.ndarray:
-    """100 × value / max(pool median, 1), capped: at least one is always expected."""
+    """100 × (value + 1) / (max(pool median, 1) + 1), capped: at least one is always
+    expected, and (as for volumes) the +1 keeps small counts fair."""
     filled = values.astype("float64").fillna(0.0)
     expected = filled.groupby(groups).transform("median").clip(lower=1.0).to_numpy()
-    return np.clip(filled.to_numpy() / expected, 0.0, 1.0) * 100.0
+    ratio = (filled.to_numpy() + SMOOTHING) / (expected + SMOOTHING)
+    return np.clip(ratio, 0.0, 1.0) * 100.0
 
 
 def _mean_parts(*parts: np.ndarray) -> np.ndarray:
