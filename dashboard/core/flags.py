@@ -99,11 +99,14 @@ def two_skins_mask(week: pd.DataFrame, bar: float = DEFAULT_SPREAD) -> pd.Series
     """Study in the pool's top quarter while the closure rate lies more than ``bar`` / 2
     spreads under the pool's median (pools of at least 4 units, MIN_OPEN+ problems open)."""
     pools = week["pool"]
-    study_q3 = week["comp_study"].groupby(pools).transform(lambda s: s.quantile(0.75))
+    study = week["comp_study"].groupby(pools)
+    study_q3 = study.transform(lambda s: s.quantile(0.75))
+    study_mid = study.transform("median")
     median, spread, open_now = closure_gap(week)
     rate = week["closure_rate"].astype("float64")
     mask = (
         (week["comp_study"] >= study_q3)
+        & (week["comp_study"] > study_mid)  # a pool all alike has no top quarter
         & (open_now >= MIN_OPEN)
         & (rate < median - bar / 2.0 * spread)
         & (week["pool_size"] >= 4)

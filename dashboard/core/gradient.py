@@ -1,7 +1,9 @@
 """上热中温下冷: does the heat reach the grassroots?
 
-- Level profile: mean heat of the units at each level (all expected units, reported or not),
-  with the spread (standard deviation) of heat within the level.
+- Level profile: mean heat of the units at each level (all expected units, reported or not).
+  ``level_stats`` adds each level's spread: a robust standard deviation (1.4826 × median
+  absolute deviation, never below SD_FLOOR × the plain one), so a few outlying units do not
+  widen it.
 - Subtrees: each level-2 unit (a county with its townships and villages, a department with
   its units; the scope unit when the scope lies deeper) with the mean heat of its own units at
   each level below it, however deep the tree.  The root's own heat is its level's value.
@@ -10,19 +12,24 @@
   itself always is).
 - A fall from level j to level k is *significant* when it exceeds both ``gradient_effect`` ×
   the spread of heat within those levels (city-wide, pooled) and NOISE_Z standard errors of
-  the two means (spread ÷ √units): a fall that noise could make is no flag.
+  the two means (spread ÷ √units; the root counts as one unit): a fall that noise could make
+  is no flag.
 - Patterns, on the judged levels top-down:
-  * 整体偏冷: the root is cold against its peers (more than ROOT_COLD_SD spreads below their
-    mean) and every judged level below is colder than the same level city-wide (by the same
-    bar as a significant fall).  A root cold against its peers is never 上热….
-  * 上热中温下冷: the fall from the root to the bottom is significant, the bottom is the
-    coldest level, and every step carries at least half of an even share of that fall.
-  * 上热下冷: as above, the fall concentrated on the last step.
-  * 中梗阻: the fall concentrated on a step above the last, or a middle level significantly
-    colder than the root and the coldest of all (the heat stops in the middle).
+  * 整体偏冷: the root is cold against its peers (below their lower quartile and more than
+    ``gradient_effect`` standard deviations under their mean) and every judged level below it
+    is under the same level's city-wide mean.  A root cold against its peers is never 上热….
+  * when the fall from the root to the bottom is significant, the middle levels' place
+    between the two (0 = as hot as the root, 1 = as cold as the bottom) says where it falls:
+    上热中温下冷 (level by level) in between, 上热下冷 below PLACE_BOTTOM (at the bottom),
+    中梗阻 above 1 − PLACE_BOTTOM (the heat stops in the middle).  With the root and one
+    level below, a significant fall is 上热下冷.
+  * 中梗阻 also when a middle level is the coldest and significantly colder than both the
+    root and the bottom.
 - ``loss`` (heat lost, the order of the flags): root − coldest level; for 整体偏冷 the mean
   shortfall of its levels against the same levels city-wide.  ``detail`` names the levels of
   the largest fall and the components that fell most there.
+- ``city_pattern``: the same reading of the whole city's (or scope's) level means, on the
+  levels of at least ``gradient_min_units`` units.
 """
 
 from __future__ import annotations
