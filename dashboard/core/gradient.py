@@ -35,6 +35,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -230,9 +231,12 @@ def subtrees(
     names_of = dict(level_names or {})
     ref = stats.reindex(levels)
     size, least = effect(settings), min_units(settings)
+    reference = _Reference.of(ref)
+    matrix = means[levels].to_numpy(dtype="float64")
+    sizes = counts[levels].to_numpy(dtype="int64")
     judged = [
-        _judge(root, means.loc[root, levels], counts.loc[root, levels], ref, size, least)
-        for root in means.index
+        _judge(row.tolist(), n.tolist(), reference, size, least)
+        for row, n in zip(matrix, sizes, strict=True)
     ]
     out["pattern"] = [j[0] for j in judged]
     out["flagged"] = out["pattern"] != ""
@@ -241,7 +245,6 @@ def subtrees(
         _detail(root, j, ref, comp_means, comps, names_of)
         for root, j in zip(means.index, judged, strict=True)
     ]
-    matrix = means[levels].to_numpy(dtype="float64")
     top = means[levels[0]]
     bottom = pd.Series(_bottom(matrix), index=means.index)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -258,24 +261,33 @@ def subtrees(
 Judgment = tuple[str, float, int, int]  # pattern, heat lost, level index from, level index to
 
 
+@dataclass(frozen=True)
+class _Reference:
+    """The city-wide level statistics as plain lists (one entry per level column)."""
+
+    mean: list[float]
+    sd: list[float]
+    low: list[float]
+    sd_all: list[float]
+
+    @classmethod
+    def of(cls, ref: pd.DataFrame) -> _Reference:
+        def col(name: str) -> list[float]:
+            return [float(v) for v in ref[name].to_numpy(dtype="float64")]
+
+        return cls(col("mean"), col("sd"), col("low"), col("sd_all"))
+
+
 def _judge(
-    root: object,
-    means: pd.Series,
-    counts: pd.Series,
-    ref: pd.DataFrame,
-    size: float,
-    least: int,
+    values: list[float], counts: list[int], ref: _Reference, size: float, least: int
 ) -> Judgment:
-    """Pattern, heat lost and the pair of levels (positions in ``means``) to describe."""
-    values = [float(v) for v in means]
+    """Pattern, heat lost and the pair of levels (positions in ``values``) to describe."""
     start = next((i for i, v in enumerate(values) if not np.isnan(v)), None)
     if start is None:
         return "", 0.0, 0, 0
-    vals, sds = values[start:], [float(v) for v in ref["sd"].iloc[start:]]
-    cnts = [int(v) for v in counts.iloc[start:]]
-    refs = [float(v) for v in ref["mean"].iloc[start:]]
-    top = ref.iloc[start]
-    root_low = min(float(top["low"]), float(top["mean"]) - size * float(top["sd_all"]))
+    vals, cnts = values[start:], counts[start:]
+    sds, refs = ref.sd[start:], ref.mean[start:]
+    root_low = min(ref.low[start], ref.mean[start] - size * ref.sd_all[start])
     pattern = classify(vals, sds, cnts, size, least, refs, root_low)
     judged = [
         i
