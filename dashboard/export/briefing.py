@@ -237,7 +237,7 @@ def _lagging_paragraphs(report: Any, table_rows: int, total: int) -> list[str]:
         tail = (
             "名单及原因见附表"
             if table_rows == total
-            else f"附表按落后原因多少列出前{table_rows}个，完整名单见Excel导出"
+            else f"附表按严重程度列出最需督导的前{table_rows}个，完整名单见Excel导出"
         )
         out.append(f"请相关单位对照原因逐项整改，边挂账、边销账，{tail}。")
     return out
