@@ -83,15 +83,15 @@ def level_profile(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def level_stats(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per level (index): mean, sd (0 for a single unit) and n of heat, plus the mean of each
-    comp_* column present: the reference a subtree's levels are judged against."""
+    """Per level (index): mean, sd (robust spread, 0 for a single unit), sd_all (plain
+    standard deviation), low (lower quartile) and n of heat, plus the mean of each comp_*
+    column present: the reference a subtree's levels are judged against."""
     if frame.empty:
         return pd.DataFrame(columns=["mean", "sd", "n"])
     grouped = frame.groupby(frame["level"].astype("int64"), sort=True)
     out = pd.DataFrame(
         {
             "mean": grouped["heat"].mean(),
-            "center": grouped["heat"].median(),
             "low": grouped["heat"].quantile(COLD_QUANTILE),
             "sd_all": grouped["heat"].std(ddof=0).fillna(0.0),
             "sd": _robust_sd(frame["heat"].astype("float64"), frame["level"].astype("int64")),
@@ -107,7 +107,8 @@ def level_stats(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _robust_sd(values: pd.Series, groups: pd.Series) -> pd.Series:
     """Per group: 1.4826 × median absolute deviation (a standard deviation that a few
-    outlying units cannot inflate); the plain standard deviation where that is 0."""
+    outlying units cannot inflate), never below SD_FLOOR × the plain standard deviation (the
+    MAD of a dozen values can come out near 0)."""
     median = values.groupby(groups).transform("median")
     mad = (values - median).abs().groupby(groups).median() * 1.4826
     plain = values.groupby(groups).std(ddof=0).fillna(0.0)
@@ -128,16 +129,16 @@ def classify(
     counts: list[int],
     size: float = DEFAULT_EFFECT,
     min_count: int = MIN_UNITS,
-    centers: list[float] | None = None,
+    level_means: list[float] | None = None,
     root_low: float | None = None,
 ) -> str:
     """The pattern of one top-down list of level means ('' when not flagged).
 
     ``sds`` are the within-level spreads of heat, ``counts`` the units behind each mean;
     levels below the top with fewer than ``min_count`` units are left out.  With ``root_low``
-    (the lower quartile of the root's peers) a root below it is cold and never 上热…; it is
-    整体偏冷 when every judged level below also lies under ``centers`` (the same levels'
-    medians over all units).
+    (how cold a root must be against its peers) a root below it is cold and never 上热…; it
+    is 整体偏冷 when every judged level below also lies under ``level_means`` (the same
+    levels' means over all units).
     """
     keep = [
         i
@@ -150,9 +151,9 @@ def classify(
     s = [float(sds[i]) if not np.isnan(sds[i]) else 0.0 for i in keep]
     n = [max(int(counts[i]), 1) for i in keep]
     if root_low is not None and h[0] < root_low:
-        if centers is None:
+        if level_means is None:
             return ""
-        mid = [float(centers[i]) for i in keep]
+        mid = [float(level_means[i]) for i in keep]
         cold = all(h[i] < mid[i] for i in range(1, len(h)))
         return PATTERN_COLD if cold else ""
     last = len(h) - 1

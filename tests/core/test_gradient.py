@@ -56,13 +56,13 @@ def test_small_levels_are_not_judged() -> None:
 def test_a_cold_root_is_never_hot_on_top() -> None:
     heats, sds, counts = [40.0, 30.0, 20.0], [5.0] * 3, [1, 9, 36]
     assert gradient.classify(heats, sds, counts) == FULL  # without peers to compare with
-    centers = [70.0, 60.0, 50.0]
-    assert gradient.classify(heats, sds, counts, centers=centers, root_low=60.0) == COLD
+    means = [70.0, 60.0, 50.0]
+    assert gradient.classify(heats, sds, counts, level_means=means, root_low=60.0) == COLD
     # cold root, but its villages above the city's: neither 上热… nor 整体偏冷
-    centers = [70.0, 60.0, 15.0]
-    assert gradient.classify(heats, sds, counts, centers=centers, root_low=60.0) == ""
+    means = [70.0, 60.0, 15.0]
+    assert gradient.classify(heats, sds, counts, level_means=means, root_low=60.0) == ""
     # a root above its peers' lower quartile is judged on its fall
-    assert gradient.classify(heats, sds, counts, centers=centers, root_low=35.0) == FULL
+    assert gradient.classify(heats, sds, counts, level_means=means, root_low=35.0) == FULL
 
 
 def test_level_profile_and_stats() -> None:
