@@ -26,9 +26,10 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import threading
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress
@@ -134,11 +135,47 @@ class FileResult:
     format: str | None = None
     import_id: int | None = None
     duplicate: bool = False  # the same bytes were already imported: nothing changed
-    workbook: Any = field(default=None, repr=False, compare=False)  # for the annotated return
+    superseded: int = 0  # of a duplicate: its rows that a later correction has replaced
+    workbook: Any = field(default=None, repr=False, compare=False)  # while checking only
+    # Problems past the first PROBLEMS_KEPT are counted by (severity, code), not kept: a
+    # file of 200,000 bad rows must not hold 200,000 messages in memory or in the database.
+    dropped: Counter[tuple[str, str]] = field(default_factory=Counter, compare=False)
+
+    def add_problems(self, found: Iterable[Problem]) -> None:
+        room = returns_repo.PROBLEMS_KEPT - len(self.problems)
+        for problem in found:
+            if room > 0:
+                self.problems.append(problem)
+                room -= 1
+            else:
+                self.dropped[(problem.severity, problem.code)] += 1
+
+    @property
+    def problem_total(self) -> int:
+        kept = len(self.problems) - (1 if self.dropped else 0)  # less the too_many notice
+        return kept + sum(self.dropped.values())
+
+    @property
+    def error_total(self) -> int:
+        dropped = sum(n for (severity, _), n in self.dropped.items() if severity == "error")
+        notice = sum(1 for p in self.problems[:1] if p.code == "too_many_problems" and p.is_error)
+        return len(self.errors) - notice + dropped
+
+    @property
+    def warning_total(self) -> int:
+        return self.problem_total - self.error_total
+
+    def stored_problems(self) -> list[dict[str, Any]]:
+        """The kept problems, then one line per kind of problem that was only counted."""
+        kept = [p.to_json() for p in self.problems]
+        for (severity, code), n in sorted(self.dropped.items()):
+            message = f"另有 {n:,} 处同类问题（{code}）未逐条列出，请先修改已列出的问题"
+            kept.append(Problem(None, None, None, None, severity, code, message).to_json())  # type: ignore[arg-type]
+        return kept
 
     @property
     def has_errors(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
+        return self.error_total > 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -162,7 +199,7 @@ class FileResult:
                 }
                 for row in self.accepted
             ],
-            "problems": [p.to_json() for p in self.problems],
+            "problems": self.stored_problems(),
         }
 
 
@@ -179,7 +216,28 @@ def check_file(
     report_date: dt.date | None = None,
     password: str | None = None,
 ) -> FileResult:
-    """Read and check one file; nothing is stored."""
+    """Read and check one file; nothing is stored.
+
+    Large files are checked one at a time per process (``LARGE_FILE_BYTES``): a 200,000-row
+    return costs the app about half a gigabyte while it is checked, so three at once from
+    three sessions would take the server past its memory; the others wait their turn.
+    """
+    gate = _LARGE_CHECKS if len(content) > LARGE_FILE_BYTES else contextlib.nullcontext()
+    with gate:
+        return _check_file(engine, file_name, content, report_date, password)
+
+
+LARGE_FILE_BYTES = 2 * 1024 * 1024  # ~30,000 rows of a return
+_LARGE_CHECKS = threading.BoundedSemaphore(1)
+
+
+def _check_file(
+    engine: Engine,
+    file_name: str,
+    content: bytes,
+    report_date: dt.date | None,
+    password: str | None,
+) -> FileResult:
     from dashboard.ingest.reader import ReadError, read_workbook
 
     # The registry and settings load while the worker parses (it waits on a pipe, GIL free).
@@ -191,7 +249,11 @@ def check_file(
             problem = Problem(None, None, None, None, "error", exc.code, exc.message)
             return FileResult(file_name, "rejected", None, problems=[problem])
         ctx = context.result()
-        return check_workbook(engine, workbook, report_date=report_date, context=ctx)
+        result = check_workbook(engine, workbook, report_date=report_date, context=ctx)
+    # The parsed cells are not kept: a page holds results across reruns, and the 退回修改表
+    # opens the file again in a child process (annotate.returned_workbook).
+    result.workbook = None
+    return result
 
 
 @contextlib.contextmanager
@@ -220,6 +282,8 @@ def store_result(
         status="rejected" if rejected else "imported",
         import_id=saved.import_id,
         duplicate=saved.duplicate,
+        superseded=saved.superseded,
+        workbook=None,
     )
 
 
@@ -236,7 +300,8 @@ def _save(
         content=content,
         status="rejected" if rejected else "imported",
         rows=() if rejected else _figure_columns(result.accepted),
-        problems=[p.to_json() for p in result.problems],
+        problems=result.stored_problems(),
+        problem_total=result.problem_total,
         report_date=result.report_date,
         uploaded_by=uploaded_by,
     )
@@ -326,13 +391,13 @@ def check_workbook(
     missing_date = False
     for sheet, header in found:
         result.sheets.append(sheet.name)
-        result.problems.extend(_column_problems(sheet.name, header))
+        result.add_problems(_column_problems(sheet.name, header))
         for label in header.ignored:
             if label not in result.ignored_columns:
                 result.ignored_columns.append(label)
         sheet_date = date_in_rows(sheet.rows[: header.first_row], ctx.campaign) or file_date
         problems, no_date = _read_rows(sheet, header, sheet_date, ctx, table)
-        result.problems.extend(problems)
+        result.add_problems(problems)
         missing_date = missing_date or no_date
     if missing_date:
         return _reject(
@@ -341,14 +406,19 @@ def check_workbook(
             "无法确定统计截止日期：表内没有日期列，标题和文件名中也没有日期。"
             "请在上传时指定报告日期（命令行使用 --date YYYY-MM-DD），或在标题中写明“截至X月X日”",
         )
-    result.problems.extend(table.check(checks.rule_problems, table.rule_suspects()))
-    result.problems.extend(table.check(checks.duplicate_problems, table.duplicate_suspects()))
-    result.problems.extend(_decreases(engine, table, ctx))
+    # Row by row checks run a block of rows at a time: a file where every row breaks a
+    # rule never holds all its Row and Problem objects at once (the cap drops the rest).
+    for block in _blocks(table.rule_suspects()):
+        result.add_problems(table.check(checks.rule_problems, block))
+    result.add_problems(table.check(checks.duplicate_problems, table.duplicate_suspects()))
+    result.add_problems(_decreases(engine, table, ctx))
     accepted = table.accepted()
     result.accepted = accepted
     dates = Counter(accepted.report_dates) or Counter(day for day in table.days if day)
     fallback = ctx.campaign.period(file_date) if file_date else None
     result.report_date = dates.most_common(1)[0][0] if dates else fallback
+    if result.dropped:
+        result.problems.insert(0, _too_many(result))
     if not result.accepted:
         if result.has_errors:
             result.status = "rejected"
@@ -359,6 +429,20 @@ def check_workbook(
                 "文件中没有任何单位填报的数字（各指标列均为空）。请填写后重新上传",
             )
     return result
+
+
+def _too_many(result: FileResult) -> Problem:
+    return Problem(
+        None,
+        None,
+        None,
+        None,
+        "error" if result.error_total else "warning",
+        "too_many_problems",
+        f"本文件共发现 {result.problem_total:,} 处问题，超过 {returns_repo.PROBLEMS_KEPT:,} 处，"
+        f"只逐条列出前 {returns_repo.PROBLEMS_KEPT:,} 处，其余按类别汇总。"
+        "请先确认是否选错了文件或模板，按已列出的问题修改后重新上传",
+    )
 
 
 def _reject(result: FileResult, code: str, message: str) -> FileResult:
@@ -853,14 +937,15 @@ def _cell_problems(
     return tuple(None if isinstance(v, CellIssue) else v for v in vals)
 
 
-def _decreases(engine: Engine, table: _Table, ctx: _Context) -> list[Problem]:
+def _decreases(engine: Engine, table: _Table, ctx: _Context) -> Iterator[Problem]:
+    """Figures lower than the unit's previous week, a block of rows at a time (a generator:
+    the caller keeps what fits under the cap and counts the rest)."""
     if ctx.latest_day is None:
-        return []  # nothing stored yet
+        return  # nothing stored yet
     by_day: dict[dt.date, list[int]] = defaultdict(list)
     for k, (unit, day) in enumerate(zip(table.units, table.days, strict=True)):
         if unit is not None and day is not None:
             by_day[day].append(k)
-    problems: list[Problem] = []
     for day, ks in sorted(by_day.items()):
         if day > ctx.latest_day:
             previous = ctx.latest
@@ -868,9 +953,16 @@ def _decreases(engine: Engine, table: _Table, ctx: _Context) -> list[Problem]:
             previous = returns_repo.previous_figures(engine, day)
         if previous:
             suspects = [k for k in ks if previous.get(table.units[k] or "")]
-            rows = [table.row(k) for k in suspects]
-            problems.extend(checks.decrease_problems(rows, previous))
-    return problems
+            for block in _blocks(suspects):
+                yield from checks.decrease_problems([table.row(k) for k in block], previous)
+
+
+_BLOCK_ROWS = 5_000
+
+
+def _blocks(items: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(items), _BLOCK_ROWS):
+        yield items[start : start + _BLOCK_ROWS]
 
 
 def already_imported(engine: Engine, content: bytes) -> int | None:
