@@ -35,6 +35,7 @@ Kind = Literal[
     "list",  # a list of texts, in order
     "choices",  # some of ``options`` (codes), in the options' order
     "weights",  # a weight 0–1 for each of ``options`` (code -> weight)
+    "targets",  # level name -> indicator code -> target (the page: levels × indicators)
     "json",  # anything else (the page shows a table for a flat mapping)
 ]
 
@@ -141,27 +142,37 @@ SETTINGS: tuple[Setting, ...] = (
         group=LAGGING,
     ),
     Setting(
-        "low_closure_rate",
-        "销号率偏低阈值",
-        "share",
-        0.5,
-        "问题销号率低于此比例列为落后原因",
+        "lag_spread",
+        "落后判定倍数",
+        "float",
+        2.0,
+        "销号率、按期完成等比率低于同组中位数超过该倍数的离散度（稳健标准差）即列为落后原因；"
+        "数值越大，列入的单位越少",
         group=LAGGING,
     ),
     Setting(
         "bottom_share",
         "排名末位比例",
         "share",
-        0.1,
-        "同层级排名最后该比例的单位列为落后",
+        0.05,
+        "同组热度排名最后该比例的单位列为落后",
         group=LAGGING,
     ),
     Setting(
-        "gradient_threshold",
-        "层级递减阈值",
-        "score",
-        10.0,
-        "下级平均热度比上级低出该值（0–100 分）即视为逐级递减",
+        "lagging_focus",
+        "重点督导单位数",
+        "int",
+        30,
+        "落后单位页默认只列出严重程度最高的这么多个单位（可切换为显示全部）",
+        group=LAGGING,
+    ),
+    Setting(
+        "gradient_effect",
+        "层级落差倍数",
+        "float",
+        1.0,
+        "两个层级平均热度之差超过这两级单位热度离散度（标准差）的该倍数，且超出偶然波动，"
+        "才视为逐级递减",
         group=HEAT,
     ),
     Setting(
@@ -192,14 +203,25 @@ SETTINGS: tuple[Setting, ...] = (
         "heat_weights",
         "热度指数权重",
         "weights",
-        {"study": 0.3, "survey": 0.25, "rectify": 0.3, "activity": 0.15},
-        "四项分量的权重；计算时按各项权重占合计的比例加权",
+        {"study": 0.3, "survey": 0.25, "rectify": 0.3, "activity": 0.15, "targets": 0.2},
+        "各分量的权重；计算时按各项权重占合计的比例加权，未设任务清单时任务完成不计，"
+        "其余权重按比例放大",
         options=(
             ("study", "理论学习"),
             ("survey", "调查研究"),
             ("rectify", "检视整改"),
-            ("activity", "本周活跃度"),
+            ("activity", "活跃度"),
+            ("targets", "任务完成"),
         ),
+        group=HEAT,
+    ),
+    Setting(
+        "level_targets",
+        "任务清单（各层级目标）",
+        "targets",
+        {},
+        "各层级到结束日期应达到的累计数：每行一个层级，每列一项指标，不设目标的格子留空；"
+        "按已过时间比例折算计入热度的“任务完成”分量",
         group=HEAT,
     ),
     Setting(
@@ -407,6 +429,7 @@ _KIND_HINT: dict[str, str] = {
     "list": "用逗号分隔的若干项",
     "choices": "用逗号分隔的若干项",
     "weights": "“名称=权重”，用逗号分隔",
+    "targets": 'JSON 格式，如 {"村级": {"reading_classes": 1}}',
     "json": "JSON 格式",
 }
 

@@ -60,7 +60,10 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
     if st.session_state.get(SCOPE_KEY) not in scope_options:
         st.session_state[SCOPE_KEY] = ALL
     levels = sorted(int(v) for v in units["level"].unique())
-    categories = sorted(str(v) for v in units["category"].dropna().unique())
+    present = {str(v) for v in units["category"].dropna().unique()}
+    listed = [str(c) for c in state.settings().get("categories") or []]
+    # the office's own order (设置 → 单位类别), then any category not (yet) in its list
+    categories = [c for c in listed if c in present] + sorted(present - set(listed))
     cols = st.columns([3, 3, 3, 2] if show_pool_toggle else [3, 3, 3])
     with cols[0]:
         scope = st.selectbox(

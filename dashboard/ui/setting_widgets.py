@@ -217,6 +217,62 @@ def _json(item: Setting, value: Any) -> Any:
     )
 
 
+def _targets(item: Setting, value: Any) -> Any:
+    """Levels × indicators: one row per level name, one column per indicator, blank = none."""
+    from dashboard.core.catalogue import INDICATORS
+    from dashboard.ui import state
+
+    names = [str(n) for n in state.settings().get("level_names") or []]
+    current = value if isinstance(value, dict) else {}
+    rows = list(dict.fromkeys([*names, *(_level_key(k, names) for k in current)]))
+    frame = pd.DataFrame(
+        {
+            f"{ind.label}（{ind.unit}）": [
+                _target_value(current, row, names, ind.code) for row in rows
+            ]
+            for ind in INDICATORS
+        },
+        index=pd.Index(rows, name=LEVEL_COLUMN),
+        dtype="Float64",
+    )
+    _heading(item)
+    edited = st.data_editor(frame, key=key_for(item), placeholder="")
+    st.caption("每行一个层级，每列一项指标的目标累计数；不设目标的格子留空。")
+    return targets_from_table(edited, {f"{i.label}（{i.unit}）": i.code for i in INDICATORS})
+
+
+LEVEL_COLUMN = "层级"
+
+
+def _level_key(key: object, names: list[str]) -> str:
+    """A stored level key (name, or 1-based number) as the level's name."""
+    text = str(key)
+    if text.isdigit() and 1 <= int(text) <= len(names):
+        return names[int(text) - 1]
+    return text
+
+
+def _target_value(current: dict, row: str, names: list[str], code: str) -> float | None:
+    for key, targets in current.items():
+        if _level_key(key, names) == row and isinstance(targets, dict) and code in targets:
+            return float(targets[code])
+    return None
+
+
+def targets_from_table(frame: pd.DataFrame, codes: dict[str, str]) -> dict[str, dict[str, float]]:
+    """An edited levels × indicators table as {level name: {indicator code: target}}."""
+    out: dict[str, dict[str, float]] = {}
+    for level, row in frame.iterrows():
+        chosen = {
+            codes[column]: float(v)
+            for column, v in row.items()
+            if column in codes and not pd.isna(v) and float(v) >= 0
+        }
+        if chosen:
+            out[str(level)] = chosen
+    return out
+
+
 def mapping_from_table(frame: pd.DataFrame) -> dict[str, Any]:
     """An edited 项目/值 table as a mapping; numbers stay numbers."""
     out: dict[str, Any] = {}
@@ -252,5 +308,6 @@ _DRAWERS: dict[str, Callable[[Setting, Any], Any]] = {
     "list": _list,
     "choices": _choices,
     "weights": _weights,
+    "targets": _targets,
     "json": _json,
 }

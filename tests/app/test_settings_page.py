@@ -59,7 +59,8 @@ def test_every_setting_has_a_chinese_form(demo_app_db: str) -> None:
         "理论学习",
         "调查研究",
         "检视整改",
-        "本周活跃度",
+        "活跃度",
+        "任务完成",
     ]
     assert [c.label for c in at.checkbox if c.key.startswith("settings_briefing_sections_")] == [
         "报送情况",
@@ -78,7 +79,7 @@ def test_weight_slider_and_briefing_checkbox_are_saved(demo_app_db: str) -> None
     at.number_input(key="settings_stall_weeks").set_value(3)
     at.slider(key="settings_heat_weights_survey").set_value(0.5)
     at.checkbox(key="settings_briefing_sections_charts").uncheck()
-    at.slider(key="settings_low_closure_rate").set_value(40.0)
+    at.slider(key="settings_bottom_share").set_value(40.0)
     save(at)
     assert any("已保存" in s.value for s in at.success)
     values = repo.get_settings(db.make_engine(demo_app_db))
@@ -88,10 +89,10 @@ def test_weight_slider_and_briefing_checkbox_are_saved(demo_app_db: str) -> None
         "survey": 0.5,
         "rectify": 0.3,
         "activity": 0.15,
+        "targets": 0.2,
     }
     assert values["briefing_sections"] == ["coverage", "totals", "gradient", "lagging"]
-    assert values["low_closure_rate"] == 0.4
-    assert values["bottom_share"] == 0.1, "an untouched share is saved unchanged"
+    assert values["bottom_share"] == 0.4
 
 
 def test_a_share_between_slider_steps_is_kept(demo_app_db: str) -> None:
@@ -121,6 +122,15 @@ def test_list_and_mapping_tables_read_back() -> None:
     assert setting_widgets.mapping_from_table(table) == {"甲": 1.5, "乙": "文字"}
 
 
+def test_targets_table_reads_back() -> None:
+    table = pd.DataFrame(
+        {"读书班期数（期）": [1.0, None], "检视问题数（个）": [None, None]},
+        index=pd.Index(["村级", "乡镇级"], name="层级"),
+    )
+    codes = {"读书班期数（期）": "reading_classes", "检视问题数（个）": "problems_found"}
+    assert setting_widgets.targets_from_table(table, codes) == {"村级": {"reading_classes": 1.0}}
+
+
 def test_every_kind_has_a_widget() -> None:
     """A setting added to the declaration with any kind gets a widget without editing the page."""
     kinds = set(settings_def.Kind.__args__)  # type: ignore[attr-defined]
@@ -129,18 +139,19 @@ def test_every_kind_has_a_widget() -> None:
 
 def test_cli_texts_for_the_new_kinds() -> None:
     assert settings_def.parse_value("report_weekday", "4") == 4
-    assert settings_def.parse_value("low_closure_rate", "40%") == 0.4
+    assert settings_def.parse_value("bottom_share", "40%") == 0.4
     assert settings_def.parse_value("briefing_sections", "图表，报送情况") == ["coverage", "charts"]
     assert settings_def.parse_value("heat_weights", "理论学习=0.5，调查研究=0.5") == {
         "study": 0.5,
         "survey": 0.5,
         "rectify": 0.0,
         "activity": 0.0,
+        "targets": 0.0,
     }
     for key, text in (
         ("report_weekday", "8"),
         ("bottom_share", "150%"),
-        ("gradient_threshold", "120"),
+        ("rank_green", "120"),
         ("briefing_sections", "coverage，别的"),
         ("heat_weights", "理论学习=-1"),
     ):
