@@ -106,7 +106,7 @@ def test_a_share_between_slider_steps_is_kept(demo_app_db: str) -> None:
 def test_inconsistent_values_are_refused(demo_app_db: str) -> None:
     at = open_page()
     at.slider(key="settings_rank_green").set_value(30.0)  # below 黄色阈值 40
-    for code in ("study", "survey", "rectify", "activity"):
+    for code in ("study", "survey", "rectify", "activity", "targets"):
         at.slider(key=f"settings_heat_weights_{code}").set_value(0.0)
     save(at)
     errors = " ".join(e.value for e in at.error)
