@@ -97,6 +97,14 @@ SETTINGS: tuple[Setting, ...] = (
         "coverage 报送情况, totals 主要指标, gradient 层级传导, lagging 落后单位, charts 图表",
     ),
     Setting(
+        "column_wordings",
+        "表头写法对照",
+        "json",
+        {},
+        "上传时指定过的表头写法及其对应指标（空表示该列不读取）；以后上传的周报按此识别。"
+        "在本页下方的“表头写法对照”表中修改",
+    ),
+    Setting(
         "briefing_font_title",
         "简报标题字体",
         "text",

@@ -40,7 +40,13 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
-from dashboard.core.catalogue import RULES, TOTAL_ROW_WORDS, indicator
+from dashboard.core.catalogue import (
+    NOT_FIGURE_WORDS,
+    RULES,
+    TOTAL_ROW_WORDS,
+    indicator,
+    normalise_header,
+)
 from dashboard.ingest import checks, formats
 from dashboard.ingest.dates import (
     Campaign,
@@ -49,7 +55,7 @@ from dashboard.ingest.dates import (
     date_in_rows,
     date_in_text,
 )
-from dashboard.ingest.header import HeaderMap, find_header
+from dashboard.ingest.header import HeaderMap, Wordings, find_header, office_wordings
 from dashboard.ingest.matching import UnitMatcher, fold_name
 from dashboard.ingest.problems import Problem, shown
 from dashboard.ingest.values import CellIssue, parse_column, plain_column
@@ -130,6 +136,8 @@ class FileResult:
     accepted: Sequence[AcceptedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)  # headers that named nothing
+    derived_columns: list[str] = field(default_factory=list)  # rates, shares, totals set aside
+    hidden_sheets: list[str] = field(default_factory=list)  # hidden sheets, not read
     sheets: list[str] = field(default_factory=list)  # sheets read as returns
     format: str | None = None
     import_id: int | None = None
@@ -282,6 +290,7 @@ class _Context:
     given_date: dt.date | None  # the user's date: used only where the file names none
     latest_day: dt.date | None = None  # the newest report day holding current figures
     latest: dict[str, dict[str, int | None]] = field(default_factory=dict)  # per unit, as of it
+    wordings: Wordings = ()  # the office's remembered header wordings
 
 
 def _context_in_background(engine: Engine, report_date: dt.date | None) -> _Context:
@@ -291,13 +300,16 @@ def _context_in_background(engine: Engine, report_date: dt.date | None) -> _Cont
 
 
 def make_context(engine: Engine, report_date: dt.date | None = None) -> _Context:
-    campaign = Campaign.from_settings(repo.get_settings(engine))
+    values = repo.get_settings(engine)
+    campaign = Campaign.from_settings(values)
     days = repo.report_dates(engine)
     latest_day = days[-1] if days else None
     # The usual upload is the week after the newest one: its "previous week" is every unit's
     # latest figures, fetched now (a return for an older week queries its own below).
     latest = returns_repo.previous_figures(engine, dt.date.max) if latest_day else {}
-    return _Context(campaign, UnitMatcher.from_engine(engine), report_date, latest_day, latest)
+    wordings = office_wordings(values.get("column_wordings"))
+    matcher = UnitMatcher.from_engine(engine)
+    return _Context(campaign, matcher, report_date, latest_day, latest, wordings)
 
 
 def check_workbook(
@@ -312,8 +324,13 @@ def check_workbook(
     name = workbook.file_name
     result = FileResult(name, "checked", None, format=workbook.format, workbook=workbook)
     found = [
-        (s, h) for s in workbook.sheets if s.visible for h in [find_header(s.rows, s.merged)] if h
+        (s, h)
+        for s in workbook.sheets
+        if s.visible
+        for h in [find_header(s.rows, s.merged, wordings=ctx.wordings)]
+        if h
     ]
+    result.hidden_sheets = [s.name for s in workbook.sheets if not s.visible]
     if not found:
         return _reject(
             result,
@@ -326,10 +343,13 @@ def check_workbook(
     missing_date = False
     for sheet, header in found:
         result.sheets.append(sheet.name)
-        result.problems.extend(_column_problems(sheet.name, header))
+        result.problems.extend(_column_problems(sheet, header))
         for label in header.ignored:
             if label not in result.ignored_columns:
                 result.ignored_columns.append(label)
+        for label in header.derived:
+            if label not in result.derived_columns:
+                result.derived_columns.append(label)
         sheet_date = date_in_rows(sheet.rows[: header.first_row], ctx.campaign) or file_date
         problems, no_date = _read_rows(sheet, header, sheet_date, ctx, table)
         result.problems.extend(problems)
@@ -344,6 +364,10 @@ def check_workbook(
     result.problems.extend(table.check(checks.rule_problems, table.rule_suspects()))
     result.problems.extend(table.check(checks.duplicate_problems, table.duplicate_suspects()))
     result.problems.extend(_decreases(engine, table, ctx))
+    if any(p.code == "duplicate_column" for p in result.problems):
+        result.status = "rejected"  # which column holds the figure is in doubt: store nothing
+        result.report_date = ctx.campaign.period(file_date) if file_date else None
+        return result
     accepted = table.accepted()
     result.accepted = accepted
     dates = Counter(accepted.report_dates) or Counter(day for day in table.days if day)
@@ -380,25 +404,70 @@ def _file_date(found: list[tuple[Any, HeaderMap]], name: str, campaign: Campaign
     return date_in_file_name(name, campaign)
 
 
-def _column_problems(sheet: str, header: HeaderMap) -> list[Problem]:
+def _column_problems(sheet: Any, header: HeaderMap) -> list[Problem]:
+    """A second column for a field is an error naming both columns; a column of whole
+    numbers that names nothing is a warning naming it (nothing is lost silently)."""
     problems = []
     kept = {c.key: c.label for c in header.columns}
     for col in header.duplicates:
-        what = indicator(col.key).label if col.kind == "indicator" else col.key
+        if col.kind != "indicator":
+            continue  # a second name or code column: the better one serves
+        what = indicator(col.key).label
         problems.append(
             Problem(
-                sheet,
+                sheet.name,
                 header.last_row + 1,
                 col.label,
                 col.label,
-                "warning",
+                "error",
                 "duplicate_column",
-                f"“{col.label}”列与“{kept.get(col.key, '')}”列都对应“{what}”，已采用后者、忽略本列。"
-                "如有误请删除多余的列后重新上传",
+                f"“{col.label}”列与“{kept.get(col.key, '')}”列都对应“{what}”，无法确定以哪一列为准，"
+                "本文件未入库。请删除多余的列，或在上传页把其中一列指定为其他指标后重新检查",
                 col.index,
             )
         )
+    for index, label in header.unknown:
+        if _whole_numbers(sheet.rows, header.data_start, index) and not _not_a_figure(label):
+            problems.append(
+                Problem(
+                    sheet.name,
+                    header.last_row + 1,
+                    label,
+                    label,
+                    "warning",
+                    "unknown_column",
+                    f"“{label}”列填的是数字，但没有对应任何指标，本列未读取。如果它是某项指标，"
+                    "请在上传页把它指定为该指标（以后自动识别）；否则可不理会",
+                    index,
+                )
+            )
     return problems
+
+
+_SAMPLE_ROWS = 2_000  # enough rows to tell a column of whole numbers from text
+
+
+def _whole_numbers(rows: list[list[object]], start: int, col: int) -> bool:
+    """Does the column hold figures: whole numbers (some), nothing else but blanks, and
+    not just the row numbers 1, 2, 3…?"""
+    numbers: list[float] = []
+    for row in rows[start : start + _SAMPLE_ROWS]:
+        value = row[col] if col < len(row) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if value != value or not float(value).is_integer():
+            return False
+        numbers.append(float(value))
+    if not numbers:
+        return False
+    return not (len(numbers) > 2 and numbers == [1.0 + k for k in range(len(numbers))])
+
+
+def _not_a_figure(label: str) -> bool:
+    folded = normalise_header(label)
+    return any(folded == word or folded.startswith(word) for word in NOT_FIGURE_WORDS)
 
 
 # --- rows ------------------------------------------------------------------------------------

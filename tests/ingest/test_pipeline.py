@@ -103,8 +103,8 @@ def test_wordings_order_spacing_and_unknown_columns(db: Engine) -> None:
     rows = [
         ["截至2023年10月27日"],
         ["序号", "已销号问题数", "单 位 名 称", "读书班（期）", "完成调研报告(篇)", "工作亮点",
-         "问题整改销号数", "举办读书班期数", "检视问题数", "调研课题数"],
-        [1, 3, "东城县", 2, 4, "好", 3, 2, 5, 6],
+         "检视问题数", "调研课题数"],
+        [1, 3, "东城县", 2, 4, "好", 5, 6],
     ]  # fmt: skip
     result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
     assert taken(result) == {
@@ -116,10 +116,69 @@ def test_wordings_order_spacing_and_unknown_columns(db: Engine) -> None:
             "survey_topics": 6,
         }
     }
-    assert codes(result) == [(2, "duplicate_column"), (2, "duplicate_column")]
-    assert {p.column for p in result.problems} == {"问题整改销号数", "举办读书班期数"}
+    assert result.problems == []
     assert result.ignored_columns == ["序号", "工作亮点"]
     assert result.status == "checked"
+
+
+def test_a_second_column_for_one_indicator_is_an_error_naming_both(db: Engine) -> None:
+    """Changed with issue 11: this was a collapsed warning that dropped a column."""
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位名称", "已销号问题数", "读书班（期）", "问题整改销号数", "举办读书班期数", "检视问题数"],
+        ["东城县", 3, 2, 3, 2, 5],
+    ]  # fmt: skip
+    result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+    assert codes(result) == [(2, "duplicate_column"), (2, "duplicate_column")]
+    assert {p.severity for p in result.problems} == {"error"}
+    first = result.problems[0].message
+    assert "“问题整改销号数”列与“已销号问题数”列" in first
+    assert result.status == "rejected" and result.accepted == []
+    assert result.report_date == OCT27
+
+
+def test_measures_done_in_everyday_wordings_is_never_lost(db: Engine) -> None:
+    """The two wordings of issue 11 that lost their column without an error."""
+    for header in ("整改措施落实数（条）", "落实\n措施数"):
+        rows = [
+            ["截至2023年10月27日"],
+            ["单位名称", "检视问题数", "整改措施数", header, "措施落实率（%）"],
+            ["东城县", 5, 10, 7, 70],
+        ]
+        result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+        assert taken(result) == {
+            "0101": {"problems_found": 5, "measures_set": 10, "measures_done": 7}
+        }, header
+        assert result.problems == [] and result.derived_columns == ["措施落实率（%）"]
+
+
+def test_a_column_of_whole_numbers_naming_nothing_is_a_warning(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["序号", "单位名称", "检视问题数", "整改到位数", "工作亮点", "参会人数"],
+        [1, "东城县", 5, 3, "好", 12],
+        [2, "西山区", 6, 4, None, None],
+        [3, "南湖县", 7, 5, "较好", 8],
+    ]
+    result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+    assert [(p.column, p.code, p.severity) for p in result.problems] == [
+        ("整改到位数", "unknown_column", "warning"),
+        ("参会人数", "unknown_column", "warning"),
+    ]  # 序号 (1, 2, 3) and a text column are no figures
+    assert "“整改到位数”列" in result.problems[0].message
+    assert len(result.accepted) == 3
+
+
+def test_a_remembered_wording_reads_the_column_next_time(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位名称", "检视问题数", "整改到位数"],
+        ["东城县", 5, 3],
+    ]
+    repo.set_settings(db, {"column_wordings": {"整改到位数": "problems_closed"}})
+    result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+    assert taken(result) == {"0101": {"problems_found": 5, "problems_closed": 3}}
+    assert result.problems == []
 
 
 def test_two_level_merged_header(db: Engine) -> None:
