@@ -815,7 +815,8 @@ def _read_rows(
         table.days.extend([day_period] * n)
         table.values.add_columns(codes, columns, n)  # type: ignore[arg-type]
         table.bad.extend([False] * n)
-        return [], False
+        names = cols[name_col] if name_col is not None else None
+        return _conflicts(ctx.matcher, part, code_cells, names, table.excel_rows[-n:]), False
     start_at = len(table.units)
     found = _read_rows_one_by_one(
         sheet, part, picked, (codes, columns, issues), date_col, day_period, ctx, table
@@ -875,6 +876,8 @@ def _read_rows_one_by_one(
                 )
             )
             bad = True
+        elif name_cell is not None and (other := ctx.matcher.name_conflict(found.code, name_cell)):
+            problems.append(_conflict(ctx.matcher, part, found.code, other, name_cell, excel_row))
         report_day = day_period
         if date_col is not None:
             own = date_in_cell(row[date_col] if date_col < width else None, ctx.campaign)
@@ -890,6 +893,44 @@ def _read_rows_one_by_one(
         table.values.append(dict(zip(codes, vals, strict=True)))  # type: ignore[arg-type]
         table.bad.append(bad)
     return problems, no_date
+
+
+def _conflicts(
+    matcher: UnitMatcher,
+    part: _SheetPart,
+    codes: Sequence[object],
+    names: Sequence[object] | None,
+    excel_rows: list[int],
+) -> list[Problem]:
+    """code_name_mismatch on a block matched by its codes: only rows whose name is not
+    the registry's name for the code are looked at."""
+    if names is None:
+        return []
+    registered = matcher.names
+    problems = []
+    for code, name, excel_row in zip(codes, names, excel_rows, strict=True):
+        if name is None or registered.get(code) == name:  # type: ignore[call-overload]
+            continue
+        other = matcher.name_conflict(str(code), name)
+        if other is not None:
+            problems.append(_conflict(matcher, part, str(code), other, name, excel_row))
+    return problems
+
+
+def _conflict(
+    matcher: UnitMatcher, part: _SheetPart, code: str, other: str, name: object, excel_row: int
+) -> Problem:
+    col = part.name_col if part.name_col is not None else part.unit_col
+    return Problem(
+        part.name,
+        excel_row,
+        part.unit_header,
+        shown(name),
+        "warning",
+        "code_name_mismatch",
+        matcher.conflict_message(code, other, name),
+        col,
+    )
 
 
 def _cell_problems(

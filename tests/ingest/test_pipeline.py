@@ -906,3 +906,24 @@ def test_peer_corpus_file_is_checked_or_rejected(corpus_db: Engine, path: Path) 
     json_doc = result.to_json()
     assert json_doc["status"] == result.status
     assert figure_counts(corpus_db) == before
+
+
+# --- issue 11: code and name, several dates, dates anywhere -----------------------------------
+@pytest.mark.parametrize("blank", [False, True])  # the clean block path and the row-by-row one
+def test_code_and_name_of_two_different_units_is_a_warning_matched_by_code(
+    db: Engine, blank: bool
+) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位编码", "单位名称", "检视问题数", "读书班期数"],
+        ["0101", "西山区", 5, None if blank else 1],  # 0102's name under 0101's code
+        ["0102", "西山", 6, 2],  # an alias of its own unit: fine
+        ["0103", "南湖县（新）", 7, 3],  # a name the registry does not know: no guess
+    ]
+    result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+    assert codes(result) == [(3, "code_name_mismatch")]
+    problem = result.problems[0]
+    assert problem.severity == "warning" and problem.column == "单位名称"
+    assert "“0101”" in problem.message and "东城县" in problem.message
+    assert "西山区" in problem.message and "0102" in problem.message
+    assert [r["unit_code"] for r in result.accepted] == ["0101", "0102", "0103"]
