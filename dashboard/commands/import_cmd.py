@@ -81,6 +81,7 @@ def _import_all(
             password=args.password,
             dry_run=args.dry_run,
             uploaded_by="命令行",
+            date_hint=pipeline.CLI_DATE_HINT,
         )
         results.append(result)
         if not args.json:

@@ -52,8 +52,10 @@ from dashboard.ingest.dates import (
     Campaign,
     date_in_cell,
     date_in_file_name,
+    date_in_notes,
     date_in_rows,
     date_in_text,
+    date_on_cover,
 )
 from dashboard.ingest.header import HeaderMap, Wordings, find_header, office_wordings
 from dashboard.ingest.matching import UnitMatcher, fold_name
@@ -62,6 +64,9 @@ from dashboard.ingest.values import CellIssue, parse_column, plain_column
 from dashboard.store import repo, returns_repo
 
 FILE_CODES = ("no_date", "no_header", "empty")
+# Where the user gives a date for files without one: the upload page's field, or --date.
+PAGE_DATE_HINT = "请在上传页勾选“为没有日期的文件指定统计截止日期”并选择日期"
+CLI_DATE_HINT = "请用 --date YYYY-MM-DD 指定统计截止日期"
 
 
 class AcceptedRow(TypedDict):
@@ -186,8 +191,10 @@ def check_file(
     *,
     report_date: dt.date | None = None,
     password: str | None = None,
+    date_hint: str = PAGE_DATE_HINT,
 ) -> FileResult:
-    """Read and check one file; nothing is stored."""
+    """Read and check one file; nothing is stored. ``date_hint`` says where to give a date
+    (the page's field, or ``CLI_DATE_HINT``) when the file has none."""
     from dashboard.ingest.reader import ReadError, read_workbook
 
     # The registry and settings load while the worker parses (it waits on a pipe, GIL free).
@@ -199,7 +206,9 @@ def check_file(
             problem = Problem(None, None, None, None, "error", exc.code, exc.message)
             return FileResult(file_name, "rejected", None, problems=[problem])
         ctx = context.result()
-        return check_workbook(engine, workbook, report_date=report_date, context=ctx)
+        return check_workbook(
+            engine, workbook, report_date=report_date, context=ctx, date_hint=date_hint
+        )
 
 
 @contextlib.contextmanager
@@ -271,10 +280,18 @@ def import_file(
     password: str | None = None,
     dry_run: bool = False,
     uploaded_by: str = "",
+    date_hint: str = PAGE_DATE_HINT,
 ) -> FileResult:
     """Check, then store unless ``dry_run`` (status ``checked``)."""
     with _bulk():
-        result = check_file(engine, file_name, content, report_date=report_date, password=password)
+        result = check_file(
+            engine,
+            file_name,
+            content,
+            report_date=report_date,
+            password=password,
+            date_hint=date_hint,
+        )
         if dry_run:
             return result
         return store_result(engine, result, content, uploaded_by=uploaded_by)
@@ -318,6 +335,7 @@ def check_workbook(
     *,
     report_date: dt.date | None = None,
     context: _Context | None = None,
+    date_hint: str = PAGE_DATE_HINT,
 ) -> FileResult:
     """Check an already read ``reader.Workbook`` (any object with file_name/format/sheets)."""
     ctx = context or make_context(engine, report_date)
@@ -338,7 +356,7 @@ def check_workbook(
             "没有找到周报表头（如“单位名称”“读书班期数”等列名）。请使用下发的模板填报，"
             "或确认表头行没有被删除、工作表没有被隐藏",
         )
-    file_date = _file_date(found, name, ctx.campaign) or ctx.given_date
+    file_date = _file_date(found, workbook, ctx.campaign) or ctx.given_date
     table = _Table()
     missing_date = False
     for sheet, header in found:
@@ -358,8 +376,8 @@ def check_workbook(
         return _reject(
             result,
             "no_date",
-            "无法确定统计截止日期：表内没有日期列，标题和文件名中也没有日期。"
-            "请在上传时指定报告日期（命令行使用 --date YYYY-MM-DD），或在标题中写明“截至X月X日”",
+            "无法确定统计截止日期：表内没有日期列，标题、表下注释、封面、工作表名和文件名中"
+            f"也没有日期。{date_hint}，或在标题中写明“截至X月X日”后重新上传",
         )
     result.problems.extend(table.check(checks.rule_problems, table.rule_suspects()))
     result.problems.extend(table.check(checks.duplicate_problems, table.duplicate_suspects()))
@@ -392,16 +410,30 @@ def _reject(result: FileResult, code: str, message: str) -> FileResult:
     return result
 
 
-def _file_date(found: list[tuple[Any, HeaderMap]], name: str, campaign: Campaign) -> dt.date | None:
+def _file_date(
+    found: list[tuple[Any, HeaderMap]], workbook: Any, campaign: Campaign
+) -> dt.date | None:
+    """The file's own date: above a table, in a note under it, on a cover sheet (a sheet
+    without a table), in a sheet name, in the file name, in that order."""
     for sheet, header in found:
         day = date_in_rows(sheet.rows[: header.first_row], campaign)
         if day is not None:
             return day
+    for sheet, header in found:
+        day = date_in_notes(sheet.rows[header.data_start :], campaign)
+        if day is not None:
+            return day
+    tables = {id(sheet) for sheet, _header in found}
+    for sheet in workbook.sheets:
+        if id(sheet) not in tables and sheet.visible:
+            day = date_on_cover(sheet.rows, campaign)
+            if day is not None:
+                return day
     for sheet, _header in found:
         day = date_in_text(sheet.name, campaign)
         if day is not None:
             return day
-    return date_in_file_name(name, campaign)
+    return date_in_file_name(workbook.file_name, campaign)
 
 
 def _column_problems(sheet: Any, header: HeaderMap) -> list[Problem]:

@@ -459,7 +459,11 @@ def test_no_date_is_rejected_and_a_given_date_is_used(db: Engine) -> None:
     content = xlsx(template_return([("0101", "东城县", figs(1))], day=None))
     result = pipeline.check_file(db, "周报.xlsx", content)
     assert result.status == "rejected" and codes(result) == [(None, "no_date")]
-    assert result.accepted == [] and "--date" in result.problems[0].message
+    message = result.problems[0].message
+    assert result.accepted == [] and "--date" not in message  # the page names its own field
+    assert "为没有日期的文件指定统计截止日期" in message
+    cli = pipeline.check_file(db, "周报.xlsx", content, date_hint=pipeline.CLI_DATE_HINT)
+    assert "--date" in cli.problems[0].message
     given = pipeline.check_file(db, "周报.xlsx", content, report_date=dt.date(2023, 10, 26))
     assert given.status == "checked" and given.report_date == OCT27
     assert taken(given) == {"0101": full(1)}
@@ -927,3 +931,35 @@ def test_code_and_name_of_two_different_units_is_a_warning_matched_by_code(
     assert "“0101”" in problem.message and "东城县" in problem.message
     assert "西山区" in problem.message and "0102" in problem.message
     assert [r["unit_code"] for r in result.accepted] == ["0101", "0102", "0103"]
+
+
+def test_date_on_a_cover_sheet_with_the_table_on_sheet_two(db: Engine) -> None:
+    table = template_return([("0101", "东城县", figs(1))], day=None)
+    for cover in (
+        [["主题教育进展情况统计"], ["填报单位：东城县"], ["统计截止日期", dt.datetime(2023, 10, 27)],
+         ["印发日期", dt.datetime(2023, 10, 30)]],
+        [["主题教育进展情况统计"], ["统计截止日期："], ["2023年10月27日"]],
+        [["主题教育进展情况统计（统计截止：2023.10.27）"]],
+    ):  # fmt: skip
+        wb = openpyxl.Workbook()
+        wb.active.title = "封面"
+        for row in cover:
+            wb.active.append(row)
+        ws = wb.create_sheet("数据")
+        for row in table:
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        result = pipeline.check_file(db, "周报.xlsx", out.getvalue())
+        assert result.status == "checked" and result.report_date == OCT27, cover
+        assert taken(result) == {"0101": full(1)}
+
+
+def test_date_in_a_note_line_under_the_table_and_in_a_sheet_name(db: Engine) -> None:
+    rows = template_return([("0101", "东城县", figs(1))], day=None)
+    noted = pipeline.check_file(
+        db, "周报.xlsx", xlsx([*rows, [None], ["注：以上数据统计截至10月27日，请于10月30日前报送"]])
+    )
+    assert noted.report_date == OCT27 and noted.problems == []
+    named = pipeline.check_file(db, "周报.xlsx", xlsx(rows, title="2023.10.27"))
+    assert named.report_date == OCT27 and named.problems == []
