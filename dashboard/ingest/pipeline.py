@@ -150,6 +150,17 @@ class FileResult:
     workbook: Any = field(default=None, repr=False, compare=False)  # for the annotated return
 
     @property
+    def report_dates(self) -> list[dt.date]:
+        """Every report week the file's accepted rows hold, in order."""
+        accepted = self.accepted
+        days = (
+            accepted.report_dates
+            if isinstance(accepted, AcceptedRows)
+            else [row["report_date"] for row in accepted]
+        )
+        return sorted(set(days))
+
+    @property
     def has_errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems)
 
@@ -381,6 +392,8 @@ def check_workbook(
         )
     result.problems.extend(table.check(checks.rule_problems, table.rule_suspects()))
     result.problems.extend(table.check(checks.duplicate_problems, table.duplicate_suspects()))
+    if table.superseded:
+        result.problems.append(_superseded_note(table))
     result.problems.extend(_decreases(engine, table, ctx))
     if any(p.code == "duplicate_column" for p in result.problems):
         result.status = "rejected"  # which column holds the figure is in doubt: store nothing
@@ -401,6 +414,22 @@ def check_workbook(
                 "文件中没有任何单位填报的数字（各指标列均为空）。请填写后重新上传",
             )
     return result
+
+
+def _superseded_note(table: _Table) -> Problem:
+    """Once per file: how many earlier-day rows gave way to a later day of the same week."""
+    n = len(table.superseded)
+    units = len({table.units[k] for k in table.superseded})
+    return Problem(
+        None,
+        None,
+        None,
+        None,
+        "warning",
+        "earlier_days",
+        f"同一单位在同一报告周内有多天的数据：已按每个单位该周最近一天（不晚于报告日）的数字入库，"
+        f"其余较早日期的 {n:,} 行（{units:,} 个单位）未入库。如需保存每一天，请按周分别上传",
+    )
 
 
 def _reject(result: FileResult, code: str, message: str) -> FileResult:
@@ -641,6 +670,8 @@ class _Table:
     values: _Figures = field(default_factory=_Figures)
     bad: list[bool] = field(default_factory=list)
     broken: set[int] = field(default_factory=set)  # rows breaking a rule, found while reading
+    own_days: dict[int, dt.date] = field(default_factory=dict)  # a row's own date column
+    superseded: set[int] = field(default_factory=set)  # an earlier day of the same report week
 
     def row(self, k: int) -> checks.Row:
         part, raw = self.parts[k], self.raw[k]
@@ -699,22 +730,43 @@ class _Table:
                     )
 
     def duplicate_suspects(self) -> list[int]:
-        """Rows whose unit appears more than once for the same report day."""
+        """Rows whose unit appears more than once for the same report day.
+
+        Rows dated by their own date column on different days of one report week (a daily
+        export) are no duplicates: the latest day is kept, the earlier ones are superseded.
+        The same unit twice on the same day stays a duplicate."""
         keys = list(zip(self.units, self.days, strict=True))
         counts = Counter(keys)
         if len(counts) == len(keys):
             return []
-        return [k for k, key in enumerate(keys) if key[0] is not None and counts[key] > 1]
+        groups: dict[tuple[str | None, dt.date | None], list[int]] = defaultdict(list)
+        for k, key in enumerate(keys):
+            if key[0] is not None and counts[key] > 1:
+                groups[key].append(k)
+        suspects: list[int] = []
+        own = self.own_days
+        for ks in groups.values():
+            if not own or any(k not in own for k in ks):
+                suspects.extend(ks)
+                continue
+            latest = max(own[k] for k in ks)
+            at_latest = [k for k in ks if own[k] == latest]
+            self.superseded.update(k for k in ks if own[k] != latest)
+            if len(at_latest) > 1:
+                suspects.extend(at_latest)
+        return sorted(suspects)
 
     def accepted(self) -> AcceptedRows:
         """The rows without an error and with a unit and a report day, in file order."""
         names = list(map(attrgetter("name"), self.parts))
         columns = (self.units, self.days, self.values, names, self.excel_rows)
-        if True in self.bad or None in self.units or None in self.days:
+        if True in self.bad or None in self.units or None in self.days or self.superseded:
             keep = [
                 not bad and unit is not None and day is not None
                 for bad, unit, day in zip(self.bad, self.units, self.days, strict=True)
             ]
+            for k in self.superseded:
+                keep[k] = False
             columns = tuple(list(compress(column, keep)) for column in columns)  # type: ignore[assignment]
         return AcceptedRows(*columns)  # type: ignore[arg-type]
 
@@ -915,6 +967,7 @@ def _read_rows_one_by_one(
             own = date_in_cell(row[date_col] if date_col < width else None, ctx.campaign)
             if own is not None:
                 report_day = period(own)
+                table.own_days[len(table.units)] = own
         if report_day is None:
             no_date = True
         table.parts.append(part)

@@ -963,3 +963,58 @@ def test_date_in_a_note_line_under_the_table_and_in_a_sheet_name(db: Engine) -> 
     assert noted.report_date == OCT27 and noted.problems == []
     named = pipeline.check_file(db, "周报.xlsx", xlsx(rows, title="2023.10.27"))
     assert named.report_date == OCT27 and named.problems == []
+
+
+def daily_export(units: list[tuple[str, str]], first: dt.date, days: int) -> list[list[object]]:
+    """One row per unit per day, cumulative figures growing by one a day."""
+    rows: list[list[object]] = [["单位编码", "单位名称", "日期", "检视问题数", "已整改销号问题数"]]
+    for d in range(days):
+        day = first + dt.timedelta(days=d)
+        for code, name in units:
+            rows.append([code, name, day, 10 + d, d])
+    return rows
+
+
+def test_a_daily_export_keeps_each_units_latest_day_of_every_week(db: Engine) -> None:
+    units = [("0101", "东城县"), ("0102", "西山区"), ("0103", "南湖县")]
+    rows = daily_export(units, dt.date(2023, 10, 21), 14)  # Sat 21 Oct .. Fri 3 Nov
+    result = pipeline.check_file(db, "日报.xlsx", xlsx(rows))
+    assert [(r["unit_code"], r["report_date"], r["values"]["problems_found"])
+            for r in result.accepted] == [
+        ("0101", OCT27, 16), ("0102", OCT27, 16), ("0103", OCT27, 16),
+        ("0101", NOV03, 23), ("0102", NOV03, 23), ("0103", NOV03, 23),
+    ]  # fmt: skip
+    assert codes(result) == [(None, "earlier_days")]  # said once for the file
+    assert "36 行（3 个单位）" in result.problems[0].message
+    assert result.status == "checked"
+
+
+def test_the_same_unit_twice_on_the_same_day_stays_an_error(db: Engine) -> None:
+    rows = daily_export([("0101", "东城县"), ("0102", "西山区")], dt.date(2023, 10, 25), 3)
+    rows.append(["0101", "东城县", dt.date(2023, 10, 27), 20, 1])  # 27 Oct again
+    result = pipeline.check_file(db, "日报.xlsx", xlsx(rows))
+    assert codes(result) == [(6, "duplicate_unit"), (8, "duplicate_unit"), (None, "earlier_days")]
+    assert taken(result) == {"0102": {"problems_found": 12, "problems_closed": 2}}
+
+
+def test_the_200000_row_daily_export_imports(engine: Engine) -> None:
+    """Issue 11: one row per unit per day, 2,000 units × 100 days, was 200,000 errors."""
+    registry = [("01", "示范市", None, "党政机关", "", 1)]
+    registry += [(f"01{i:04d}", f"单位{i}", "01", "党政机关", "", 2) for i in range(2_000)]
+    seed_registry(engine, registry)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("日报")
+    ws.append(["单位编码", "单位名称", "日期", "检视问题数", "已整改销号问题数"])
+    for d in range(100):
+        day = dt.datetime(2023, 9, 1) + dt.timedelta(days=d)
+        for i in range(2_000):
+            ws.append([f"01{i:04d}", f"单位{i}", day, 10 + d, d])
+    out = io.BytesIO()
+    wb.save(out)
+    result = pipeline.import_file(engine, "日报.xlsx", out.getvalue())
+    assert result.status == "imported"
+    assert len(result.accepted) == 2_000 * 16  # 1 Sep .. 9 Dec 2023: 16 report Fridays
+    assert codes(result) == [(None, "earlier_days")]
+    assert "168,000 行（2,000 个单位）" in result.problems[0].message
+    assert figure_counts(engine) == (32_000, 32_000)
+    assert len(result.report_dates) == 16 and result.report_dates[-1] == dt.date(2023, 12, 15)
