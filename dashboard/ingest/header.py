@@ -169,8 +169,8 @@ def _by_parts(norm: str, written: str) -> Match | None:
     ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
     if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
         return None
-    words, chars = ranked[0][1]
-    return Match("indicator", ranked[0][0], min(0.95, 0.6 + 0.1 * words + 0.02 * chars))
+    n_words, n_chars = ranked[0][1]
+    return Match("indicator", ranked[0][0], min(0.95, 0.6 + 0.1 * n_words + 0.02 * n_chars))
 
 
 def _contained(norm: str, by_length: list[tuple[str, str]]) -> Match | None:
