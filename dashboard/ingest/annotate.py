@@ -131,37 +131,74 @@ def _summary(book: Workbook, result: Any) -> None:
     ws = book.create_sheet(title, 0)
     ws.append([f"退回修改表：{result.file}"])
     ws["A1"].font = Font(bold=True, size=14)
-    errors = sum(1 for p in result.problems if p.severity == "error")
-    warnings = len(result.problems) - errors
-    ws.append(
-        [
-            f"共发现错误 {errors} 处（红色）、提醒 {warnings} 处（黄色）。"
-            "请按批注逐项修改后重新报送；标红的行本次未入库。"
-        ]
-    )
+    problems = sorted(result.problems, key=_order(result))
+    ws.append([_lead(problems, getattr(result, "status", ""))])
     ws.append([])
-    ws.append(["工作表", "行", "列", "填写的值", "级别", "问题与修改办法"])
+    ws.append(["工作表", "行", "单位", "列", "填写的值", "级别", "问题与修改办法"])
     for cell in ws[4]:
         cell.font = Font(bold=True)
-    for p in result.problems[:MAX_SUMMARY_ROWS]:
+    for p in problems[:MAX_SUMMARY_ROWS]:
+        whole = p.sheet is None or p.row is None
         ws.append(
-            [p.sheet or "（整个文件）", p.row, p.column, p.value, _SEVERITY[p.severity], p.message]
+            [
+                "（整个文件）" if whole else p.sheet,
+                "—" if whole else p.row,
+                getattr(p, "unit", None),
+                p.column,
+                p.value,
+                _SEVERITY[p.severity],
+                p.message,
+            ]
         )
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
-        ws.cell(row=ws.max_row, column=5).fill = RED if p.severity == "error" else YELLOW
-    if len(result.problems) > MAX_SUMMARY_ROWS:
-        ws.append(
-            [f"……另有 {len(result.problems) - MAX_SUMMARY_ROWS} 处问题未列出，请先修改以上问题"]
-        )
-    if len(result.problems) > MAX_COMMENTS:
+        ws.cell(row=ws.max_row, column=6).fill = RED if p.severity == "error" else YELLOW
+    if len(problems) > MAX_SUMMARY_ROWS:
+        ws.append([f"……另有 {len(problems) - MAX_SUMMARY_ROWS} 处问题未列出，请先修改以上问题"])
+    if len(problems) > MAX_COMMENTS:
         ws["A3"] = f"问题较多，仅前 {MAX_COMMENTS} 处单元格附有批注，其余只标了颜色。"
-    for letter, width in zip("ABCDEF", (14, 6, 18, 14, 6, 80), strict=True):
+    for letter, width in zip("ABCDEFG", (14, 6, 16, 18, 14, 6, 70), strict=True):
         ws.column_dimensions[letter].width = width
-    for (cell,) in ws.iter_rows(min_row=5, min_col=6, max_col=6):
+    for (cell,) in ws.iter_rows(min_row=5, min_col=7, max_col=7):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     fit_for_print(ws, title_rows="4:4")  # the message column must not print on a page alone
     book.active = 0
     for sheet in book.worksheets[1:]:
         sheet.sheet_view.tabSelected = False
+
+
+_FILE_WIDE = ("duplicate_column",)  # errors about a column that stop the whole file
+
+
+def _lead(problems: list[Problem], status: str) -> str:
+    """The line under the title: a file not taken at all says so, and why."""
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    counts = f"（共错误 {errors} 处、提醒 {warnings} 处）"
+    whole = [
+        p
+        for p in problems
+        if p.severity == "error" and (p.sheet is None or p.row is None or p.code in _FILE_WIDE)
+    ]
+    if whole:
+        reason = whole[0].message.rstrip("。")
+        return f"本文件整体未能入库：{reason}。请按下表修改后重新报送整个文件{counts}。"
+    if status == "rejected":
+        return f"本文件每一行都有错误，整个文件未能入库。请按批注逐项修改后重新报送{counts}。"
+    return (
+        f"共发现错误 {errors} 处（红色）、提醒 {warnings} 处（黄色）。"
+        "请按批注逐项修改后重新报送；标红的行本次未入库。"
+    )
+
+
+def _order(result: Any) -> Any:
+    """Whole-file problems first, then by sheet (in the file's order) and row."""
+    sheets = {name: i for i, name in enumerate(getattr(result, "sheets", []) or [])}
+
+    def key(p: Problem) -> tuple[int, int, int]:
+        if p.sheet is None or p.row is None:
+            return (0, 0, 0)
+        return (1, sheets.get(p.sheet, len(sheets)), p.row)
+
+    return key

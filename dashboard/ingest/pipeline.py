@@ -28,7 +28,7 @@ import datetime as dt
 import gc
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress
@@ -940,7 +940,10 @@ def _read_rows_one_by_one(
         excel_row = r + 1
         bad = False
         if i in bad_index:
-            vals = _cell_problems(problems, name, excel_row, row, codes, vals, figure_cols, labels)
+            unit = _unit_label(row, code_col, name_col) or None
+            vals = _cell_problems(
+                problems, (name, excel_row, unit), row, codes, vals, figure_cols, labels
+            )
             bad = True
         code_cell = row[code_col] if code_col is not None and code_col < width else None
         name_cell = row[name_col] if name_col is not None and name_col < width else None
@@ -957,6 +960,7 @@ def _read_rows_one_by_one(
                     "unknown_unit",
                     found.problem or "单位不在名册中",
                     part.unit_col,
+                    unit_label or None,
                 )
             )
             bad = True
@@ -1015,20 +1019,22 @@ def _conflict(
         "code_name_mismatch",
         matcher.conflict_message(code, other, name),
         col,
+        shown(name),
     )
 
 
 def _cell_problems(
     problems: list[Problem],
-    sheet: str,
-    excel_row: int,
+    where: tuple[str, int, str | None],
     row: list[object],
     codes: list[str],
     vals: tuple[object, ...],
     figure_cols: dict[str, int],
     labels: dict[int, str],
 ) -> tuple[object, ...]:
-    """Report the row's unreadable cells; they count as missing in what is returned."""
+    """Report the row's unreadable cells; they count as missing in what is returned.
+    ``where``: the sheet, the Excel row and the row's unit as written."""
+    sheet, excel_row, unit = where
     for code, value in zip(codes, vals, strict=True):
         if isinstance(value, CellIssue):
             col = figure_cols[code]
@@ -1043,6 +1049,7 @@ def _cell_problems(
                     value.code,
                     f"{get_column_letter(col + 1)}{excel_row}单元格“{raw}”：{value.message}",
                     col,
+                    unit,
                 )
             )
     return tuple(None if isinstance(v, CellIssue) else v for v in vals)
@@ -1068,6 +1075,60 @@ def _decreases(engine: Engine, table: _Table, ctx: _Context) -> list[Problem]:
     return problems
 
 
+HELD_BACK = "held_back"
+
+
+def hold_back(
+    result: FileResult, rows: Collection[tuple[str, int]], names: dict[str, str] | None = None
+) -> FileResult:
+    """The result with the office's held-back rows ((sheet, Excel row)) taken out of what
+    is stored, each an error that the 退回修改表 lists.  Nothing left to store: rejected."""
+    held = set(rows)
+    if not held or result.status == "rejected":
+        return result
+    names = names or {}
+    kept = [row for row in result.accepted if (row["sheet"], row["row"]) not in held]
+    problems = list(result.problems)
+    for row in result.accepted:
+        if (row["sheet"], row["row"]) in held:
+            unit = names.get(row["unit_code"], row["unit_code"])
+            problems.append(
+                Problem(
+                    row["sheet"],
+                    row["row"],
+                    None,
+                    None,
+                    "error",
+                    HELD_BACK,
+                    f"本行（{unit}）经办公室核对暂缓入库：请核对本行各项数字（均为累计数）"
+                    "后重新报送",
+                    None,
+                    unit,
+                )
+            )
+    return dataclasses.replace(
+        result, accepted=kept, problems=problems, status="checked" if kept else "rejected"
+    )
+
+
+def check_again(
+    engine: Engine,
+    file_name: str,
+    content: bytes,
+    report_date: dt.date | None,
+    stored: Sequence[dict[str, Any]] = (),
+) -> FileResult:
+    """An archived file checked again (to send its 退回修改表 later, from 导入记录), with
+    the rows the office held back when it was imported (from its stored problems)."""
+    result = check_file(engine, file_name, content, report_date=report_date)
+    held = {
+        (str(p.get("sheet")), int(p["row"]))
+        for p in stored
+        if p.get("code") == HELD_BACK and p.get("row") is not None
+    }
+    return hold_back(result, held, UnitMatcher.from_engine(engine).names)
+
+
 def already_imported(engine: Engine, content: bytes) -> int | None:
     """The id of an import in force of exactly these bytes (storing them again changes nothing)."""
     with engine.connect() as conn:
@@ -1080,22 +1141,36 @@ STATUS_ZH = {"checked": "待确认", "imported": "已入库", "rejected": "已�
 
 
 def problems_frame(result: FileResult) -> pd.DataFrame:
-    """The problems as the upload page shows them (文件, 工作表, 行, 列, 值, 级别, 问题)."""
+    """The problems as the upload page shows them (工作表, 行, 单位, 列, 值, 级别, 问题), in
+    sheet and row order, problems about the whole file first; the page names the file."""
+    ordered = sorted(result.problems, key=problem_order(result))
     return pd.DataFrame(
         [
             {
-                "文件": result.file,
                 "工作表": p.sheet or "（整个文件）",
-                "行": p.row,
+                "行": "" if p.row is None else str(p.row),
+                "单位": p.unit or "",
                 "列": p.column or "",
                 "值": p.value or "",
                 "级别": _SEVERITY_ZH.get(p.severity, p.severity),
                 "问题": p.message,
             }
-            for p in result.problems
+            for p in ordered
         ],
-        columns=["文件", "工作表", "行", "列", "值", "级别", "问题"],
-    ).astype({"行": "Int64"})
+        columns=["工作表", "行", "单位", "列", "值", "级别", "问题"],
+    )
+
+
+def problem_order(result: FileResult) -> Any:
+    """Sort key: whole-file problems first, then by sheet (as in the file) and row."""
+    sheets = {name: i for i, name in enumerate(result.sheets)}
+
+    def key(p: Problem) -> tuple[int, int, int]:
+        if p.sheet is None or p.row is None:
+            return (0, 0, 0)
+        return (1, sheets.get(p.sheet, len(sheets)), p.row)
+
+    return key
 
 
 def accepted_frame(result: FileResult, names: dict[str, str] | None = None) -> pd.DataFrame:

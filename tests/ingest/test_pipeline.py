@@ -821,9 +821,11 @@ def test_annotated_return_marks_bad_cells_red_and_warnings_yellow(db: Engine) ->
     assert ws["B4"].value == "东城县" and ws["A1"].value == rows[0][0]  # the sender's own cells
     summary = list(book["退回说明"].iter_rows(min_row=5, values_only=True))
     assert len(summary) == 3
+    assert [(r[1], r[2]) for r in summary] == [(4, "东城县"), (5, "北岭县"), (6, "南湖县")]
     notes = book["退回说明"]  # printed a page wide: the messages never on a page of their own
     assert notes.page_setup.fitToWidth == 1 and notes.print_title_rows == "$4:$4"
-    assert notes["F5"].alignment.wrap_text
+    assert notes["G5"].alignment.wrap_text
+    assert "标红的行本次未入库" in notes["A2"].value
     assert ws.page_setup.fitToWidth is None  # the sender's own sheet keeps its own settings
     assert returned_name("东城县.xlsx") == "东城县_退回修改表.xlsx"
 
@@ -1018,3 +1020,46 @@ def test_the_200000_row_daily_export_imports(engine: Engine) -> None:
     assert "168,000 行（2,000 个单位）" in result.problems[0].message
     assert figure_counts(engine) == (32_000, 32_000)
     assert len(result.report_dates) == 16 and result.report_dates[-1] == dt.date(2023, 12, 15)
+
+
+def test_the_returned_summary_orders_by_row_and_words_a_whole_file_error(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位名称", "检视问题数", "已整改销号问题数", "读书班期数", "举办读书班期数"],
+        ["东城县", 5, 6, 1, 1],
+        ["北岭县", 5, 1, 1, 1],
+    ]
+    content = xlsx(rows)
+    result = pipeline.check_file(db, "东城县.xlsx", content)
+    assert result.status == "rejected"
+    notes = openpyxl.load_workbook(io.BytesIO(annotate(result, content)))["退回说明"]
+    assert notes["A2"].value.startswith("本文件整体未能入库：“举办读书班期数”列与“读书班期数”列")
+    assert "标红的行" not in notes["A2"].value
+    summary = list(notes.iter_rows(min_row=5, values_only=True))
+    assert [(r[0], r[1], r[2]) for r in summary] == [
+        ("周报", 2, None),  # the column error, at the header row
+        ("周报", 3, "东城县"),
+        ("周报", 4, "北岭县"),
+    ]
+
+
+def test_rows_held_back_are_not_stored_and_listed_in_the_returned_table(anydb: Engine) -> None:
+    rows = template_return([("0101", "东城县", figs(1)), ("0102", "西山区", figs(2))])
+    content = xlsx(rows)
+    result = pipeline.check_file(anydb, "周报.xlsx", content)
+    held = pipeline.hold_back(result, {("周报", 5)}, {"0102": "西山区"})
+    assert [r["unit_code"] for r in held.accepted] == ["0101"] and held.status == "checked"
+    assert [(p.row, p.code, p.severity, p.unit) for p in held.problems] == [
+        (5, "held_back", "error", "西山区")
+    ]
+    assert result.problems == [] and len(result.accepted) == 2  # the checked result unchanged
+    stored = pipeline.store_result(anydb, held, content)
+    assert stored.status == "imported" and figure_counts(anydb) == (1, 1)
+    notes = openpyxl.load_workbook(io.BytesIO(annotate(held, content)))["退回说明"]
+    assert list(notes.iter_rows(min_row=5, values_only=True))[0][:3] == ("周报", 5, "西山区")
+    # 导入记录 makes the table again from the archived bytes and the stored problems
+    log = returns_repo.list_imports(anydb)
+    again = pipeline.check_again(anydb, "周报.xlsx", content, OCT27, log["problems"].iloc[0])
+    assert [(p.row, p.code) for p in again.problems] == [(5, "held_back")]
+    everything = pipeline.hold_back(result, {("周报", 4), ("周报", 5)})
+    assert everything.status == "rejected" and everything.accepted == []
