@@ -1198,3 +1198,17 @@ def accepted_frame(result: FileResult, names: dict[str, str] | None = None) -> p
     for code in present:
         frame[indicator(code).label] = frame[indicator(code).label].astype("Int64")
     return frame
+
+
+def rows_to_confirm(result: FileResult, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The rows to be stored with their warnings (提醒), rows with a warning first: what
+    the office looks at before confirming, and may hold back."""
+    notes: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for p in result.problems:
+        if p.severity == "warning" and p.sheet is not None and p.row is not None:
+            notes[(p.sheet, p.row)].append(p.message)
+    frame = accepted_frame(result, names)
+    keys = zip(frame["工作表"], frame["行"], strict=True)
+    frame.insert(5, "提醒", ["；".join(notes.get((s, int(r)), [])) for s, r in keys])
+    order = frame["提醒"].eq("").to_numpy().argsort(kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
