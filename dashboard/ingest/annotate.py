@@ -160,8 +160,20 @@ def _summary(book: Workbook, result: Any) -> None:
         ws["A3"] = f"问题较多，仅前 {MAX_COMMENTS} 处单元格附有批注，其余只标了颜色。"
     for letter, width in zip("ABCDEFG", (14, 6, 16, 18, 14, 6, 70), strict=True):
         ws.column_dimensions[letter].width = width
+    for row in ws.iter_rows(min_row=5, max_col=6):
+        for cell in row:
+            cell.alignment = Alignment(
+                vertical="top", horizontal="center" if cell.column == 2 else None
+            )
+    ws.merge_cells("A2:G2")  # the lead line wraps over the table's width
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[2].height = 15 * -(-_display_width(str(ws["A2"].value)) // 150)
     for (cell,) in ws.iter_rows(min_row=5, min_col=7, max_col=7):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # Excel and LibreOffice do not grow a row for wrapped text on opening: set it.
+        lines = -(-_display_width(str(cell.value or "")) // _MESSAGE_WIDTH)
+        if lines > 1:
+            ws.row_dimensions[cell.row].height = 15 * lines
     fit_for_print(ws, title_rows="4:4")  # the message column must not print on a page alone
     book.active = 0
     for sheet in book.worksheets[1:]:
@@ -169,6 +181,14 @@ def _summary(book: Workbook, result: Any) -> None:
 
 
 _FILE_WIDE = ("duplicate_column",)  # errors about a column that stop the whole file
+
+
+_MESSAGE_WIDTH = 78  # characters of the message column (width 70) a line holds, measured
+
+
+def _display_width(text: str) -> int:
+    """Width in Excel units: a Chinese character takes two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def _lead(problems: list[Problem], status: str) -> str:
