@@ -494,7 +494,7 @@ def _column_problems(sheet: Any, header: HeaderMap) -> list[Problem]:
                     sheet.name,
                     header.last_row + 1,
                     label,
-                    label,
+                    None,
                     "warning",
                     "unknown_column",
                     f"“{label}”列填的是数字，但没有对应任何指标，本列未读取。如果它是某项指标，"
