@@ -23,7 +23,7 @@ if log.empty:
 
 table = log.assign(
     状态=log["status"].map(lambda s: STATUS_ZH.get(s, s)),
-    问题数=log["problems"].map(lambda p: len(p) if isinstance(p, list) else 0),
+    问题数=log["problem_total"],
     上传时间=log["uploaded_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}" if t is not None else ""),
 )[["id", "file_name", "上传时间", "uploaded_by", "状态", "report_date", "accepted_rows", "问题数"]]
 table.columns = ["编号", "文件", "上传时间", "上传人", "状态", "统计截止日", "入库行数", "问题数"]
@@ -46,7 +46,7 @@ def returned_table(record: pd.Series, content: bytes) -> bytes | None:
     """The 退回修改表 of an archived file: checked again, with the rows held back then."""
     day = record["report_date"]
     day = None if day is None or pd.isna(day) else pd.Timestamp(day).date()
-    stored = record["problems"] if isinstance(record["problems"], list) else []
+    stored = returns_repo.import_problems(engine, int(record["id"]))
     result = pipeline.check_again(engine, str(record["file_name"]), content, day, stored)
     if not (result.has_errors or result.warnings) or result.workbook is None:
         return None

@@ -93,7 +93,7 @@ for index, (key, content, result, earlier) in enumerate(items):
     label = f"{result.file} — {pipeline.STATUS_ZH.get(shown.status, shown.status)}"
     if earlier is not None:
         label += "（此前已原样导入）"
-    label += f"，可入库 {len(result.accepted)} 行，错误 {len(result.errors)}、提醒 {len(result.warnings)}"
+    label += f"，可入库 {len(result.accepted)} 行，错误 {result.error_total}、提醒 {result.warning_total}"
     with st.expander(label, expanded=bool(result.problems) and done is None, icon=icon):
         weeks = result.report_dates or ([result.report_date] if result.report_date else [])
         if weeks:

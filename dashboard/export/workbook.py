@@ -1,8 +1,7 @@
 """The 简报's Excel: 排名, 落后单位 and 催报名单, one styled sheet each.
 
-Text from returns and the registry ends up in these cells, so every text value goes through
-``safe_cell_value``: a string beginning with ``= + - @``, tab or CR would be a formula to
-Excel (formula injection, OWASP) and is written as text with a leading apostrophe.
+Text from returns and the registry ends up in these cells, so every value goes through
+``cells.safe_cell_value`` (no formula, no control character).
 """
 
 from __future__ import annotations
@@ -20,31 +19,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+from dashboard.export.cells import safe_cell_value
+
 HEADER_FILL = PatternFill("solid", fgColor="B7282E")
 HEADER_FONT = Font(name="Noto Sans CJK SC", bold=True, color="FFFFFF")
 BODY_FONT = Font(name="Noto Sans CJK SC")
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 PERCENT = "0.0%"
-
-
-def safe_cell_value(value: Any) -> Any:
-    """``value`` ready for a spreadsheet cell: text that Excel would read as a formula gets a
-    leading ``'``; missing values become empty cells; numbers stay numbers."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict)):
-        return safe_cell_value(value.item())  # numpy scalars
-    if isinstance(value, (list, tuple)):
-        return safe_cell_value("；".join(str(v) for v in value))
-    return value
 
 
 def _display_width(text: str) -> int:

@@ -15,10 +15,12 @@ from pathlib import PurePath
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from dashboard.export.cells import safe_cell_text, safe_cell_value
 from dashboard.export.workbook import fit_for_print
 from dashboard.ingest.problems import Problem
 
@@ -89,6 +91,8 @@ def _rebuild(result: Any) -> Workbook:
             for c, value in enumerate(row, start=1):
                 if value is None:
                     continue
+                if isinstance(value, str):  # the sender's text, kept as text
+                    value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
                 cell = ws.cell(row=r, column=c, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"
@@ -119,7 +123,10 @@ def _mark(ws: Worksheet, row: int, col: int, problems: list[Problem], comment: b
     cell.fill = RED if is_error else YELLOW
     if not comment:
         return
-    text = "\n".join(f"【{_SEVERITY[p.severity]}】{p.message}" for p in problems)
+    text = "\n".join(
+        f"【{_SEVERITY[p.severity]}】{safe_cell_text(p.message, keep_line_breaks=True)}"
+        for p in problems
+    )
     note = Comment(text, AUTHOR)
     note.width = 320
     note.height = 40 + 20 * (len(text) // 18 + len(problems))
@@ -129,10 +136,10 @@ def _mark(ws: Worksheet, row: int, col: int, problems: list[Problem], comment: b
 def _summary(book: Workbook, result: Any) -> None:
     title = SUMMARY_SHEET if SUMMARY_SHEET not in book.sheetnames else f"{SUMMARY_SHEET}(2)"
     ws = book.create_sheet(title, 0)
-    ws.append([f"退回修改表：{result.file}"])
+    ws.append([safe_cell_text(f"退回修改表：{result.file}")])
     ws["A1"].font = Font(bold=True, size=14)
     problems = sorted(result.problems, key=_order(result))
-    ws.append([_lead(problems, getattr(result, "status", ""))])
+    ws.append([safe_cell_text(_lead(problems, result))])
     ws.append([])
     ws.append(["工作表", "行", "单位", "列", "填写的值", "级别", "问题与修改办法"])
     for cell in ws[4]:
@@ -141,18 +148,17 @@ def _summary(book: Workbook, result: Any) -> None:
         whole = p.sheet is None or p.row is None
         ws.append(
             [
-                "（整个文件）" if whole else p.sheet,
-                "—" if whole else p.row,
-                getattr(p, "unit", None),
-                p.column,
-                p.value,
-                _SEVERITY[p.severity],
-                p.message,
+                safe_cell_value(v)
+                for v in (
+                    "（整个文件）" if whole else p.sheet,
+                    "—" if whole else p.row,
+                    getattr(p, "unit", None),
+                    p.column,
+                    p.value,
+                )
             ]
+            + [_SEVERITY[p.severity], safe_cell_text(p.message, keep_line_breaks=True)]
         )
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
         ws.cell(row=ws.max_row, column=6).fill = RED if p.severity == "error" else YELLOW
     if len(problems) > MAX_SUMMARY_ROWS:
         ws.append([f"……另有 {len(problems) - MAX_SUMMARY_ROWS} 处问题未列出，请先修改以上问题"])
@@ -191,10 +197,12 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
-def _lead(problems: list[Problem], status: str) -> str:
+def _lead(problems: list[Problem], result: Any) -> str:
     """The line under the title: a file not taken at all says so, and why."""
     errors = sum(1 for p in problems if p.severity == "error")
-    warnings = len(problems) - errors
+    errors = getattr(result, "error_total", errors)  # problems only counted are counted too
+    warnings = getattr(result, "warning_total", len(problems) - errors)
+    status = getattr(result, "status", "")
     counts = f"（共错误 {errors} 处、提醒 {warnings} 处）"
     whole = [
         p
