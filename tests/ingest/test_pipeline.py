@@ -1059,7 +1059,8 @@ def test_rows_held_back_are_not_stored_and_listed_in_the_returned_table(anydb: E
     assert list(notes.iter_rows(min_row=5, values_only=True))[0][:3] == ("周报", 5, "西山区")
     # 导入记录 makes the table again from the archived bytes and the stored problems
     log = returns_repo.list_imports(anydb)
-    again = pipeline.check_again(anydb, "周报.xlsx", content, OCT27, log["problems"].iloc[0])
+    stored_problems = returns_repo.import_problems(anydb, int(log["id"].iloc[0]))
+    again = pipeline.check_again(anydb, "周报.xlsx", content, OCT27, stored_problems)
     assert [(p.row, p.code) for p in again.problems] == [(5, "held_back")]
     everything = pipeline.hold_back(result, {("周报", 4), ("周报", 5)})
     assert everything.status == "rejected" and everything.accepted == []
