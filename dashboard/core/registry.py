@@ -267,7 +267,9 @@ def has_control_characters(text: str) -> bool:
 
 def visible_controls(text: str) -> str:
     """``text`` with each control character shown as an escape, for the problem table."""
-    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return "".join(
+        f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text
+    )
 
 
 def _cell_text(cell: _Cell) -> str:

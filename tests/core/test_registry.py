@@ -236,8 +236,6 @@ def test_control_characters_in_a_name_are_refused_with_the_row() -> None:
 
 
 def test_a_leading_tab_is_trimmed_and_the_name_kept_as_text() -> None:
-    registry = parse_registry(
-        "名册.xlsx", workbook([*GOOD, ["0152", "\t=1+1", "01", "党政机关", ""]])
-    )
+    registry = parse_registry("名册.xlsx", workbook([*GOOD, ["0152", "\t=1+1", "01", "党政机关", ""]]))
     assert registry.ok
     assert registry.frame["name"].iloc[-1] == "=1+1"  # stored as given; every writer escapes it
