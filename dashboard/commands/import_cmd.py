@@ -106,8 +106,6 @@ def _print_text(result: pipeline.FileResult) -> None:
         print("  " + problem_line(p.severity, p.sheet, p.row, p.column, p.message))
     if result.problem_total > SHOWN_PROBLEMS:
         rest = result.problem_total - SHOWN_PROBLEMS
-        print(
-            f"  ……另有 {rest} 处问题未列出，使用 --json 可查看（每个文件最多逐条列出前 1,000 处）"
-        )
+        print(f"  ……另有 {rest} 处问题未列出，使用 --json 可查看（每个文件最多逐条列出前 1,000 处）")
     if result.ignored_columns:
         print(f"  未识别、已忽略的列：{terminal_text('、'.join(result.ignored_columns))}")
