@@ -23,12 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions.required = True
     listing = actions.add_parser("list", help="列出导入记录（最新在前）")
     add_db_option(listing)
-    listing.add_argument(
-        "--limit", type=int, default=50, metavar="N", help="最多列出 N 条，默认 50"
-    )
+    listing.add_argument("--limit", type=int, default=50, metavar="N", help="最多列出 N 条，默认 50")
     listing.add_argument("--json", action="store_true", help="以 JSON 输出")
     listing.set_defaults(handler=_list)
-    undo = actions.add_parser("undo", help="撤销一次导入：其数据不再计入，被它替换的旧数据自动恢复")
+    undo = actions.add_parser(
+        "undo", help="撤销一次导入：其数据不再计入，被它替换的旧数据自动恢复"
+    )
     undo.add_argument("import_id", type=int, metavar="ID", help="导入记录编号")
     add_db_option(undo)
     undo.set_defaults(handler=_undo)
