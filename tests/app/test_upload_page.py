@@ -235,3 +235,15 @@ def test_map_an_unknown_column_once_and_it_is_remembered(demo_app_db: str) -> No
     ]
     (editor,) = at.data_editor
     assert "已整改销号问题数" in editor.value.columns
+
+
+def test_rows_held_back_by_their_numbers() -> None:
+    import pandas as pd
+
+    from dashboard.ui.tables import parse_row_numbers
+
+    rows = pd.DataFrame({"工作表": ["周报"] * 5 + ["乡镇"] * 2, "行": [3, 4, 5, 6, 7, 3, 4]})
+    assert parse_row_numbers("4, 6-7，99", rows) == {("周报", 4), ("周报", 6), ("周报", 7),
+                                                   ("乡镇", 4)}  # fmt: skip
+    assert parse_row_numbers("乡镇：3、x", rows) == {("乡镇", 3)}
+    assert parse_row_numbers("", rows) == set()

@@ -1064,3 +1064,19 @@ def test_rows_held_back_are_not_stored_and_listed_in_the_returned_table(anydb: E
     assert [(p.row, p.code) for p in again.problems] == [(5, "held_back")]
     everything = pipeline.hold_back(result, {("周报", 4), ("周报", 5)})
     assert everything.status == "rejected" and everything.accepted == []
+
+
+def test_hidden_sheets_and_every_report_week_are_named(db: Engine) -> None:
+    rows = [
+        ["单位名称", "统计截止日期", "读书班期数"],
+        ["东城县", dt.date(2023, 10, 27), 1],
+        ["东城县", dt.date(2023, 11, 3), 2],
+    ]
+    hidden = template_return([("0102", "西山区", figs(1))])
+    result = pipeline.check_file(
+        db, "两周.xlsx", xlsx(rows, extra_sheets=[("旧表", hidden, "hidden")])
+    )
+    assert result.hidden_sheets == ["旧表"] and result.sheets == ["周报"]
+    assert result.report_dates == [OCT27, NOV03]
+    frame = pipeline.problems_frame(result)
+    assert list(frame.columns) == ["工作表", "行", "单位", "列", "值", "级别", "问题"]
