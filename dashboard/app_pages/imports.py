@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.ingest import pipeline
-from dashboard.ingest.annotate import annotate, returned_name
+from dashboard.ingest.annotate import returned_name, returned_workbook, summary_only
+from dashboard.ingest.formats import ReadError
 from dashboard.ingest.pipeline import STATUS_ZH
 from dashboard.store import returns_repo
 from dashboard.ui import state
@@ -48,9 +49,12 @@ def returned_table(record: pd.Series, content: bytes) -> bytes | None:
     day = None if day is None or pd.isna(day) else pd.Timestamp(day).date()
     stored = returns_repo.import_problems(engine, int(record["id"]))
     result = pipeline.check_again(engine, str(record["file_name"]), content, day, stored)
-    if not (result.has_errors or result.warnings) or result.workbook is None:
+    if not (result.has_errors or result.warnings) or result.format is None:
         return None
-    return annotate(result, content)
+    try:
+        return returned_workbook(result, content)  # in a sandboxed child, as on 上传周报
+    except ReadError:  # too large or hostile to mark up: the problem list alone
+        return summary_only(result)
 
 
 left, right = st.columns(2)

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.core import settings as settings_def
 from dashboard.store import repo
 from dashboard.ui import state
+from dashboard.ui.categories import category_editor
 from dashboard.ui.wordings import wordings_editor
 
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
@@ -77,4 +78,5 @@ if saved:
         st.session_state["settings_message"] = "设置已保存。"
         st.rerun()
 
+category_editor()
 wordings_editor()

@@ -3,24 +3,43 @@ back 退回修改表."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard.ingest import formats, pipeline
-from dashboard.ingest.annotate import annotate, returned_name
+from dashboard.ingest import formats, limits, pipeline
+from dashboard.ingest.annotate import returned_name, returned_workbook, summary_only
+from dashboard.ingest.formats import ReadError
+from dashboard.store import returns_repo
 from dashboard.ui import state
 from dashboard.ui.tables import hold_back_editor, problems_table
+from dashboard.ui.text import plain, session_key
 from dashboard.ui.wordings import column_mapping_form, mappable_columns
 
 CHECKED = "upload_checked"  # (file name, sha256, date, password) → FileResult
 STORED = "upload_stored"  # key → FileResult of files stored in this session
-RETURNS = "upload_returns"  # (key, held rows) → 退回修改表 bytes, made once
-FILE_TYPES = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"]
+FILE_TYPES = list(limits.UPLOAD_TYPES)
 ICONS = {"imported": ":material/check_circle:", "rejected": ":material/block:"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIMIT_MB = formats.MAX_FILE_BYTES // 1048576
+
+
+def _returned(
+    result: pipeline.FileResult, content: bytes, password: str | None
+) -> Callable[[], bytes]:
+    """The 退回修改表, made only when the button is pressed (in a sandboxed child)."""
+
+    def make() -> bytes:
+        try:
+            return returned_workbook(result, content, password)
+        except ReadError:  # too large or hostile to mark up: the problem list alone
+            return summary_only(result)
+
+    return make
+
 
 st.title("上传周报")
 st.caption(
@@ -29,11 +48,11 @@ st.caption(
 )
 st.session_state.setdefault(CHECKED, {})
 st.session_state.setdefault(STORED, {})
-st.session_state.setdefault(RETURNS, {})
 
+# No ``type=`` filter: Streamlit would answer a file of another type with an English error
+# before this script runs; ``limits.upload_refusal`` names it in Chinese and checks the bytes.
 uploads = st.file_uploader(
-    f"拖入周报文件，或点击右侧按钮选择（xlsx、xlsm、xls、xlsb、ods、csv，每个文件不超过 {LIMIT_MB} MB）",
-    type=FILE_TYPES,
+    f"选择或拖入周报文件（{'、'.join(FILE_TYPES)}，每个文件不超过 {LIMIT_MB} MB）",
     accept_multiple_files=True,
     key="upload_files",
     help=f"可一次选择多个文件；单个文件不超过 {LIMIT_MB} MB。加密文件请在右侧填写打开密码。",
@@ -68,29 +87,46 @@ report_date = day if use_date else None
 engine = state.engine()
 checked: dict = st.session_state[CHECKED]
 stored: dict = st.session_state[STORED]
+if refusal := limits.batch_refusal([upload.size for upload in uploads]):
+    st.error(refusal)
+    st.stop()
 items = []
-progress = st.progress(0.0, text="正在检查…")
-for i, upload in enumerate(uploads):
-    content = upload.getvalue()
-    key = (upload.name, hashlib.sha256(content).hexdigest(), report_date, password or None)
-    if key not in checked:
-        checked[key] = pipeline.check_file(
-            engine, upload.name, content, report_date=report_date, password=password or None
-        )
-    earlier = pipeline.already_imported(engine, content) if key not in stored else None
-    items.append((key, content, checked[key], earlier))
-    progress.progress((i + 1) / len(uploads), text=f"已检查 {i + 1}/{len(uploads)}：{upload.name}")
-progress.empty()
+refused = []
+try:
+    with limits.UPLOAD_CHECKS.hold(session_key()):
+        progress = st.progress(0.0, text="正在检查…")
+        for i, upload in enumerate(uploads):
+            content = upload.getvalue()
+            if reason := limits.upload_refusal(upload.name, content):
+                refused.append(reason)
+                continue
+            key = (upload.name, hashlib.sha256(content).hexdigest(), report_date, password or None)
+            if key not in checked:
+                checked[key] = pipeline.check_file(
+                    engine, upload.name, content, report_date=report_date, password=password or None
+                )
+            earlier = pipeline.already_imported(engine, content) if key not in stored else None
+            items.append((key, content, checked[key], earlier))
+            progress.progress(
+                (i + 1) / len(uploads), text=f"已检查 {i + 1}/{len(uploads)}：{upload.name}"
+            )
+        progress.empty()
+except limits.BusyError:
+    st.warning("上一批文件仍在检查中，请稍候片刻再操作。")
+    st.stop()
+for reason in refused:
+    st.error(plain(reason))
+if not items:
+    st.stop()
 
 registry = state.units()
 names = dict(zip(registry["code"], registry["name"], strict=True))
-returns: dict = st.session_state[RETURNS]
 held_rows: dict = {}
 for index, (key, content, result, earlier) in enumerate(items):
     done = stored.get(key)
     shown = done or result
     icon = ICONS.get(shown.status, ":material/description:")
-    label = f"{result.file} — {pipeline.STATUS_ZH.get(shown.status, shown.status)}"
+    label = f"{plain(result.file)} — {pipeline.STATUS_ZH.get(shown.status, shown.status)}"
     if earlier is not None:
         label += "（此前已原样导入）"
     label += f"，可入库 {len(result.accepted)} 行，错误 {result.error_total}、提醒 {result.warning_total}"
@@ -103,16 +139,16 @@ for index, (key, content, result, earlier) in enumerate(items):
         if result.hidden_sheets:
             st.caption(
                 "已跳过隐藏的工作表："
-                + "、".join(result.hidden_sheets)
+                + plain("、".join(result.hidden_sheets))
                 + "。如其中有周报数据，请在 Excel 中取消隐藏后重新上传。"
             )
         if result.derived_columns:
             st.caption(
                 "计算得出的列（比率、百分比、合计等）不作为指标读取："
-                + "、".join(result.derived_columns)
+                + plain("、".join(result.derived_columns))
             )
         if result.ignored_columns:
-            st.caption("未识别、已忽略的列：" + "、".join(result.ignored_columns))
+            st.caption("未识别、已忽略的列：" + plain("、".join(result.ignored_columns)))
         if result.problems:
             problems_table(pipeline.problems_frame(result), f"upload_{index}")
         if done is None and earlier is None:
@@ -132,19 +168,29 @@ for index, (key, content, result, earlier) in enumerate(items):
             st.dataframe(pipeline.accepted_frame(result, names), hide_index=True, width="stretch")
         held_rows[key] = held
         final = pipeline.hold_back(result, held, names) if held else result
-        if (final.has_errors or held) and final.workbook is not None:
-            made = (key, frozenset(held))
-            if made not in returns:
-                returns[made] = annotate(final, content, password or None)
+        if final.has_errors and final.format is not None:  # a file that could be read
             st.download_button(
                 "下载退回修改表",
-                data=returns[made],
+                data=_returned(final, content, password or None),
                 file_name=returned_name(result.file),
                 mime=XLSX_MIME,
                 key=f"upload_return_{index}_{key[1][:16]}",
             )
         if done is not None and done.duplicate:
             st.info("与此前导入的文件完全相同，数据未作改动。")
+            if done.superseded and done.import_id is not None:
+                st.warning(
+                    f"注意：这是早先的版本（导入记录 #{done.import_id}），其中 {done.superseded} 行"
+                    "已被之后导入的更正替换，当前数据仍以更正为准。"
+                )
+                if st.button(
+                    "以此文件为准（设为当前数据）", key=f"upload_reinstate_{index}_{key[1][:16]}"
+                ):
+                    count = returns_repo.reinstate_import(engine, done.import_id)
+                    stored[key] = dataclasses.replace(done, superseded=0)
+                    st.cache_data.clear()
+                    st.toast(f"已以 #{done.import_id} 为准：{count} 行重新设为当前数据")
+                    st.rerun()
 
 pending = [
     (key, content, pipeline.hold_back(result, held_rows.get(key, set()), names))
