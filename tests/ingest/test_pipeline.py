@@ -900,13 +900,16 @@ def test_returned_workbook_is_made_in_a_limited_child_and_the_check_keeps_no_cel
 
 
 def test_returned_workbook_of_a_file_with_too_many_problems(db: Engine) -> None:
-    rows = template_return([("0101", "东城县", ["X"] * 14)] + [("0199", "无此单位", figs(1))] * 1200)
+    rows = template_return(
+        [("0101", "东城县", ["X"] * 14)] + [("0199", "无此单位", figs(1))] * 1200
+    )
     content = xlsx(rows)
     result = pipeline.check_file(db, "太多.xlsx", content)
     assert result.problems[0].code == "too_many_problems"
     assert len(result.problems) == 1 + PROBLEMS_KEPT and result.problem_total == 14 + 1200
     book = openpyxl.load_workbook(io.BytesIO(returned_workbook(result, content)))
-    notes = [r[5] for r in book["退回说明"].iter_rows(min_row=5, values_only=True)]
+    summary = book["退回说明"].iter_rows(min_row=5, values_only=True)
+    notes = [r[6] for r in summary]  # the message column, after 单位
     assert any("另有" in str(n) for n in notes)
 
 
