@@ -136,6 +136,18 @@ for index, (key, content, result, earlier) in enumerate(items):
             st.write("统计截止日（报告周）：" + "、".join(f"{d:%Y年%m月%d日}" for d in weeks))
         if earlier is not None:
             st.info(f"这个文件此前已原样导入（导入记录 #{earlier}），不会重复入库。")
+            if replaced := pipeline.replaced_rows(engine, earlier):
+                st.warning(
+                    f"注意：这是早先的版本（导入记录 #{earlier}），其中 {replaced} 行"
+                    "已被之后导入的更正替换，当前数据仍以更正为准。"
+                )
+                if st.button(
+                    "以此文件为准（设为当前数据）", key=f"upload_reinstate_{index}_{key[1][:16]}"
+                ):
+                    count = returns_repo.reinstate_import(engine, earlier)
+                    st.cache_data.clear()
+                    st.toast(f"已以 #{earlier} 为准：{count} 行重新设为当前数据")
+                    st.rerun()
         if result.hidden_sheets:
             st.caption(
                 "已跳过隐藏的工作表："

@@ -1222,6 +1222,12 @@ def check_again(
     return hold_back(result, held, UnitMatcher.from_engine(engine).names)
 
 
+def replaced_rows(engine: Engine, import_id: int) -> int:
+    """How many rows of an import in force a later correction has replaced (0: all current)."""
+    with engine.connect() as conn:
+        return returns_repo.superseded_rows(conn, import_id)
+
+
 def already_imported(engine: Engine, content: bytes) -> int | None:
     """The id of an import in force of exactly these bytes (storing them again changes nothing)."""
     with engine.connect() as conn:

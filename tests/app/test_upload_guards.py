@@ -62,7 +62,8 @@ def test_earlier_version_after_a_correction_is_named_and_can_be_made_current(
     # the original again: same bytes, already imported, but no longer current
     at = open_page()
     at.file_uploader(key="upload_files").set_value([("原始.xlsx", first, XLSX)]).run()
-    at.button(key="upload_confirm").click().run()
+    # already imported: named as the earlier version at once, no 确认入库 offered again
+    assert not [b for b in at.button if b.key == "upload_confirm"]
     assert any("早先的版本" in w.value for w in at.warning)
     reinstate = [b for b in at.button if b.label.startswith("以此文件为准")]
     assert len(reinstate) == 1
