@@ -71,3 +71,22 @@ def test_control_characters_from_files_are_escaped_on_the_terminal(setup, capsys
     assert main(["import", str(odd), "--db", url]) == 1
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\r" not in out and "\\x1b[2J\\r" in out
+
+
+def test_a_database_failure_is_the_files_answer_and_the_json_stays_whole(
+    setup, monkeypatch, capsys
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from dashboard.store import returns_repo
+
+    _, url, first, _ = setup
+
+    def broken(*_args, **_kwargs):
+        raise OperationalError("INSERT", {}, Exception("deadlock detected"))
+
+    monkeypatch.setattr(returns_repo, "save_upload", broken)
+    assert main(["import", str(first), "--db", url, "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["files"][0]["status"] == "rejected"
+    assert document["files"][0]["problems"][0]["code"] == "storage_failed"
