@@ -25,6 +25,7 @@ NAVIGATION: dict[str, list[tuple[str, str, str]]] = {
     "输出与设置": [
         ("briefing.py", "简报", ":material/description:"),
         ("settings.py", "设置", ":material/settings:"),
+        ("audit.py", "审计日志", ":material/policy:"),
     ],
 }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import door
-from dashboard.auth import accounts, sessions
+from dashboard.auth import accounts, proxy, sessions
 from dashboard.ui import state
 from dashboard.web.signin import LOGIN_PATH, LOGOUT_PATH, SESSION_COOKIE
 
@@ -22,12 +22,16 @@ def current_viewer() -> door.Viewer | None:
     if not accounts.any_users(engine):
         return None
     session = sessions.check(engine, st.context.cookies.get(SESSION_COOKIE))
-    if session is None:
+    user = session.user if session is not None else None
+    if user is None:
+        user = proxy.user_from_proxy(
+            engine, str(st.context.ip_address or ""), st.context.headers.get(proxy.HEADER)
+        )
+    if user is None:
         st.title("请先登录")
         st.info("登录已失效，或账号已被停用、密码已修改。请重新登录后继续。")
         st.link_button("前往登录", LOGIN_PATH, type="primary")
         st.stop()
-    user = session.user
     return door.Viewer(user.name, user.role, user.scope_code)
 
 

@@ -5,7 +5,6 @@ failures; single-user local mode serves loopback only. Run on SQLite and Postgre
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -15,6 +14,7 @@ from sqlalchemy import Engine, func, select, text
 from dashboard.auth import accounts, sessions
 from dashboard.store.schema import audit_log
 from dashboard.web.signin import CSRF_COOKIE, LOGIN_PATH, SESSION_COOKIE, SignInGate
+from tests.web.asgi import run
 
 PASSWORD = "长城-password-1"
 
@@ -80,7 +80,7 @@ def call(
     async def send(message) -> None:
         sent.append(message)
 
-    asyncio.run(SignInGate(app, engine=lambda: engine)(scope, receive, send))
+    run(SignInGate(app, engine=lambda: engine)(scope, receive, send))
     first = sent[0]
     if first["type"] == "websocket.close":
         return Reply(status=403, reached=bool(reached))
@@ -241,3 +241,42 @@ def test_the_audit_log_is_append_only(board) -> None:
         conn.execute(text("UPDATE audit_log SET user_name = 'someone else'"))
     with pytest.raises(Exception, match="append-only"), board.begin() as conn:
         conn.execute(text("DELETE FROM audit_log"))
+
+
+def _with_header(engine, client: str, user: str) -> Reply:
+    reached: list[bool] = []
+
+    async def app(scope, receive, send) -> None:
+        reached.append(True)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"page"})
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(b"remote-user", user.encode()), (b"accept", b"text/html")],
+        "client": (client, 1234),
+        "scheme": "http",
+    }
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    run(SignInGate(app, engine=lambda: engine)(scope, receive, send))
+    return Reply(sent[0]["status"], reached=bool(reached))
+
+
+def test_remote_user_is_believed_only_from_a_configured_proxy(board, monkeypatch) -> None:
+    assert not _with_header(board, "10.9.8.7", "admin").reached  # mode off: header ignored
+    monkeypatch.setenv("DASHBOARD_TRUSTED_PROXIES", "10.9.8.7")
+    assert _with_header(board, "10.9.8.7", "admin").reached
+    assert not _with_header(board, "10.9.8.8", "admin").reached  # a client posing as the proxy
+    assert not _with_header(board, "10.9.8.7", "nobody").reached
+    accounts.set_disabled(board, "admin", True)
+    assert not _with_header(board, "10.9.8.7", "admin").reached
