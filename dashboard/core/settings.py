@@ -133,14 +133,6 @@ SETTINGS: tuple[Setting, ...] = (
         "coverage 报送情况, totals 主要指标, gradient 层级传导, lagging 落后单位, charts 图表",
     ),
     Setting(
-        "column_wordings",
-        "表头写法对照",
-        "json",
-        {},
-        "上传时指定过的表头写法及其对应指标（空表示该列不读取）；以后上传的周报按此识别。"
-        "在本页下方的“表头写法对照”表中修改",
-    ),
-    Setting(
         "briefing_font_title",
         "简报标题字体",
         "text",
@@ -157,7 +149,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 # Settings that are the office's data rather than campaign options: stored like the others,
-# edited by their own editor (单位类别 on 设置, by dashboard.ui.categories), not by the form.
+# edited by their own editor (单位类别 on 设置, by dashboard.ui.categories; 表头写法对照 by
+# dashboard.ui.wordings), not by the form.
 DATA_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "categories",
@@ -165,6 +158,14 @@ DATA_SETTINGS: tuple[Setting, ...] = (
         "list",
         list(DEFAULT_CATEGORIES),
         "名册“类别”列可用的类别及其显示顺序；在“设置”页的“单位类别”中增加、改名、合并或调整顺序",
+    ),
+    Setting(
+        "column_wordings",
+        "表头写法对照",
+        "json",
+        {},
+        "上传时指定过的表头写法及其对应指标（空表示该列不读取）；以后上传的周报按此识别。"
+        "在“设置”页的“表头写法对照”表中修改",
     ),
 )
 

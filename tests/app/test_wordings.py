@@ -36,6 +36,11 @@ def test_wordings_are_shown_edited_and_saved_on_settings(demo_app_db: str) -> No
         "整改到位数": "problems_found",
         "办结实事数": "deeds_done",
     }
+    # the settings form neither shows the wordings as raw JSON nor writes them back stale
+    assert not [t for t in at.text_area if "表头写法" in t.label]
+    at.button[[b.label for b in at.button].index("保存设置")].click().run()
+    assert not at.exception, at.exception
+    assert repo.get_settings(engine)["column_wordings"]["办结实事数"] == "deeds_done"
     engine.dispose()
 
 
