@@ -14,7 +14,7 @@ from dashboard.ingest import formats, limits, pipeline
 from dashboard.ingest.annotate import returned_name, returned_workbook, summary_only
 from dashboard.ingest.formats import ReadError
 from dashboard.store import returns_repo
-from dashboard.ui import state
+from dashboard.ui import report_cache, session, state
 from dashboard.ui.tables import hold_back_editor, problems_table
 from dashboard.ui.text import plain, session_key
 from dashboard.ui.wordings import column_mapping_form, mappable_columns
@@ -204,12 +204,25 @@ for index, (key, content, result, earlier) in enumerate(items):
                     st.toast(f"已以 #{done.import_id} 为准：{count} 行重新设为当前数据")
                     st.rerun()
 
+viewer = session.viewer()
+inside = set(report_cache.scope_units(None)["code"]) if viewer and viewer.scope_code else None
+scope_name = names.get(viewer.scope_code, "") if viewer and viewer.scope_code else ""
+
+
+def _limited(result: pipeline.FileResult) -> pipeline.FileResult:
+    """A scoped user's rows outside its subtree are refused (never stored)."""
+    if inside is None:
+        return result
+    return pipeline.keep_inside(result, inside, scope_name, names)
+
+
 pending = [
-    (key, content, pipeline.hold_back(result, held_rows.get(key, set()), names))
+    (key, content, _limited(pipeline.hold_back(result, held_rows.get(key, set()), names)))
     for key, content, result, earlier in items
     if key not in stored and earlier is None
 ]
 storable = [item for item in pending if item[2].status != "rejected"]
+uploader = viewer.name if viewer is not None else ""  # 上传人: the signed-in user
 rows = sum(len(r.accepted) for _, _, r in storable)
 a, b, c, d = st.columns(4)
 a.metric("文件数", len(items))
@@ -220,13 +233,17 @@ d.metric("被拒收的文件", sum(1 for _, _, r, _ in items if r.status == "rej
 if storable and st.button(
     f"确认入库（{len(storable)} 个文件，{rows:,} 行）", type="primary", key="upload_confirm"
 ):
-    user = st.session_state.get("user_name", "")
     for key, content, result in pending:  # rejected files are archived with them
-        stored[key] = pipeline.store_result(engine, result, content, uploaded_by=str(user))
+        stored[key] = pipeline.store_result(engine, result, content, uploaded_by=uploader)
     st.cache_data.clear()
     st.rerun()
 elif pending and not storable:
-    st.warning("所有文件都未通过检查，没有可入库的数据。请下载退回修改表发回填报单位修改。")
+    for key, content, result in pending:  # nothing to confirm: archived as they came
+        stored[key] = pipeline.store_result(engine, result, content, uploaded_by=uploader)
+    st.warning(
+        "所有文件都未通过检查，没有可入库的数据（文件已存档，可在“导入记录”中查看）。"
+        "请下载退回修改表发回填报单位修改。"
+    )
 
 done_now = [stored[k] for k, _, _, _ in items if k in stored]
 if done_now:

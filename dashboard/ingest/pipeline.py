@@ -1204,6 +1204,45 @@ def hold_back(
     )
 
 
+OUTSIDE_SCOPE = "outside_scope"
+
+
+def keep_inside(
+    result: FileResult,
+    allowed: Collection[str],
+    scope_name: str,
+    names: dict[str, str] | None = None,
+) -> FileResult:
+    """The result of a scoped user's upload: rows of units outside ``allowed`` (their subtree)
+    become errors and are not stored; nothing left to store: rejected."""
+    allowed = set(allowed)
+    outside = [row for row in result.accepted if row["unit_code"] not in allowed]
+    if not outside or result.status == "rejected":
+        return result
+    names = names or {}
+    problems = list(result.problems)
+    for row in outside:
+        unit = names.get(row["unit_code"], row["unit_code"])
+        problems.append(
+            Problem(
+                row["sheet"],
+                row["row"],
+                None,
+                None,
+                "error",
+                OUTSIDE_SCOPE,
+                f"本行单位“{unit}”不在您管辖的“{scope_name}”及其下级单位之内，未入库："
+                "请只报送本单位及下级单位的数字，其他单位的数字由其自行报送",
+                None,
+                unit,
+            )
+        )
+    kept = [row for row in result.accepted if row["unit_code"] in allowed]
+    return dataclasses.replace(
+        result, accepted=kept, problems=problems, status="checked" if kept else "rejected"
+    )
+
+
 def check_again(
     engine: Engine,
     file_name: str,

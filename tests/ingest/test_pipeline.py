@@ -1117,3 +1117,15 @@ def test_hidden_sheets_and_every_report_week_are_named(db: Engine) -> None:
     assert result.report_dates == [OCT27, NOV03]
     frame = pipeline.problems_frame(result)
     assert list(frame.columns) == ["工作表", "行", "单位", "列", "值", "级别", "问题"]
+
+
+def test_a_scoped_users_rows_outside_its_subtree_are_refused(db: Engine) -> None:
+    rows = template_return([("0101", "东城县", figs(1)), ("0102", "西山区", figs(2))])
+    result = pipeline.check_file(db, "两县.xlsx", xlsx(rows))
+    names = {"0101": "东城县", "0102": "西山区"}
+    limited = pipeline.keep_inside(result, {"0101", "010101", "010102"}, "东城县", names)
+    assert [row["unit_code"] for row in limited.accepted] == ["0101"]
+    refused = [p for p in limited.problems if p.code == pipeline.OUTSIDE_SCOPE]
+    assert len(refused) == 1 and "西山区" in refused[0].message and "东城县" in refused[0].message
+    only_outside = pipeline.keep_inside(result, {"0103"}, "南湖县")
+    assert only_outside.status == "rejected" and not only_outside.accepted
