@@ -7,9 +7,13 @@ Every chart in the app, in the image downloads and in the briefings goes through
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+
+from dashboard.export import measure
 
 # Noto CJK comes from Debian's fonts-noto-cjk; the others cover readers on Windows / macOS
 # who open an SVG download (SVG keeps text as text and uses the reader's fonts).
@@ -66,6 +70,119 @@ def finish(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     if _has_date_x(fig):
         # Chinese dates (10月27日), not plotly's English month names
         fig.update_xaxes(tickformat="%-m月%-d日", hoverformat="%Y年%-m月%-d日")
+        _report_day_ticks(fig)
+    return fig
+
+
+FONT_PX = 13  # the tick label size set by ``finish``
+LABEL_MAX_PX = 300  # a category label wider than this wraps onto more lines
+DAY_MS = 86_400_000
+MAX_DATE_TICKS = 10
+
+
+def _dates(fig: go.Figure) -> list[dt.date]:
+    days: set[dt.date] = set()
+    for trace in fig.data:
+        values = getattr(trace, "x", None)
+        if values is None:
+            continue
+        for value in values:
+            try:
+                stamp = pd.Timestamp(value)
+            except (TypeError, ValueError):
+                continue
+            if not pd.isna(stamp):
+                days.add(stamp.date())
+    return sorted(days)
+
+
+def _report_day_ticks(fig: go.Figure) -> None:
+    """Ticks on the report days (the weekday the data falls on), every week or every few
+    weeks, instead of plotly's own choice (Sundays, month starts)."""
+    days = _dates(fig)
+    if not days:
+        return
+    weeks = max(1, math.ceil(((days[-1] - days[0]).days // 7 + 1) / MAX_DATE_TICKS))
+    fig.update_xaxes(tick0=days[0].isoformat(), dtick=weeks * 7 * DAY_MS, tickmode="linear")
+
+
+def count_axis(top: float, ticks: int = 5) -> dict[str, object]:
+    """Axis settings for counts: whole, round steps (1, 2, 5, 10, 20, 50, 100 …) from zero."""
+    step = max(1.0, measure.nice_step(float(top or 0), ticks))
+    step = float(math.ceil(step)) if step < 10 else step
+    return {"tick0": 0, "dtick": step, "tickformat": ",d", "rangemode": "tozero"}
+
+
+def wrapped_labels(labels: list[str], max_px: float = LABEL_MAX_PX) -> list[str]:
+    """Each label with ``<br>`` where it is wider than ``max_px`` at the chart's font size."""
+    return ["<br>".join(measure.wrap(str(label), max_px, FONT_PX)) for label in labels]
+
+
+def label_width(labels: list[str]) -> float:
+    """The widest line of the (possibly wrapped) labels, in CSS px at the chart's font size."""
+    return max(
+        (measure.text_width(line, FONT_PX) for label in labels for line in label.split("<br>")),
+        default=0.0,
+    )
+
+
+def legend_below(fig: go.Figure) -> go.Figure:
+    """The legend under the plot, one series a line (long names wrapped), with the figure
+    grown to hold it: every named series stays visible however long its name, and the
+    plot keeps its width (a legend at the side would take it)."""
+    names = [
+        str(t.name)
+        for t in fig.data
+        if t.name and t.showlegend is not False and t.visible is not False
+    ]
+    lines = 0
+    for trace in fig.data:
+        if trace.name and trace.showlegend is not False:
+            wrapped = wrapped_labels([str(trace.name)], max_px=520)[0]
+            trace.name = wrapped
+            lines += wrapped.count("<br>") + 1
+    lines = max(lines, len(names))
+    legend_px = 22 * lines + 16
+    margin = dict(fig.layout.margin.to_plotly_json())
+    bottom = int(margin.get("b") or 60)
+    margin["b"] = bottom + legend_px
+    fig.update_layout(
+        height=int(fig.layout.height or 420) + legend_px,
+        margin=margin,
+        legend={
+            "orientation": "v",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "x": 0,
+            "xanchor": "left",
+        },
+    )
+    return fig
+
+
+def bar_height(labels: list[str], least: int = 300) -> int:
+    """Height of a horizontal bar chart with room for every bar and wrapped label line."""
+    rows = sum(max(30, 17 * (s.count("<br>") + 1) + 10) for s in wrapped_labels(labels))
+    return max(least, rows + 140)
+
+
+def fit_category_axis(fig: go.Figure, labels: list[str], axis: str = "y") -> go.Figure:
+    """Wrap long category labels and give the axis a margin as wide as the widest line, so no
+    unit name is cut at the image edge however long the registry's names are."""
+    shown = wrapped_labels(labels)
+    update = {"tickmode": "array", "tickvals": list(labels), "ticktext": shown}
+    lines = max((s.count("<br>") + 1 for s in shown), default=1)
+    if axis == "y":
+        fig.update_yaxes(**update)
+        margin = dict(fig.layout.margin.to_plotly_json())
+        margin["l"] = int(label_width(shown)) + 24
+        fig.update_layout(margin=margin)
+    else:
+        fig.update_xaxes(**update)
+        margin = dict(fig.layout.margin.to_plotly_json())
+        margin["b"] = max(int(margin.get("b") or 0), 18 * lines + 50)
+        fig.update_layout(margin=margin)
     return fig
 
 
