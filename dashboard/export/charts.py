@@ -172,7 +172,7 @@ def subtree_gradient_lines(report: Any, only_flagged: bool = False) -> go.Figure
                 y=[getattr(row, c) for c in level_cols],
                 mode="lines+markers",
                 name=f"{row.name}（{row.pattern}）",
-                line={"width": 4, "color": theme.PALETTE[i % len(theme.PALETTE)]},
+                line={"width": 4, "color": theme.colour(i)},
                 marker={"size": 9},
             )
         )

@@ -35,10 +35,28 @@ PALETTE: tuple[str, ...] = (
     "#8C5A9E",  # 紫
     "#7F7F7F",  # 灰
 )
+# After the palette, further distinct colours for charts with more series than it has
+# (eight systems' lines, many chosen units): no two named series share a colour.
+MORE_COLOURS: tuple[str, ...] = (
+    "#E07B39",  # 橙
+    "#2A9D8F",  # 青绿
+    "#6D4C41",  # 棕
+    "#C2185B",  # 玫红
+    "#5C6BC0",  # 靛蓝
+    "#9E9D24",  # 橄榄
+    "#00838F",  # 深青
+    "#AD1457",  # 深玫
+)
+COLOURS: tuple[str, ...] = PALETTE + MORE_COLOURS
 HIGHLIGHT = PALETTE[0]
 NEUTRAL = "#9DB4CC"
 HEAT_SCALE: list[list[float | str]] = [[0.0, "#1F4E79"], [0.5, "#F2D680"], [1.0, "#B7282E"]]
 STATUS_COLOURS: dict[str, str] = {"green": "#3A7D44", "yellow": "#D4A017", "red": "#B7282E"}
+
+
+def colour(index: int) -> str:
+    """The ``index``-th series colour: the palette, then the further colours."""
+    return COLOURS[index % len(COLOURS)]
 
 
 def date_label(day: dt.date) -> str:
@@ -56,7 +74,7 @@ def finish(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
             "font": {"size": 18, "family": FONT_FAMILY, "color": TEXT_COLOUR, "weight": "bold"},
         },
         font={"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOUR},
-        colorway=list(PALETTE),
+        colorway=list(COLOURS),
         paper_bgcolor="white",
         plot_bgcolor="white",
         height=height,
