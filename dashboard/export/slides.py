@@ -413,22 +413,35 @@ def row_height(values: Sequence[str], widths: Sequence[int], size: float = TABLE
     return int(Pt(lines * size * LINE_EM) + 2 * CELL_MARGIN_Y)
 
 
-def table_pages(frame: pd.DataFrame, available: int) -> list[tuple[int, int]]:
-    """Row ranges (start, stop) of the table per slide: as many rows as their measured heights
-    fit under the header in ``available`` EMU (at least one row a slide)."""
-    widths = _column_widths(len(frame.columns))
-    header = row_height([str(c) for c in frame.columns], widths)
-    heights = [row_height(row, widths) for row in frame.astype(str).values.tolist()]
+def _fill(heights: Sequence[int], header: int, limit: int) -> list[tuple[int, int]]:
     pages: list[tuple[int, int]] = []
     start, used = 0, header
     for index, height in enumerate(heights):
-        if index > start and used + height > available:
+        if index > start and used + height > limit:
             pages.append((start, index))
             start, used = index, header
         used += height
     if start < len(heights):
         pages.append((start, len(heights)))
     return pages
+
+
+def table_pages(frame: pd.DataFrame, available: int) -> list[tuple[int, int]]:
+    """Row ranges (start, stop) of the table per slide: rows by their measured heights under
+    the header in ``available`` EMU, on as few slides as they need and spread evenly over
+    them (no last slide with two rows)."""
+    widths = _column_widths(len(frame.columns))
+    header = row_height([str(c) for c in frame.columns], widths)
+    heights = [row_height(row, widths) for row in frame.astype(str).values.tolist()]
+    pages = _fill(heights, header, available)
+    low, high = header + max(heights, default=0), available
+    while low < high:  # the smallest page height that still needs no more slides
+        middle = (low + high) // 2
+        if len(_fill(heights, header, middle)) <= len(pages):
+            high = middle
+        else:
+            low = middle + 1
+    return _fill(heights, header, high)
 
 
 def _table_slides(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]

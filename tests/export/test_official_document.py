@@ -153,3 +153,12 @@ def test_bottom_headline_counts_tied_units() -> None:
 def test_long_city_headline_names_both_tied_units() -> None:
     headline = briefing._headline_bottom(make_long_report())
     assert headline.endswith("并列最低") and "热度均为" in headline
+
+
+def test_excel_names_the_same_fonts() -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(briefing.render_report(make_report(), "xlsx")))
+    sheet = book["落后单位"]
+    assert sheet["A1"].font.name == "黑体"
+    assert sheet["A2"].font.name == "仿宋_GB2312"
