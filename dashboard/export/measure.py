@@ -106,3 +106,31 @@ def nice_step(span: float, ticks: int = 5) -> float:
         if factor * power >= raw:
             return float(factor * power)
     return float(10 * power)  # pragma: no cover - the loop always returns
+
+
+def fit_columns(
+    columns: list[list[str]], total: float, size: float, pad: float, family: str = SERIF
+) -> list[float]:
+    """Column widths summing to ``total`` for columns of text (header first): each as wide as
+    its longest text when all fit, else the short columns keep theirs and the long ones share
+    the rest by need (their text wraps) — a 序号 or 层级 column never wraps while names have
+    room."""
+    needs = [
+        max(max((text_width(t, size, family) for t in texts), default=0.0), 2 * size) + pad
+        for texts in columns
+    ]
+    widths = [0.0] * len(needs)
+    left, pending = total, sorted(range(len(needs)), key=lambda i: needs[i])
+    while pending:
+        index = pending[0]
+        if needs[index] <= left / len(pending):
+            widths[index] = needs[index]
+            left -= needs[index]
+            pending.pop(0)
+            continue
+        weight = sum(needs[i] for i in pending)  # all wider than an even share: split by need
+        for i in pending:
+            widths[i] = left * needs[i] / weight
+        return widths
+    spare = left / len(widths) if widths else 0.0  # everything fits: spread what is left
+    return [w + spare for w in widths]

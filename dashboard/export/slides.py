@@ -391,16 +391,18 @@ def _summary_slide(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-de
 TABLE_PT = 13  # text size in the lagging table
 TABLE_TOP = Inches(1.4)
 TABLE_BOTTOM_GAP = Inches(0.45)
-TABLE_WEIGHTS = (0.8, 3.4, 1.2, 3.0, 4.1)  # 序号, 单位, 层级, 上级单位, 落后原因
 CELL_MARGIN_X = Inches(0.1)  # PowerPoint's default cell margins
 CELL_MARGIN_Y = Inches(0.05)
 LINE_EM = 1.45  # line height per em: Noto CJK's (the tallest of the fonts it may be shown in)
 
 
-def _column_widths(count: int) -> list[int]:
-    weights = TABLE_WEIGHTS[:count] if count <= len(TABLE_WEIGHTS) else (1.0,) * count
-    total = sum(weights)
-    return [int((SLIDE_W - 2 * MARGIN) * w / total) for w in weights]
+def _column_widths(frame: pd.DataFrame) -> list[int]:
+    """Column widths (EMU) across the slide, measured from the table's text."""
+    columns = [[str(c), *(str(v) for v in frame[c])] for c in frame.columns]
+    total = (SLIDE_W - 2 * MARGIN) / Pt(1)
+    pad = 2 * CELL_MARGIN_X / Pt(1) + 4
+    widths = measure.fit_columns(columns, total, TABLE_PT, pad)
+    return [int(Pt(w)) for w in widths]
 
 
 def row_height(values: Sequence[str], widths: Sequence[int], size: float = TABLE_PT) -> int:
@@ -430,7 +432,7 @@ def table_pages(frame: pd.DataFrame, available: int) -> list[tuple[int, int]]:
     """Row ranges (start, stop) of the table per slide: rows by their measured heights under
     the header in ``available`` EMU, on as few slides as they need and spread evenly over
     them (no last slide with two rows)."""
-    widths = _column_widths(len(frame.columns))
+    widths = _column_widths(frame)
     header = row_height([str(c) for c in frame.columns], widths)
     heights = [row_height(row, widths) for row in frame.astype(str).values.tolist()]
     pages = _fill(heights, header, available)
@@ -449,7 +451,7 @@ def _table_slides(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def
     frame = doc.lagging_table.astype(str)
     available = SLIDE_H - TABLE_TOP - TABLE_BOTTOM_GAP
     pages = table_pages(frame, available)
-    widths = _column_widths(len(frame.columns))
+    widths = _column_widths(frame)
     for start, stop in pages:
         part = frame.iloc[start:stop]
         slide = prs.slides.add_slide(prs.slide_layouts[6])

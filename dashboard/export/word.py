@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
+import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -38,11 +39,12 @@ from dashboard.export.document import ALT_NAMES, BriefingDoc, ChartItem, Fonts
 from dashboard.export.images import png_size
 
 RED = RGBColor(0xC0, 0x00, 0x00)
+PAGE_NUMBER_FONT = "宋体"
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
 MASTHEAD_PT = 36  # 小初, the briefing's name in the 版头
 COLOPHON_PT = 14  # 四号, 版记
-TABLE_PT = 11
+TABLE_PT = 10.5  # 五号, the size of a table in an official document
 CAPTION_PT = 12
 LINE_PT = 28  # fixed line spacing of an official document (22 lines a page)
 PICTURE_WIDTH = Cm(15.5)
@@ -133,12 +135,13 @@ def _bottom_border(paragraph: Paragraph, colour: str = "C00000", size: int = 12)
 
 
 def _page_number_footer(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
-    """ "— 1 —" centred at the foot of every page, as official documents number pages."""
+    """ "— 1 —" centred at the foot of every page in 四号 宋体, as official documents number
+    pages (GB/T 9704 7.5)."""
     footer = document.sections[0].footer
     paragraph = footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font_run(paragraph.add_run("— "), fonts.body, 14)
-    run = _font_run(paragraph.add_run(), fonts.body, 14)
+    _font_run(paragraph.add_run("— "), PAGE_NUMBER_FONT, 14)
+    run = _font_run(paragraph.add_run(), PAGE_NUMBER_FONT, 14)
     for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
         if kind:
             fld = OxmlElement("w:fldChar")
@@ -149,7 +152,7 @@ def _page_number_footer(document, fonts: Fonts) -> None:  # type: ignore[no-unty
             instr.set(qn("xml:space"), "preserve")
             instr.text = text
             run._r.append(instr)
-    _font_run(paragraph.add_run(" —"), fonts.body, 14)
+    _font_run(paragraph.add_run(" —"), PAGE_NUMBER_FONT, 14)
 
 
 def _setup(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
@@ -277,7 +280,7 @@ def _cell_text(
     paragraph = cell.paragraphs[0]
     if centre:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _spacing(paragraph, fixed=None)
+    _spacing(paragraph, before=2, after=2, fixed=None)
     _font_run(paragraph.add_run(text), fonts.heading if bold else fonts.body, TABLE_PT)
 
 
@@ -288,6 +291,28 @@ def _shade(cell: _Cell, fill: str) -> None:
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
     tcpr.insert_element_before(shd, *_after(TCPR_SEQ, "w:shd"))
+
+
+CELL_MARGIN = Cm(0.1)  # left and right in every cell (Word's default is 0.19 cm)
+CELL_PAD_PT = 2 * CELL_MARGIN.pt + 3
+
+
+def _cell_margins(table) -> None:  # type: ignore[no-untyped-def]
+    """Narrow left and right cell margins for the whole table (``w:tblCellMar``)."""
+    tbl_pr = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(int(CELL_MARGIN.twips)))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
+def column_widths(frame: pd.DataFrame, total: float, size: float = TABLE_PT) -> list[float]:
+    """The table's column widths (pt) on the text width, measured from its text."""
+    columns = [[str(c), *(str(v) for v in frame[c])] for c in frame.columns]
+    return measure.fit_columns(columns, total, size, CELL_PAD_PT)
 
 
 def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
@@ -301,6 +326,7 @@ def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyp
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    _cell_margins(table)
     for cell, name in zip(table.rows[0].cells, frame.columns, strict=True):
         _cell_text(cell, str(name), doc.fonts, bold=True, centre=True)
         _shade(cell, "F2DCDB")
@@ -308,7 +334,7 @@ def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyp
         cells = table.add_row().cells
         for i, (cell, value) in enumerate(zip(cells, values, strict=True)):
             _cell_text(cell, "" if value is None else str(value), doc.fonts, centre=i == 0)
-    widths = [Cm(1.2), Cm(3.6), Cm(1.6), Cm(3.0), Cm(6.2)][: len(frame.columns)]
+    widths = [Pt(w) for w in column_widths(frame, TEXT_W_PT)]
     for index, row in enumerate(table.rows):
         # rows never split across pages; the header row repeats on every page
         tr_pr = row._tr.get_or_add_trPr()

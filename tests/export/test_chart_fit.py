@@ -106,3 +106,20 @@ def test_lagging_reasons_chart_has_round_ticks() -> None:
     week = report.build_report(units_frame(), figures_frame(), settings())
     axis = charts.lagging_reasons(week).layout.yaxis
     assert axis.dtick in (1, 2, 5, 10, 20, 50, 100) and axis.tick0 == 0
+
+
+def test_table_columns_are_measured() -> None:
+    """Short columns keep their text on one line; long ones share the rest; the sum is the width."""
+    columns = [
+        ["序号", "1", "12"],
+        ["单位", "中共示范市委员会全面深化改革委员会办公室（市委改革办）"],
+        ["层级", "乡镇级"],
+        ["落后原因", "未报送；停滞；排名末位；销号率偏低；两张皮；不能按期完成"],
+    ]
+    widths = measure.fit_columns(columns, 442, 11, 13)
+    assert sum(widths) == pytest.approx(442)
+    for texts, width in zip(columns[::2], widths[::2], strict=True):  # 序号, 层级
+        assert width >= max(measure.text_width(t, 11, measure.SERIF) for t in texts) + 13
+    assert widths[1] > widths[2] and widths[3] > widths[2]
+    roomy = measure.fit_columns([["序号"], ["单位", "甲村"]], 442, 11, 13)
+    assert sum(roomy) == pytest.approx(442) and roomy[0] == pytest.approx(roomy[1])
