@@ -243,6 +243,19 @@ def _title_slide(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
     _bar(slide, SLIDE_H - Inches(0.12), Inches(0.12), RED)
 
 
+HEADLINE_SIZES = (24, 20, 18, 16)
+
+
+def headline_size(text: str) -> int:
+    """The largest headline size at which ``text`` takes at most two lines of the slide's
+    width (measured, bold), so a headline naming long units stays above its chart."""
+    width = (SLIDE_W - 2 * MARGIN - 2 * Inches(0.1)) / Pt(1) * 0.97
+    for size in HEADLINE_SIZES:
+        if len(measure.wrap(text, width, size, measure.SANS)) <= 2:
+            return size
+    return HEADLINE_SIZES[-1]
+
+
 def _finding_frame(prs, doc: BriefingDoc, number: int, headline: str, caption: str):  # type: ignore[no-untyped-def]
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     _bar(slide, 0, Inches(0.12), RED)
@@ -251,7 +264,7 @@ def _finding_frame(prs, doc: BriefingDoc, number: int, headline: str, caption: s
         headline,
         (MARGIN, Inches(0.3), SLIDE_W - 2 * MARGIN, Inches(1.2)),
         doc.fonts.heading,
-        24,
+        headline_size(headline),
         bold=True,
         anchor=MSO_ANCHOR.MIDDLE,
     )

@@ -123,3 +123,14 @@ def test_table_columns_are_measured() -> None:
     assert widths[1] > widths[2] and widths[3] > widths[2]
     roomy = measure.fit_columns([["序号"], ["单位", "甲村"]], 442, 11, 13)
     assert sum(roomy) == pytest.approx(442) and roomy[0] == pytest.approx(roomy[1])
+
+
+def test_long_slide_headlines_shrink_to_two_lines() -> None:
+    from dashboard.export import slides
+
+    headline = briefing._headline_bottom(make_long_report())
+    size = slides.headline_size(headline)
+    assert size < 24
+    width = (slides.SLIDE_W - 2 * slides.MARGIN) / slides.Pt(1)
+    assert len(measure.wrap(headline, width, size, measure.SANS)) <= 2
+    assert slides.headline_size("各层级平均热度：市级92.9") == 24
