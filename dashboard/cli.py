@@ -12,8 +12,12 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import commands
+from dashboard.ingest.formats import MAX_FILE_BYTES
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -37,6 +41,29 @@ class _ChineseParser(argparse.ArgumentParser):
         self.exit(2, f"用法错误：{message}\n（使用 --help 查看说明）\n")
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"})
+
+
+def terminal_text(text: object) -> str:
+    """Text from a file or the database, safe to print: control characters (CR, LF, ESC…)
+    are shown as escapes, so a file name cannot rewrite the terminal or fake a line."""
+    return str(text).translate(_CONTROL)
+
+
+def read_input_file(path: Path) -> bytes:
+    """A file named on the command line, refused before it is read when over the size cap."""
+    if not path.is_file():
+        raise CliError(f"找不到文件“{terminal_text(path)}”，请检查路径是否正确")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise CliError(
+            f"文件“{terminal_text(path.name)}”过大（{size / 1048576:.1f} MB，上限 "
+            f"{MAX_FILE_BYTES // 1048576} MB），未读取、未存档：请只保留周报工作表后重新导入"
+        )
+    return path.read_bytes()
+
+
 def problem_line(
     severity: str, sheet: str | None, row: int | None, column: str | None, message: str
 ) -> str:
@@ -44,14 +71,14 @@ def problem_line(
     where = "，".join(
         part
         for part in (
-            f"工作表“{sheet}”" if sheet else "",
+            f"工作表“{terminal_text(sheet)}”" if sheet else "",
             f"第 {row} 行" if row else "",
-            f"“{column}”列" if column else "",
+            f"“{terminal_text(column)}”列" if column else "",
         )
         if part
     )
     level = "错误" if severity == "error" else "提醒"
-    return f"[{level}] {where + '：' if where else ''}{message}"
+    return f"[{level}] {where + '：' if where else ''}{terminal_text(message)}"
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except CliError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(
+            "错误：数据库暂时无法完成这次操作（"
+            f"{terminal_text(type(exc).__name__)}），数据未作改动。请稍后重试；"
+            "如一再出现，请检查数据库地址（--db / DATABASE_URL）与数据库服务是否正常",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)

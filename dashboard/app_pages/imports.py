@@ -20,7 +20,7 @@ if log.empty:
 
 table = log.assign(
     状态=log["status"].map(lambda s: STATUS_ZH.get(s, s)),
-    问题数=log["problems"].map(lambda p: len(p) if isinstance(p, list) else 0),
+    问题数=log["problem_total"],
     上传时间=log["uploaded_at"].map(lambda t: f"{t:%Y-%m-%d %H:%M}" if t is not None else ""),
 )[["id", "file_name", "上传时间", "uploaded_by", "状态", "report_date", "accepted_rows", "问题数"]]
 table.columns = ["编号", "文件", "上传时间", "上传人", "状态", "统计截止日", "入库行数", "问题数"]

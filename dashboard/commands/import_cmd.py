@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from dashboard.cli import CliError, add_db_option, problem_line
+from dashboard.cli import CliError, add_db_option, problem_line, read_input_file, terminal_text
 from dashboard.ingest import pipeline
 from dashboard.store import db
 
@@ -54,13 +54,11 @@ def _parse_date(text: str | None) -> dt.date | None:
 def _run(args: argparse.Namespace) -> int:
     report_date = _parse_date(args.date)
     paths = [Path(name) for name in args.files]
-    for path in paths:
-        if not path.is_file():
-            raise CliError(f"找不到文件“{path}”，请检查路径是否正确")
+    contents = [read_input_file(path) for path in paths]  # every file checked before any is stored
     # With --json, stdout carries the one JSON document only: stray prints go to stderr.
     guard = contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext()
     with guard:
-        results = _import_all(args, paths, report_date)
+        results = _import_all(args, paths, contents, report_date)
     if args.json:
         json.dump({"files": [r.to_json() for r in results]}, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -68,15 +66,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _import_all(
-    args: argparse.Namespace, paths: list[Path], report_date: dt.date | None
+    args: argparse.Namespace, paths: list[Path], contents: list[bytes], report_date: dt.date | None
 ) -> list[pipeline.FileResult]:
     engine = db.connect(args.db)
     results = []
-    for path in paths:
+    for path, content in zip(paths, contents, strict=True):
         result = pipeline.import_file(
             engine,
             path.name,
-            path.read_bytes(),
+            content,
             report_date=report_date,
             password=args.password,
             dry_run=args.dry_run,
@@ -93,15 +91,20 @@ def _print_text(result: pipeline.FileResult) -> None:
     status = _STATUS.get(result.status, result.status)
     if result.duplicate:
         status += "（与此前导入的文件完全相同，未作改动）"
-    errors, warnings = len(result.errors), len(result.warnings)
+        if result.superseded:
+            status += (
+                f"；注意：这是早先的版本，其中 {result.superseded} 行已被之后导入的更正替换。"
+                f"如要以此文件为准，请运行 imports reinstate {result.import_id}"
+            )
+    errors, warnings = result.error_total, result.warning_total
     print(
-        f"{result.file}：{status}；统计截止 {day}；可入库 {len(result.accepted)} 行；"
+        f"{terminal_text(result.file)}：{status}；统计截止 {day}；可入库 {len(result.accepted)} 行；"
         f"错误 {errors} 处，提醒 {warnings} 处"
     )
     for p in result.problems[:SHOWN_PROBLEMS]:
         print("  " + problem_line(p.severity, p.sheet, p.row, p.column, p.message))
-    if len(result.problems) > SHOWN_PROBLEMS:
-        rest = len(result.problems) - SHOWN_PROBLEMS
-        print(f"  ……另有 {rest} 处问题未列出，使用 --json 可查看全部")
+    if result.problem_total > SHOWN_PROBLEMS:
+        rest = result.problem_total - SHOWN_PROBLEMS
+        print(f"  ……另有 {rest} 处问题未列出，使用 --json 可查看（每个文件最多逐条列出前 1,000 处）")
     if result.ignored_columns:
-        print(f"  未识别、已忽略的列：{'、'.join(result.ignored_columns)}")
+        print(f"  未识别、已忽略的列：{terminal_text('、'.join(result.ignored_columns))}")

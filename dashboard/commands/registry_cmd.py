@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dashboard.cli import CliError, add_db_option, problem_line
+from dashboard.cli import CliError, add_db_option, problem_line, read_input_file
 from dashboard.core.registry import parse_registry
 from dashboard.store import db
 from dashboard.store.registry_repo import apply_registry, record_rejected_registry
@@ -33,9 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
-    if not path.is_file():
-        raise CliError(f"找不到文件“{path}”：请检查路径是否正确")
-    content = path.read_bytes()
+    content = read_input_file(path)
     registry = parse_registry(path.name, content)
     for problem in registry.problems:
         line = problem_line(

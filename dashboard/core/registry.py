@@ -254,6 +254,24 @@ def _read_xls(content: bytes) -> list[_Sheet]:
         ) from None
 
 
+CONTROL_MESSAGE = (
+    "含有看不见的控制字符（如单元格内换行、制表符）：请在 Excel 中删去这些字符，"
+    "把名称写在一行后重新导入"
+)
+
+
+def has_control_characters(text: str) -> bool:
+    """Line breaks, tabs and other control characters inside a name (edges are trimmed)."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control character shown as an escape, for the problem table."""
+    return "".join(
+        f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text
+    )
+
+
 def _cell_text(cell: _Cell) -> str:
     value = cell.value
     if value is None:
@@ -447,6 +465,11 @@ def _collect_rows(sheet: _Sheet, header_row: int, columns: dict[str, int], add: 
         ):
             if warning:
                 add(excel_row, key, value, warning, "warning")
+        for key, value in (("code", code), ("name", name), ("parent_code", parent)):
+            if has_control_characters(value):
+                add(excel_row, key, visible_controls(value), CONTROL_MESSAGE)
+        if has_control_characters(alias_text):
+            add(excel_row, "aliases", visible_controls(alias_text), CONTROL_MESSAGE)
         if not code:
             add(excel_row, "code", "", "单位编码为空：请填写该单位的编码（每个单位唯一）")
         if not name:

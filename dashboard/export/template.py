@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.core.catalogue import RULES, Indicator, by_group
 from dashboard.core.units import UnitTree
+from dashboard.export.cells import safe_cell_text, safe_cell_value
 from dashboard.export.workbook import fit_for_print
 
 SHEET_NAME = "周报"
@@ -45,7 +46,7 @@ _HEAD_FILL = PatternFill("solid", fgColor="FDE9E7")
 _GROUP_FILL = PatternFill("solid", fgColor="F6C9C4")
 _UNLOCKED = Protection(locked=False)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_SAFE_NAME = re.compile(r'[\\/:*?"<>|\s]+')
+_SAFE_NAME = re.compile(r"[\\/:*?\"<>|\s\x00-\x1f\x7f-\x9f]+")
 
 
 class TemplateError(ValueError):
@@ -197,7 +198,7 @@ def split_zip(
 def _write_header(sheet: Worksheet, cols: list[Column], title: str) -> None:
     last = get_column_letter(len(cols))
     sheet.merge_cells(f"A{TITLE_ROW}:{last}{TITLE_ROW}")
-    cell = sheet.cell(TITLE_ROW, 1, title)
+    cell = sheet.cell(TITLE_ROW, 1, safe_cell_text(title))
     cell.font = Font(size=16, bold=True)
     cell.alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[TITLE_ROW].height = 32
@@ -257,11 +258,11 @@ def _write_units(
         filled = values.get(code, {})
         for position, col in enumerate(cols, start=1):
             if col.key == "unit_code":
-                value: object = str(code)
+                value: object = safe_cell_text(str(code))
             elif col.key == "unit_name":
-                value = str(name)
+                value = safe_cell_text(str(name))
             else:
-                value = filled.get(col.key)
+                value = safe_cell_value(filled.get(col.key))
             cell = sheet.cell(row, position, value)
             cell._style = copy(styles[position - 1])
 

@@ -1,8 +1,7 @@
 """The 简报's Excel: 排名, 落后单位 and 催报名单, one styled sheet each.
 
-Text from returns and the registry ends up in these cells, so every text value goes through
-``safe_cell_value``: a string beginning with ``= + - @``, tab or CR would be a formula to
-Excel (formula injection, OWASP) and is written as text with a leading apostrophe.
+Text from returns and the registry ends up in these cells, so every value goes through
+``cells.safe_cell_value`` (no formula, no control character).
 """
 
 from __future__ import annotations
@@ -20,10 +19,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
+from dashboard.export.cells import safe_cell_value
 from dashboard.export.document import BODY_FONT as BODY_FONT_NAME
 from dashboard.export.document import HEADING_FONT
 
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="B7282E")
 # The 简报's fonts by name, as in the Word and PowerPoint (an office PC has them).
 HEADER_FONT = Font(name=HEADING_FONT, bold=True, color="FFFFFF")
@@ -31,24 +30,6 @@ BODY_FONT = Font(name=BODY_FONT_NAME)
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 PERCENT = "0.0%"
-
-
-def safe_cell_value(value: Any) -> Any:
-    """``value`` ready for a spreadsheet cell: text that Excel would read as a formula gets a
-    leading ``'``; missing values become empty cells; numbers stay numbers."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict)):
-        return safe_cell_value(value.item())  # numpy scalars
-    if isinstance(value, (list, tuple)):
-        return safe_cell_value("；".join(str(v) for v in value))
-    return value
 
 
 def _display_width(text: str) -> int:

@@ -15,10 +15,12 @@ from pathlib import PurePath
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from dashboard.export.cells import safe_cell_text, safe_cell_value
 from dashboard.export.workbook import fit_for_print
 from dashboard.ingest.problems import Problem
 
@@ -89,6 +91,8 @@ def _rebuild(result: Any) -> Workbook:
             for c, value in enumerate(row, start=1):
                 if value is None:
                     continue
+                if isinstance(value, str):  # the sender's text, kept as text
+                    value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
                 cell = ws.cell(row=r, column=c, value=value)
                 if isinstance(value, str):
                     cell.data_type = "s"
@@ -119,7 +123,10 @@ def _mark(ws: Worksheet, row: int, col: int, problems: list[Problem], comment: b
     cell.fill = RED if is_error else YELLOW
     if not comment:
         return
-    text = "\n".join(f"【{_SEVERITY[p.severity]}】{p.message}" for p in problems)
+    text = "\n".join(
+        f"【{_SEVERITY[p.severity]}】{safe_cell_text(p.message, keep_line_breaks=True)}"
+        for p in problems
+    )
     note = Comment(text, AUTHOR)
     note.width = 320
     note.height = 40 + 20 * (len(text) // 18 + len(problems))
@@ -129,7 +136,7 @@ def _mark(ws: Worksheet, row: int, col: int, problems: list[Problem], comment: b
 def _summary(book: Workbook, result: Any) -> None:
     title = SUMMARY_SHEET if SUMMARY_SHEET not in book.sheetnames else f"{SUMMARY_SHEET}(2)"
     ws = book.create_sheet(title, 0)
-    ws.append([f"退回修改表：{result.file}"])
+    ws.append([safe_cell_text(f"退回修改表：{result.file}")])
     ws["A1"].font = Font(bold=True, size=14)
     errors = sum(1 for p in result.problems if p.severity == "error")
     warnings = len(result.problems) - errors
@@ -145,11 +152,12 @@ def _summary(book: Workbook, result: Any) -> None:
         cell.font = Font(bold=True)
     for p in result.problems[:MAX_SUMMARY_ROWS]:
         ws.append(
-            [p.sheet or "（整个文件）", p.row, p.column, p.value, _SEVERITY[p.severity], p.message]
+            [
+                safe_cell_value(v)
+                for v in (p.sheet or "（整个文件）", p.row, p.column, p.value)
+            ]
+            + [_SEVERITY[p.severity], safe_cell_text(p.message, keep_line_breaks=True)]
         )
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
         ws.cell(row=ws.max_row, column=5).fill = RED if p.severity == "error" else YELLOW
     if len(result.problems) > MAX_SUMMARY_ROWS:
         ws.append(

@@ -79,6 +79,9 @@ def decrease_problems(
     return found
 
 
+PLACES_NAMED = 5  # a duplicate's message names this many of its rows
+
+
 def duplicate_problems(rows: Sequence[Row]) -> list[Problem]:
     """A unit reported twice for the same week: every occurrence is an error (no guessing)."""
     seen: dict[tuple[str, dt.date | None], list[Row]] = defaultdict(list)
@@ -89,7 +92,9 @@ def duplicate_problems(rows: Sequence[Row]) -> list[Problem]:
     for group in seen.values():
         if len(group) < 2:
             continue
-        places = "、".join(f"“{r.sheet}”第{r.row}行" for r in group)
+        places = "、".join(f"“{r.sheet}”第{r.row}行" for r in group[:PLACES_NAMED])
+        if len(group) > PLACES_NAMED:
+            places += f"等{len(group)}处"  # every message names a few: never n² text
         for row in group:
             message = (
                 f"单位“{row.unit_label}”在本文件中出现{len(group)}次（{places}），"

@@ -28,7 +28,7 @@ import datetime as dt
 import gc
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress
@@ -134,11 +134,45 @@ class FileResult:
     format: str | None = None
     import_id: int | None = None
     duplicate: bool = False  # the same bytes were already imported: nothing changed
-    workbook: Any = field(default=None, repr=False, compare=False)  # for the annotated return
+    superseded: int = 0  # of a duplicate: its rows that a later correction has replaced
+    workbook: Any = field(default=None, repr=False, compare=False)  # while checking only
+    # Problems past the first PROBLEMS_KEPT are counted by (severity, code), not kept: a
+    # file of 200,000 bad rows must not hold 200,000 messages in memory or in the database.
+    dropped: Counter[tuple[str, str]] = field(default_factory=Counter, compare=False)
+
+    def add_problems(self, found: Iterable[Problem]) -> None:
+        room = returns_repo.PROBLEMS_KEPT - len(self.problems)
+        for problem in found:
+            if room > 0:
+                self.problems.append(problem)
+                room -= 1
+            else:
+                self.dropped[(problem.severity, problem.code)] += 1
+
+    @property
+    def problem_total(self) -> int:
+        return len(self.problems) + sum(self.dropped.values())
+
+    @property
+    def error_total(self) -> int:
+        dropped = sum(n for (severity, _), n in self.dropped.items() if severity == "error")
+        return len(self.errors) + dropped
+
+    @property
+    def warning_total(self) -> int:
+        return self.problem_total - self.error_total
+
+    def stored_problems(self) -> list[dict[str, Any]]:
+        """The kept problems, then one line per kind of problem that was only counted."""
+        kept = [p.to_json() for p in self.problems]
+        for (severity, code), n in sorted(self.dropped.items()):
+            message = f"另有 {n:,} 处同类问题（{code}）未逐条列出，请先修改已列出的问题"
+            kept.append(Problem(None, None, None, None, severity, code, message).to_json())  # type: ignore[arg-type]
+        return kept
 
     @property
     def has_errors(self) -> bool:
-        return any(p.severity == "error" for p in self.problems)
+        return self.error_total > 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -162,7 +196,7 @@ class FileResult:
                 }
                 for row in self.accepted
             ],
-            "problems": [p.to_json() for p in self.problems],
+            "problems": self.stored_problems(),
         }
 
 
@@ -220,6 +254,8 @@ def store_result(
         status="rejected" if rejected else "imported",
         import_id=saved.import_id,
         duplicate=saved.duplicate,
+        superseded=saved.superseded,
+        workbook=None,
     )
 
 
@@ -236,7 +272,8 @@ def _save(
         content=content,
         status="rejected" if rejected else "imported",
         rows=() if rejected else _figure_columns(result.accepted),
-        problems=[p.to_json() for p in result.problems],
+        problems=result.stored_problems(),
+        problem_total=result.problem_total,
         report_date=result.report_date,
         uploaded_by=uploaded_by,
     )
@@ -326,13 +363,13 @@ def check_workbook(
     missing_date = False
     for sheet, header in found:
         result.sheets.append(sheet.name)
-        result.problems.extend(_column_problems(sheet.name, header))
+        result.add_problems(_column_problems(sheet.name, header))
         for label in header.ignored:
             if label not in result.ignored_columns:
                 result.ignored_columns.append(label)
         sheet_date = date_in_rows(sheet.rows[: header.first_row], ctx.campaign) or file_date
         problems, no_date = _read_rows(sheet, header, sheet_date, ctx, table)
-        result.problems.extend(problems)
+        result.add_problems(problems)
         missing_date = missing_date or no_date
     if missing_date:
         return _reject(
@@ -341,14 +378,16 @@ def check_workbook(
             "无法确定统计截止日期：表内没有日期列，标题和文件名中也没有日期。"
             "请在上传时指定报告日期（命令行使用 --date YYYY-MM-DD），或在标题中写明“截至X月X日”",
         )
-    result.problems.extend(table.check(checks.rule_problems, table.rule_suspects()))
-    result.problems.extend(table.check(checks.duplicate_problems, table.duplicate_suspects()))
-    result.problems.extend(_decreases(engine, table, ctx))
+    result.add_problems(table.check(checks.rule_problems, table.rule_suspects()))
+    result.add_problems(table.check(checks.duplicate_problems, table.duplicate_suspects()))
+    result.add_problems(_decreases(engine, table, ctx))
     accepted = table.accepted()
     result.accepted = accepted
     dates = Counter(accepted.report_dates) or Counter(day for day in table.days if day)
     fallback = ctx.campaign.period(file_date) if file_date else None
     result.report_date = dates.most_common(1)[0][0] if dates else fallback
+    if result.dropped:
+        result.problems.insert(0, _too_many(result))
     if not result.accepted:
         if result.has_errors:
             result.status = "rejected"
@@ -359,6 +398,20 @@ def check_workbook(
                 "文件中没有任何单位填报的数字（各指标列均为空）。请填写后重新上传",
             )
     return result
+
+
+def _too_many(result: FileResult) -> Problem:
+    return Problem(
+        None,
+        None,
+        None,
+        None,
+        "error" if result.error_total else "warning",
+        "too_many_problems",
+        f"本文件共发现 {result.problem_total:,} 处问题，超过 {returns_repo.PROBLEMS_KEPT:,} 处，"
+        f"只逐条列出前 {returns_repo.PROBLEMS_KEPT:,} 处，其余按类别汇总。"
+        "请先确认是否选错了文件或模板，按已列出的问题修改后重新上传",
+    )
 
 
 def _reject(result: FileResult, code: str, message: str) -> FileResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import logging
 import os
 import threading
@@ -190,6 +191,26 @@ atexit.register(_checkpointer.wait, 5.0)
 def wait_for_checkpoints(timeout: float = 10.0) -> bool:
     """Wait for the background WAL checkpoints (benchmarks and tests; the app never waits)."""
     return _checkpointer.wait(timeout)
+
+
+def lock(conn: Connection, *names: str) -> None:
+    """Hold named write locks until ``conn``'s transaction ends (PostgreSQL advisory locks).
+
+    Concurrent writers of the same names queue here instead of interleaving; the names are
+    taken in sorted order, so two writers never wait on each other in a circle. On SQLite a
+    write transaction already holds the one database write lock (``BEGIN IMMEDIATE``), so
+    there is nothing to add.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for name in sorted(set(names)):
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (lock_key(name),))
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for an advisory lock name."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from dashboard.core.registry import Registry, RegistryError, registry_rows
+from dashboard.store import db
 from dashboard.store.returns_repo import record_import
 from dashboard.store.schema import units
 
@@ -71,6 +72,8 @@ def apply_registry(
         raise RegistryError(registry.errors)
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
+        # Two registry imports at once: the second plans against what the first wrote.
+        db.lock(conn, "registry")
         summary, new_rows, changed = _plan(_existing(conn), registry)
         if new_rows:
             conn.execute(

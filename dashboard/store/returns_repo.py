@@ -18,11 +18,15 @@ from typing import Any, NamedTuple, Protocol, TypedDict, runtime_checkable
 import orjson
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from dashboard.store import db
 from dashboard.store.schema import blobs, figures, imports
 
 _CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
+PROBLEMS_KEPT = 1_000  # problems listed one by one per file; the rest are counted by kind
+_SUMMARY_LINES = 50  # room for the per-kind lines after the kept problems
 
 
 class FigureRow(TypedDict):
@@ -59,6 +63,7 @@ class SaveResult:
     import_id: int
     duplicate: bool  # the same bytes were already imported: nothing changed
     stored_rows: int
+    superseded: int = 0  # of a duplicate: its rows that a later import has replaced since
 
 
 def sha256_of(content: bytes) -> str:
@@ -74,12 +79,25 @@ def find_active_import(conn: Connection, sha: str, kind: str = "return") -> int 
 
 
 def archive_blob(conn: Connection, content: bytes, sha: str | None = None) -> str:
-    """Store ``content`` once under its sha256 (``sha`` if the caller has it already)."""
+    """Store ``content`` once under its sha256 (``sha`` if the caller has it already).
+
+    An upsert: two processes archiving the same bytes at once both succeed, one row stays.
+    """
     sha = sha or sha256_of(content)
     exists = conn.execute(select(blobs.c.sha256).where(blobs.c.sha256 == sha)).scalar()
     if exists is None:
-        conn.execute(insert(blobs).values(sha256=sha, size=len(content), content=content))
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(
+            dialect_insert(blobs)
+            .values(sha256=sha, size=len(content), content=content)
+            .on_conflict_do_nothing(index_elements=["sha256"])
+        )
     return sha
+
+
+def week_lock_names(days: Iterable[dt.date]) -> list[str]:
+    """The lock names of report days: writers of one week's figures take turns."""
+    return [f"figures:{day.isoformat()}" for day in days]
 
 
 def record_import(
@@ -95,8 +113,13 @@ def record_import(
     report_date: dt.date | None = None,
     sha: str | None = None,
     uploaded_at: dt.datetime | None = None,
+    problem_total: int | None = None,
 ) -> int:
-    """Archive ``content`` and add its row to the import log; return the import's id."""
+    """Archive ``content`` and add its row to the import log; return the import's id.
+
+    At most ``PROBLEMS_KEPT`` problems (and a few per-kind summary lines) are stored;
+    ``problem_total`` says how many there were in all (default: as many as given).
+    """
     sha = archive_blob(conn, content, sha)
     inserted = conn.execute(
         insert(imports).values(
@@ -108,7 +131,8 @@ def record_import(
             status=status,
             report_date=report_date,
             accepted_rows=accepted_rows,
-            problems=list(problems),
+            problems=list(problems[: PROBLEMS_KEPT + _SUMMARY_LINES]),
+            problem_total=len(problems) if problem_total is None else problem_total,
         )
     ).inserted_primary_key
     assert inserted is not None
@@ -123,6 +147,7 @@ def save_upload(
     status: str,
     rows: Sequence[FigureRow] | FigureColumns = (),
     problems: Sequence[dict[str, Any]] = (),
+    problem_total: int | None = None,
     report_date: dt.date | None = None,
     uploaded_by: str = "",
     kind: str = "return",
@@ -135,10 +160,16 @@ def save_upload(
     count = len(columns.unit_codes)
     with engine.begin() as conn:
         sha = sha256_of(content)
+        # Writers of the same bytes or the same report weeks take turns, all locks at once
+        # and before the import gets its id: import ids follow the order the writes land in,
+        # and the latest import holds the current rows, as in a serial run.
+        days = dict.fromkeys(columns.report_dates) if status == "imported" else {}
+        db.lock(conn, f"upload:{kind}:{sha}", *week_lock_names(days))
         if status == "imported":
             existing = find_active_import(conn, sha, kind)
             if existing is not None:
-                return SaveResult(existing, duplicate=True, stored_rows=0)
+                replaced = superseded_rows(conn, existing)
+                return SaveResult(existing, duplicate=True, stored_rows=0, superseded=replaced)
         import_id = record_import(
             conn,
             kind=kind,
@@ -149,6 +180,7 @@ def save_upload(
             report_date=report_date,
             accepted_rows=count if status == "imported" else 0,
             problems=problems,
+            problem_total=problem_total,
             uploaded_by=uploaded_by,
         )
         stored = 0
@@ -257,6 +289,7 @@ def undo_import(engine: Engine, import_id: int) -> int:
     Returns the number of figure rows withdrawn.
     """
     with engine.begin() as conn:
+        db.lock(conn, *week_lock_names(_import_days(conn, import_id)))
         status = conn.execute(select(imports.c.status).where(imports.c.id == import_id)).scalar()
         if status != "imported":
             return 0
@@ -275,6 +308,55 @@ def undo_import(engine: Engine, import_id: int) -> int:
         )
         _restore_previous(conn, keys)
         return len(keys)
+
+
+def superseded_rows(conn: Connection, import_id: int) -> int:
+    """How many rows of an import in force a later import has replaced."""
+    query = select(func.count()).where(
+        figures.c.import_id == import_id, figures.c.is_current.is_(False)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def reinstate_import(engine: Engine, import_id: int) -> int:
+    """Make an import's rows current again (an earlier version chosen over a correction).
+
+    The rows it takes over from stay in the history. Returns the number of rows that became
+    current; 0 when the import is not in force or already wholly current.
+    """
+    with engine.begin() as conn:
+        db.lock(conn, *week_lock_names(_import_days(conn, import_id)))
+        status = conn.execute(select(imports.c.status).where(imports.c.id == import_id)).scalar()
+        if status != "imported":
+            return 0
+        stale = conn.execute(
+            select(figures.c.id, figures.c.unit_code, figures.c.report_date).where(
+                figures.c.import_id == import_id, figures.c.is_current.is_(False)
+            )
+        ).all()
+        by_day: dict[dt.date, list[str]] = defaultdict(list)
+        for _, unit_code, day in stale:
+            by_day[day].append(unit_code)
+        for day, codes in by_day.items():
+            for chunk in _chunks(codes, _CHUNK):
+                conn.execute(
+                    update(figures)
+                    .where(
+                        figures.c.is_current.is_(True),
+                        figures.c.report_date == day,
+                        figures.c.unit_code.in_(chunk),
+                    )
+                    .values(is_current=False)
+                )
+        ids = [row[0] for row in stale]
+        for chunk in _chunks(ids, _CHUNK):
+            conn.execute(update(figures).where(figures.c.id.in_(chunk)).values(is_current=True))
+        return len(ids)
+
+
+def _import_days(conn: Connection, import_id: int) -> list[dt.date]:
+    query = select(figures.c.report_date).where(figures.c.import_id == import_id).distinct()
+    return [row[0] for row in conn.execute(query)]
 
 
 def _restore_previous(conn: Connection, keys: Iterable[Any]) -> None:
@@ -302,6 +384,8 @@ def _restore_previous(conn: Connection, keys: Iterable[Any]) -> None:
 
 
 def list_imports(engine: Engine, kind: str | None = "return") -> pd.DataFrame:
+    """The import log, newest first, without the problems themselves (``import_problems``
+    reads one import's): listing stays cheap however many problems were stored."""
     columns = [
         imports.c.id,
         imports.c.kind,
@@ -312,7 +396,7 @@ def list_imports(engine: Engine, kind: str | None = "return") -> pd.DataFrame:
         imports.c.status,
         imports.c.report_date,
         imports.c.accepted_rows,
-        imports.c.problems,
+        imports.c.problem_total,
         imports.c.undone_at,
     ]
     query = select(*columns).order_by(imports.c.id.desc())
@@ -321,6 +405,13 @@ def list_imports(engine: Engine, kind: str | None = "return") -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return pd.DataFrame(rows, columns=[c.name for c in columns])
+
+
+def import_problems(engine: Engine, import_id: int) -> list[dict[str, Any]]:
+    """The problems stored with one import (at most ``PROBLEMS_KEPT`` and per-kind lines)."""
+    with engine.connect() as conn:
+        value = conn.execute(select(imports.c.problems).where(imports.c.id == import_id)).scalar()
+    return list(value or [])
 
 
 def blob_content(engine: Engine, sha: str) -> bytes | None:

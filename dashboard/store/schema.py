@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -40,6 +41,8 @@ units = Table(
     Column("sort_order", Integer, nullable=False, default=0),
     Column("retired", Boolean, nullable=False, default=False),
     Column("updated_at", DateTime(timezone=True), nullable=True),
+    Column("contact_name", String(100), nullable=True),  # 联络人 (for 催报)
+    Column("contact_phone", String(40), nullable=True),  # 联系电话
 )
 
 settings = Table(
@@ -69,7 +72,8 @@ imports = Table(
     Column("status", String(16), nullable=False),  # imported | rejected | undone
     Column("report_date", Date, nullable=True),
     Column("accepted_rows", Integer, nullable=False, default=0),
-    Column("problems", JsonType, nullable=True),
+    Column("problems", JsonType, nullable=True),  # the first PROBLEMS_KEPT, then by code
+    Column("problem_total", Integer, nullable=False, default=0),  # all problems found
     Column("undone_at", DateTime(timezone=True), nullable=True),
 )
 
@@ -86,4 +90,14 @@ figures = Table(
     Column("row", Integer, nullable=True),
     Index("ix_figures_current_date", "is_current", "report_date"),
     Index("ix_figures_unit_date", "unit_code", "report_date"),
+    # One current row per unit and report day, kept by the database itself: concurrent
+    # imports of one week can never leave two.
+    Index(
+        "ux_figures_current",
+        "unit_code",
+        "report_date",
+        unique=True,
+        sqlite_where=text("is_current"),
+        postgresql_where=text("is_current"),
+    ),
 )

@@ -14,7 +14,8 @@ from openpyxl.utils import get_column_letter
 
 from dashboard.core import heat
 from dashboard.core.catalogue import INDICATORS, RATES
-from dashboard.export.workbook import fit_for_print, safe_cell_value
+from dashboard.export.cells import safe_cell_value
+from dashboard.export.workbook import fit_for_print
 
 MAX_ROWS_ON_SCREEN = 300
 

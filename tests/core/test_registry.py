@@ -224,3 +224,18 @@ def test_scope_choices_are_the_units_with_units_under_them_in_tree_order() -> No
     )
     assert UnitTree(frame).scope_choices() == [("12", 2), ("11", 2), ("111", 3)]
     assert UnitTree(frame.iloc[0:0]).scope_choices() == []
+
+
+def test_control_characters_in_a_name_are_refused_with_the_row() -> None:
+    """Excel cannot hold most control characters, but a CSV (or an .xls) can."""
+    rows = [HEADER, *GOOD, ["0152", "青川\x07市\x1b[31m档案馆", "01", "党政机关", ""]]
+    content = "\n".join(",".join(map(str, row)) for row in rows).encode("utf-8")
+    registry = parse_registry("名册.csv", content)
+    assert [(p.row, p.column) for p in registry.errors] == [(7, "单位名称")]
+    assert "控制字符" in registry.errors[0].message
+
+
+def test_a_leading_tab_is_trimmed_and_the_name_kept_as_text() -> None:
+    registry = parse_registry("名册.xlsx", workbook([*GOOD, ["0152", "\t=1+1", "01", "党政机关", ""]]))
+    assert registry.ok
+    assert registry.frame["name"].iloc[-1] == "=1+1"  # stored as given; every writer escapes it

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from dashboard.export import briefing, workbook
+from dashboard.export import briefing, cells, workbook
 
 from .conftest import make_report
 
@@ -85,17 +85,18 @@ def test_sheets_print_one_page_wide_with_the_header_on_every_page(book) -> None:
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_safe_cell_value_neutralises_each_formula_prefix(prefix: str) -> None:
-    text = f'{prefix}HYPERLINK("http://x","点我")'
-    assert workbook.safe_cell_value(text) == "'" + text
+    text = f'{prefix}=HYPERLINK("http://x","点我")' if prefix in "\t\r" else f"{prefix}HYPERLINK()"
+    safe = cells.safe_cell_value(text)
+    assert safe.startswith("'") and not any(ch in safe for ch in "\t\r\n")
 
 
 def test_safe_cell_value_keeps_plain_values() -> None:
-    assert workbook.safe_cell_value("东城县") == "东城县"
-    assert workbook.safe_cell_value(-5) == -5
-    assert workbook.safe_cell_value(0.25) == 0.25
-    assert workbook.safe_cell_value(float("nan")) is None
-    assert workbook.safe_cell_value(pd.NA) is None
-    assert workbook.safe_cell_value(["未报送", "停滞"]) == "未报送；停滞"
+    assert cells.safe_cell_value("东城县") == "东城县"
+    assert cells.safe_cell_value(-5) == -5
+    assert cells.safe_cell_value(0.25) == 0.25
+    assert cells.safe_cell_value(float("nan")) is None
+    assert cells.safe_cell_value(pd.NA) is None
+    assert cells.safe_cell_value(["未报送", "停滞"]) == "未报送；停滞"
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)

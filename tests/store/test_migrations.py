@@ -21,3 +21,46 @@ def test_upgrade_is_idempotent(engine) -> None:
     db.upgrade(engine)
     db.upgrade(engine)
     assert db.is_initialised(engine)
+
+
+def test_migration_0002_repairs_duplicate_current_rows(request) -> None:
+    """Duplicates left by concurrent imports before 0002: the latest import's row stays."""
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import text
+
+    for name in ("engine", "pg_engine"):
+        engine = request.getfixturevalue(name)
+        config = db.alembic_config(engine)
+        command.downgrade(config, "0001")
+        day = dt.date(2023, 10, 27)
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO blobs (sha256, size, content) VALUES ('s', 1, :c)"), {"c": b"x"}
+            )
+            for import_id in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO imports (id, kind, file_name, sha256, uploaded_at, uploaded_by,"
+                        " status, accepted_rows) VALUES (:i, 'return', 'f.xlsx', 's', :t, '',"
+                        " 'imported', 1)"
+                    ),
+                    {"i": import_id, "t": dt.datetime(2023, 10, 27, tzinfo=dt.UTC)},
+                )
+            for import_id, unit in ((1, "A"), (3, "A"), (2, "A"), (1, "B"), (2, "C"), (3, "C")):
+                conn.execute(
+                    text(
+                        "INSERT INTO figures (unit_code, report_date, import_id, figures, is_current)"
+                        " VALUES (:u, :d, :i, '{}', :t)"
+                    ),
+                    {"u": unit, "d": day, "i": import_id, "t": True},
+                )
+        db.upgrade(engine)
+        with engine.connect() as conn:
+            current = conn.execute(
+                text("SELECT unit_code, import_id FROM figures WHERE is_current ORDER BY unit_code")
+            ).all()
+            total = conn.execute(text("SELECT COUNT(*) FROM figures")).scalar_one()
+        assert [tuple(row) for row in current] == [("A", 3), ("B", 1), ("C", 3)]
+        assert total == 6  # the others stay as history

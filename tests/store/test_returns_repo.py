@@ -142,7 +142,8 @@ def test_rejected_upload_is_archived_without_figures(any_engine) -> None:
     assert _count(any_engine, figures) == 0
     listing = returns_repo.list_imports(any_engine).set_index("id")
     assert listing.loc[result.import_id, "status"] == "rejected"
-    assert listing.loc[result.import_id, "problems"][0]["code"] == "not_excel"
+    assert listing.loc[result.import_id, "problem_total"] == 1
+    assert returns_repo.import_problems(any_engine, result.import_id)[0]["code"] == "not_excel"
 
 
 def test_previous_figures_takes_each_units_latest_earlier_week(any_engine) -> None:
