@@ -334,8 +334,9 @@ def rank_ticks(worst: float) -> dict[str, object]:
     large one; never the repeated "1 1 1 2" of fractional ticks printed as integers."""
     if worst <= 10:
         return {"tickmode": "linear", "tick0": 1, "dtick": 1, "tickformat": "d"}
-    step = max(1.0, measure.nice_step(worst, 5))
-    return {"tickmode": "linear", "tick0": 0, "dtick": math.ceil(step), "tickformat": "d"}
+    step = math.ceil(max(1.0, measure.nice_step(worst, 6)))
+    ticks = [1, *range(step, int(worst) + 1, step)]  # rank 1 marks the top
+    return {"tickmode": "array", "tickvals": ticks, "tickformat": "d", "dtick": step}
 
 
 def closure_projection(
