@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.export import briefing
+from dashboard.export import briefing, preview
 
 from .conftest import make_report, settings_values
 
@@ -19,19 +19,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def _to_pngs(source: Path, out: Path) -> list[Path]:
-    subprocess.run(
-        ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(out), str(source)],
-        check=True,
-        capture_output=True,
-        timeout=180,
-        env={"HOME": str(out), "PATH": "/usr/bin:/bin"},
-    )
-    pdf = out / f"{source.stem}.pdf"
-    assert pdf.exists() and pdf.read_bytes()[:4] == b"%PDF"
-    subprocess.run(
-        ["pdftoppm", "-png", "-r", "40", str(pdf), str(out / source.stem)], check=True, timeout=120
-    )
-    return sorted(out.glob(f"{source.stem}-*.png"))
+    pages = preview.to_pngs(source, out)
+    assert (out / f"{source.stem}.pdf").read_bytes()[:4] == b"%PDF"
+    return pages
 
 
 def test_docx_and_pptx_render_to_pages(tmp_path: Path) -> None:
