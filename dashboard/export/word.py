@@ -442,14 +442,12 @@ def _text_lines(text: str, size: float, indent_chars: float = 2) -> int:
     return max(1, math.ceil(width / (TEXT_W_PT - size)))
 
 
-def _block_height(block: Block, doc: BriefingDoc) -> float:
-    """Height in pt of a text block as laid out (fixed 28 pt lines for body and headings)."""
+def _block_height(block: Block) -> float:
+    """Height in pt of the 版头 or the title as laid out at the top of the first page."""
     if block.kind == "masthead":
         return MASTHEAD_PT * 1.3 + 6 + LINE_PT + 6 + LINE_PT + 18
     if block.kind == "title":
         return _text_lines(block.text, TITLE_PT, 0) * TITLE_PT * 1.45 + 24
-    if block.kind in ("body", "heading"):
-        return _text_lines(block.text, BODY_PT) * LINE_PT
     return 0.0
 
 
@@ -497,9 +495,7 @@ class Placement:
     new_page: bool  # starts a page: not even a legible height fits where it would fall
 
 
-def plan_figures(
-    doc: BriefingDoc, chart_names: set[str] | None = None, trace: list[str] | None = None
-) -> dict[str, Placement]:
+def plan_figures(doc: BriefingDoc, chart_names: set[str] | None = None) -> dict[str, Placement]:
     """Each chart's height so that it fits the room left on its page when a legible height
     fits there; otherwise it starts the next page at its natural height (the writer puts a
     page break before it, so the pages follow this plan rather than drift from it)."""
@@ -524,9 +520,7 @@ def plan_figures(
         elif block.kind in ("body", "heading"):
             used = _add_lines(used, _text_lines(block.text, BODY_PT), block.kind == "heading")
         else:
-            used += _block_height(block, doc)
-        if trace is not None:
-            trace.append(f"{block.kind} {block.text[:12]} -> {used:.0f}")
+            used += _block_height(block)
     return placed
 
 

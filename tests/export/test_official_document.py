@@ -162,3 +162,30 @@ def test_excel_names_the_same_fonts() -> None:
     sheet = book["落后单位"]
     assert sheet["A1"].font.name == "黑体"
     assert sheet["A2"].font.name == "仿宋_GB2312"
+
+
+def test_page_plan_sizes_charts_between_legible_and_natural() -> None:
+    """Each chart is planned at its natural height, or squeezed into the room left on its
+    page but no lower than legible, or started on a new page (a page break in the file)."""
+    options = briefing.BriefingOptions.from_settings(settings_values())
+    doc = briefing._untitled(briefing.compose(make_long_report(), options))
+    plan = word.plan_figures(doc)
+    assert set(plan) == {c.name for c in doc.charts}
+    for chart in doc.charts:
+        placed = plan[chart.name]
+        assert word.least_px(chart) <= placed.height_px <= word.natural_px(chart)
+    squeezed = [c for c in doc.charts if plan[c.name].height_px < word.natural_px(c)]
+    assert squeezed  # the long city's charts do not all fit at their natural height
+    starts = {name for name, p in plan.items() if p.new_page}
+    pngs = {c.name: _tiny_png() for c in doc.charts}
+    document = Document(io.BytesIO(word.write_docx(doc, pngs, starts)))
+    breaks = [p for p in document.paragraphs if p.paragraph_format.page_break_before and p.runs]
+    assert len(breaks) == len(starts)
+
+
+def _tiny_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (76, 30), "white").save(out, format="PNG")
+    return out.getvalue()
