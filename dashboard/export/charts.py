@@ -260,11 +260,21 @@ def unit_history_lines(
     if history.empty:
         return _empty(title)
     fig = go.Figure()
-    for _, rows in history.groupby("unit_code", sort=False):
+    colours: dict[str, str] = {}
+    for index, (code, rows) in enumerate(history.groupby("unit_code", sort=False)):
         rows = rows.sort_values("report_date")
         name = str(rows["name"].iloc[0])
+        # each unit one colour: its line, its ✕ on stalled weeks and its projection
+        colour = colours.setdefault(str(code), theme.colour(index))
         fig.add_trace(
-            go.Scatter(x=rows["report_date"], y=rows[value], mode="lines+markers", name=name)
+            go.Scatter(
+                x=rows["report_date"],
+                y=rows[value],
+                mode="lines+markers",
+                name=name,
+                line={"color": colour},
+                legendgroup=str(code),
+            )
         )
         stalled = rows[rows["stalled"].astype(bool)]
         if not stalled.empty:
@@ -273,19 +283,21 @@ def unit_history_lines(
                     x=stalled["report_date"],
                     y=stalled[value],
                     mode="markers",
-                    marker={"symbol": "x", "size": 12, "color": "#C0392B"},
+                    marker={"symbol": "x", "size": 12, "color": colour},
                     name=f"{name}·停滞周",
+                    legendgroup=str(code),
                 )
             )
     if projection is not None and not projection.empty:
-        for _, rows in projection.groupby("unit_code", sort=False):
+        for code, rows in projection.groupby("unit_code", sort=False):
             fig.add_trace(
                 go.Scatter(
                     x=rows["report_date"],
                     y=rows[value],
                     mode="lines",
-                    line={"dash": "dash"},
+                    line={"dash": "dash", "color": colours.get(str(code))},
                     name=f"{rows['name'].iloc[0]}·按当前进度预测",
+                    legendgroup=str(code),
                 )
             )
     fig.update_xaxes(title_text="报告周")

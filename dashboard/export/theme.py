@@ -89,7 +89,33 @@ def finish(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
         # Chinese dates (10月27日), not plotly's English month names
         fig.update_xaxes(tickformat="%-m月%-d日", hoverformat="%Y年%-m月%-d日")
         _report_day_ticks(fig)
+    if _legend_row_px(fig) > LEGEND_ROW_PX:
+        legend_below(fig)  # more than one row above the plot would cover the title
     return fig
+
+
+LEGEND_ROW_PX = 640  # what a legend row above the plot may take (a half-width chart on a page)
+
+
+def _shows_legend(trace: object) -> bool | None:
+    """The trace's ``showlegend``: None when unset, False for traces without a legend entry
+    (treemaps and the like have no such property)."""
+    return getattr(trace, "showlegend", False)
+
+
+def _legend_entries(fig: go.Figure) -> list[str]:
+    shown = [t for t in fig.data if t.name and _shows_legend(t) is not False]
+    if len(shown) < 2 and not any(_shows_legend(t) for t in fig.data):
+        return []  # plotly shows no legend for a single series
+    return [str(t.name) for t in shown]
+
+
+def _legend_row_px(fig: go.Figure) -> float:
+    """The width a one-row legend above the plot needs: each entry's measured name plus its
+    symbol and gap."""
+    return sum(
+        measure.text_width(name.replace("<br>", ""), FONT_PX) + 50 for name in _legend_entries(fig)
+    )
 
 
 FONT_PX = 13  # the tick label size set by ``finish``
@@ -148,14 +174,16 @@ def legend_below(fig: go.Figure) -> go.Figure:
     """The legend under the plot, one series a line (long names wrapped), with the figure
     grown to hold it: every named series stays visible however long its name, and the
     plot keeps its width (a legend at the side would take it)."""
+    if fig.layout.legend.yref == "container":  # already below
+        return fig
     names = [
         str(t.name)
         for t in fig.data
-        if t.name and t.showlegend is not False and t.visible is not False
+        if t.name and _shows_legend(t) is not False and t.visible is not False
     ]
     lines = 0
     for trace in fig.data:
-        if trace.name and trace.showlegend is not False:
+        if trace.name and _shows_legend(trace) is not False:
             wrapped = wrapped_labels([str(trace.name)], max_px=520)[0]
             trace.name = wrapped
             lines += wrapped.count("<br>") + 1

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from dashboard.core import report
-from dashboard.export import briefing, charts, measure, theme
+from dashboard.export import briefing, charts, images, measure, theme
 
 from ..core.report_data import W3, figures_frame, settings, units_frame
 from .conftest import LONG_NAMES, make_long_report
@@ -134,3 +134,49 @@ def test_long_slide_headlines_shrink_to_two_lines() -> None:
     width = (slides.SLIDE_W - 2 * slides.MARGIN) / slides.Pt(1)
     assert len(measure.wrap(headline, width, size, measure.SANS)) <= 2
     assert slides.headline_size("各层级平均热度：市级92.9") == 24
+
+
+def test_wide_legends_go_below_and_each_unit_keeps_one_colour() -> None:
+    """A legend too wide for one row above the plot moves under it (the figure grows), so no
+    entry covers the title or is cut; a unit's line, stalled ✕ and projection share its colour
+    and no two units share one."""
+    rows = []
+    for i, (code, name) in enumerate(list(LONG_NAMES.items())[1:8]):
+        for week in range(4):
+            day = dt.date(2023, 9, 15) + dt.timedelta(weeks=week)
+            rows.append(
+                {
+                    "unit_code": code,
+                    "name": name,
+                    "report_date": day,
+                    "v": week * i,
+                    "stalled": week == 2,
+                }
+            )
+    fig = charts.unit_history_lines(
+        pd.DataFrame(rows), "v", "已整改销号问题数", dt.date(2023, 10, 6)
+    )
+    assert fig.layout.legend.yref == "container" and fig.layout.height > 420
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    assert len({t.line.color for t in lines}) == len(lines) == 7
+    for line in lines:
+        marks = [t for t in fig.data if t.legendgroup == line.legendgroup and t.mode == "markers"]
+        assert marks and marks[0].marker.color == line.line.color
+    png = images.to_png(fig, scale=1, width=900)
+    image = Image.open(io.BytesIO(png)).convert("L")
+    assert image.size[1] == fig.layout.height
+    assert image.crop((0, image.size[1] - 3, image.size[0], image.size[1])).getextrema()[0] >= WHITE
+    short = charts.trend_lines(
+        pd.DataFrame(
+            {
+                "level": [1, 1, 2, 2],
+                "report_date": [dt.date(2023, 9, 15), dt.date(2023, 9, 22)] * 2,
+                "v": [1, 2, 3, 4],
+            }
+        ),
+        "v",
+        "数",
+        dt.date(2023, 9, 22),
+        {1: "市级", 2: "县级"},
+    )
+    assert short.layout.legend.yref != "container"  # two short names: one row above the plot
