@@ -46,6 +46,38 @@ def test_core_layers_never_import_ui_or_pages() -> None:
     assert offenders == []
 
 
+FIGURE_READERS = ("load_figures", "load_window", "build_report", "previous_figures")
+
+
+def _names_used(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            used.add(node.attr)
+        elif isinstance(node, ast.Name):
+            used.add(node.id)
+        elif isinstance(node, ast.ImportFrom):
+            used.update(alias.name for alias in node.names)
+    return used
+
+
+def test_pages_exports_and_commands_reach_figures_only_through_the_door() -> None:
+    """One door (``dashboard/door.py``): scope and caching are decided in one place."""
+    offenders = []
+    for folder in ("ui", "app_pages", "export", "commands"):
+        for path in (PACKAGE / folder).rglob("*.py"):
+            imports = _imports(path)
+            reads = _names_used(path) & set(FIGURE_READERS)
+            if "dashboard.store.report_inputs" in imports or reads:
+                offenders.append(f"{path.relative_to(ROOT)}: {sorted(reads) or 'report_inputs'}")
+    assert offenders == []
+
+
+def test_the_door_is_plain_python() -> None:
+    assert not any(n.startswith("streamlit") for n in _imports(PACKAGE / "door.py"))
+
+
 def test_every_page_file_is_in_the_navigation() -> None:
     from dashboard.navigation import PAGES_DIR, page_files
 

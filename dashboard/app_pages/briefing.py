@@ -13,6 +13,7 @@ from dashboard.export.word import colophon_lines
 from dashboard.store import repo
 from dashboard.ui import filters, report_cache, state
 from dashboard.ui.charts import show_chart
+from dashboard.ui.text import plain
 
 st.title("简报")
 if filters.no_data():
@@ -104,16 +105,16 @@ for col, fmt, label in zip(
 
 st.subheader("预览")
 doc = briefing.compose(report, options)
-st.markdown(f"#### :red[{doc.masthead}]")
-st.caption(f"{doc.office}　{doc.date_text}")
-st.markdown(f"**{doc.heading}**")
-st.write(doc.lead)
+st.markdown(f"#### :red[{plain(doc.masthead)}]")
+st.caption(plain(f"{doc.office}　{doc.date_text}"))
+st.markdown(f"**{plain(doc.heading)}**")
+st.markdown(plain(doc.lead))
 for section in doc.sections:
-    st.markdown(f"**{section.heading}**")
+    st.markdown(f"**{plain(section.heading)}**")
     for text in section.paragraphs:
-        st.write(text)
+        st.markdown(plain(text))
 for number, chart in enumerate(doc.charts, start=1):
-    st.markdown(f"**图{number}**　{chart.headline}")
+    st.markdown(f"**图{number}**　{plain(chart.headline)}")
     show_chart(
         chart.figure, f"{chart.name}_{report.report_date:%Y%m%d}", key=f"briefing_chart_{number}"
     )

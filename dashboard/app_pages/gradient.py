@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
+from dashboard.ui.text import plain
 
 st.title("层级传导")
 if filters.no_data():
@@ -22,10 +23,10 @@ cols[1].metric("传导异常系统", f"{len(flagged):,}")
 if not flagged.empty:
     cols[2].markdown(
         "**异常系统：** "
-        + "、".join(f"{r.name}（{r.pattern}）" for r in flagged.head(8).itertuples())
+        + "、".join(plain(f"{r.name}（{r.pattern}）") for r in flagged.head(8).itertuples())
     )
     for row in flagged.itertuples():
-        st.warning(f"{row.name}：{row.pattern}，牵头单位到最下一级热度下降 {row.fall:.1f} 分")
+        st.warning(plain(f"{row.name}：{row.pattern}，牵头单位到最下一级热度下降 {row.fall:.1f} 分"))
 
 left, right = st.columns(2)
 with left:

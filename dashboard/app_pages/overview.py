@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state
 from dashboard.ui.charts import show_chart
+from dashboard.ui.text import plain
 
 KEY_TOTALS = ("problems_found", "problems_closed", "measures_done", "deeds_done", "survey_reports")
 
@@ -17,7 +18,7 @@ chosen = filters.board_filters()
 report, view = report_cache.filtered_week(chosen)
 
 st.caption(
-    f"{report.scope_name} · 截至{report.report_date:%Y年%m月%d日}"
+    f"{plain(report.scope_name)} · 截至{report.report_date:%Y年%m月%d日}"
     + (f" · 与{report.previous_date:%m月%d日}比较" if report.previous_date else " · 首个报告周")
 )
 cov = view.coverage
@@ -55,7 +56,7 @@ with left:
 with right:
     st.subheader("本周要点")
     for sentence in report.findings:
-        st.markdown(f"- {sentence}")
+        st.markdown(f"- {plain(sentence)}")
     if chosen.levels or chosen.categories:
         st.caption(
             "指标卡中的累计数、比率与本周要点按所选系统统计；层级、类别筛选作用于报送与热度。"

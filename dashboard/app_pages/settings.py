@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.core import settings as settings_def
 from dashboard.store import repo
 from dashboard.ui import state
+from dashboard.ui.categories import category_editor
 
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 
@@ -75,3 +76,5 @@ if saved:
         st.cache_data.clear()
         st.session_state["settings_message"] = "设置已保存。"
         st.rerun()
+
+category_editor()

@@ -9,6 +9,7 @@ from dashboard.core.catalogue import INDICATORS
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
+from dashboard.ui.text import plain
 
 st.title("单位详情")
 if filters.no_data():
@@ -51,7 +52,7 @@ assert report is not None
 units = report.units
 row = units.loc[units["code"] == code].iloc[0]
 
-st.subheader(f"{row['name']}（{row['code']}）")
+st.subheader(plain(f"{row['name']}（{row['code']}）"))
 path = f"{row['level_name']} · {row['category']}"
 if row["parent_name"]:
     path += f" · 上级：{row['parent_name']}"

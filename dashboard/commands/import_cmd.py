@@ -9,8 +9,12 @@ import json
 import sys
 from pathlib import Path
 
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
 from dashboard.cli import CliError, add_db_option, problem_line, read_input_file, terminal_text
 from dashboard.ingest import pipeline
+from dashboard.ingest.problems import Problem
 from dashboard.store import db
 
 SHOWN_PROBLEMS = 30  # per file in the readable summary; --json lists every one
@@ -71,7 +75,23 @@ def _import_all(
     engine = db.connect(args.db)
     results = []
     for path, content in zip(paths, contents, strict=True):
-        result = pipeline.import_file(
+        result = _import_one(args, engine, path, content, report_date)
+        results.append(result)
+        if not args.json:
+            _print_text(result)
+    return results
+
+
+def _import_one(
+    args: argparse.Namespace,
+    engine: Engine,
+    path: Path,
+    content: bytes,
+    report_date: dt.date | None,
+) -> pipeline.FileResult:
+    """One file; a database failure is this file's answer (the JSON stays whole)."""
+    try:
+        return pipeline.import_file(
             engine,
             path.name,
             content,
@@ -80,10 +100,13 @@ def _import_all(
             dry_run=args.dry_run,
             uploaded_by="命令行",
         )
-        results.append(result)
-        if not args.json:
-            _print_text(result)
-    return results
+    except SQLAlchemyError as exc:
+        message = (
+            f"数据库暂时无法保存这个文件（{type(exc).__name__}），数据未作改动：请稍后重新导入；"
+            "如一再出现，请检查数据库服务"
+        )
+        problem = Problem(None, None, None, None, "error", "storage_failed", message)
+        return pipeline.FileResult(path.name, "rejected", None, problems=[problem])
 
 
 def _print_text(result: pipeline.FileResult) -> None:

@@ -6,9 +6,10 @@ import argparse
 import datetime as dt
 import json
 
+from dashboard import door
 from dashboard.cli import CliError, add_db_option
-from dashboard.core.report import WeekReport, build_report, window_size
-from dashboard.store import db, repo, report_inputs
+from dashboard.core.report import WeekReport
+from dashboard.store import db
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,23 +41,11 @@ def _parse_date(text: str) -> dt.date:
 
 def _run(args: argparse.Namespace) -> int:
     engine = db.connect(args.db)
-    units = repo.load_units(engine)
-    if units.empty:
-        raise CliError("单位名册为空：请先在看板“单位名册”页导入单位名册，再运行本命令")
-    settings = repo.get_settings(engine)
-    dates = repo.report_dates(engine)
-    if not dates:
-        raise CliError("尚无周报数据：请先导入周报（python -m dashboard import …）")
     report_date = _parse_date(args.date) if args.date else None
-    if report_date is not None and report_date not in dates:
-        listed = "、".join(d.isoformat() for d in dates[-8:])
-        raise CliError(
-            f"{report_date.isoformat()} 没有周报数据。已有的报告周（最近几周）：{listed}"
-        )
-    if args.scope is not None and args.scope not in set(units["code"].astype(str)):
-        raise CliError(f"单位编码“{args.scope}”不在单位名册中，请核对编码（注意前导零）")
-    figures, days = report_inputs.load_window(engine, report_date, window_size(settings))
-    report = build_report(units, figures, settings, report_date, args.scope, all_dates=days)
+    try:
+        report = door.week_report(engine, report_date, args.scope)
+    except door.DoorError as exc:
+        raise CliError(str(exc)) from None
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _show(args: argparse.Namespace) -> int:
     engine = db.connect(args.db)
     values = repo.get_settings(engine)
-    for item in settings_def.SETTINGS:
+    for item in (*settings_def.SETTINGS, *settings_def.DATA_SETTINGS):
         print(f"{item.key}\t{item.label}\t{json.dumps(values[item.key], ensure_ascii=False)}")
     return 0
 

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
@@ -21,7 +21,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from dashboard.core.catalogue import normalise_header
-from dashboard.core.units import CATEGORIES
+from dashboard.core.settings import DEFAULT_CATEGORIES
 
 Severity = Literal["error", "warning"]
 
@@ -45,6 +45,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "category": ("类别", "单位类别", "单位类型", "类型", "分类"),
     "aliases": ("别名", "简称", "单位简称", "其他名称", "曾用名", "别称"),
+    "contact_name": ("联络人", "联系人", "联络员", "填报联络人"),
+    "contact_phone": ("联系电话", "联络电话", "电话", "手机", "手机号码", "联系方式"),
 }
 COLUMN_LABELS: dict[str, str] = {
     "code": "单位编码",
@@ -52,15 +54,21 @@ COLUMN_LABELS: dict[str, str] = {
     "parent_code": "上级单位编码",
     "category": "类别",
     "aliases": "别名",
+    "contact_name": "联络人",
+    "contact_phone": "联系电话",
 }
 REQUIRED = ("code", "name", "parent_code", "category")
 
-# Shorter spellings people write for a category.
+CATEGORY_MAX_LENGTH = 40  # units.category is String(40)
+CONTACT_NAME_MAX_LENGTH = 100  # units.contact_name
+CONTACT_PHONE_MAX_LENGTH = 40  # units.contact_phone
+
+# Shorter spellings people write for one of the default categories.  Used only when the
+# office's list holds the target and not the spelling itself: an office that keeps 社区 or
+# 事业单位 as categories of their own gets them as written.
 _CATEGORY_ALIASES: dict[str, str] = {
     "机关": "党政机关",
-    "党政机关": "党政机关",
     "行政机关": "党政机关",
-    "事业单位": "党政机关",
     "乡镇": "乡镇（街道）",
     "街道": "乡镇（街道）",
     "乡镇街道": "乡镇（街道）",
@@ -69,14 +77,8 @@ _CATEGORY_ALIASES: dict[str, str] = {
     "社区": "村（社区）",
     "村社区": "村（社区）",
     "村(社区)": "村（社区）",
-    "学校": "学校",
-    "医院": "医院",
     "国企": "国有企业",
-    "国有企业": "国有企业",
-    "两新组织": "两新组织",
     "两新": "两新组织",
-    "非公企业": "两新组织",
-    "社会组织": "两新组织",
 }
 
 
@@ -94,12 +96,30 @@ class RegistryProblem:
 
 @dataclass
 class Registry:
-    """The parsed registry: ``frame`` has code, name, parent_code, category, aliases, level,
-    sort_order, row; ``problems`` lists every error and warning found."""
+    """The parsed registry: ``frame`` has code, name, parent_code, category, aliases,
+    contact_name, contact_phone, level, sort_order, row; ``problems`` lists every error and
+    warning found; ``new_categories`` the categories not in the office's list, each with its
+    number of units (in order of first appearance)."""
 
     frame: pd.DataFrame
     problems: list[RegistryProblem] = field(default_factory=list)
     sheet: str = ""
+    new_categories: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def depth(self) -> int:
+        """The number of levels of the tree (0 when empty)."""
+        return int(self.frame["level"].max()) if len(self.frame) else 0
+
+    def new_categories_frame(self) -> pd.DataFrame:
+        """The categories not yet in the office's list, with their unit counts (类别, 单位数)."""
+        return pd.DataFrame(
+            {"类别": list(self.new_categories), "单位数": list(self.new_categories.values())}
+        )
+
+    def new_categories_text(self) -> str:
+        """``村民小组（网格）2,321 个、社会组织 12 个``."""
+        return "、".join(f"“{c}”{n:,} 个" for c, n in self.new_categories.items())
 
     @property
     def errors(self) -> list[RegistryProblem]:
@@ -158,13 +178,57 @@ def split_aliases(text: object) -> list[str]:
     return seen
 
 
-def normalise_category(text: str) -> str | None:
-    """The catalogue category a written category means, or None if it is unknown."""
-    folded = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
-    for category in CATEGORIES:
-        if folded == unicodedata.normalize("NFKC", category):
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().replace(" ", "").replace("\u3000", "")
+
+
+def clean_category(text: str) -> str:
+    """A category as it will be stored: trimmed, inner spaces removed, ASCII brackets made
+    full-width (``村民小组(网格)`` → ``村民小组（网格）``), as the default list writes them."""
+    cleaned = re.sub(r"\s+", "", str(text))
+    return cleaned.replace("(", "（").replace(")", "）")
+
+
+def normalise_category(text: str, categories: Sequence[str] = DEFAULT_CATEGORIES) -> str | None:
+    """The office's category a written category means, or None if it is not in the list.
+
+    Matching ignores spaces and full-/half-width differences; a short spelling of a default
+    category (乡镇 → 乡镇（街道）) counts when the office's list holds that category.
+    """
+    folded = _fold(text)
+    for category in categories:
+        if folded == _fold(category):
             return category
-    return _CATEGORY_ALIASES.get(folded)
+    target = _CATEGORY_ALIASES.get(folded)
+    return target if target in categories else None
+
+
+class CategoryError(ValueError):
+    """A category list the office asked for cannot be kept (message in Chinese)."""
+
+
+def category_list_problems(categories: Sequence[str], used: set[str]) -> list[str]:
+    """What is wrong with a category list (blank, too long, twice, or a category that still
+    has units left out), in Chinese; empty when the list can be kept."""
+    problems: list[str] = []
+    if not categories:
+        problems.append("类别清单为空：请至少保留一个类别")
+    seen: set[str] = set()
+    for name in categories:
+        if not name.strip():
+            problems.append("有类别名称为空：请填写名称或删除该行")
+        elif len(name) > CATEGORY_MAX_LENGTH:
+            problems.append(f"类别“{name}”超过 {CATEGORY_MAX_LENGTH} 个字：请改用简短的名称")
+        elif _fold(name) in seen:
+            problems.append(f"类别“{name}”重复：要把两个类别并为一个，请用“合并”")
+        seen.add(_fold(name))
+    dropped = sorted(used - set(categories))
+    if dropped:
+        problems.append(
+            f"类别{'、'.join(f'“{c}”' for c in dropped)}下还有单位，不能删除："
+            "请先把它合并到另一个类别"
+        )
+    return problems
 
 
 # --------------------------------------------------------------------------- reading cells
@@ -267,9 +331,7 @@ def has_control_characters(text: str) -> bool:
 
 def visible_controls(text: str) -> str:
     """``text`` with each control character shown as an escape, for the problem table."""
-    return "".join(
-        f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text
-    )
+    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 def _cell_text(cell: _Cell) -> str:
@@ -342,9 +404,13 @@ def find_header(rows: list[list[_Cell]]) -> tuple[int, dict[str, int]] | None:
 # --------------------------------------------------------------------------- parse + validate
 
 
-def parse_registry(file_name: str, content: bytes) -> Registry:
-    """Read and validate a registry workbook.  Never raises for content problems: check
-    ``Registry.ok`` and ``Registry.problems``."""
+def parse_registry(
+    file_name: str, content: bytes, categories: Sequence[str] | None = None
+) -> Registry:
+    """Read and validate a registry workbook against the office's ``categories`` (the
+    ``categories`` setting; the defaults when None).  Never raises for content problems:
+    check ``Registry.ok``, ``Registry.problems`` and ``Registry.new_categories``."""
+    known = tuple(categories) if categories is not None else DEFAULT_CATEGORIES
     try:
         sheets = read_sheets(file_name, content)
     except RegistryError as exc:
@@ -352,7 +418,7 @@ def parse_registry(file_name: str, content: bytes) -> Registry:
     for sheet in sheets:
         header = find_header(sheet.rows)
         if header is not None:
-            return _validate(sheet, *header)
+            return _validate(sheet, *header, known)
     names = "、".join(s.name for s in sheets) or "（无工作表）"
     wanted = "、".join(COLUMN_LABELS[k] for k in REQUIRED)
     return Registry(
@@ -378,6 +444,8 @@ def _empty_frame() -> pd.DataFrame:
             "parent_code": pd.Series(dtype="object"),
             "category": pd.Series(dtype="str"),
             "aliases": pd.Series(dtype="str"),
+            "contact_name": pd.Series(dtype="object"),
+            "contact_phone": pd.Series(dtype="object"),
             "level": pd.Series(dtype="int64"),
             "sort_order": pd.Series(dtype="int64"),
             "row": pd.Series(dtype="int64"),
@@ -394,9 +462,13 @@ class _Row:
     category_raw: str
     category: str | None
     aliases: list[str]
+    contact_name: str = ""
+    contact_phone: str = ""
 
 
-def _validate(sheet: _Sheet, header_row: int, columns: dict[str, int]) -> Registry:
+def _validate(
+    sheet: _Sheet, header_row: int, columns: dict[str, int], categories: Sequence[str]
+) -> Registry:
     problems: list[RegistryProblem] = []
 
     def add(
@@ -416,7 +488,7 @@ def _validate(sheet: _Sheet, header_row: int, columns: dict[str, int]) -> Regist
     if missing:
         return Registry(_empty_frame(), problems, sheet.name)
 
-    rows = _collect_rows(sheet, header_row, columns, add)
+    rows = _collect_rows(sheet, header_row, columns, categories, add)
     _check_duplicates(rows, add)
     by_code = {r.code: r for r in rows if r.code}
     levels = _check_tree(rows, by_code, add)
@@ -426,22 +498,36 @@ def _validate(sheet: _Sheet, header_row: int, columns: dict[str, int]) -> Regist
             "code": [r.code for r in rows],
             "name": [r.name for r in rows],
             "parent_code": [r.parent or None for r in rows],
-            "category": [r.category or r.category_raw for r in rows],
+            "category": [r.category or clean_category(r.category_raw) for r in rows],
             "aliases": [ALIAS_SEPARATOR.join(r.aliases) for r in rows],
+            "contact_name": [r.contact_name or None for r in rows],
+            "contact_phone": [r.contact_phone or None for r in rows],
             "level": [levels.get(r.code, 0) for r in rows],
             "sort_order": list(range(len(rows))),
             "row": [r.excel_row for r in rows],
         }
     )
     problems.sort(key=lambda p: (p.severity != "error", p.row or 0))
+    new_categories: dict[str, int] = {}
+    for row in rows:
+        if row.category is None and row.category_raw:
+            label = clean_category(row.category_raw)
+            new_categories[label] = new_categories.get(label, 0) + 1
     return Registry(
         frame.astype({"level": "int64", "sort_order": "int64", "row": "int64"}),
         problems,
         sheet.name,
+        new_categories,
     )
 
 
-def _collect_rows(sheet: _Sheet, header_row: int, columns: dict[str, int], add: Any) -> list[_Row]:
+def _collect_rows(
+    sheet: _Sheet,
+    header_row: int,
+    columns: dict[str, int],
+    categories: Sequence[str],
+    add: Any,
+) -> list[_Row]:
     def cell(row: list[_Cell], key: str) -> _Cell:
         col = columns.get(key)
         if col is None or col >= len(row):
@@ -457,6 +543,8 @@ def _collect_rows(sheet: _Sheet, header_row: int, columns: dict[str, int], add: 
         name = _cell_text(cell(raw, "name"))
         category_raw = _cell_text(cell(raw, "category"))
         alias_text = _cell_text(cell(raw, "aliases"))
+        contact_name = _cell_text(cell(raw, "contact_name"))
+        contact_phone = _phone_text(cell(raw, "contact_phone"))
         if not any((code, name, parent, category_raw, alias_text)):
             continue
         for key, value, warning in (
@@ -468,28 +556,80 @@ def _collect_rows(sheet: _Sheet, header_row: int, columns: dict[str, int], add: 
         for key, value in (("code", code), ("name", name), ("parent_code", parent)):
             if has_control_characters(value):
                 add(excel_row, key, visible_controls(value), CONTROL_MESSAGE)
-        if has_control_characters(alias_text):
-            add(excel_row, "aliases", visible_controls(alias_text), CONTROL_MESSAGE)
+        for key, value in (
+            ("aliases", alias_text),
+            ("category", category_raw),
+            ("contact_name", contact_name),
+            ("contact_phone", contact_phone),
+        ):
+            if has_control_characters(value):
+                add(excel_row, key, visible_controls(value), CONTROL_MESSAGE)
         if not code:
             add(excel_row, "code", "", "单位编码为空：请填写该单位的编码（每个单位唯一）")
         if not name:
             add(excel_row, "name", "", "单位名称为空：请填写该单位的全称")
-        category = normalise_category(category_raw) if category_raw else None
+        category = normalise_category(category_raw, categories) if category_raw else None
         if not category_raw:
-            add(excel_row, "category", "", f"类别为空：请填写以下之一：{'、'.join(CATEGORIES)}")
-        elif category is None:
+            add(
+                excel_row,
+                "category",
+                "",
+                f"类别为空：请填写该单位的类别，如{'、'.join(categories[:8]) or '党政机关'}",
+            )
+        elif category is None and len(clean_category(category_raw)) > CATEGORY_MAX_LENGTH:
             add(
                 excel_row,
                 "category",
                 category_raw,
-                f"类别“{category_raw}”无法识别：请改为以下之一：{'、'.join(CATEGORIES)}",
+                f"类别“{category_raw}”超过 {CATEGORY_MAX_LENGTH} 个字：请改用简短的类别名称",
             )
+        _check_contact(excel_row, contact_name, contact_phone, add)
         rows.append(
-            _Row(excel_row, code, name, parent, category_raw, category, split_aliases(alias_text))
+            _Row(
+                excel_row,
+                code,
+                name,
+                parent,
+                category_raw,
+                category,
+                split_aliases(alias_text),
+                contact_name,
+                contact_phone,
+            )
         )
     if not rows:
         add(header_row + 1, "code", "", "表头下没有任何单位：请在表头下方逐行填写单位")
     return rows
+
+
+def _phone_text(cell: _Cell) -> str:
+    """A phone number as text: a number cell (13912345678.0) loses its float tail."""
+    return unicodedata.normalize("NFKC", _cell_text(cell)).strip()
+
+
+def _check_contact(excel_row: int, name: str, phone: str, add: Any) -> None:
+    if len(name) > CONTACT_NAME_MAX_LENGTH:
+        add(
+            excel_row,
+            "contact_name",
+            name,
+            f"联络人超过 {CONTACT_NAME_MAX_LENGTH} 个字：请只填写联络人姓名（多人用顿号分隔）",
+        )
+    if len(phone) > CONTACT_PHONE_MAX_LENGTH:
+        add(
+            excel_row,
+            "contact_phone",
+            phone,
+            f"联系电话超过 {CONTACT_PHONE_MAX_LENGTH} 个字符：请只填写一个电话号码",
+        )
+    elif phone and not re.search(r"\d{5}", re.sub(r"[\s\-－—()（）]", "", phone)):
+        add(
+            excel_row,
+            "contact_phone",
+            phone,
+            "联系电话中没有号码：请填写手机或座机号码（如 13912345678 或 0571-88001234）",
+            "warning",
+        )
 
 
 def _check_duplicates(rows: list[_Row], add: Any) -> None:
@@ -611,9 +751,15 @@ def registry_rows(frame: pd.DataFrame) -> Iterable[dict[str, Any]]:
             else None,
             "category": str(record["category"]),
             "aliases": str(record["aliases"] or ""),
+            "contact_name": _optional_text(record.get("contact_name")),
+            "contact_phone": _optional_text(record.get("contact_phone")),
             "level": int(record["level"]),
             "sort_order": int(record["sort_order"]),
         }
+
+
+def _optional_text(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
 
 
 # --------------------------------------------------------------------------- views of a registry
@@ -632,11 +778,12 @@ def level_counts(units: pd.DataFrame, level_names: list[str]) -> pd.DataFrame:
     )
 
 
-def category_counts(units: pd.DataFrame) -> pd.DataFrame:
-    """Units per category in catalogue order (类别, 单位数)."""
+def category_counts(units: pd.DataFrame, categories: Sequence[str] = ()) -> pd.DataFrame:
+    """Units per category in the office's order (类别, 单位数); categories outside the list
+    (none after an import) follow by size."""
     counts = units["category"].value_counts()
-    order = [c for c in CATEGORIES if c in counts.index] + [
-        c for c in counts.index if c not in CATEGORIES
+    order = [c for c in categories if c in counts.index] + [
+        c for c in counts.index if c not in categories
     ]
     return pd.DataFrame({"类别": order, "单位数": [int(counts[c]) for c in order]})
 
@@ -673,6 +820,9 @@ def registry_table(units: pd.DataFrame, level_names: list[str]) -> pd.DataFrame:
             "别名": units["aliases"].fillna(""),
         }
     )
+    for column, label in (("contact_name", "联络人"), ("contact_phone", "联系电话")):
+        if column in units.columns and units[column].notna().any():
+            table[label] = units[column].fillna("").astype(str).to_numpy()
     if "retired" in units.columns:
         table["状态"] = ["已撤销" if r else "在册" for r in units["retired"].astype(bool)]
     return table.reset_index(drop=True)

@@ -11,6 +11,17 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+# The categories an office starts with; the list in force is the ``categories`` setting.
+DEFAULT_CATEGORIES: tuple[str, ...] = (
+    "党政机关",
+    "乡镇（街道）",
+    "村（社区）",
+    "学校",
+    "医院",
+    "国有企业",
+    "两新组织",
+)
+
 Kind = Literal["text", "date", "optional_date", "int", "float", "list", "json"]
 
 
@@ -46,7 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
         "层级名称",
         "list",
         ["市级", "县级", "乡镇级", "村级"],
-        "按层级深度依次命名，用逗号分隔；层级多于名称时显示为“第N级”",
+        "按层级深度依次命名（第1级为根单位），用逗号分隔，可设 3–6 个或更多；"
+        "名册层级多于名称时显示为“第N级”，“单位名册”页会提示补齐",
     ),
     Setting("office_name", "发文单位", "text", "主题教育领导小组办公室", "简报落款与页眉"),
     Setting(
@@ -140,7 +152,19 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
-_BY_KEY = {s.key: s for s in SETTINGS}
+# Settings that are the office's data rather than campaign options: stored like the others,
+# edited by their own editor (单位类别 on 设置, by dashboard.ui.categories), not by the form.
+DATA_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "categories",
+        "单位类别",
+        "list",
+        list(DEFAULT_CATEGORIES),
+        "名册“类别”列可用的类别及其显示顺序；在“设置”页的“单位类别”中增加、改名、合并或调整顺序",
+    ),
+)
+
+_BY_KEY = {s.key: s for s in (*SETTINGS, *DATA_SETTINGS)}
 
 
 class SettingError(ValueError):
@@ -156,7 +180,7 @@ def setting(key: str) -> Setting:
 
 
 def defaults() -> dict[str, Any]:
-    return {s.key: s.default for s in SETTINGS}
+    return {s.key: s.default for s in (*SETTINGS, *DATA_SETTINGS)}
 
 
 def parse_value(key: str, text: str) -> Any:
@@ -178,13 +202,25 @@ def parse_value(key: str, text: str) -> Any:
         if item.kind == "float":
             return float(raw)
         if item.kind == "list":
-            return [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
+            parts = [part.strip() for part in raw.replace("，", ",").split(",") if part.strip()]
+            if key in _DISTINCT_LISTS and len(set(parts)) < len(parts):
+                raise SettingError(f"“{item.label}”有重复项：{_DISTINCT_LISTS[key]}")
+            return parts
         return json.loads(raw)
+    except SettingError:
+        raise
     except (ValueError, json.JSONDecodeError):
         raise SettingError(
             f"“{item.label}”的值“{text}”无法识别，应为{_KIND_HINT[item.kind]}"
         ) from None
 
+
+# Lists whose items must differ: a level name names one depth (peer pools are per level),
+# a category one group of units.
+_DISTINCT_LISTS: dict[str, str] = {
+    "level_names": "每一级的名称应各不相同，请修改重复的名称",
+    "categories": "每个类别只能出现一次；要把两个类别并为一个，请在“设置”页用“合并”",
+}
 
 _KIND_HINT: dict[str, str] = {
     "text": "文字",
@@ -202,3 +238,13 @@ def level_name(level: int, names: list[str]) -> str:
     if 1 <= level <= len(names):
         return names[level - 1]
     return f"第{level}级"
+
+
+def level_names_for(depth: int, names: list[str]) -> list[str]:
+    """One name per level down to ``depth``: the configured names, then 第N级 for the rest."""
+    return [level_name(level, names) for level in range(1, max(depth, len(names)) + 1)]
+
+
+def missing_level_names(depth: int, names: list[str]) -> list[int]:
+    """The levels (1-based) a registry of ``depth`` levels has but ``names`` does not name."""
+    return list(range(len(names) + 1, depth + 1))

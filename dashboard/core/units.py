@@ -10,16 +10,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-CATEGORIES: tuple[str, ...] = (
-    "党政机关",
-    "乡镇（街道）",
-    "村（社区）",
-    "学校",
-    "医院",
-    "国有企业",
-    "两新组织",
-)
-
 
 @dataclass
 class UnitTree:

@@ -602,31 +602,16 @@ def render_report(report: Any, fmt: str, options: BriefingOptions | None = None)
 def load_report(
     engine: Engine, report_date: dt.date, scope: str | None = None
 ) -> tuple[Any, dict[str, Any]]:
-    """The week's report from the database, with the stored settings; BriefingError if the week
-    or the scope is unknown."""
-    from dashboard.core.report import build_report, window_size
-    from dashboard.store import repo, report_inputs
+    """The week's report (through the one door), with the stored settings; BriefingError if
+    the week or the scope is unknown."""
+    from dashboard import door
 
-    dates = repo.report_dates(engine)
-    if report_date not in dates:
-        known = "、".join(d.isoformat() for d in dates[-6:]) or "（尚无数据）"
-        raise BriefingError(
-            f"{report_date.isoformat()} 没有周报数据。请选择已导入的报告周，最近的有：{known}。"
-        )
-    units = repo.load_units(engine)
-    if units.empty:
-        raise BriefingError("单位名册为空：请先在“单位名册”页导入单位名册，再生成简报。")
-    if scope is not None and scope not in set(units["code"].astype(str)):
-        raise BriefingError(
-            f"单位名册中没有编码为“{scope}”的单位，请检查 --scope（应为单位编码）。"
-        )
-    values = repo.get_settings(engine)
-    # Only the weeks the report needs, as the pages load them (cost independent of history).
-    figures, days = report_inputs.load_window(engine, report_date, window_size(values))
-    report = build_report(
-        units, figures, values, report_date=report_date, scope=scope, all_dates=days
-    )
-    return report, values
+    try:
+        given = door.inputs(engine, report_date, 0)
+        report = door.week_report(engine, report_date, scope, given=given)
+    except door.DoorError as exc:
+        raise BriefingError(str(exc)) from None
+    return report, dict(given.settings)
 
 
 def build_briefing(

@@ -9,8 +9,12 @@ from the cells the reader saw.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import pickle
+import sys
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
@@ -22,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.export.cells import safe_cell_text, safe_cell_value
 from dashboard.export.workbook import fit_for_print
+from dashboard.ingest import formats
 from dashboard.ingest.problems import Problem
 
 RED = PatternFill("solid", fgColor="FFC7CE")
@@ -37,8 +42,75 @@ def returned_name(file_name: str) -> str:
     return f"{PurePath(file_name).stem}_退回修改表.xlsx"
 
 
+ANNOTATE_TIMEOUT_S = 120.0
+MARK_UP_TO_BYTES = 8 * 1024 * 1024  # larger files get the 退回说明 sheet alone
+
+
+@dataclass
+class _Checked:
+    """What the worker knows of a checked file: enough to mark it up."""
+
+    file: str
+    format: str | None
+    problems: list[Problem]
+    workbook: Any = None
+    dropped: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def returned_workbook(result: Any, content: bytes, password: str | None = None) -> bytes:
+    """The 退回修改表 of a checked ``FileResult``, made in a sandboxed child process.
+
+    The sender's workbook is opened again there (the check keeps no cells), under the
+    reader's memory limit and a time limit: however large or hostile the file, the app
+    process only receives the finished bytes. Raises ``ReadError`` when it cannot be made.
+    """
+    from dashboard.ingest import sandbox
+
+    problems = [dataclasses.astuple(p) for p in result.problems]
+    dropped = dict(getattr(result, "dropped", {}) or {})
+    request = pickle.dumps(
+        (result.file, result.format, bytes(content), password, problems, dropped), protocol=5
+    )
+    made = sandbox.run_once("dashboard.ingest.annotate", request, ANNOTATE_TIMEOUT_S)
+    if not made.startswith(b"PK"):
+        raise formats.err_worker_crash()
+    return made
+
+
+def _serve_once() -> None:
+    """The child's side of ``returned_workbook``: one request on stdin, the xlsx on stdout."""
+    from dashboard.ingest import sandbox
+    from dashboard.ingest.reader import parse_workbook
+
+    sandbox.limit_resources()
+    file_name, fmt, content, password, problems, dropped = pickle.loads(sys.stdin.buffer.read())
+    checked = _Checked(file_name, fmt, [Problem(*p) for p in problems], dropped=dropped)
+    if len(content) > MARK_UP_TO_BYTES:
+        made = summary_only(checked)
+    else:
+        if fmt not in ("xlsx", "xlsm"):
+            checked.workbook = parse_workbook(file_name, content, password)
+        made = annotate(checked, content, password)
+    sys.stdout.buffer.write(made)
+    sys.stdout.buffer.flush()
+
+
+def summary_only(result: Any) -> bytes:
+    """The 退回说明 sheet alone (for files too large to mark up cell by cell)."""
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    _summary(book, result)
+    book[book.sheetnames[0]]["A3"] = (
+        "文件较大，本表只列出问题清单，未在原表中逐格标注。请按“工作表、行、列”找到对应单元格修改。"
+    )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def annotate(result: Any, content: bytes, password: str | None = None) -> bytes:
-    """The annotated workbook (xlsx bytes) for a checked ``FileResult``."""
+    """The annotated workbook (xlsx bytes) for a checked ``FileResult``, made in THIS process
+    (``returned_workbook`` runs it in a sandboxed child)."""
     book = _open(result, content, password)
     marks: dict[tuple[str, int, int], list[Problem]] = defaultdict(list)
     for problem in result.problems:
@@ -138,8 +210,10 @@ def _summary(book: Workbook, result: Any) -> None:
     ws = book.create_sheet(title, 0)
     ws.append([safe_cell_text(f"退回修改表：{result.file}")])
     ws["A1"].font = Font(bold=True, size=14)
+    dropped: dict[tuple[str, str], int] = dict(getattr(result, "dropped", {}) or {})
     errors = sum(1 for p in result.problems if p.severity == "error")
-    warnings = len(result.problems) - errors
+    errors += sum(n for (severity, _), n in dropped.items() if severity == "error")
+    warnings = len(result.problems) + sum(dropped.values()) - errors
     ws.append(
         [
             f"共发现错误 {errors} 处（红色）、提醒 {warnings} 处（黄色）。"
@@ -159,6 +233,8 @@ def _summary(book: Workbook, result: Any) -> None:
             + [_SEVERITY[p.severity], safe_cell_text(p.message, keep_line_breaks=True)]
         )
         ws.cell(row=ws.max_row, column=5).fill = RED if p.severity == "error" else YELLOW
+    for (severity, code), n in sorted(dropped.items()):
+        ws.append(["（未逐条列出）", None, None, None, _SEVERITY[severity], f"另有 {n:,} 处同类问题（{code}）"])
     if len(result.problems) > MAX_SUMMARY_ROWS:
         ws.append(
             [f"……另有 {len(result.problems) - MAX_SUMMARY_ROWS} 处问题未列出，请先修改以上问题"]
@@ -173,3 +249,7 @@ def _summary(book: Workbook, result: Any) -> None:
     book.active = 0
     for sheet in book.worksheets[1:]:
         sheet.sheet_view.tabSelected = False
+
+
+if __name__ == "__main__":
+    _serve_once()

@@ -26,6 +26,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import gc
+import threading
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -151,12 +152,14 @@ class FileResult:
 
     @property
     def problem_total(self) -> int:
-        return len(self.problems) + sum(self.dropped.values())
+        kept = len(self.problems) - (1 if self.dropped else 0)  # less the too_many notice
+        return kept + sum(self.dropped.values())
 
     @property
     def error_total(self) -> int:
         dropped = sum(n for (severity, _), n in self.dropped.items() if severity == "error")
-        return len(self.errors) + dropped
+        notice = sum(1 for p in self.problems[:1] if p.code == "too_many_problems" and p.is_error)
+        return len(self.errors) - notice + dropped
 
     @property
     def warning_total(self) -> int:
@@ -213,7 +216,28 @@ def check_file(
     report_date: dt.date | None = None,
     password: str | None = None,
 ) -> FileResult:
-    """Read and check one file; nothing is stored."""
+    """Read and check one file; nothing is stored.
+
+    Large files are checked one at a time per process (``LARGE_FILE_BYTES``): a 200,000-row
+    return costs the app about half a gigabyte while it is checked, so three at once from
+    three sessions would take the server past its memory; the others wait their turn.
+    """
+    gate = _LARGE_CHECKS if len(content) > LARGE_FILE_BYTES else contextlib.nullcontext()
+    with gate:
+        return _check_file(engine, file_name, content, report_date, password)
+
+
+LARGE_FILE_BYTES = 2 * 1024 * 1024  # ~30,000 rows of a return
+_LARGE_CHECKS = threading.BoundedSemaphore(1)
+
+
+def _check_file(
+    engine: Engine,
+    file_name: str,
+    content: bytes,
+    report_date: dt.date | None,
+    password: str | None,
+) -> FileResult:
     from dashboard.ingest.reader import ReadError, read_workbook
 
     # The registry and settings load while the worker parses (it waits on a pipe, GIL free).
@@ -225,7 +249,11 @@ def check_file(
             problem = Problem(None, None, None, None, "error", exc.code, exc.message)
             return FileResult(file_name, "rejected", None, problems=[problem])
         ctx = context.result()
-        return check_workbook(engine, workbook, report_date=report_date, context=ctx)
+        result = check_workbook(engine, workbook, report_date=report_date, context=ctx)
+    # The parsed cells are not kept: a page holds results across reruns, and the 退回修改表
+    # opens the file again in a child process (annotate.returned_workbook).
+    result.workbook = None
+    return result
 
 
 @contextlib.contextmanager
@@ -378,7 +406,10 @@ def check_workbook(
             "无法确定统计截止日期：表内没有日期列，标题和文件名中也没有日期。"
             "请在上传时指定报告日期（命令行使用 --date YYYY-MM-DD），或在标题中写明“截至X月X日”",
         )
-    result.add_problems(table.check(checks.rule_problems, table.rule_suspects()))
+    # Row by row checks run a block of rows at a time: a file where every row breaks a
+    # rule never holds all its Row and Problem objects at once (the cap drops the rest).
+    for block in _blocks(table.rule_suspects()):
+        result.add_problems(table.check(checks.rule_problems, block))
     result.add_problems(table.check(checks.duplicate_problems, table.duplicate_suspects()))
     result.add_problems(_decreases(engine, table, ctx))
     accepted = table.accepted()
@@ -906,14 +937,15 @@ def _cell_problems(
     return tuple(None if isinstance(v, CellIssue) else v for v in vals)
 
 
-def _decreases(engine: Engine, table: _Table, ctx: _Context) -> list[Problem]:
+def _decreases(engine: Engine, table: _Table, ctx: _Context) -> Iterator[Problem]:
+    """Figures lower than the unit's previous week, a block of rows at a time (a generator:
+    the caller keeps what fits under the cap and counts the rest)."""
     if ctx.latest_day is None:
-        return []  # nothing stored yet
+        return  # nothing stored yet
     by_day: dict[dt.date, list[int]] = defaultdict(list)
     for k, (unit, day) in enumerate(zip(table.units, table.days, strict=True)):
         if unit is not None and day is not None:
             by_day[day].append(k)
-    problems: list[Problem] = []
     for day, ks in sorted(by_day.items()):
         if day > ctx.latest_day:
             previous = ctx.latest
@@ -921,9 +953,16 @@ def _decreases(engine: Engine, table: _Table, ctx: _Context) -> list[Problem]:
             previous = returns_repo.previous_figures(engine, day)
         if previous:
             suspects = [k for k in ks if previous.get(table.units[k] or "")]
-            rows = [table.row(k) for k in suspects]
-            problems.extend(checks.decrease_problems(rows, previous))
-    return problems
+            for block in _blocks(suspects):
+                yield from checks.decrease_problems([table.row(k) for k in block], previous)
+
+
+_BLOCK_ROWS = 5_000
+
+
+def _blocks(items: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(items), _BLOCK_ROWS):
+        yield items[start : start + _BLOCK_ROWS]
 
 
 def already_imported(engine: Engine, content: bytes) -> int | None:

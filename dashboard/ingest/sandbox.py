@@ -389,7 +389,47 @@ def _dumps(reply: Any) -> bytes:
     return buffer.getvalue()
 
 
+def worker_environment() -> dict[str, str]:
+    """The environment of a sandboxed child: the project importable, quiet native aborts."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["RUST_BACKTRACE"] = "0"
+    env[_MEMORY_ENV] = str(formats.WORKER_MEMORY_BYTES)
+    return env
+
+
+def run_once(module: str, request: bytes, timeout: float) -> bytes:
+    """Run ``python -m module`` once under the worker's limits (memory, CPU time, file size)
+    with ``request`` on its stdin; its stdout, or ``ReadError`` when it fails or overruns."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", module],
+            input=request,
+            capture_output=True,
+            env=worker_environment(),
+            timeout=timeout,
+            close_fds=True,
+            start_new_session=True,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise formats.err_worker_timeout() from None
+    if done.returncode != 0:
+        tail = done.stderr[-4096:].decode("utf-8", "replace")
+        if "MemoryError" in tail or "memory allocation" in tail:
+            raise formats.err_worker_memory()
+        raise formats.err_worker_crash()
+    return done.stdout
+
+
 # --- worker side -------------------------------------------------------------------------------
+def limit_resources() -> None:
+    """The worker's limits, applied in the child itself (memory, core dumps, file size)."""
+    _limit_resources()
+
+
 def _limit_resources() -> None:
     import resource
 

@@ -24,6 +24,8 @@ UNIT_COLUMNS = [
     "level",
     "sort_order",
     "retired",
+    # 联络人/联系电话 from the registry, where the schema has them (migration 0002)
+    *[name for name in ("contact_name", "contact_phone") if name in units.c],
 ]
 
 

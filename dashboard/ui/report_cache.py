@@ -13,9 +13,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard.core import metrics, report
+from dashboard import door
+from dashboard.core import report
 from dashboard.core.report import WeekReport
-from dashboard.store import db, repo, report_inputs
+from dashboard.store import db, repo
 from dashboard.ui import filters as filters_mod
 from dashboard.ui import state
 
@@ -40,25 +41,21 @@ def _window(
     """The figures of the last ``weeks`` report weeks plus starting values (shared by the
     week report, the status grid and histories that ask for the same span)."""
     del token
-    return report_inputs.load_window(_engine(url), report_date, weeks)
+    return door.figure_window(_engine(url), report_date, weeks)
 
 
-def _inputs(
-    url: str, token: str, report_date: dt.date | None, weeks: int | None
-) -> tuple[pd.DataFrame, pd.DataFrame, dict, list[dt.date]]:
-    """Registry, the figures of the last ``weeks`` report weeks (0 = what a week's report
-    needs), settings and the report days up to ``report_date``."""
+def _registry_and_settings(url: str) -> tuple[pd.DataFrame, dict]:
     if url == db.default_url():  # the sidebar has loaded these already in this run
-        settings, units = state.settings(), state.units()
-    else:
-        engine = _engine(url)
-        settings, units = repo.get_settings(engine), repo.load_units(engine)
-    if weeks == 0:
-        weeks = report.window_size(settings)
-    elif weeks is not None:
-        weeks = max(weeks, report.window_size(settings))
-    figures, days = _window(url, token, report_date, weeks)
-    return units, figures, settings, days
+        return state.units(), state.settings()
+    engine = _engine(url)
+    return repo.load_units(engine), repo.get_settings(engine)
+
+
+def _inputs(url: str, token: str, report_date: dt.date | None, weeks: int | None) -> door.Inputs:
+    """What the door needs, from this run's cached registry, settings and window."""
+    units, settings = _registry_and_settings(url)
+    window = _window(url, token, report_date, door.window_weeks(settings, weeks))
+    return door.inputs(_engine(url), report_date, weeks, units=units, settings=settings, window=window)
 
 
 @st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
@@ -71,17 +68,16 @@ def _week(
     weeks: int | None,
     history_codes: tuple[str, ...] | None = None,
 ) -> WeekReport:
-    units, figures, settings, days = _inputs(url, token, report_date, weeks)
-    return report.build_report(
-        units,
-        figures,
-        settings,
+    given = _inputs(url, token, report_date, weeks)
+    return door.week_report(
+        _engine(url),
         report_date,
         scope,
-        by_category,
-        all_dates=days,
-        history_codes=list(history_codes) if history_codes is not None else None,
-        history_weeks=weeks or None,
+        by_category=by_category,
+        weeks=weeks,
+        history_codes=history_codes,
+        given=given,
+        checked=True,  # the sidebar offers stored weeks and registry scopes only
     )
 
 
@@ -95,19 +91,16 @@ def _trends(
     weeks: int | None,
     with_heat: bool = True,
 ) -> pd.DataFrame:
-    units, figures, settings, days = _inputs(url, token, report_date, weeks)
-    hist = report.history(
-        units,
-        figures,
-        settings,
+    given = _inputs(url, token, report_date, weeks)
+    return door.level_trends(
+        _engine(url),
         report_date,
         scope,
-        by_category,
+        by_category=by_category,
         weeks=weeks,
-        all_dates=days,
         with_heat=with_heat,
+        given=given,
     )
-    return report.level_trends(hist)
 
 
 @st.cache_data(show_spinner="正在计算趋势…", max_entries=16)
@@ -120,14 +113,9 @@ def _indicator_trends(
     indicators: tuple[str, ...],
 ) -> pd.DataFrame:
     del token
-    if url == db.default_url():
-        settings, units = state.settings(), state.units()
-    else:
-        engine = _engine(url)
-        settings, units = repo.get_settings(engine), repo.load_units(engine)
-    figures, days = report_inputs.load_window(_engine(url), report_date, weeks, list(indicators))
-    return report.indicator_trends(
-        units, figures, settings, list(indicators), report_date, scope, weeks, days
+    units, settings = _registry_and_settings(url)
+    return door.indicator_trends(
+        _engine(url), report_date, scope, indicators, weeks=weeks, units=units, settings=settings
     )
 
 
@@ -140,16 +128,9 @@ def _units_history(
     by_category: bool,
     weeks: int | None,
 ) -> pd.DataFrame:
-    units, figures, settings, days = _inputs(url, token, report_date, weeks)
-    return report.history(
-        units,
-        figures,
-        settings,
-        report_date,
-        by_category=by_category,
-        unit_codes=list(codes),
-        weeks=weeks,
-        all_dates=days,
+    given = _inputs(url, token, report_date, weeks)
+    return door.units_history(
+        _engine(url), report_date, codes, by_category=by_category, weeks=weeks, given=given
     )
 
 
@@ -157,32 +138,21 @@ def _units_history(
 def _status_grid(
     url: str, token: str, report_date: dt.date | None, weeks: int, scope: str | None
 ) -> pd.DataFrame:
-    units, figures, _, days = _inputs(url, token, report_date, weeks)
-    grid = metrics.status_grid(units, figures, days[-weeks:])
-    if scope is not None:
-        grid = grid[grid.index.isin(_subtree_codes(units, scope))]
+    given = _inputs(url, token, report_date, weeks)
+    grid = door.status_grid(_engine(url), report_date, weeks, scope, given=given)
     shown = grid.replace(GLYPHS)
     shown.columns = [f"{d:%m-%d}" for d in grid.columns]
-    names = units.set_index("code")["name"]
+    names = given.units.set_index("code")["name"]
     shown.insert(0, "单位名称", grid.index.map(names))
     shown = shown.reset_index().rename(columns={"unit_code": "单位编码"})
     shown["has_gap"] = (grid == "未报").any(axis=1).to_numpy()
     return shown
 
 
-def _subtree_codes(units: pd.DataFrame, scope: str) -> list[str]:
-    from dashboard.core.units import UnitTree
-
-    return UnitTree(metrics.expected_units(units)).subtree(scope)
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def _scope_units(url: str, token: str, scope: str | None) -> pd.DataFrame:
-    units = state.units() if url == db.default_url() else repo.load_units(_engine(url))
-    units = units[["code", "name", "level", "category", "parent_code"]]
-    if scope is not None:
-        units = units[units["code"].isin(_subtree_codes(units.assign(retired=False), scope))]
-    return units.reset_index(drop=True)
+    units, _ = _registry_and_settings(url)
+    return door.scope_units(_engine(url), scope, units=units)
 
 
 def week_report(

@@ -13,8 +13,10 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from dashboard import door
 from dashboard.core.units import UnitTree
-from dashboard.store import db, repo, report_inputs
+from dashboard.store import db, repo
+from dashboard.ui.text import plain
 
 REPORT_DATE_KEY = "report_date"
 
@@ -56,12 +58,7 @@ def _scopes(url: str, token: str) -> list[tuple[str, str]]:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _report_dates(url: str, token: str) -> list[dt.date]:
-    return report_inputs.report_days(_engine_for(url))  # repo.report_dates, index-walked
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _figures(url: str, token: str) -> pd.DataFrame:
-    return repo.load_figures(_engine_for(url))
+    return door.report_days(_engine_for(url))  # repo.report_dates, index-walked
 
 
 def settings() -> dict[str, Any]:
@@ -80,11 +77,6 @@ def scopes() -> list[tuple[str, str]]:
 
 def report_dates() -> list[dt.date]:
     return _report_dates(db.default_url(), version())
-
-
-def figures() -> pd.DataFrame:
-    """All current figures (one row per unit and report day)."""
-    return _figures(db.default_url(), version())
 
 
 def clear_caches() -> None:
@@ -106,8 +98,8 @@ def render_sidebar() -> None:
         if (unit_frame["level"] == 1).any()
         else "（尚未导入单位名册）"
     )
-    st.sidebar.markdown(f"### {city}")
-    st.sidebar.caption(values["campaign_name"])
+    st.sidebar.markdown(f"### {plain(city)}")
+    st.sidebar.caption(plain(values["campaign_name"]))
     st.sidebar.caption(f"{values['start_date']} 至 {values['end_date']}")
     dates = report_dates()
     if not dates:

@@ -59,10 +59,10 @@ def test_registry_import_ok_and_rejected(url: str, tmp_path: Path, capsys) -> No
     assert run("registry", "import", str(good), "--db", url) == 0
     assert "新增 5 个" in capsys.readouterr().out
     bad = tmp_path / "坏名册.xlsx"
-    bad.write_bytes(workbook([*GOOD, ["0101", "重复", "01", "学院", ""]]))
+    bad.write_bytes(workbook([*GOOD, ["0101", "重复", "01", "", ""]]))
     assert run("registry", "import", str(bad), "--db", url) == 1
     err = capsys.readouterr().err
-    assert "第 9 行" in err and "重复" in err and "学院" in err and "未导入" in err
+    assert "第 9 行" in err and "重复" in err and "类别为空" in err and "未导入" in err
     assert len(repo.load_units(db.connect(url))) == 5
     assert run("registry", "import", str(tmp_path / "nope.xlsx"), "--db", url) == 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook
 
@@ -127,13 +128,38 @@ def test_no_root() -> None:
     assert any("循环" in m for _, _, m in found)
 
 
-def test_unknown_and_blank_category() -> None:
-    found = messages(
-        [*GOOD, ["0102", "河阳县", "01", "学院", ""], ["0103", "山南县", "01", "", ""]]
-    )
-    assert [(r, c) for r, c, _ in found] == [(9, "类别"), (10, "类别")]
-    assert "学院" in found[0][2] and "党政机关" in found[0][2]
-    assert "为空" in found[1][2]
+def test_new_category_is_counted_and_blank_category_is_an_error() -> None:
+    """Issue 16: a category outside the office's list is not an error; the import asks
+    to add it (see tests/store/test_registry_categories.py)."""
+    rows = [
+        *GOOD,
+        ["0102", "河阳县", "01", "学院", ""],
+        ["0104", "河阳学院", "01", " 学院 ", ""],
+        ["0103", "山南县", "01", "", ""],
+    ]
+    registry = parse_registry("名册.xlsx", workbook(rows))
+    found = [(p.row, p.column, p.message) for p in registry.errors]
+    assert [(r, c) for r, c, _ in found] == [(11, "类别")]
+    assert "为空" in found[0][2] and "党政机关" in found[0][2]
+    assert registry.new_categories == {"学院": 2}
+    assert list(registry.frame["category"])[-3:] == ["学院", "学院", ""]
+
+
+def test_office_category_list_decides_what_is_known() -> None:
+    rows = [
+        ["01", "某市", "", "党政机关", ""],
+        ["0101", "某县", "01", "党政机关", ""],
+        ["010101", "某街道", "0101", "街道", ""],
+        ["01010101", "一组", "010101", "村民小组(网格)", ""],
+        ["01010102", "事业中心", "010101", "事业单位", ""],
+    ]
+    own = ["党政机关", "街道", "村民小组（网格）", "事业单位"]
+    registry = parse_registry("名册.xlsx", workbook(rows), categories=own)
+    assert registry.ok and not registry.new_categories
+    assert list(registry.frame["category"]) == own[:1] * 2 + own[1:]
+    default = parse_registry("名册.xlsx", workbook(rows))
+    assert default.new_categories == {"村民小组（网格）": 1, "事业单位": 1}
+    assert list(default.frame["category"])[2] == "乡镇（街道）"  # a short spelling
 
 
 def test_blank_code_and_name() -> None:
@@ -147,7 +173,7 @@ def test_all_problems_collected_at_once() -> None:
     rows = [
         *GOOD,
         ["0101", "重复", "01", "党政机关", ""],
-        ["0102", "河阳县", "0199", "学院", ""],
+        ["0102", "河阳县", "0199", "", ""],
         ["02", "另一市", "", "党政机关", ""],
     ]
     registry = parse_registry("名册.xlsx", workbook(rows))
@@ -226,6 +252,33 @@ def test_scope_choices_are_the_units_with_units_under_them_in_tree_order() -> No
     assert UnitTree(frame.iloc[0:0]).scope_choices() == []
 
 
+def test_contact_columns_are_read_and_checked() -> None:
+    header = [*HEADER, "联络人", "联系电话"]
+    rows = [
+        ["01", "青川市", "", "党政机关", "", "李明", "0571-88001234"],
+        ["0101", "东林区", "01", "党政机关", "", " 王芳 ", 13912345678],
+        ["0102", "河阳县", "01", "党政机关", "", "", "见备注"],
+        ["0103", "山南县", "01", "党政机关", "", "张三", "1" * 41],
+        ["0104", "北岭县", "01", "党政机关", "", "", ""],
+    ]
+    registry = parse_registry("名册.xlsx", workbook(rows, header=header))
+    frame = registry.frame.set_index("code")
+    assert frame.loc["01", "contact_phone"] == "0571-88001234"
+    assert frame.loc["0101", "contact_name"] == "王芳"
+    assert frame.loc["0101", "contact_phone"] == "13912345678"  # a number cell, read as text
+    assert pd.isna(frame.loc["0104", "contact_name"])
+    found = {(p.row, p.severity): p.message for p in registry.problems}
+    assert "没有号码" in found[(6, "warning")]
+    assert "超过 40 个字符" in found[(7, "error")]
+    assert [p.column for p in registry.errors] == ["联系电话"]
+
+
+def test_registry_without_contact_columns_still_reads() -> None:
+    registry = parse_registry("名册.xlsx", workbook(GOOD))
+    assert registry.ok
+    assert registry.frame["contact_name"].isna().all()
+
+
 def test_control_characters_in_a_name_are_refused_with_the_row() -> None:
     """Excel cannot hold most control characters, but a CSV (or an .xls) can."""
     rows = [HEADER, *GOOD, ["0152", "青川\x07市\x1b[31m档案馆", "01", "党政机关", ""]]
@@ -236,6 +289,19 @@ def test_control_characters_in_a_name_are_refused_with_the_row() -> None:
 
 
 def test_a_leading_tab_is_trimmed_and_the_name_kept_as_text() -> None:
-    registry = parse_registry("名册.xlsx", workbook([*GOOD, ["0152", "\t=1+1", "01", "党政机关", ""]]))
+    registry = parse_registry(
+        "名册.xlsx", workbook([*GOOD, ["0152", "\t=1+1", "01", "党政机关", ""]])
+    )
     assert registry.ok
     assert registry.frame["name"].iloc[-1] == "=1+1"  # stored as given; every writer escapes it
+
+
+def test_control_characters_in_a_category_or_contact_are_refused() -> None:
+    header = [*HEADER, "联络人", "联系电话"]
+    rows = [
+        *[[*r, "", ""] for r in GOOD],
+        ["0152", "档案馆", "01", "新\x07类别", "", "王\x1b五", ""],
+    ]
+    content = "\n".join(",".join(map(str, row)) for row in [header, *rows]).encode("utf-8")
+    registry = parse_registry("名册.csv", content)
+    assert [(p.row, p.column) for p in registry.errors] == [(7, "类别"), (7, "联络人")]

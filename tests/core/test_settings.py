@@ -31,6 +31,8 @@ def test_values_are_typed(key: str, text: str, value: object) -> None:
         ("stall_weeks", "两周", "整数"),
         ("briefing_issue_date", "上周", "YYYY-MM-DD"),
         ("no_such_setting", "1", "可用的设置项"),
+        ("level_names", "市级,县级,村级,村级", "各不相同"),
+        ("categories", "学校,医院,学校", "合并"),
     ],
 )
 def test_bad_values_say_what_is_expected(key: str, text: str, hint: str) -> None:
@@ -42,3 +44,22 @@ def test_bad_values_say_what_is_expected(key: str, text: str, hint: str) -> None
 def test_every_setting_has_a_default() -> None:
     values = defaults()
     assert values["briefing_issue"] == 1 and values["briefing_issue_date"] == ""
+
+
+def test_category_list_and_level_names_for_any_depth() -> None:
+    from dashboard.core.settings import (
+        DEFAULT_CATEGORIES,
+        level_names_for,
+        missing_level_names,
+    )
+
+    assert defaults()["categories"] == list(DEFAULT_CATEGORIES)
+    assert parse_value("categories", "村民小组（网格）, 事业单位") == [
+        "村民小组（网格）",
+        "事业单位",
+    ]
+    names = ["市级", "县级", "乡镇级", "村级"]
+    assert missing_level_names(6, names) == [5, 6]
+    assert missing_level_names(3, names) == []
+    assert level_names_for(6, names)[4:] == ["第5级", "第6级"]
+    assert level_names_for(3, names) == names

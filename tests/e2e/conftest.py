@@ -74,7 +74,7 @@ def app_url(demo_database: str, tmp_path_factory) -> Iterator[str]:
                 "-m",
                 "streamlit",
                 "run",
-                "dashboard/app.py",
+                "dashboard/server.py",
                 "--server.port",
                 str(port),
                 "--server.address",

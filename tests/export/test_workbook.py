@@ -115,7 +115,10 @@ def test_injected_unit_names_are_written_as_text(prefix: str) -> None:
         ]
         assert cells, sheet.title
         for cell in cells:
-            assert cell.value == "'" + evil
+            # a formula prefix gets the apostrophe; a tab or CR is removed (nothing follows it
+            # that Excel would run)
+            expected = "'" + evil if prefix in "=+-@" else " " + evil[1:]
+            assert cell.value == expected
             assert cell.data_type == "s"
 
 

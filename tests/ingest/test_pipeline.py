@@ -22,8 +22,10 @@ from sqlalchemy import Engine, func, select
 
 from dashboard.core.catalogue import INDICATORS
 from dashboard.ingest import pipeline, sandbox
-from dashboard.ingest.annotate import annotate, returned_name
+from dashboard.ingest.annotate import annotate, returned_name, returned_workbook
+from dashboard.ingest.formats import ReadError
 from dashboard.store import repo, returns_repo
+from dashboard.store.returns_repo import PROBLEMS_KEPT
 from dashboard.store.schema import blobs, figures, imports
 from tests.ingest.builders import (
     CODES,
@@ -746,7 +748,7 @@ def test_annotated_return_marks_bad_cells_red_and_warnings_yellow(db: Engine) ->
     )
     content = xlsx(rows)
     result = pipeline.check_file(db, "东城县.xlsx", content)
-    book = openpyxl.load_workbook(io.BytesIO(annotate(result, content)))
+    book = openpyxl.load_workbook(io.BytesIO(returned_workbook(result, content)))
     assert book.sheetnames == ["退回说明", "周报"]
     ws = book["周报"]
     assert ws["C4"].fill.fgColor.rgb.endswith("FFC7CE")
@@ -788,7 +790,7 @@ def test_annotated_return_caps_comments_and_summary(db: Engine, monkeypatch) -> 
 def test_annotated_csv_is_rebuilt_and_keeps_text_as_text(db: Engine) -> None:
     text = "截至2023年10月27日\n单位名称,读书班期数\n=1+1,3\n东城县,X\n"
     result = pipeline.check_file(db, "周报.csv", text.encode("gbk"))
-    book = openpyxl.load_workbook(io.BytesIO(annotate(result, text.encode("gbk"))))
+    book = openpyxl.load_workbook(io.BytesIO(returned_workbook(result, text.encode("gbk"))))
     ws = book[book.sheetnames[1]]
     assert ws["A3"].value == "=1+1" and ws["A3"].data_type == "s"
     assert ws["A3"].fill.fgColor.rgb.endswith("FFC7CE")
@@ -798,7 +800,7 @@ def test_annotated_csv_is_rebuilt_and_keeps_text_as_text(db: Engine) -> None:
 def test_annotated_legacy_xls(db: Engine) -> None:
     content = xls_bytes()
     result = pipeline.check_file(db, "南湖县.xls", content)
-    book = openpyxl.load_workbook(io.BytesIO(annotate(result, content)))
+    book = openpyxl.load_workbook(io.BytesIO(returned_workbook(result, content)))
     ws = book["报表"]
     assert ws["E3"].value == "X" and "占位符" in ws["E3"].comment.text
 
@@ -807,8 +809,40 @@ def test_annotated_encrypted_return_with_password(db: Engine) -> None:
     rows = template_return([("0101", "东城县", ["X", *figs(1)[1:]])])
     secret = _encrypt(xlsx(rows), "pw")
     result = pipeline.check_file(db, "加密.xlsx", secret, password="pw")
-    book = openpyxl.load_workbook(io.BytesIO(annotate(result, secret, password="pw")))
+    book = openpyxl.load_workbook(io.BytesIO(returned_workbook(result, secret, password="pw")))
     assert "占位符" in book["周报"]["C4"].comment.text
+
+
+def test_returned_workbook_is_made_in_a_limited_child_and_the_check_keeps_no_cells(
+    db: Engine, monkeypatch
+) -> None:
+    from dashboard.ingest import formats
+
+    rows = template_return([("0101", "东城县", ["X", *figs(1)[1:]])])
+    content = xlsx(rows)
+    result = pipeline.check_file(db, "东城县.xlsx", content)
+    assert result.workbook is None  # the page's session holds no parsed cells
+    # a broken file still gets its 退回说明 (rebuilt from nothing)
+    broken = openpyxl.load_workbook(io.BytesIO(returned_workbook(result, b"PK\x03\x04 bad")))
+    assert broken.sheetnames[0] == "退回说明"
+    # the child runs under a time limit: overrunning it is a clean ReadError
+    from dashboard.ingest import annotate as annotate_module
+
+    monkeypatch.setattr(annotate_module, "ANNOTATE_TIMEOUT_S", 0.01)
+    with pytest.raises(ReadError) as raised:
+        returned_workbook(result, content)
+    assert raised.value.code == formats.err_worker_timeout().code
+
+
+def test_returned_workbook_of_a_file_with_too_many_problems(db: Engine) -> None:
+    rows = template_return([("0101", "东城县", ["X"] * 14)] + [("0199", "无此单位", figs(1))] * 1200)
+    content = xlsx(rows)
+    result = pipeline.check_file(db, "太多.xlsx", content)
+    assert result.problems[0].code == "too_many_problems"
+    assert len(result.problems) == 1 + PROBLEMS_KEPT and result.problem_total == 14 + 1200
+    book = openpyxl.load_workbook(io.BytesIO(returned_workbook(result, content)))
+    notes = [r[5] for r in book["退回说明"].iter_rows(min_row=5, values_only=True)]
+    assert any("另有" in str(n) for n in notes)
 
 
 def test_indicators_unused_in_tests_still_parse() -> None:

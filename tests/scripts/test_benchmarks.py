@@ -35,3 +35,12 @@ def test_reader_benchmark_prints_its_ratios(capsys: pytest.CaptureFixture[str]) 
     load("bench_reader").main(["--rows", "200", "--cols", "6", "--repeat", "1"])
     out = capsys.readouterr().out
     assert "read_workbook（沙箱工作进程）" in out and "×" in out
+
+
+def test_memory_benchmark_prints_peak_and_settled_memory(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    load("bench_memory").main(["--rows", "300", "--files", "2"])
+    out = capsys.readouterr().out
+    assert "app RSS: idle" in out and "peak" in out and "after" in out
+    assert "peak < 1024 MB" in out and "退回修改表" in out

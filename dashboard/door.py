@@ -1,0 +1,266 @@
+"""The one door to the figures: every page, CLI command and export obtains a week's report,
+trends, unit histories and the status grid here, given the engine, the week and the scope.
+
+It loads what a report needs (registry, settings, report days and the window of figures the
+report reads) and calls ``dashboard.core.report``. Unknown weeks, unknown scopes and an empty
+registry are one exception, ``DoorError``, with one set of Chinese messages. The pages cache
+these calls (``ui/report_cache``); the CLI and the exports call them directly. This is where
+the viewer's scope will be enforced once users exist: nothing else reads figures for display.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from dashboard.core import metrics, report
+from dashboard.core.report import WeekReport
+from dashboard.core.units import UnitTree
+from dashboard.store import repo, report_inputs
+
+__all__ = [
+    "DoorError",
+    "Inputs",
+    "check_request",
+    "indicator_trends",
+    "inputs",
+    "level_trends",
+    "report_days",
+    "scope_units",
+    "status_grid",
+    "units_history",
+    "week_report",
+]
+
+
+class DoorError(Exception):
+    """A request the figures cannot answer; the message says in Chinese what to do."""
+
+
+def _empty_registry() -> DoorError:
+    return DoorError("单位名册为空：请先在“单位名册”页导入单位名册（命令行：registry import 文件）")
+
+
+def _no_data() -> DoorError:
+    return DoorError("尚无周报数据：请先在“上传周报”页导入周报（命令行：import 文件）")
+
+
+def _unknown_week(day: dt.date, known: Sequence[dt.date]) -> DoorError:
+    listed = "、".join(d.isoformat() for d in known[-8:]) or "（尚无数据）"
+    return DoorError(
+        f"{day.isoformat()} 没有周报数据。请选择已导入的报告周，最近的有：{listed}"
+    )
+
+
+def _unknown_scope(scope: str) -> DoorError:
+    return DoorError(
+        f"单位名册中没有编码为“{scope}”的单位：该编码不在单位名册中，请核对单位编码（注意前导零）"
+    )
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a report over a window of weeks reads."""
+
+    units: pd.DataFrame
+    figures: pd.DataFrame
+    settings: Mapping[str, Any]
+    days: list[dt.date]
+
+
+def report_days(engine: Engine) -> list[dt.date]:
+    """Report days that hold current figures, oldest first."""
+    return report_inputs.report_days(engine)
+
+
+def check_request(
+    engine: Engine,
+    report_date: dt.date | None,
+    scope: str | None,
+    *,
+    units: pd.DataFrame | None = None,
+) -> dt.date:
+    """The report day asked for (the latest when None), or ``DoorError``."""
+    units = repo.load_units(engine) if units is None else units
+    if units.empty:
+        raise _empty_registry()
+    days = report_days(engine)
+    if not days:
+        raise _no_data()
+    if report_date is None:
+        report_date = days[-1]
+    elif report_date not in days:
+        raise _unknown_week(report_date, days)
+    if scope is not None and scope not in set(units["code"].astype(str)):
+        raise _unknown_scope(scope)
+    return report_date
+
+
+def inputs(
+    engine: Engine,
+    report_date: dt.date | None,
+    weeks: int | None,
+    *,
+    units: pd.DataFrame | None = None,
+    settings: Mapping[str, Any] | None = None,
+    window: tuple[pd.DataFrame, list[dt.date]] | None = None,
+) -> Inputs:
+    """Registry, settings and the figures of the last ``weeks`` report weeks (0 = what a
+    week's report needs; None = all). Callers that hold the registry, the settings or the
+    window already (the pages, cached) pass them in."""
+    settings = repo.get_settings(engine) if settings is None else settings
+    units = repo.load_units(engine) if units is None else units
+    figures, days = window if window is not None else figure_window(
+        engine, report_date, window_weeks(settings, weeks)
+    )
+    return Inputs(units, figures, settings, days)
+
+
+def window_weeks(settings: Mapping[str, Any], weeks: int | None) -> int | None:
+    """The weeks of figures to read: at least what the week's report needs."""
+    if weeks == 0:
+        return report.window_size(settings)
+    if weeks is not None:
+        return max(weeks, report.window_size(settings))
+    return None
+
+
+def figure_window(
+    engine: Engine, report_date: dt.date | None, weeks: int | None
+) -> tuple[pd.DataFrame, list[dt.date]]:
+    """The figures of the last ``weeks`` report weeks up to ``report_date`` and those days."""
+    return report_inputs.load_window(engine, report_date, weeks)
+
+
+def week_report(
+    engine: Engine,
+    report_date: dt.date | None = None,
+    scope: str | None = None,
+    *,
+    by_category: bool = False,
+    weeks: int | None = 0,
+    history_codes: Sequence[str] | None = None,
+    given: Inputs | None = None,
+    checked: bool = False,
+) -> WeekReport:
+    """The week's report for ``scope``; with ``history_codes`` it carries those units' last
+    ``weeks`` weeks too. ``checked=True`` when the caller validated the request already."""
+    data = given or inputs(engine, report_date, weeks)
+    if not checked:
+        report_date = check_request(engine, report_date, scope, units=data.units)
+    return report.build_report(
+        data.units,
+        data.figures,
+        data.settings,
+        report_date,
+        scope,
+        by_category,
+        all_dates=data.days,
+        history_codes=list(history_codes) if history_codes is not None else None,
+        history_weeks=weeks or None,
+    )
+
+
+def level_trends(
+    engine: Engine,
+    report_date: dt.date | None,
+    scope: str | None,
+    *,
+    by_category: bool = False,
+    weeks: int | None = 8,
+    with_heat: bool = True,
+    given: Inputs | None = None,
+) -> pd.DataFrame:
+    """Per week × level aggregates over the last ``weeks`` report weeks (None = all)."""
+    data = given or inputs(engine, report_date, weeks)
+    hist = report.history(
+        data.units,
+        data.figures,
+        data.settings,
+        report_date,
+        scope,
+        by_category,
+        weeks=weeks,
+        all_dates=data.days,
+        with_heat=with_heat,
+    )
+    return report.level_trends(hist)
+
+
+def indicator_trends(
+    engine: Engine,
+    report_date: dt.date | None,
+    scope: str | None,
+    indicators: Sequence[str],
+    *,
+    weeks: int | None = 8,
+    units: pd.DataFrame | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Per week × level Σ carried values of a few indicators (reads only those figures)."""
+    settings = repo.get_settings(engine) if settings is None else settings
+    units = repo.load_units(engine) if units is None else units
+    figures, days = report_inputs.load_window(engine, report_date, weeks, list(indicators))
+    return report.indicator_trends(
+        units, figures, settings, list(indicators), report_date, scope, weeks, days
+    )
+
+
+def units_history(
+    engine: Engine,
+    report_date: dt.date | None,
+    codes: Sequence[str],
+    *,
+    by_category: bool = False,
+    weeks: int | None = 8,
+    given: Inputs | None = None,
+) -> pd.DataFrame:
+    """Some units' figures and heat over the last ``weeks`` report weeks."""
+    data = given or inputs(engine, report_date, weeks)
+    return report.history(
+        data.units,
+        data.figures,
+        data.settings,
+        report_date,
+        by_category=by_category,
+        unit_codes=list(codes),
+        weeks=weeks,
+        all_dates=data.days,
+    )
+
+
+def status_grid(
+    engine: Engine,
+    report_date: dt.date | None,
+    weeks: int,
+    scope: str | None,
+    *,
+    given: Inputs | None = None,
+) -> pd.DataFrame:
+    """Unit × week 报送 status (已报 / 零报告 / 未报) over the last ``weeks`` weeks."""
+    data = given or inputs(engine, report_date, weeks)
+    grid = metrics.status_grid(data.units, data.figures, data.days[-weeks:])
+    if scope is not None:
+        grid = grid[grid.index.isin(subtree_codes(data.units, scope))]
+    return grid
+
+
+def subtree_codes(units: pd.DataFrame, scope: str) -> list[str]:
+    """The codes of ``scope`` and every expected unit under it."""
+    return UnitTree(metrics.expected_units(units)).subtree(scope)
+
+
+def scope_units(
+    engine: Engine, scope: str | None, *, units: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """code, name, level, category, parent_code of the units in ``scope`` (registry order)."""
+    units = repo.load_units(engine) if units is None else units
+    units = units[["code", "name", "level", "category", "parent_code"]]
+    if scope is not None:
+        units = units[units["code"].isin(subtree_codes(units.assign(retired=False), scope))]
+    return units.reset_index(drop=True)

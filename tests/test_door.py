@@ -1,0 +1,56 @@
+"""The one door: the same report as the core builds from the same inputs, one set of errors,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import door
+from dashboard.core.report import build_report
+from dashboard.store import repo
+from tests.export.conftest import WEEK1, WEEK2, fill_database
+
+
+@pytest.fixture
+def city(any_engine):
+    return fill_database(any_engine)
+
+
+def test_week_report_is_the_core_report_of_the_stored_figures(city) -> None:
+    got = door.week_report(city, WEEK2, "01")
+    expected = build_report(
+        repo.load_units(city), repo.load_figures(city), repo.get_settings(city), WEEK2, "01"
+    )
+    assert got.to_json() == expected.to_json()
+    assert door.week_report(city).report_date == WEEK2  # the latest week by default
+
+
+def test_trends_histories_grid_and_scope_units(city) -> None:
+    trends = door.level_trends(city, WEEK2, None, weeks=None)
+    assert set(trends["report_date"].dt.date) == {WEEK1, WEEK2}
+    history = door.units_history(city, WEEK2, ["0101"], weeks=None)
+    assert set(history["unit_code"]) == {"0101"} and len(history) == 2
+    grid = door.status_grid(city, WEEK2, 2, "02")
+    assert set(grid.index) == {"02", "0201", "020101"}
+    assert list(door.scope_units(city, "02")["code"]) == ["02", "0201", "020101"]
+    sums = door.indicator_trends(city, WEEK2, None, ["problems_found"], weeks=None)
+    assert not sums.empty
+
+
+@pytest.mark.parametrize(
+    ("day", "scope", "words"),
+    [
+        ("2023-11-03", None, "没有周报数据"),
+        (None, "99", "没有编码为“99”的单位"),
+    ],
+)
+def test_one_set_of_errors(city, day, scope, words) -> None:
+    import datetime as dt
+
+    with pytest.raises(door.DoorError, match=words):
+        door.week_report(city, dt.date.fromisoformat(day) if day else None, scope)
+
+
+def test_empty_registry_and_no_data(any_engine) -> None:
+    with pytest.raises(door.DoorError, match="单位名册为空"):
+        door.week_report(any_engine)
