@@ -540,8 +540,8 @@ def load_demo(
 
     Returns a summary: units, and per file the import status.
     """
-    from dashboard.core.registry import parse_registry
     from dashboard.ingest.pipeline import import_file
+    from dashboard.ingest.registry_file import parse_registry
     from dashboard.store import repo
     from dashboard.store.registry_repo import apply_registry
 

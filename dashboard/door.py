@@ -26,6 +26,9 @@ from dashboard.store import repo, report_inputs
 __all__ = [
     "DoorError",
     "Inputs",
+    "Viewer",
+    "scope_for",
+    "visible",
     "check_request",
     "indicator_trends",
     "inputs",
@@ -61,6 +64,50 @@ def _unknown_scope(scope: str) -> DoorError:
     return DoorError(
         f"单位名册中没有编码为“{scope}”的单位：该编码不在单位名册中，请核对单位编码（注意前导零）"
     )
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: a signed-in user's name, role and the subtree they may see (None: all
+    units). No viewer (single-user local mode, the CLI) sees everything."""
+
+    name: str
+    role: str
+    scope_code: str | None = None
+
+
+def _outside_scope(scope: str, viewer: Viewer) -> DoorError:
+    return DoorError(
+        f"您的账号只能查看“{viewer.scope_code}”及其下级单位，“{scope}”不在此范围内"
+    )
+
+
+def visible(data: Inputs, viewer: Viewer | None) -> Inputs:
+    """What ``viewer`` may see of ``data``: a scoped viewer's subtree alone, so rankings,
+    peer pools and every table are computed inside it and no outside unit appears."""
+    if viewer is None or viewer.scope_code is None:
+        return data
+    units = data.units
+    if viewer.scope_code not in set(units["code"].astype(str)):
+        raise DoorError(f"您的账号所辖单位“{viewer.scope_code}”不在单位名册中：请联系管理员")
+    codes = set(UnitTree(units).subtree(viewer.scope_code))
+    return Inputs(
+        units[units["code"].isin(codes)].reset_index(drop=True),
+        data.figures[data.figures["unit_code"].isin(codes)].reset_index(drop=True),
+        data.settings,
+        data.days,
+    )
+
+
+def scope_for(requested: str | None, data: Inputs, viewer: Viewer | None) -> str | None:
+    """The scope to report on: the request, within what the viewer may see."""
+    if viewer is None or viewer.scope_code is None:
+        return requested
+    if requested is None:
+        return viewer.scope_code
+    if requested not in set(data.units["code"].astype(str)):
+        raise _outside_scope(requested, viewer)
+    return requested
 
 
 @dataclass(frozen=True)
@@ -147,12 +194,16 @@ def week_report(
     history_codes: Sequence[str] | None = None,
     given: Inputs | None = None,
     checked: bool = False,
+    viewer: Viewer | None = None,
 ) -> WeekReport:
-    """The week's report for ``scope``; with ``history_codes`` it carries those units' last
-    ``weeks`` weeks too. ``checked=True`` when the caller validated the request already."""
+    """The week's report for ``scope``, as ``viewer`` may see it; with ``history_codes`` it
+    carries those units' last ``weeks`` weeks too. ``checked=True`` when the caller
+    validated the week and scope already."""
     data = given or inputs(engine, report_date, weeks)
     if not checked:
         report_date = check_request(engine, report_date, scope, units=data.units)
+    data = visible(data, viewer)
+    scope = scope_for(scope, data, viewer)
     return report.build_report(
         data.units,
         data.figures,
@@ -175,9 +226,11 @@ def level_trends(
     weeks: int | None = 8,
     with_heat: bool = True,
     given: Inputs | None = None,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Per week × level aggregates over the last ``weeks`` report weeks (None = all)."""
-    data = given or inputs(engine, report_date, weeks)
+    data = visible(given or inputs(engine, report_date, weeks), viewer)
+    scope = scope_for(scope, data, viewer)
     hist = report.history(
         data.units,
         data.figures,
@@ -201,13 +254,16 @@ def indicator_trends(
     weeks: int | None = 8,
     units: pd.DataFrame | None = None,
     settings: Mapping[str, Any] | None = None,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Per week × level Σ carried values of a few indicators (reads only those figures)."""
     settings = repo.get_settings(engine) if settings is None else settings
     units = repo.load_units(engine) if units is None else units
     figures, days = report_inputs.load_window(engine, report_date, weeks, list(indicators))
+    data = visible(Inputs(units, figures, settings, days), viewer)
+    scope = scope_for(scope, data, viewer)
     return report.indicator_trends(
-        units, figures, settings, list(indicators), report_date, scope, weeks, days
+        data.units, data.figures, settings, list(indicators), report_date, scope, weeks, days
     )
 
 
@@ -219,9 +275,12 @@ def units_history(
     by_category: bool = False,
     weeks: int | None = 8,
     given: Inputs | None = None,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
-    """Some units' figures and heat over the last ``weeks`` report weeks."""
-    data = given or inputs(engine, report_date, weeks)
+    """Some units' figures and heat over the last ``weeks`` report weeks (of those units the
+    viewer may see)."""
+    data = visible(given or inputs(engine, report_date, weeks), viewer)
+    codes = [c for c in codes if c in set(data.units["code"].astype(str))]
     return report.history(
         data.units,
         data.figures,
@@ -241,13 +300,18 @@ def status_grid(
     scope: str | None,
     *,
     given: Inputs | None = None,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Unit × week 报送 status (已报 / 零报告 / 未报) over the last ``weeks`` weeks."""
-    data = given or inputs(engine, report_date, weeks)
+    data = visible(given or inputs(engine, report_date, weeks), viewer)
+    scope = scope_for(scope, data, viewer)
     grid = metrics.status_grid(data.units, data.figures, data.days[-weeks:])
     if scope is not None:
         grid = grid[grid.index.isin(subtree_codes(data.units, scope))]
     return grid
+
+
+_NO_FIGURES = pd.DataFrame({"unit_code": pd.Series([], dtype="str")})
 
 
 def subtree_codes(units: pd.DataFrame, scope: str) -> list[str]:
@@ -256,10 +320,17 @@ def subtree_codes(units: pd.DataFrame, scope: str) -> list[str]:
 
 
 def scope_units(
-    engine: Engine, scope: str | None, *, units: pd.DataFrame | None = None
+    engine: Engine,
+    scope: str | None,
+    *,
+    units: pd.DataFrame | None = None,
+    viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """code, name, level, category, parent_code of the units in ``scope`` (registry order)."""
     units = repo.load_units(engine) if units is None else units
+    if viewer is not None and viewer.scope_code is not None:
+        units = visible(Inputs(units, _NO_FIGURES, {}, []), viewer).units
+        scope = scope_for(scope, Inputs(units, _NO_FIGURES, {}, []), viewer)
     units = units[["code", "name", "level", "category", "parent_code"]]
     if scope is not None:
         units = units[units["code"].isin(subtree_codes(units.assign(retired=False), scope))]

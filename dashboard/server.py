@@ -10,6 +10,8 @@ from __future__ import annotations
 import streamlit as st
 from starlette.middleware import Middleware
 
+from dashboard.web.signin import SignInGate
 from dashboard.web.upload_guard import UploadGuard
 
-app = st.App("app.py", middleware=[Middleware(UploadGuard)])
+# Outermost first: nothing reaches the upload check, or Streamlit, without a session.
+app = st.App("app.py", middleware=[Middleware(SignInGate), Middleware(UploadGuard)])

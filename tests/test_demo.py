@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard import demo
-from dashboard.core.registry import parse_registry
+from dashboard.ingest.registry_file import parse_registry
 from dashboard.store import repo
 
 

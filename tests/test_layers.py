@@ -115,3 +115,13 @@ def test_every_cli_command_has_chinese_help() -> None:
                 assert re.search(r"[\u4e00-\u9fff]", str(action.help)), (
                     f"{' '.join(path)} {action.dest}: help is not Chinese"
                 )
+
+
+def test_core_parses_no_workbook() -> None:
+    """Untrusted workbooks are parsed only by the sandboxed reader (ingest/)."""
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (PACKAGE / "core").rglob("*.py")
+        if any(n.startswith(("openpyxl", "python_calamine", "xlrd")) for n in _imports(path))
+    ]
+    assert offenders == []

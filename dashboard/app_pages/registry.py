@@ -11,6 +11,8 @@ from dashboard.core import registry as reg
 from dashboard.core import settings as settings_def
 from dashboard.export import template
 from dashboard.export.registry_chart import registry_treemap
+from dashboard.ingest import limits
+from dashboard.ingest.registry_file import parse_registry
 from dashboard.ui import registry_steps, state
 from dashboard.ui.charts import show_chart
 
@@ -79,13 +81,15 @@ with tab_upload:
         "名册中不再出现的单位会**撤销**（历史数据保留，重新列入即恢复）。有任何错误时不作改动；"
         "有类别清单以外的类别，或更名、撤销超过五分之一的单位时，先列出再请您确认。"
     )
-    upload = st.file_uploader("单位名册文件", type=["xlsx", "xls", "csv"], key="registry_upload")
+    upload = st.file_uploader(
+        f"单位名册文件（{'、'.join(limits.UPLOAD_TYPES)}）", key="registry_upload"
+    )
     if upload is not None:
         content = upload.getvalue()
-        parsed = reg.parse_registry(upload.name, content, list(values["categories"]))
+        parsed = parse_registry(upload.name, content, list(values["categories"]))
         if parsed.problems:
             if parsed.ok:
-                st.warning(f"名册有 {len(parsed.warnings)} 条提示，请核对：")
+                st.warning(f"名册有 {len(parsed.warnings)} 条提醒，请核对：")
             else:
                 st.error(f"名册有 {len(parsed.errors)} 处错误，未导入。请按下表修改后重新上传：")
             st.dataframe(parsed.problems_frame(), hide_index=True, width="stretch")

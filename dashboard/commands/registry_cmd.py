@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from dashboard.cli import CliError, add_db_option, problem_line, read_input_file
-from dashboard.core.registry import parse_registry
 from dashboard.core.settings import missing_level_names
 from dashboard.export.registry_changes import changes_xlsx
+from dashboard.ingest.registry_file import parse_registry
 from dashboard.store import db, repo
 from dashboard.store.registry_repo import (
     BigChangeError,

@@ -8,14 +8,11 @@ has one (``0000`` → ``0101``) and reported as a warning either way.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePath
 from typing import Any, Literal
 
 import pandas as pd
@@ -134,19 +131,21 @@ class Registry:
         return not self.errors
 
     def problems_frame(self) -> pd.DataFrame:
-        """The problems as a table with Chinese column names, for pages and the CLI."""
+        """The problems as the upload page shows a return's: the same columns and words
+        (工作表, 行, 列, 值, 级别 错误/提醒, 问题)."""
         rows = [
             {
-                "级别": "错误" if p.severity == "error" else "提示",
-                "工作表": p.sheet,
+                "工作表": p.sheet or "（整个文件）",
                 "行": p.row,
                 "列": p.column,
-                "内容": p.value,
-                "说明": p.message,
+                "值": p.value,
+                "级别": "错误" if p.severity == "error" else "提醒",
+                "问题": p.message,
             }
             for p in self.problems
         ]
-        return pd.DataFrame(rows, columns=["级别", "工作表", "行", "列", "内容", "说明"])
+        frame = pd.DataFrame(rows, columns=["工作表", "行", "列", "值", "级别", "问题"])
+        return frame.astype({"行": "Int64"})
 
     def problem_dicts(self) -> list[dict[str, Any]]:
         return [asdict(p) for p in self.problems]
@@ -246,76 +245,24 @@ class _Sheet:
     rows: list[list[_Cell]]
 
 
-def read_sheets(file_name: str, content: bytes) -> list[_Sheet]:
-    """Every sheet of the workbook as rows of cells (values as written, formats kept)."""
-    suffix = PurePath(file_name).suffix.lower()
-    if suffix == ".csv":
-        return [_read_csv(file_name, content)]
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(content)
-    if suffix == ".xls":
-        return _read_xls(content)
-    raise file_error(
-        f"不支持的文件类型“{suffix or '无扩展名'}”：请上传 .xlsx、.xls 或 .csv 格式的单位名册",
-        file_name,
-    )
-
-
-def _read_csv(file_name: str, content: bytes) -> _Sheet:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes nearly anything
-        text = content.decode("utf-8", errors="replace")
-    rows = [[_Cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
-    return _Sheet(PurePath(file_name).stem, rows)
-
-
-def _read_xlsx(content: bytes) -> list[_Sheet]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:
-        raise file_error(
-            f"无法打开该 Excel 文件（{type(exc).__name__}）：请确认文件未损坏、未加密，"
-            "并另存为 .xlsx 后重新上传"
-        ) from None
-    sheets: list[_Sheet] = []
-    try:
-        for ws in book.worksheets:
-            rows: list[list[_Cell]] = []
-            for row in ws.iter_rows():
-                rows.append(
-                    [
-                        _Cell(c.value, getattr(c, "number_format", "General") or "General")
-                        for c in row
-                    ]
-                )
-            sheets.append(_Sheet(ws.title, rows))
-    finally:
-        book.close()
-    return sheets
-
-
-def _read_xls(content: bytes) -> list[_Sheet]:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        return [
+def sheets_from_cells(
+    sheets: Sequence[tuple[str, list[list[Any]], Sequence[tuple[int, int, str]]]],
+) -> list[_Sheet]:
+    """The reader's sheets (name, rows of values, number formats of numeric cells) as rows of
+    cells. Reading happens in the sandboxed reader (``ingest.registry_file``), never here."""
+    out: list[_Sheet] = []
+    for name, rows, number_formats in sheets:
+        formats = {(r, c): fmt for r, c, fmt in number_formats}
+        out.append(
             _Sheet(
-                name, [[_Cell(v) for v in row] for row in book.get_sheet_by_name(name).to_python()]
+                name,
+                [
+                    [_Cell(v, formats.get((r, c), "General")) for c, v in enumerate(row)]
+                    for r, row in enumerate(rows)
+                ],
             )
-            for name in book.sheet_names
-        ]
-    except Exception as exc:
-        raise file_error(
-            f"无法读取该 .xls 文件（{type(exc).__name__}）：请用 Excel 另存为 .xlsx 后重新上传"
-        ) from None
+        )
+    return out
 
 
 CONTROL_MESSAGE = (
@@ -404,17 +351,16 @@ def find_header(rows: list[list[_Cell]]) -> tuple[int, dict[str, int]] | None:
 # --------------------------------------------------------------------------- parse + validate
 
 
-def parse_registry(
-    file_name: str, content: bytes, categories: Sequence[str] | None = None
-) -> Registry:
-    """Read and validate a registry workbook against the office's ``categories`` (the
+def unreadable(message: str, file_name: str) -> Registry:
+    """The registry of a file the reader refused: no units, one whole-file problem."""
+    return Registry(_empty_frame(), list(file_error(message, file_name).problems))
+
+
+def parse_sheets(sheets: Sequence[_Sheet], categories: Sequence[str] | None = None) -> Registry:
+    """Validate a registry read by the reader against the office's ``categories`` (the
     ``categories`` setting; the defaults when None).  Never raises for content problems:
     check ``Registry.ok``, ``Registry.problems`` and ``Registry.new_categories``."""
     known = tuple(categories) if categories is not None else DEFAULT_CATEGORIES
-    try:
-        sheets = read_sheets(file_name, content)
-    except RegistryError as exc:
-        return Registry(_empty_frame(), list(exc.problems))
     for sheet in sheets:
         header = find_header(sheet.rows)
         if header is not None:

@@ -97,6 +97,42 @@ def parse_workbook(
     return book
 
 
+def read_registry_cells(file_name: str, content: bytes) -> tuple[str, list[Any]]:
+    """The worker's reply to a registry request: ("registry", [(name, rows, formats)]).
+
+    The same parse and checks as a return (``parse_workbook``); for an .xlsx also the
+    number formats of its numeric cells (openpyxl, read-only), which calamine does not give:
+    a code typed as the number 101 with the format ``0000`` is the code ``0101``.
+    """
+    book = parse_workbook(file_name, content)
+    formats_of: dict[str, list[tuple[int, int, str]]] = {}
+    if book.format in ("xlsx", "xlsm"):
+        formats_of = _number_formats(content)
+    return (
+        "registry",
+        [(sheet.name, sheet.rows, formats_of.get(sheet.name, [])) for sheet in book.sheets],
+    )
+
+
+def _number_formats(content: bytes) -> dict[str, list[tuple[int, int, str]]]:
+    from openpyxl import load_workbook
+
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    try:
+        for ws in book.worksheets:
+            marks: list[tuple[int, int, str]] = []
+            for r, row in enumerate(ws.iter_rows(max_col=40)):
+                for c, cell in enumerate(row):
+                    fmt = getattr(cell, "number_format", "General") or "General"
+                    if fmt != "General" and isinstance(cell.value, int | float):
+                        marks.append((r, c, fmt))
+            found[ws.title] = marks
+    finally:
+        book.close()
+    return found
+
+
 def read_cells(
     file_name: str, content: bytes, password: str | None = None, *, stream: bool = False
 ) -> Workbook:

@@ -90,6 +90,8 @@ class _Worker:
         gc.disable()  # see _loads: the reply is many new objects and no garbage
         try:
             first = self._frame(deadline)
+            if _is_frame(first, "registry", 2):
+                return self._checked_registry(first)
             if not _is_frame(first, "ok", 3) or not isinstance(first[2], list):
                 return self._checked_error(first)
             sheets = [self._sheet(meta, deadline) for meta in first[2]]
@@ -118,6 +120,22 @@ class _Worker:
             rows.extend(chunk)
         settle_rows(rows, patches)
         return (name, visible, rows, merged)
+
+    def _checked_registry(self, frame: Any) -> tuple[Any, ...]:
+        """("registry", [(name, rows, number formats)]): every part of the right type."""
+        sheets = frame[1]
+        ok = isinstance(sheets, list) and all(
+            isinstance(sheet, tuple)
+            and len(sheet) == 3
+            and isinstance(sheet[0], str)
+            and isinstance(sheet[1], list)
+            and all(isinstance(row, list) for row in sheet[1])
+            and _are_cells(sheet[2])
+            for sheet in sheets
+        )
+        if not ok:
+            raise self._malformed()
+        return frame  # type: ignore[no-any-return]
 
     def _checked_error(self, frame: Any) -> tuple[Any, ...]:
         if _is_frame(frame, "error", 3):
@@ -331,6 +349,17 @@ def shutdown() -> None:
     _pool.shutdown()
 
 
+def read_registry(file_name: str, content: bytes) -> list[tuple[str, list[list[Any]], Any]]:
+    """A registry workbook's sheets read in a worker, as (name, rows, number formats): the
+    same reader, checks and limits as a return; the formats ((row, col, format) of numeric
+    cells in an .xlsx) let codes such as 0101 keep their leading zeros."""
+    request = pickle.dumps((file_name, bytes(content), None, "registry"), protocol=5)
+    reply = _pool.run(request, retire=len(content) > RECYCLE_AFTER_BYTES)
+    if reply[0] == "error":
+        raise ReadError(str(reply[1]), str(reply[2]))
+    return list(reply[1])
+
+
 def run(file_name: str, content: bytes, password: str | None = None) -> Any:
     """Parse ``content`` in a worker; return a ``reader.Workbook`` or raise ``ReadError``."""
     from dashboard.ingest.reader import Sheet, Workbook, has_content
@@ -521,7 +550,12 @@ def _send_book(out: IO[bytes], book: Any) -> None:
 def _handle(parse: Any, payload: bytes) -> Any:
     """The parsed ``reader.Workbook``, or the ("error", code, message) reply."""
     try:
-        file_name, content, password = pickle.loads(payload)
+        request = pickle.loads(payload)
+        if len(request) == 4 and request[3] == "registry":
+            from dashboard.ingest.reader import read_registry_cells
+
+            return read_registry_cells(request[0], request[1])
+        file_name, content, password = request
         return parse(file_name, content, password)
     except ReadError as exc:
         return ("error", exc.code, exc.message)

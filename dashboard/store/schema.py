@@ -101,3 +101,47 @@ figures = Table(
         postgresql_where=text("is_current"),
     ),
 )
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=True),  # argon2id; None: signs in elsewhere
+    Column("role", String(16), nullable=False),  # admin | office | liaison | viewer
+    Column("scope_code", String(64), nullable=True),  # the subtree a liaison/viewer sees
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=True),
+)
+
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sha256 of the cookie's token, never the token
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("address", String(64), nullable=False, default=""),
+)
+
+auth_failures = Table(
+    "auth_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(160), nullable=False, index=True),  # "user:NAME" or "addr:IP"
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(  # append-only: database triggers refuse UPDATE and DELETE
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("user_name", String(64), nullable=False, default=""),
+    Column("address", String(64), nullable=False, default=""),
+    Column("action", String(32), nullable=False, index=True),
+    Column("detail", JsonType, nullable=True),
+)

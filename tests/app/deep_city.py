@@ -11,9 +11,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.core.catalogue import INDICATOR_CODES
-from dashboard.core.registry import parse_registry
 from dashboard.export import template
 from dashboard.ingest.pipeline import import_file
+from dashboard.ingest.registry_file import parse_registry
 from dashboard.store import db, repo
 from dashboard.store.registry_repo import NewCategoriesError, apply_registry, load_categories
 from tests.registries import (

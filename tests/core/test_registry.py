@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from dashboard.core.registry import parse_registry, split_aliases
+from dashboard.core.registry import split_aliases
+from dashboard.ingest.registry_file import parse_registry
 
 HEADER = ["单位编码", "单位名称", "上级单位编码", "类别", "别名"]
 GOOD = [
@@ -179,7 +180,7 @@ def test_all_problems_collected_at_once() -> None:
     registry = parse_registry("名册.xlsx", workbook(rows))
     assert len(registry.errors) == 4
     table = registry.problems_frame()
-    assert list(table.columns) == ["级别", "工作表", "行", "列", "内容", "说明"]
+    assert list(table.columns) == ["工作表", "行", "列", "值", "级别", "问题"]
     assert set(table["工作表"]) == {"名册"}
 
 
@@ -305,3 +306,17 @@ def test_control_characters_in_a_category_or_contact_are_refused() -> None:
     content = "\n".join(",".join(map(str, row)) for row in [header, *rows]).encode("utf-8")
     registry = parse_registry("名册.csv", content)
     assert [(p.row, p.column) for p in registry.errors] == [(7, "类别"), (7, "联络人")]
+
+
+def test_a_registry_is_read_by_the_sandboxed_reader_with_its_checks() -> None:
+    """A zip whose entries expand absurdly is refused by the reader, as a return would be."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * 50_000_000 + b">")
+    registry = parse_registry("名册.xlsx", buffer.getvalue())
+    assert not registry.ok
+    assert len(registry.errors) == 1 and registry.errors[0].row is None
+    assert "压缩比" in registry.errors[0].message

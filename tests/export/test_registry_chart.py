@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dashboard.core.registry import parse_registry
 from dashboard.export.registry_chart import registry_treemap
+from dashboard.ingest.registry_file import parse_registry
 from tests.core.test_registry import GOOD, workbook
 
 

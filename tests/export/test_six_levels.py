@@ -8,10 +8,11 @@ import io
 
 from openpyxl import load_workbook
 
-from dashboard.core.registry import level_counts, parse_registry
+from dashboard.core.registry import level_counts
 from dashboard.core.units import UnitTree
 from dashboard.export import template
 from dashboard.export.registry_chart import registry_treemap
+from dashboard.ingest.registry_file import parse_registry
 from tests.registries import FIVE_CATEGORIES, five_level_rows, registry_xlsx
 
 SIX_NAMES = ["市级", "县级", "乡镇级", "村级", "网格级", "楼栋级"]

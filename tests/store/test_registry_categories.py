@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.core.registry import CategoryError, Registry, parse_registry
+from dashboard.core.registry import CategoryError, Registry
 from dashboard.core.settings import DEFAULT_CATEGORIES
+from dashboard.ingest.registry_file import parse_registry
 from dashboard.store import repo
 from dashboard.store.registry_repo import (
     BigChangeError,

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from dashboard.core.registry import Registry, RegistryError, parse_registry
+from dashboard.core.registry import Registry, RegistryError
+from dashboard.ingest.registry_file import parse_registry
 from dashboard.store import repo, returns_repo
 from dashboard.store.registry_repo import apply_registry, record_rejected_registry
 from dashboard.store.schema import imports

@@ -1,0 +1,179 @@
+"""Server-side sessions: the browser holds a random token, the database its sha256.
+
+A session is valid while it is not revoked, not past its maximum age, not idle longer than
+the idle timeout, its user is enabled and has not changed password since it began. Every
+request checks this against the database, so sign-out, disabling a user, a password change
+or a revocation ends the session on every app process at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
+
+from dashboard.auth.accounts import User, user_by_id
+from dashboard.store.schema import auth_failures, auth_sessions, users
+
+IDLE_TIMEOUT = dt.timedelta(hours=2)
+MAX_AGE = dt.timedelta(hours=12)
+TOUCH_EVERY = dt.timedelta(minutes=1)  # last_seen is written at most this often
+LOCK_WINDOW = dt.timedelta(minutes=15)
+LOCK_AFTER_USER = 5  # failed sign-ins of one account within the window
+LOCK_AFTER_ADDRESS = 20  # failed sign-ins from one address within the window
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    created_at: dt.datetime
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite drops the zone
+
+
+def start(engine: Engine, user: User, address: str = "") -> str:
+    """A new session for ``user``; returns the token for the cookie (stored only hashed)."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    with engine.begin() as conn:
+        conn.execute(
+            insert(auth_sessions).values(
+                id=_digest(token),
+                user_id=user.id,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + MAX_AGE,
+                address=address[:64],
+            )
+        )
+    return token
+
+
+def check(engine: Engine, token: str | None) -> Session | None:
+    """The session of ``token`` when it is valid now, else None (and nothing is revealed)."""
+    if not token or len(token) > 200:
+        return None
+    now = _now()
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                auth_sessions.c.user_id,
+                auth_sessions.c.created_at,
+                auth_sessions.c.last_seen_at,
+                auth_sessions.c.expires_at,
+                auth_sessions.c.revoked_at,
+            ).where(auth_sessions.c.id == _digest(token))
+        ).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    created, seen = _aware(row.created_at), _aware(row.last_seen_at)
+    if now >= _aware(row.expires_at) or now - seen > IDLE_TIMEOUT:
+        return None
+    user = user_by_id(engine, int(row.user_id))
+    if user is None or user.disabled:
+        return None
+    changed = user.password_changed_at
+    if changed is not None and _aware(changed) > created:
+        return None
+    if now - seen > TOUCH_EVERY:
+        with engine.begin() as conn:
+            conn.execute(
+                update(auth_sessions)
+                .where(auth_sessions.c.id == _digest(token))
+                .values(last_seen_at=now)
+            )
+    return Session(user, created)
+
+
+def end(engine: Engine, token: str | None) -> None:
+    """Sign-out: the session stops counting everywhere."""
+    if not token:
+        return
+    with engine.begin() as conn:
+        conn.execute(
+            update(auth_sessions)
+            .where(auth_sessions.c.id == _digest(token), auth_sessions.c.revoked_at.is_(None))
+            .values(revoked_at=_now())
+        )
+
+
+def revoke_user(engine: Engine, name: str) -> int:
+    """End every open session of ``name``; returns how many."""
+    with engine.begin() as conn:
+        ids = select(users.c.id).where(users.c.name == name).scalar_subquery()
+        return int(
+            conn.execute(
+                update(auth_sessions)
+                .where(auth_sessions.c.user_id == ids, auth_sessions.c.revoked_at.is_(None))
+                .values(revoked_at=_now())
+            ).rowcount
+        )
+
+
+def open_sessions(engine: Engine) -> list[tuple[str, dt.datetime, dt.datetime, str]]:
+    """(user, started, last seen, address) of sessions not revoked and not expired."""
+    now = _now()
+    query = (
+        select(
+            users.c.name,
+            auth_sessions.c.created_at,
+            auth_sessions.c.last_seen_at,
+            auth_sessions.c.address,
+        )
+        .join(users, users.c.id == auth_sessions.c.user_id)
+        .where(auth_sessions.c.revoked_at.is_(None), auth_sessions.c.expires_at > now)
+        .order_by(auth_sessions.c.last_seen_at.desc())
+    )
+    with engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+
+
+# --- lock-out ----------------------------------------------------------------------------------
+def failure_keys(name: str, address: str) -> list[str]:
+    return [f"user:{name[:64]}", f"addr:{address[:64]}"]
+
+
+def record_failure(engine: Engine, name: str, address: str) -> None:
+    now = _now()
+    with engine.begin() as conn:
+        conn.execute(
+            insert(auth_failures), [{"key": k, "at": now} for k in failure_keys(name, address)]
+        )
+        conn.execute(delete(auth_failures).where(auth_failures.c.at < now - LOCK_WINDOW * 4))
+
+
+def is_locked(engine: Engine, name: str, address: str) -> bool:
+    """Too many recent failures for this account or from this address."""
+    since = _now() - LOCK_WINDOW
+    user_key, addr_key = failure_keys(name, address)
+    with engine.connect() as conn:
+        counts: dict[str, int] = dict(
+            conn.execute(
+                select(auth_failures.c.key, func.count())
+                .where(
+                    and_(auth_failures.c.key.in_([user_key, addr_key]), auth_failures.c.at >= since)
+                )
+                .group_by(auth_failures.c.key)
+            ).all()
+        )
+    return (
+        counts.get(user_key, 0) >= LOCK_AFTER_USER or counts.get(addr_key, 0) >= LOCK_AFTER_ADDRESS
+    )
+
+
+def clear_failures(engine: Engine, name: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(auth_failures).where(auth_failures.c.key == f"user:{name[:64]}"))

@@ -1,0 +1,135 @@
+"""``users add|list|disable|enable|passwd|sessions``: the board's accounts.
+
+The CLI is for whoever can read the database (the server's administrator): it needs no
+sign-in. Passwords are read from a prompt, or from standard input when it is not a
+terminal — never from the command line, where other users of the machine could see them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from dashboard.auth import accounts, audit, sessions
+from dashboard.cli import CliError, add_db_option, terminal_text
+from dashboard.store import db
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "users",
+        help="管理看板账号：添加、列出、停用、改密码、查看或注销登录会话",
+        description=(
+            "看板账号。建立第一个账号后，看板只对已登录的用户开放；没有任何账号时只允许本机访问。"
+            "密码从提示输入（或从标准输入读取），不写在命令行上。"
+        ),
+    )
+    actions = parser.add_subparsers(dest="action", metavar="操作")
+    actions.required = True
+    add = actions.add_parser("add", help="添加账号")
+    add.add_argument("name", metavar="NAME", help="用户名（不含空格）")
+    add.add_argument("--role", required=True, choices=list(accounts.ROLES), help="角色")
+    add.add_argument(
+        "--scope", metavar="UNIT_CODE", default=None, help="所辖单位编码（联络员、只读账号必填）"
+    )
+    add_db_option(add)
+    add.set_defaults(handler=_add)
+    listing = actions.add_parser("list", help="列出账号")
+    add_db_option(listing)
+    listing.set_defaults(handler=_list)
+    for action, text in (("disable", "停用账号（立即结束其全部会话）"), ("enable", "重新启用账号")):
+        one = actions.add_parser(action, help=text)
+        one.add_argument("name", metavar="NAME", help="用户名")
+        add_db_option(one)
+        one.set_defaults(handler=_disable if action == "disable" else _enable)
+    passwd = actions.add_parser("passwd", help="修改密码（立即结束其全部会话）")
+    passwd.add_argument("name", metavar="NAME", help="用户名")
+    add_db_option(passwd)
+    passwd.set_defaults(handler=_passwd)
+    listed = actions.add_parser("sessions", help="列出登录会话；--revoke NAME 注销某人的全部会话")
+    listed.add_argument("--revoke", metavar="NAME", default=None, help="注销该用户的全部会话")
+    add_db_option(listed)
+    listed.set_defaults(handler=_sessions)
+
+
+def _password(confirm: bool = True) -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码：")
+    if confirm and getpass.getpass("再输入一次：") != first:
+        raise CliError("两次输入的密码不一致")
+    return first
+
+
+def _add(args: argparse.Namespace) -> int:
+    engine = db.connect(args.db)
+    try:
+        user = accounts.add_user(engine, args.name, args.role, _password(), args.scope)
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    audit.record(engine, "user", user="命令行", detail={"added": user.name, "role": user.role})
+    scope = f"，所辖单位 {user.scope_code}" if user.scope_code else ""
+    print(f"已添加账号 {terminal_text(user.name)}（{accounts.ROLES[user.role]}{scope}）")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    users = accounts.list_users(db.connect(args.db))
+    if not users:
+        print("尚无账号：看板处于单机模式，只允许本机访问")
+    for user in users:
+        state = "已停用" if user.disabled else "正常"
+        scope = user.scope_code or "全部单位"
+        print(f"{terminal_text(user.name)}\t{user.role}\t{scope}\t{state}")
+    return 0
+
+
+def _disable(args: argparse.Namespace) -> int:
+    engine = db.connect(args.db)
+    try:
+        accounts.set_disabled(engine, args.name, True)
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    ended = sessions.revoke_user(engine, args.name)
+    audit.record(engine, "user", user="命令行", detail={"disabled": args.name})
+    print(f"已停用 {terminal_text(args.name)}，结束会话 {ended} 个")
+    return 0
+
+
+def _enable(args: argparse.Namespace) -> int:
+    engine = db.connect(args.db)
+    try:
+        accounts.set_disabled(engine, args.name, False)
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    audit.record(engine, "user", user="命令行", detail={"enabled": args.name})
+    print(f"已重新启用 {terminal_text(args.name)}")
+    return 0
+
+
+def _passwd(args: argparse.Namespace) -> int:
+    engine = db.connect(args.db)
+    try:
+        accounts.set_password(engine, args.name, _password())
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    ended = sessions.revoke_user(engine, args.name)
+    audit.record(engine, "user", user="命令行", detail={"password_changed": args.name})
+    print(f"已修改 {terminal_text(args.name)} 的密码，结束会话 {ended} 个")
+    return 0
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    engine = db.connect(args.db)
+    if args.revoke:
+        ended = sessions.revoke_user(engine, args.revoke)
+        audit.record(engine, "user", user="命令行", detail={"sessions_revoked": args.revoke})
+        print(f"已注销 {terminal_text(args.revoke)} 的会话 {ended} 个")
+        return 0
+    rows = sessions.open_sessions(engine)
+    if not rows:
+        print("没有未结束的登录会话")
+    for name, started, seen, address in rows:
+        print(f"{terminal_text(name)}\t登录 {started:%Y-%m-%d %H:%M}\t最近 {seen:%H:%M}\t{address}")
+    return 0
