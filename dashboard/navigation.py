@@ -25,9 +25,42 @@ NAVIGATION: dict[str, list[tuple[str, str, str]]] = {
     "输出与设置": [
         ("briefing.py", "简报", ":material/description:"),
         ("settings.py", "设置", ":material/settings:"),
+        ("audit.py", "审计日志", ":material/policy:"),
     ],
 }
 
 
 def page_files() -> list[str]:
     return [file for entries in NAVIGATION.values() for file, _title, _icon in entries]
+
+
+READ_PAGES = frozenset(
+    (
+        "overview.py",
+        "coverage.py",
+        "ranking.py",
+        "lagging.py",
+        "gradient.py",
+        "trends.py",
+        "unit_detail.py",
+        "briefing.py",
+    )
+)
+# What each role may open (admin: everything). A page left out is neither in the role's
+# navigation nor reachable by its URL: st.navigation only routes the pages it is given.
+ROLE_PAGES: dict[str, frozenset[str]] = {
+    "admin": frozenset(page_files()),
+    "office": READ_PAGES | {"upload.py", "imports.py"},
+    "liaison": READ_PAGES | {"upload.py", "imports.py"},
+    "viewer": READ_PAGES,
+}
+
+
+def pages_for(role: str | None) -> dict[str, list[tuple[str, str, str]]]:
+    """The navigation a role sees (None: single-user local mode, every page)."""
+    allowed = ROLE_PAGES.get(role or "admin", frozenset())
+    shown = {
+        section: [entry for entry in entries if entry[0] in allowed]
+        for section, entries in NAVIGATION.items()
+    }
+    return {section: entries for section, entries in shown.items() if entries}

@@ -10,8 +10,13 @@ from __future__ import annotations
 import streamlit as st
 from starlette.middleware import Middleware
 
+from dashboard.web.errors import on_script_error
 from dashboard.web.signin import SignInGate
 from dashboard.web.upload_guard import UploadGuard
 
 # Outermost first: nothing reaches the upload check, or Streamlit, without a session.
-app = st.App("app.py", middleware=[Middleware(SignInGate), Middleware(UploadGuard)])
+app = st.App(
+    "app.py",
+    middleware=[Middleware(SignInGate), Middleware(UploadGuard)],
+    on_script_error=on_script_error,
+)

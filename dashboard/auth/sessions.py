@@ -64,7 +64,7 @@ def start(engine: Engine, user: User, address: str = "") -> str:
 
 def check(engine: Engine, token: str | None) -> Session | None:
     """The session of ``token`` when it is valid now, else None (and nothing is revealed)."""
-    if not token or len(token) > 200:
+    if not isinstance(token, str) or not token or len(token) > 200:
         return None
     now = _now()
     with engine.connect() as conn:

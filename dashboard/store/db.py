@@ -24,9 +24,31 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "dashboard.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+
 def default_url() -> str:
-    """``DATABASE_URL`` if set, else the embedded SQLite file under ``data/``."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """``DATABASE_URL`` if set, else ``[database] url`` of ``.streamlit/secrets.toml``
+    (git-ignored), else the embedded SQLite file under ``data/``."""
+    return (
+        os.environ.get("DATABASE_URL")
+        or _secret_database_url()
+        or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    )
+
+
+def _secret_database_url() -> str | None:
+    if not SECRETS_FILE.is_file():
+        return None
+    import tomllib
+
+    try:
+        secrets = tomllib.loads(SECRETS_FILE.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        log.warning("%s could not be read; DATABASE_URL or the default is used", SECRETS_FILE)
+        return None
+    url = secrets.get("database", {}).get("url")
+    return str(url) if url else None
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -29,7 +29,7 @@ from dashboard.core.registry import (
     clean_category,
     registry_rows,
 )
-from dashboard.store import db
+from dashboard.store import audit_repo, db
 from dashboard.store.returns_repo import record_import
 from dashboard.store.schema import settings, units
 
@@ -223,6 +223,9 @@ def apply_registry(
                 uploaded_by=uploaded_by,
                 now=now,
             )
+        if summary.changed:
+            detail = {"file": file_name, **summary.counts(), "import": summary.import_id}
+            audit_repo.record(conn, "registry", user=uploaded_by, detail=detail)
     return summary
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 
 from dashboard.core import settings as settings_def
 from dashboard.core.catalogue import INDICATOR_CODES
+from dashboard.store import audit_repo
 from dashboard.store.schema import figures, settings, units
 
 UNIT_COLUMNS = [
@@ -39,7 +40,7 @@ def get_settings(engine: Engine) -> dict[str, Any]:
     return values
 
 
-def set_settings(engine: Engine, changes: dict[str, Any]) -> None:
+def set_settings(engine: Engine, changes: dict[str, Any], actor: str = "") -> None:
     """Store several settings in one transaction (keys are checked against the definitions)."""
     for key in changes:
         settings_def.setting(key)
@@ -47,6 +48,7 @@ def set_settings(engine: Engine, changes: dict[str, Any]) -> None:
         conn.execute(delete(settings).where(settings.c.key.in_(list(changes))))
         if changes:
             conn.execute(insert(settings), [{"key": k, "value": v} for k, v in changes.items()])
+            audit_repo.record(conn, "settings", user=actor, detail={"changed": sorted(changes)})
 
 
 def load_units(engine: Engine, include_retired: bool = False) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from dashboard.store import db
+from dashboard.store import audit_repo, db
 from dashboard.store.schema import blobs, figures, imports
 
 _CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
@@ -186,6 +186,19 @@ def save_upload(
         stored = 0
         if status == "imported" and count:
             stored = _store_figures(conn, import_id, columns)
+        audit_repo.record(
+            conn,
+            "upload",
+            user=uploaded_by,
+            detail={
+                "import": import_id,
+                "file": file_name,
+                "sha256": sha,
+                "status": status,
+                "rows": stored,
+                "kind": kind,
+            },
+        )
         return SaveResult(import_id, duplicate=False, stored_rows=stored)
 
 
@@ -283,7 +296,7 @@ def _json_texts(values: Sequence[dict[str, int | None]]) -> list[str]:
         return [db.json_dumps(v) for v in values]
 
 
-def undo_import(engine: Engine, import_id: int) -> int:
+def undo_import(engine: Engine, import_id: int, actor: str = "") -> int:
     """Withdraw an import: its figures stop counting and the ones it replaced come back.
 
     Returns the number of figure rows withdrawn.
@@ -307,6 +320,7 @@ def undo_import(engine: Engine, import_id: int) -> int:
             .values(status="undone", undone_at=dt.datetime.now(dt.UTC))
         )
         _restore_previous(conn, keys)
+        audit_repo.record(conn, "undo", user=actor, detail={"import": import_id, "rows": len(keys)})
         return len(keys)
 
 
@@ -318,7 +332,7 @@ def superseded_rows(conn: Connection, import_id: int) -> int:
     return int(conn.execute(query).scalar_one())
 
 
-def reinstate_import(engine: Engine, import_id: int) -> int:
+def reinstate_import(engine: Engine, import_id: int, actor: str = "") -> int:
     """Make an import's rows current again (an earlier version chosen over a correction).
 
     The rows it takes over from stay in the history. Returns the number of rows that became
@@ -351,6 +365,9 @@ def reinstate_import(engine: Engine, import_id: int) -> int:
         ids = [row[0] for row in stale]
         for chunk in _chunks(ids, _CHUNK):
             conn.execute(update(figures).where(figures.c.id.in_(chunk)).values(is_current=True))
+        if ids:
+            detail = {"import": import_id, "rows": len(ids)}
+            audit_repo.record(conn, "reinstate", user=actor, detail=detail)
         return len(ids)
 
 

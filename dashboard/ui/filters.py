@@ -54,17 +54,22 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
     units = state.units()
     names = list(state.settings().get("level_names") or [])
     labels = dict(state.scopes())
+    viewer = st.session_state.get("viewer")
+    whole = "所辖全部单位" if viewer is not None and viewer.scope_code else "全市"
     scope_options = [ALL, *labels]
     if st.session_state.get(SCOPE_KEY) not in scope_options:
         st.session_state[SCOPE_KEY] = ALL
     levels = sorted(int(v) for v in units["level"].unique())
-    categories = sorted(str(v) for v in units["category"].dropna().unique())
+    present = {str(v) for v in units["category"].dropna().unique()}
+    listed = [str(c) for c in state.settings().get("categories") or []]
+    # the office's own order (设置 → 单位类别), then any category not (yet) in its list
+    categories = [c for c in listed if c in present] + sorted(present - set(listed))
     cols = st.columns([3, 3, 3, 2] if show_pool_toggle else [3, 3, 3])
     with cols[0]:
         scope = st.selectbox(
             "系统（子树）",
             scope_options,
-            format_func=lambda c: "全市" if c == ALL else labels.get(c, c),
+            format_func=lambda c: whole if c == ALL else labels.get(c, c),
             key=SCOPE_KEY,
             help="只看某个县（市、区）、市直部门或乡镇（街道）及其下属单位；可输入名称查找",
         )

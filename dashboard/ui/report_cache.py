@@ -1,7 +1,9 @@
 """Cached calls into ``dashboard.core.report`` for the board pages.
 
-Each cached function takes the database URL and the data version token, so a new upload,
-an undo or a settings change refreshes every page, and a warm rerun recomputes nothing.
+Each cached function takes the database URL, the data version token and the viewer (the
+signed-in user's scope is part of every cache key: cached results never cross scopes), so a
+new upload, an undo or a settings change refreshes every page, and a warm rerun recomputes
+nothing.
 Results are small (one report week, aggregated trends, a few units' histories).
 """
 
@@ -18,7 +20,7 @@ from dashboard.core import report
 from dashboard.core.report import WeekReport
 from dashboard.store import db, repo
 from dashboard.ui import filters as filters_mod
-from dashboard.ui import state
+from dashboard.ui import session, state
 
 HISTORY_WEEKS = 8  # trends and unit histories show the last 8 weeks unless asked for more
 WEEK_CHOICES: dict[str, int | None] = {
@@ -55,7 +57,9 @@ def _inputs(url: str, token: str, report_date: dt.date | None, weeks: int | None
     """What the door needs, from this run's cached registry, settings and window."""
     units, settings = _registry_and_settings(url)
     window = _window(url, token, report_date, door.window_weeks(settings, weeks))
-    return door.inputs(_engine(url), report_date, weeks, units=units, settings=settings, window=window)
+    return door.inputs(
+        _engine(url), report_date, weeks, units=units, settings=settings, window=window
+    )
 
 
 @st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
@@ -67,6 +71,7 @@ def _week(
     by_category: bool,
     weeks: int | None,
     history_codes: tuple[str, ...] | None = None,
+    viewer: door.Viewer | None = None,
 ) -> WeekReport:
     given = _inputs(url, token, report_date, weeks)
     return door.week_report(
@@ -78,6 +83,7 @@ def _week(
         history_codes=history_codes,
         given=given,
         checked=True,  # the sidebar offers stored weeks and registry scopes only
+        viewer=viewer,
     )
 
 
@@ -90,6 +96,7 @@ def _trends(
     by_category: bool,
     weeks: int | None,
     with_heat: bool = True,
+    viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
     given = _inputs(url, token, report_date, weeks)
     return door.level_trends(
@@ -100,6 +107,7 @@ def _trends(
         weeks=weeks,
         with_heat=with_heat,
         given=given,
+        viewer=viewer,
     )
 
 
@@ -111,11 +119,19 @@ def _indicator_trends(
     scope: str | None,
     weeks: int | None,
     indicators: tuple[str, ...],
+    viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
     del token
     units, settings = _registry_and_settings(url)
     return door.indicator_trends(
-        _engine(url), report_date, scope, indicators, weeks=weeks, units=units, settings=settings
+        _engine(url),
+        report_date,
+        scope,
+        indicators,
+        weeks=weeks,
+        units=units,
+        settings=settings,
+        viewer=viewer,
     )
 
 
@@ -127,19 +143,31 @@ def _units_history(
     codes: tuple[str, ...],
     by_category: bool,
     weeks: int | None,
+    viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
     given = _inputs(url, token, report_date, weeks)
     return door.units_history(
-        _engine(url), report_date, codes, by_category=by_category, weeks=weeks, given=given
+        _engine(url),
+        report_date,
+        codes,
+        by_category=by_category,
+        weeks=weeks,
+        given=given,
+        viewer=viewer,
     )
 
 
 @st.cache_data(show_spinner="正在整理报送记录…", max_entries=16)
 def _status_grid(
-    url: str, token: str, report_date: dt.date | None, weeks: int, scope: str | None
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    weeks: int,
+    scope: str | None,
+    viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
     given = _inputs(url, token, report_date, weeks)
-    grid = door.status_grid(_engine(url), report_date, weeks, scope, given=given)
+    grid = door.status_grid(_engine(url), report_date, weeks, scope, given=given, viewer=viewer)
     shown = grid.replace(GLYPHS)
     shown.columns = [f"{d:%m-%d}" for d in grid.columns]
     names = given.units.set_index("code")["name"]
@@ -150,9 +178,11 @@ def _status_grid(
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _scope_units(url: str, token: str, scope: str | None) -> pd.DataFrame:
+def _scope_units(
+    url: str, token: str, scope: str | None, viewer: door.Viewer | None = None
+) -> pd.DataFrame:
     units, _ = _registry_and_settings(url)
-    return door.scope_units(_engine(url), scope, units=units)
+    return door.scope_units(_engine(url), scope, units=units, viewer=viewer)
 
 
 def week_report(
@@ -170,7 +200,9 @@ def week_report(
     if day is None:
         return None
     codes = tuple(history_codes) if history_codes is not None else None
-    return _week(db.default_url(), state.version(), day, scope, by_category, weeks, codes)
+    return _week(
+        db.default_url(), state.version(), day, scope, by_category, weeks, codes, session.viewer()
+    )
 
 
 def level_trends(
@@ -182,7 +214,16 @@ def level_trends(
     """Per week × level aggregates over the last ``weeks`` report weeks (None = all);
     ``with_heat=False`` leaves out mean_heat (and its cost)."""
     day = state.selected_report_date()
-    return _trends(db.default_url(), state.version(), day, scope, by_category, weeks, with_heat)
+    return _trends(
+        db.default_url(),
+        state.version(),
+        day,
+        scope,
+        by_category,
+        weeks,
+        with_heat,
+        session.viewer(),
+    )
 
 
 def indicator_trends(
@@ -191,7 +232,7 @@ def indicator_trends(
     """Per week × level Σ carried values of a few indicators (reads only those figures)."""
     day = state.selected_report_date()
     return _indicator_trends(
-        db.default_url(), state.version(), day, scope, weeks, tuple(indicators)
+        db.default_url(), state.version(), day, scope, weeks, tuple(indicators), session.viewer()
     )
 
 
@@ -199,7 +240,9 @@ def units_history(
     codes: list[str], by_category: bool = False, weeks: int | None = HISTORY_WEEKS
 ) -> pd.DataFrame:
     day = state.selected_report_date()
-    return _units_history(db.default_url(), state.version(), day, tuple(codes), by_category, weeks)
+    return _units_history(
+        db.default_url(), state.version(), day, tuple(codes), by_category, weeks, session.viewer()
+    )
 
 
 GLYPHS = {"已报": "✔ 已报", "零报告": "0 零报告", "未报": "✘ 未报"}
@@ -209,12 +252,12 @@ def status_grid(weeks: int, scope: str | None = None) -> pd.DataFrame:
     """Unit × week 报送 grid, display-ready: 单位编码, 单位名称, one column per week (MM-DD)
     holding ✔ 已报 / 0 零报告 / ✘ 未报, and has_gap (some week not reported)."""
     day = state.selected_report_date()
-    return _status_grid(db.default_url(), state.version(), day, weeks, scope)
+    return _status_grid(db.default_url(), state.version(), day, weeks, scope, session.viewer())
 
 
 def scope_units(scope: str | None = None) -> pd.DataFrame:
     """code, name, level, category, parent_code of the units in ``scope`` (registry order)."""
-    return _scope_units(db.default_url(), state.version(), scope)
+    return _scope_units(db.default_url(), state.version(), scope, session.viewer())
 
 
 def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:

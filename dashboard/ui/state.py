@@ -71,8 +71,14 @@ def units(include_retired: bool = False) -> pd.DataFrame:
 
 def scopes() -> list[tuple[str, str]]:
     """(code, label) of the subtrees a page can be limited to, in tree order, labels
-    indented by depth (counties and departments, then their townships)."""
-    return _scopes(db.default_url(), version())
+    indented by depth (counties and departments, then their townships). A signed-in user
+    with a scope is offered the subtrees inside it only."""
+    choices = _scopes(db.default_url(), version())
+    viewer = st.session_state.get("viewer")
+    if viewer is not None and viewer.scope_code:
+        allowed = set(UnitTree(units()).subtree(viewer.scope_code))
+        choices = [(code, label) for code, label in choices if code in allowed]
+    return choices
 
 
 def report_dates() -> list[dt.date]:

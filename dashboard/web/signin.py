@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from sqlalchemy import Engine
 
-from dashboard.auth import accounts, audit, sessions
+from dashboard.auth import accounts, audit, proxy, sessions
 from dashboard.web.upload_guard import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "dash_session"
@@ -70,10 +70,13 @@ class SignInGate:
                 await _refuse(scope, send, 403, _LOCAL_ONLY)
             return
         session = sessions.check(engine, _cookies(scope).get(SESSION_COOKIE))
-        if session is None:
+        user = session.user if session is not None else None
+        if user is None:  # behind an authenticating proxy, when one is configured
+            user = proxy.user_from_proxy(engine, _address(scope), _headers(scope).get(proxy.HEADER))
+        if user is None:
             await _refuse(scope, send, 401, "请先登录。")
             return
-        scope.setdefault("state", {})["user"] = session.user
+        scope.setdefault("state", {})["user"] = user
         await self.app(scope, receive, send)
 
 

@@ -241,3 +241,42 @@ def test_the_audit_log_is_append_only(board) -> None:
         conn.execute(text("UPDATE audit_log SET user_name = 'someone else'"))
     with pytest.raises(Exception, match="append-only"), board.begin() as conn:
         conn.execute(text("DELETE FROM audit_log"))
+
+
+def _with_header(engine, client: str, user: str) -> Reply:
+    reached: list[bool] = []
+
+    async def app(scope, receive, send) -> None:
+        reached.append(True)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"page"})
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(b"remote-user", user.encode()), (b"accept", b"text/html")],
+        "client": (client, 1234),
+        "scheme": "http",
+    }
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    asyncio.run(SignInGate(app, engine=lambda: engine)(scope, receive, send))
+    return Reply(sent[0]["status"], reached=bool(reached))
+
+
+def test_remote_user_is_believed_only_from_a_configured_proxy(board, monkeypatch) -> None:
+    assert not _with_header(board, "10.9.8.7", "admin").reached  # mode off: header ignored
+    monkeypatch.setenv("DASHBOARD_TRUSTED_PROXIES", "10.9.8.7")
+    assert _with_header(board, "10.9.8.7", "admin").reached
+    assert not _with_header(board, "10.9.8.8", "admin").reached  # a client posing as the proxy
+    assert not _with_header(board, "10.9.8.7", "nobody").reached
+    accounts.set_disabled(board, "admin", True)
+    assert not _with_header(board, "10.9.8.7", "admin").reached

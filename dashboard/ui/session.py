@@ -1,0 +1,52 @@
+"""Who is using this browser session, re-checked on every rerun.
+
+The HTTP layer (``web/signin.py``) lets no request through without a valid session; this
+check repeats it for each rerun of an open tab, so a user disabled, signed out elsewhere or
+whose password changed stops on their next action. In single-user local mode (no account
+exists yet) there is no viewer and every page is open.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import door
+from dashboard.auth import accounts, proxy, sessions
+from dashboard.ui import state
+from dashboard.web.signin import LOGIN_PATH, LOGOUT_PATH, SESSION_COOKIE
+
+
+def current_viewer() -> door.Viewer | None:
+    """The signed-in user as the door sees them; stops the page when the session is gone."""
+    engine = state.engine()
+    if not accounts.any_users(engine):
+        return None
+    session = sessions.check(engine, st.context.cookies.get(SESSION_COOKIE))
+    user = session.user if session is not None else None
+    if user is None:
+        user = proxy.user_from_proxy(
+            engine, str(st.context.ip_address or ""), st.context.headers.get(proxy.HEADER)
+        )
+    if user is None:
+        st.title("请先登录")
+        st.info("登录已失效，或账号已被停用、密码已修改。请重新登录后继续。")
+        st.link_button("前往登录", LOGIN_PATH, type="primary")
+        st.stop()
+    return door.Viewer(user.name, user.role, user.scope_code)
+
+
+def render_account(viewer: door.Viewer | None) -> None:
+    """The sidebar's account line: who is signed in, and a way out."""
+    if viewer is None:
+        st.sidebar.caption("单机模式：尚未创建账号，仅本机可以访问。")
+        return
+    scope = f" · 所辖 {viewer.scope_code}" if viewer.scope_code else ""
+    st.sidebar.caption(
+        f"当前用户：{viewer.name}（{accounts.ROLES[viewer.role].split('（')[0]}）{scope}"
+    )
+    st.sidebar.link_button("退出登录", LOGOUT_PATH)
+
+
+def viewer() -> door.Viewer | None:
+    """The viewer of this run (set by the entry script before the page runs)."""
+    return st.session_state.get("viewer")
