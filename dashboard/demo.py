@@ -6,8 +6,8 @@ layout of ``dashboard.export.template``.  Every name is invented.
 
 Patterns built in, so every page has something to show:
 - 上热中温下冷: closure/measure/report rates, reading-class coverage and weekly movement
-  fade level by level; in most counties only mildly (below the default 10-point gradient
-  threshold of the heat index).
+  fade level by level; in most counties only mildly (within what the gradient judges noise
+  against the spread of heat within the levels).
 - ``COLD_COUNTY_CODE``: a county whose grassroots are clearly cold (villages barely move,
   low closure).  ``WARM_COUNTY_CODE``: a county whose grassroots are as active as the top.
 - ``STALLED_UNIT_CODES``: units whose figures stop moving for the last four weeks.

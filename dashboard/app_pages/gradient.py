@@ -26,7 +26,7 @@ if not flagged.empty:
         + "、".join(plain(f"{r.name}（{r.pattern}）") for r in flagged.head(8).itertuples())
     )
     for row in flagged.itertuples():
-        st.warning(plain(f"{row.name}：{row.pattern}，牵头单位到最下一级热度下降 {row.fall:.1f} 分"))
+        st.warning(plain(f"{row.name}：{row.pattern}，{row.detail}"))
 
 left, right = st.columns(2)
 with left:
@@ -50,13 +50,21 @@ if not subtrees.empty:
             "units": f"{word}单位数",
             "ratio": f"{word}传导系数",
         }[kind]
-    labels.update({"transmission": "总传导系数", "fall": "总降幅", "pattern": "判定"})
-    ordered = subtrees.sort_values(["flagged", "fall"], ascending=[False, False])
+    labels.update(
+        {
+            "transmission": "总传导系数",
+            "fall": "总降幅",
+            "pattern": "判定",
+            "loss": "热度损失",
+            "detail": "说明",
+        }
+    )
+    ordered = subtrees  # the core puts flagged systems first, the most heat lost first
     tables.show_table(
         ordered,
         f"层级传导_{report.report_date:%Y%m%d}",
         "gradient_table",
-        ["code", "name", *level_cols, "transmission", "fall", "pattern"],
+        ["code", "name", *level_cols, "transmission", "fall", "pattern", "loss", "detail"],
         labels,
     )
 

@@ -27,8 +27,11 @@ show_chart(charts.lagging_reasons(view), "落后单位原因分布")
 wanted = st.multiselect("按原因筛选", list(REASONS), key="lagging_reasons", placeholder="全部原因")
 if wanted:
     lagging = lagging[lagging[wanted].any(axis=1)]
-lagging = lagging.assign(n_reasons=lagging[list(REASONS)].sum(axis=1)).sort_values(
-    ["n_reasons", "heat"], ascending=[False, True]
+focus = int(state.settings().get("lagging_focus", 30))
+show_all = st.toggle("显示全部落后单位", key="lagging_all")
+st.caption(  # the core orders the list by severity
+    f"共{len(lagging):,}个落后单位，按严重程度排序"
+    + ("。" if show_all or len(lagging) <= focus else f"，默认列出最需督导的前{focus}个。")
 )
 tables.show_table(
     lagging,
@@ -39,12 +42,14 @@ tables.show_table(
         "name",
         "level_name",
         "parent_name",
+        "severity",
         "heat",
         "pool",
         "rank",
         "reasons",
         "details",
     ],
+    max_rows=tables.MAX_ROWS_ON_SCREEN if show_all else focus,
 )
 stalled = view.units[view.units["stalled"]]
 with st.expander(f"停滞单位（{len(stalled):,}个）"):

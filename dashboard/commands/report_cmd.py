@@ -70,12 +70,12 @@ def summary_text(report: WeekReport) -> str:
     flagged = report.subtrees[report.subtrees["flagged"]] if not report.subtrees.empty else None
     if flagged is not None and not flagged.empty:
         lines += ["", "层级传导异常："]
-        lines += [f"  {r.name}（{r.code}）：{r.pattern}" for r in flagged.itertuples()]
+        lines += [
+            f"  {r.name}（{r.code}）：{r.pattern}" + (f"，{r.detail}" if r.detail else "")
+            for r in flagged.itertuples()
+        ]
     if not report.lagging.empty:
-        lines += ["", f"落后单位（{len(report.lagging)}个，按原因多少、热度高低列前20个）："]
-        worst = report.lagging.assign(n=report.lagging["reasons"].map(len)).sort_values(
-            ["n", "heat"], ascending=[False, True]
-        )
-        for row in worst.head(20).itertuples():
+        lines += ["", f"落后单位（{len(report.lagging)}个，按严重程度列前20个）："]
+        for row in report.lagging.head(20).itertuples():  # the core orders by severity
             lines.append(f"  {row.name}（{row.unit_code}）：{'、'.join(row.reasons)}")
     return "\n".join(lines)

@@ -1,16 +1,27 @@
-"""落后单位: every lagging unit with ALL its reasons, for one report week.
+"""落后单位: every lagging unit with ALL its reasons and a severity score, for one report week.
 
-Reasons (the 口径说明 on the page repeats these):
+Reasons are judged against the unit's peer pool (its level, optionally × category), not a
+fixed line (the 口径说明 on the page repeats these):
 
 - 未报送: no usable return this week.
-- 停滞: reported, but no cumulative figure rose over the last ``stall_weeks`` report weeks.
+- 停滞: reported, but no cumulative figure rose over the last ``stall_weeks`` report weeks,
+  while the pool's typical unit did move.
 - 排名末位: in the bottom ``bottom_share`` of its peer pool by heat (pool size × share, rounded;
   units tied with the last place count as last; never when the whole pool is tied).
-- 销号率偏低: problems found > 0 and 问题销号率 below ``low_closure_rate``.
-- 两张皮: its 理论学习 component is in the top quarter of its pool while its 问题销号率 is
-  10 percentage points or more below the pool's median: much study, few problems closed.
-- 不能按期完成: problems still open, and at the closing pace of the last (up to) 3 report weeks (metrics.PACE_WEEKS)
-  the open problems would not all be closed by the campaign's ``end_date``.
+- 销号率偏低: at least MIN_OPEN problems open and 问题销号率 far below the pool: more than
+  ``lag_spread`` spreads under the pool's median rate.  The spread is the larger of the pool's
+  robust spread (1.4826 × median absolute deviation) and the binomial noise of a rate over the
+  unit's own number of problems, and at least MIN_SPREAD: a unit with one open problem is not
+  behind on closure.
+- 两张皮: its 理论学习 component in the top quarter of its pool while its 问题销号率 lies more
+  than half that bar under the pool's median (pools of at least 4 units).
+- 不能按期完成: at the closing pace of the last (up to) 3 report weeks (metrics.PACE_WEEKS), at
+  least MIN_OPEN problems would still be open at ``end_date``, and that share of its problems
+  lies more than ``lag_spread`` spreads above the pool's median share.
+
+``severity`` orders the list: the sum of the reasons' weights (SEVERITY), plus 10 per further
+week without a return (up to 3), plus half the heat points the unit lies under its pool's
+median heat (up to 20).  0 for units that do not lag.
 """
 
 from __future__ import annotations
@@ -22,6 +33,18 @@ import numpy as np
 import pandas as pd
 
 REASONS: tuple[str, ...] = ("未报送", "停滞", "排名末位", "销号率偏低", "两张皮", "不能按期完成")
+SEVERITY: dict[str, float] = {
+    "未报送": 40.0,
+    "停滞": 20.0,
+    "排名末位": 25.0,
+    "销号率偏低": 20.0,
+    "两张皮": 10.0,
+    "不能按期完成": 15.0,
+}
+MIN_OPEN = 2  # fewer open (or projected open) problems than this never make a closure reason
+MIN_SPREAD = 0.05  # a rate's spread is never taken as less than 5 percentage points
+MIN_POOL = 4  # pools (of units that found problems) smaller than this judge no rate
+DEFAULT_SPREAD = 2.0  # default of settings["lag_spread"]
 
 
 def weeks_left(report_date: dt.date, end_date: dt.date) -> float:
@@ -37,96 +60,196 @@ def bottom_mask(week: pd.DataFrame, share: float) -> pd.Series:
     return (week["rank_last"].astype("float64") > (size - keep)) & (week["heat"] < top)
 
 
-TWO_SKINS_GAP = 0.10  # closure rate at least 10 percentage points below the pool median
+def _pool_center_spread(
+    values: pd.Series, pools: pd.Series
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Each row's pool median, robust spread (1.4826 × MAD) and count of non-missing values."""
+    grouped = values.groupby(pools)
+    median = grouped.transform("median")
+    mad = (values - median).abs().groupby(pools).transform("median")
+    count = grouped.transform("count")
+    return median, mad * 1.4826, count
 
 
-def two_skins_mask(week: pd.DataFrame) -> pd.Series:
-    """Study in the pool's top quarter while the closure rate lags the pool's median by
-    ``TWO_SKINS_GAP`` or more (pools of at least 4 units)."""
-    closure = week["closure_rate"].astype("float64").fillna(0.0)
+def closure_gap(week: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(pool median closure rate, the spread to judge each unit by, open problems).
+
+    The spread is the larger of the pool's robust spread, the binomial noise of a rate over the
+    unit's own problems found, and MIN_SPREAD; NaN where the pool is too small to judge."""
+    found = week["cur_problems_found"].astype("float64").fillna(0.0)
+    closed = week["cur_problems_closed"].astype("float64").fillna(0.0)
+    rate = week["closure_rate"].astype("float64").where(found > 0)
+    median, robust, count = _pool_center_spread(rate, week["pool"])
+    p = median.clip(0.05, 0.95)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        binomial = np.sqrt(p * (1 - p) / found.where(found > 0))
+    spread = pd.concat([robust, binomial], axis=1).max(axis=1).clip(lower=MIN_SPREAD)
+    spread = spread.where(count >= MIN_POOL)
+    return median, spread, found - closed
+
+
+def low_closure_mask(week: pd.DataFrame, bar: float) -> pd.Series:
+    """问题销号率 more than ``bar`` spreads under the pool's median, MIN_OPEN+ problems open."""
+    median, spread, open_now = closure_gap(week)
+    rate = week["closure_rate"].astype("float64")
+    return ((open_now >= MIN_OPEN) & (rate < median - bar * spread)).fillna(False).astype(bool)
+
+
+def two_skins_mask(week: pd.DataFrame, bar: float = DEFAULT_SPREAD) -> pd.Series:
+    """Study in the pool's top quarter while the closure rate lies more than ``bar`` / 2
+    spreads under the pool's median (pools of at least 4 units, MIN_OPEN+ problems open)."""
     pools = week["pool"]
-    study_q3 = week["comp_study"].groupby(pools).transform(lambda s: s.quantile(0.75))
-    close_med = closure.groupby(pools).transform("median")
-    return (
+    study = week["comp_study"].groupby(pools)
+    study_q3 = study.transform(lambda s: s.quantile(0.75))
+    study_mid = study.transform("median")
+    median, spread, open_now = closure_gap(week)
+    rate = week["closure_rate"].astype("float64")
+    mask = (
         (week["comp_study"] >= study_q3)
-        & (closure <= close_med - TWO_SKINS_GAP + 1e-9)
+        & (week["comp_study"] > study_mid)  # a pool all alike has no top quarter
+        & (open_now >= MIN_OPEN)
+        & (rate < median - bar / 2.0 * spread)
         & (week["pool_size"] >= 4)
     )
+    return mask.fillna(False).astype(bool)
 
 
-def late_mask(week: pd.DataFrame, report_date: dt.date, end_date: dt.date) -> pd.Series:
-    """Open problems that the recent weekly closing pace would not clear by ``end_date``."""
+def projected_open(week: pd.DataFrame, report_date: dt.date, end_date: dt.date) -> pd.Series:
+    """Problems still open at ``end_date`` at the recent closing pace (NaN: cannot judge)."""
     open_now = (week["cur_problems_found"] - week["cur_problems_closed"]).astype("float64")
     pace = week["closing_pace"].astype("float64").clip(lower=0.0)
     left = weeks_left(report_date, end_date)
-    can_judge = open_now.notna() & (pace.notna() | (left == 0))
-    return can_judge & (open_now > 0) & (pace.fillna(0.0) * left < open_now)
+    if left == 0:
+        return open_now.clip(lower=0.0)
+    return (open_now - pace * left).clip(lower=0.0)
+
+
+def late_mask(
+    week: pd.DataFrame, report_date: dt.date, end_date: dt.date, bar: float = DEFAULT_SPREAD
+) -> pd.Series:
+    """MIN_OPEN+ problems projected open at the end, a share of the unit's problems more than
+    ``bar`` spreads above the pool's median share."""
+    found = week["cur_problems_found"].astype("float64")
+    remaining = projected_open(week, report_date, end_date)
+    share = (remaining / found).where(found > 0)
+    median, robust, count = _pool_center_spread(share, week["pool"])
+    spread = robust.clip(lower=MIN_SPREAD)
+    mask = (remaining >= MIN_OPEN) & (share > median + bar * spread) & (count >= MIN_POOL)
+    return mask.fillna(False).astype(bool)
+
+
+def stalled_mask(week: pd.DataFrame) -> pd.Series:
+    """Stalled while the pool's typical unit moved (a whole pool at rest is no one's fault)."""
+    stalled = week["stalled"].astype(bool)
+    if "moved" not in week.columns:
+        return stalled
+    typical = week["moved"].astype("float64").groupby(week["pool"]).transform("median")
+    return stalled & (typical.fillna(1.0) > 0)
+
+
+def spread_bar(settings: Mapping[str, object]) -> float:
+    try:
+        return max(float(settings.get("lag_spread", DEFAULT_SPREAD)), 0.0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_SPREAD
 
 
 def reasons(
     week: pd.DataFrame, settings: Mapping[str, object], report_date: dt.date
 ) -> pd.DataFrame:
-    """One column per reason (bool) plus ``reasons`` (list[str]) and ``details`` (list[str]).
-
-    ``week`` is one report day of the heat panel (every expected unit, city-wide pools).
-    """
+    """One column per reason (bool) plus ``reasons`` (list[str]), ``details`` (list[str]) and
+    ``severity`` (float).  ``week`` is one report day of the heat panel (every expected unit,
+    city-wide pools)."""
     stall_n = int(settings.get("stall_weeks", 2))  # type: ignore[call-overload]
-    low = float(settings.get("low_closure_rate", 0.5))  # type: ignore[arg-type]
-    share = float(settings.get("bottom_share", 0.1))  # type: ignore[arg-type]
+    share = float(settings.get("bottom_share", 0.05))  # type: ignore[arg-type]
+    bar = spread_bar(settings)
     end_date = dt.date.fromisoformat(str(settings.get("end_date", "2099-12-31"))[:10])
-    left = weeks_left(report_date, end_date)
-    closure = week["closure_rate"].astype("float64")
     flags = pd.DataFrame(index=week.index)
     flags["未报送"] = ~week["reported"].astype(bool)
-    flags["停滞"] = week["stalled"].astype(bool)
+    flags["停滞"] = stalled_mask(week)
     flags["排名末位"] = bottom_mask(week, share)
-    flags["销号率偏低"] = (week["cur_problems_found"].fillna(0) > 0) & (closure < low)
-    flags["两张皮"] = two_skins_mask(week)
-    flags["不能按期完成"] = late_mask(week, report_date, end_date)
+    flags["销号率偏低"] = low_closure_mask(week, bar)
+    flags["两张皮"] = two_skins_mask(week, bar)
+    flags["不能按期完成"] = late_mask(week, report_date, end_date, bar)
     flags = flags.fillna(False).astype(bool)
     names = np.array(REASONS, dtype=object)
     matrix = flags[list(REASONS)].to_numpy()
     flags["reasons"] = [list(names[row]) for row in matrix]
-    flags["details"] = _details(week, flags, stall_n, low, left)
+    flags["details"] = _details(week, flags, stall_n, report_date, end_date, bar)
+    flags["severity"] = severity(week, flags)
     return flags
+
+
+def severity(week: pd.DataFrame, flags: pd.DataFrame) -> pd.Series:
+    """How much a unit needs 督导 (0 when it does not lag); see the module docstring."""
+    score = sum(flags[r].astype("float64") * w for r, w in SEVERITY.items())
+    extra_weeks = (week["missing_weeks"].astype("float64") - 1).clip(0, 3) * 10.0
+    score = score + extra_weeks.where(flags["未报送"], 0.0)
+    heat = week["heat"].astype("float64")
+    below = (heat.groupby(week["pool"]).transform("median") - heat).clip(0.0, 40.0) / 2.0
+    score = score + below.fillna(0.0)
+    lagging = flags[list(REASONS)].any(axis=1)
+    return score.where(lagging, 0.0).round(1)
 
 
 def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
+def _pct_text(values: pd.Series) -> pd.Series:
+    return (values.astype("float64") * 100).map(lambda v: f"{v:.1f}%" if v == v else "无")
+
+
 def _details(
-    week: pd.DataFrame, flags: pd.DataFrame, stall_n: int, low: float, left: float
+    week: pd.DataFrame,
+    flags: pd.DataFrame,
+    stall_n: int,
+    report_date: dt.date,
+    end_date: dt.date,
+    bar: float,
 ) -> list[list[str]]:
     """Plain-Chinese explanations of each unit's reasons (vectorised string building)."""
-    closure = week["closure_rate"].astype("float64")
-    closure_text = (closure * 100).map(lambda v: f"{v:.1f}%" if v == v else "无")
-    open_now = (week["cur_problems_found"] - week["cur_problems_closed"]).astype("float64")
+    closure_text = _pct_text(week["closure_rate"])
+    median, spread, open_now = closure_gap(week)
+    line_text = _pct_text((median - bar * spread).clip(lower=0.0))
     pace = week["closing_pace"].astype("float64").fillna(0.0).clip(lower=0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        need_weeks = np.ceil(open_now / pace)
-    need = need_weeks.map(lambda v: f"约需{int(v)}周" if np.isfinite(v) else "无法估计")
+    remaining = projected_open(week, report_date, end_date)
+    left = weeks_left(report_date, end_date)
     texts: dict[str, pd.Series] = {
         "未报送": "连续" + week["missing_weeks"].astype("int64").astype(str) + "周未报送",
-        "停滞": pd.Series(f"近{stall_n}周各项累计数均无增长", index=week.index),
+        "停滞": pd.Series(
+            f"近{stall_n}周各项累计数均无增长，同组多数单位仍在推进", index=week.index
+        ),
         "排名末位": week["pool"].astype(str)
         + "第"
         + week["rank"].astype("Int64").astype(str)
         + "名/共"
         + week["pool_size"].astype("int64").astype(str)
         + "个",
-        "销号率偏低": "问题销号率" + closure_text + f"，低于{_pct(low)}",
+        "销号率偏低": "问题销号率"
+        + closure_text
+        + "，同组中位数"
+        + _pct_text(median)
+        + "，低于"
+        + line_text
+        + "即偏低；未销号"
+        + open_now.fillna(0).astype("int64").astype(str)
+        + "个",
         "两张皮": "理论学习分"
         + week["comp_study"].map(lambda v: f"{v:.1f}")
         + "居同组前列，销号率仅"
-        + closure_text,
+        + closure_text
+        + "（同组中位数"
+        + _pct_text(median)
+        + "）",
         "不能按期完成": "未销号"
         + open_now.fillna(0).astype("int64").astype(str)
         + "个，近期每周销号"
         + pace.map(lambda v: f"{v:.1f}")
         + "个，"
-        + need
-        + f"，距结束{left:.1f}周",
+        + f"距结束{left:.1f}周，按此进度到期仍有约"
+        + remaining.fillna(0).round().astype("int64").astype(str)
+        + "个未销号",
     }
     columns = [
         np.where(flags[r].to_numpy(), texts[r].to_numpy(dtype=object), None) for r in REASONS

@@ -1,31 +1,77 @@
 """上热中温下冷: does the heat reach the grassroots?
 
 - Level profile: mean heat of the units at each level (all expected units, reported or not).
+  ``level_stats`` adds each level's spread: a robust standard deviation (1.4826 × median
+  absolute deviation, never below SD_FLOOR × the plain one), so a few outlying units do not
+  widen it.
 - Subtrees: each level-2 unit (a county with its townships and villages, a department with
-  its units) with the mean heat of its own units at each level below it.  Level 2 is the
-  root's own heat.
-- Transmission ratio at level k = mean heat at level k / mean heat at level k−1
-  (children's mean heat / parent's heat).
-- Falls: drop_k = heat(level k−1) − heat(level k), in heat points (0–100).  Only levels
-  whose mean rests on at least ``gradient_min_units`` (default 3) units are judged (the
-  root itself always is).
-  * 上热中温下冷: at least two steps and EVERY step falls by more than ``gradient_threshold``
-    ("falls level by level by more than the threshold").
-  * 上热下冷: otherwise, when the bottom level is the coldest and either the last step into
-    it falls by more than the threshold, or every level below the root is colder than the
-    root by more than the threshold.
+  its units; the scope unit when the scope lies deeper) with the mean heat of its own units at
+  each level below it, however deep the tree.  The root's own heat is its level's value.
+- Transmission ratio at level k = mean heat at level k / mean heat at level k−1.
+- Only levels whose mean rests on at least ``gradient_min_units`` units are judged (the root
+  itself always is).
+- A fall from level j to level k is *significant* when it exceeds both ``gradient_effect`` ×
+  the spread of heat within those levels (city-wide, pooled) and NOISE_Z standard errors of
+  the two means (spread ÷ √units; the root counts as one unit): a fall that noise could make
+  is no flag.
+- Patterns, on the judged levels top-down:
+  * 整体偏冷: the root is cold against its peers (below their lower quartile and more than
+    ``gradient_effect`` standard deviations under their mean) and every judged level below it
+    is under the same level's city-wide mean.  A root cold against its peers is never 上热….
+  * when the fall from the root to the bottom is significant, the middle levels' place
+    between the two (0 = as hot as the root, 1 = as cold as the bottom) says where it falls:
+    上热中温下冷 (level by level) in between, 上热下冷 below PLACE_BOTTOM (at the bottom),
+    中梗阻 above 1 − PLACE_BOTTOM (the heat stops in the middle).  With the root and one
+    level below, a significant fall is 上热下冷.
+  * 中梗阻 also when a middle level is the coldest and significantly colder than both the
+    root and the bottom.
+- ``loss`` (heat lost, the order of the flags): root − coldest level; for 整体偏冷 the mean
+  shortfall of its levels against the same levels city-wide.  ``detail`` names the levels of
+  the largest fall and the components that fell most there.
+- ``city_pattern``: the same reading of the whole city's (or scope's) level means, on the
+  levels of at least ``gradient_min_units`` units.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 MIN_UNITS = 3  # default of settings["gradient_min_units"]: a level's mean must rest on 3+ units
+DEFAULT_EFFECT = 1.0  # default of settings["gradient_effect"], in within-level spreads
+NOISE_Z = 1.645  # one-sided 5%: a fall smaller than this many standard errors is noise
+PLACE_BOTTOM = 0.25  # middle levels this close to the top: the fall is at the bottom
+SD_FLOOR = 0.5  # the robust spread is never taken below this share of the plain one
+COLD_QUANTILE = 0.25  # a root below this quantile of its peers' heat is cold, never 上热
 PATTERN_FULL = "上热中温下冷"
 PATTERN_BOTTOM = "上热下冷"
+PATTERN_MIDDLE = "中梗阻"
+PATTERN_COLD = "整体偏冷"
+FADE_PATTERNS = (PATTERN_FULL, PATTERN_BOTTOM, PATTERN_MIDDLE)
+COMPONENT_NAMES: dict[str, str] = {
+    "comp_study": "理论学习",
+    "comp_survey": "调查研究",
+    "comp_rectify": "检视整改",
+    "comp_activity": "活跃度",
+    "comp_targets": "任务完成",
+}
+
+
+def effect(settings: Mapping[str, object]) -> float:
+    try:
+        return max(float(settings.get("gradient_effect", DEFAULT_EFFECT)), 0.0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_EFFECT
+
+
+def min_units(settings: Mapping[str, object]) -> int:
+    try:
+        return max(int(settings.get("gradient_min_units", MIN_UNITS)), 1)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return MIN_UNITS
 
 
 def level_profile(frame: pd.DataFrame) -> pd.DataFrame:
@@ -36,33 +82,112 @@ def level_profile(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"heat": "mean_heat"})
 
 
+def level_stats(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per level (index): mean, sd (robust spread, 0 for a single unit), sd_all (plain
+    standard deviation), low (lower quartile) and n of heat, plus the mean of each comp_*
+    column present: the reference a subtree's levels are judged against."""
+    if frame.empty:
+        return pd.DataFrame(columns=["mean", "sd", "n"])
+    grouped = frame.groupby(frame["level"].astype("int64"), sort=True)
+    out = pd.DataFrame(
+        {
+            "mean": grouped["heat"].mean(),
+            "low": grouped["heat"].quantile(COLD_QUANTILE),
+            "sd_all": grouped["heat"].std(ddof=0).fillna(0.0),
+            "sd": _robust_sd(frame["heat"].astype("float64"), frame["level"].astype("int64")),
+            "n": grouped["heat"].count(),
+        }
+    )
+    comps = [c for c in COMPONENT_NAMES if c in frame.columns]
+    if comps:
+        out = out.join(grouped[comps].mean())
+    out.index.name = "level"
+    return out
+
+
+def _robust_sd(values: pd.Series, groups: pd.Series) -> pd.Series:
+    """Per group: 1.4826 × median absolute deviation (a standard deviation that a few
+    outlying units cannot inflate), never below SD_FLOOR × the plain standard deviation (the
+    MAD of a dozen values can come out near 0)."""
+    median = values.groupby(groups).transform("median")
+    mad = (values - median).abs().groupby(groups).median() * 1.4826
+    plain = values.groupby(groups).std(ddof=0).fillna(0.0)
+    return np.maximum(mad, plain * SD_FLOOR)
+
+
+def _bar(sd_a: float, n_a: float, sd_b: float, n_b: float, size: float) -> float:
+    """How far one mean must lie below another to count: ``size`` × pooled spread, and NOISE_Z
+    standard errors of the difference."""
+    pooled = np.sqrt((sd_a**2 + sd_b**2) / 2.0)
+    noise = np.sqrt(sd_a**2 / max(n_a, 1) + sd_b**2 / max(n_b, 1))
+    return float(max(size * pooled, NOISE_Z * noise))
+
+
 def classify(
     values: list[float],
-    threshold: float,
-    counts: list[int] | None = None,
-    min_units: int = MIN_UNITS,
+    sds: list[float],
+    counts: list[int],
+    size: float = DEFAULT_EFFECT,
+    min_count: int = MIN_UNITS,
+    level_means: list[float] | None = None,
+    root_low: float | None = None,
 ) -> str:
-    """The pattern of one top-down list of mean heats ('' when not flagged).
+    """The pattern of one top-down list of level means ('' when not flagged).
 
-    With ``counts`` (units behind each mean), levels below the top with fewer than
-    ``min_units`` units are left out: a mean of one or two units is too noisy to judge.
+    ``sds`` are the within-level spreads of heat, ``counts`` the units behind each mean;
+    levels below the top with fewer than ``min_count`` units are left out.  With ``root_low``
+    (how cold a root must be against its peers) a root below it is cold and never 上热…; it
+    is 整体偏冷 when every judged level below also lies under ``level_means`` (the same
+    levels' means over all units).
     """
-    sizes = counts if counts is not None else [min_units] * len(values)
-    heats = [
-        float(v)
-        for i, (v, n) in enumerate(zip(values, sizes, strict=True))
-        if not np.isnan(v) and (i == 0 or n >= min_units)
+    keep = [
+        i
+        for i, (v, n) in enumerate(zip(values, counts, strict=True))
+        if not np.isnan(v) and (i == 0 or n >= min_count)
     ]
-    if len(heats) < 2:
+    if len(keep) < 2 or keep[0] != 0:
         return ""
-    top, bottom, below = heats[0], heats[-1], heats[1:]
-    drops = [a - b for a, b in zip(heats[:-1], heats[1:], strict=True)]
-    if len(drops) >= 2 and all(d > threshold for d in drops):
-        return PATTERN_FULL
-    bottom_coldest = bottom <= min(heats)
-    if bottom_coldest and (drops[-1] > threshold or all(top - h > threshold for h in below)):
-        return PATTERN_BOTTOM
+    h = [float(values[i]) for i in keep]
+    s = [float(sds[i]) if not np.isnan(sds[i]) else 0.0 for i in keep]
+    n = [max(int(counts[i]), 1) for i in keep]
+    if root_low is not None and h[0] < root_low:
+        if level_means is None:
+            return ""
+        mid = [float(level_means[i]) for i in keep]
+        cold = all(h[i] < mid[i] for i in range(1, len(h)))
+        return PATTERN_COLD if cold else ""
+    last = len(h) - 1
+    total = h[0] - h[last]
+    coldest = min(h)
+    if total > _bar(s[0], n[0], s[last], n[last], size):
+        if last < 2:
+            return PATTERN_BOTTOM
+        # where the middle levels sit between the top (0) and the bottom (1)
+        place = float(np.mean([(h[0] - h[i]) / total for i in range(1, last)]))
+        if place < PLACE_BOTTOM:
+            return PATTERN_BOTTOM
+        return PATTERN_MIDDLE if place > 1 - PLACE_BOTTOM else PATTERN_FULL
+    for m in range(1, last):
+        below_top = h[0] - h[m] > _bar(s[0], n[0], s[m], n[m], size)
+        below_bottom = h[last] - h[m] > _bar(s[last], n[last], s[m], n[m], size)
+        if h[m] <= coldest + 1e-9 and below_top and below_bottom:
+            return PATTERN_MIDDLE
     return ""
+
+
+def city_pattern(stats: pd.DataFrame, settings: Mapping[str, object]) -> str:
+    """Does the whole city (or scope) fade level by level?  Judged on the levels with at
+    least ``gradient_min_units`` units (a lone root has no spread to judge against)."""
+    if stats.empty:
+        return ""
+    rows = stats[stats["n"] >= min_units(settings)]
+    return classify(
+        [float(v) for v in rows["mean"]],
+        [float(v) for v in rows["sd"]],
+        [int(v) for v in rows["n"]],
+        effect(settings),
+        min_units(settings),
+    )
 
 
 def subtrees(
@@ -70,46 +195,156 @@ def subtrees(
     root_of: pd.Series,
     names: Mapping[str, str],
     settings: Mapping[str, object],
+    stats: pd.DataFrame | None = None,
+    level_names: Mapping[int, str] | None = None,
 ) -> pd.DataFrame:
-    """One row per subtree root: heat_l<k>, units_l<k>, ratio_l<k>, drop_max, flagged, pattern.
+    """One row per subtree root: heat_l<k>, units_l<k>, ratio_l<k>, transmission, fall,
+    pattern, flagged, loss, detail — flagged subtrees first, the most heat lost first.
 
-    ``frame`` has one row per unit (code, level, heat); ``root_of`` maps unit code → the code of
-    its subtree root (NaN for units outside every subtree).
+    ``frame`` has one row per unit (code, level, heat, optionally comp_*); ``root_of`` maps
+    unit code → the code of its subtree root (NaN for units outside every subtree);
+    ``stats`` is ``level_stats`` of every unit city-wide (default: of ``frame``).
     """
-    threshold = float(settings.get("gradient_threshold", 10.0))  # type: ignore[arg-type]
-    min_units = int(settings.get("gradient_min_units", MIN_UNITS))  # type: ignore[call-overload]
-    data = frame[["code", "level", "heat"]].copy()
+    if stats is None:
+        stats = level_stats(frame)
+    comps = [c for c in COMPONENT_NAMES if c in frame.columns and c in stats.columns]
+    data = frame[["code", "level", "heat", *comps]].copy()
     data["root"] = data["code"].map(root_of)
     data = data.dropna(subset=["root"])
     if data.empty:
-        return pd.DataFrame(columns=["code", "name", "flagged", "pattern", "transmission"])
-    means = data.pivot_table(index="root", columns="level", values="heat", aggfunc="mean")
-    counts = data.pivot_table(index="root", columns="level", values="heat", aggfunc="size")
+        return pd.DataFrame(
+            columns=["code", "name", "flagged", "pattern", "transmission", "fall", "loss", "detail"]
+        )
+    data["level"] = data["level"].astype("int64")
+    grouped = data.groupby(["root", "level"], sort=True)
+    means = grouped["heat"].mean().unstack("level")
+    counts = grouped["heat"].size().unstack("level").fillna(0).astype("int64")
+    comp_means = grouped[comps].mean() if comps else None
     levels = sorted(int(c) for c in means.columns)
     out = pd.DataFrame(index=means.index)
     for lvl in levels:
         out[f"heat_l{lvl}"] = means[lvl].round(1)
-        out[f"units_l{lvl}"] = counts[lvl].fillna(0).astype("int64")
+        out[f"units_l{lvl}"] = counts[lvl]
     for upper, lower in zip(levels[:-1], levels[1:], strict=True):
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = means[lower] / means[upper]
         out[f"ratio_l{lower}"] = ratio.where(means[upper] > 0).round(2)
+    names_of = dict(level_names or {})
+    ref = stats.reindex(levels)
+    size, least = effect(settings), min_units(settings)
+    reference = _Reference.of(ref)
     matrix = means[levels].to_numpy(dtype="float64")
-    sizes = counts[levels].fillna(0).to_numpy(dtype="int64")
-    out["pattern"] = [
-        classify(list(row), threshold, list(n), min_units)
+    sizes = counts[levels].to_numpy(dtype="int64")
+    judged = [
+        _judge(row.tolist(), n.tolist(), reference, size, least)
         for row, n in zip(matrix, sizes, strict=True)
     ]
+    out["pattern"] = [j[0] for j in judged]
     out["flagged"] = out["pattern"] != ""
+    out["loss"] = [round(j[1], 1) for j in judged]
+    out["detail"] = [
+        _detail(root, j, ref, comp_means, comps, names_of)
+        for root, j in zip(means.index, judged, strict=True)
+    ]
     top = means[levels[0]]
-    bottom = _bottom(matrix)
+    bottom = pd.Series(_bottom(matrix), index=means.index)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["transmission"] = pd.Series(bottom, index=means.index) / top
-    out["transmission"] = out["transmission"].where(top > 0).round(2)
-    out["fall"] = (top - pd.Series(bottom, index=means.index)).round(1)
+        out["transmission"] = (bottom / top).where(top > 0).round(2)
+    out["fall"] = (top - bottom).round(1)
     out = out.reset_index().rename(columns={"root": "code"})
     out.insert(1, "name", out["code"].map(names))
-    return out
+    order = np.lexsort(
+        (-out["fall"].fillna(-1e9).to_numpy(), -out["loss"].to_numpy(), ~out["flagged"].to_numpy())
+    )
+    return out.iloc[order].reset_index(drop=True)
+
+
+Judgment = tuple[str, float, int, int]  # pattern, heat lost, level index from, level index to
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """The city-wide level statistics as plain lists (one entry per level column)."""
+
+    mean: list[float]
+    sd: list[float]
+    low: list[float]
+    sd_all: list[float]
+
+    @classmethod
+    def of(cls, ref: pd.DataFrame) -> _Reference:
+        def col(name: str) -> list[float]:
+            return [float(v) for v in ref[name].to_numpy(dtype="float64")]
+
+        return cls(col("mean"), col("sd"), col("low"), col("sd_all"))
+
+
+def _judge(
+    values: list[float], counts: list[int], ref: _Reference, size: float, least: int
+) -> Judgment:
+    """Pattern, heat lost and the pair of levels (positions in ``values``) to describe."""
+    start = next((i for i, v in enumerate(values) if not np.isnan(v)), None)
+    if start is None:
+        return "", 0.0, 0, 0
+    vals, cnts = values[start:], counts[start:]
+    sds, refs = ref.sd[start:], ref.mean[start:]
+    root_low = min(ref.low[start], ref.mean[start] - size * ref.sd_all[start])
+    pattern = classify(vals, sds, cnts, size, least, refs, root_low)
+    judged = [
+        i
+        for i, (v, c) in enumerate(zip(vals, cnts, strict=True))
+        if not np.isnan(v) and (i == 0 or c >= least)
+    ]
+    if pattern == PATTERN_COLD:
+        gaps = [refs[i] - vals[i] for i in judged]
+        worst = judged[int(np.argmax(gaps))]
+        return pattern, float(np.mean(gaps)), start + worst, start + worst
+    if len(judged) < 2:
+        return pattern, 0.0, start, start
+    heats = [vals[i] for i in judged]
+    loss = max(heats[0] - min(heats), 0.0) if pattern else 0.0
+    drops = [heats[k - 1] - heats[k] for k in range(1, len(heats))]
+    k = int(np.argmax(drops))
+    return pattern, loss, start + judged[k], start + judged[k + 1]
+
+
+def _detail(
+    root: object,
+    judgment: Judgment,
+    ref: pd.DataFrame,
+    comp_means: pd.DataFrame | None,
+    comps: list[str],
+    level_names: Mapping[int, str],
+) -> str:
+    """Which components fell most between which levels (empty when not flagged)."""
+    pattern, loss, upper, lower = judgment
+    if not pattern:
+        return ""
+    levels = list(ref.index)
+    name = {lvl: level_names.get(lvl, f"第{lvl}级") for lvl in levels}
+    if pattern == PATTERN_COLD:
+        lead = f"各层级热度均低于全市同级，平均低{loss:.1f}分"
+        if comp_means is None or not comps:
+            return lead
+        lvl = levels[upper]
+        own = comp_means.loc[(root, lvl), comps].astype("float64")
+        gaps = (ref.loc[lvl, comps].astype("float64") - own).dropna().sort_values(ascending=False)
+        listed = "、".join(
+            f"{COMPONENT_NAMES[c]}低{v:.1f}分" for c, v in gaps.head(2).items() if v > 0
+        )
+        return lead + (f"；{name[lvl]}与全市同级相比{listed}" if listed else "")
+    top, low = levels[upper], levels[lower]
+    lead = f"热度损失{loss:.1f}分，{name[top]}→{name[low]}降幅最大"
+    if comp_means is None or not comps:
+        return lead
+    try:
+        above = comp_means.loc[(root, top), comps].astype("float64")
+        below = comp_means.loc[(root, low), comps].astype("float64")
+    except KeyError:
+        return lead
+    fell = (above - below).dropna().sort_values(ascending=False)
+    listed = "、".join(f"{COMPONENT_NAMES[c]}降{v:.1f}分" for c, v in fell.head(2).items() if v > 0)
+    return lead + (f"（{listed}）" if listed else "")
 
 
 def _bottom(matrix: np.ndarray) -> np.ndarray:

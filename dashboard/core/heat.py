@@ -1,34 +1,40 @@
-"""热度指数 (0–100): how hot the campaign runs in a unit, comparable ACROSS levels.
+"""热度指数 (0–100): how hot the campaign runs in a unit, fair ACROSS levels.
 
-Four components, each 0–100 on an absolute scale, combined with the configurable weights
-``settings["heat_weights"]`` (study, survey, rectify, activity):
+Each component compares a unit with what can be expected at its level (its peer pool, or the
+office's per-level targets), on a 0–100 scale, and the components are combined with the
+configurable weights ``settings["heat_weights"]`` (study, survey, rectify, activity, targets):
 
-- ``study`` 理论学习 = mean of (a) reading-class coverage (100 if the unit has held at least
-  one reading class, else 0) and (b) the volume score of 读书班期数, 读书班天数, 集中学习次数,
-  专题党课次数.
+- ``study`` 理论学习 = mean of (a) reading classes against the pool's median (at least 1 is
+  always expected, so 1 of an expected 2 scores 50: graded, not all-or-nothing) and (b) the
+  volume score of 读书班天数, 集中学习次数, 专题党课次数.
 - ``survey`` 调查研究 = mean of (a) 调研报告完成率 × 100 and (b) the volume score of 调研课题数,
   完成调研报告数, 典型案例剖析数.
 - ``rectify`` 检视整改 = mean of (a) 问题销号率 × 100, (b) 措施落实率 × 100 and (c) the volume
   score of 检视问题数, 整改措施数, 征求意见建议数, 为民办实事件数, 建章立制数.
-- ``activity`` 活跃度 = share of the 14 indicators that rose over the last ``stall_weeks``
-  report weeks × 100 (0 when the unit did not report this week).
+- ``activity`` 活跃度 = indicators that rose over the last ``stall_weeks`` report weeks against
+  the pool's median count (at least 1), capped at 100 (0 when the unit did not report).
+- ``targets`` 任务完成 = only where the office set per-level targets (``level_targets``): mean
+  over the targeted indicators of value ÷ (target × share of the campaign elapsed), capped.
 
-A *volume score* is 100 × value / median of the unit's peer pool, capped at 100: reaching
-the peers' median earns full marks, so piling up numbers beyond it earns nothing, while
-volumes of units at different levels stay comparable.  A rate whose denominator is 0 scores 0
-(nothing found or planned yet).  A component that cannot be computed (activity before
-there is enough history) is left out and the remaining weights are renormalised.
+A *volume score* is 100 × (value + 1) / (median of the unit's peer pool + 1), capped at 100
+(the +1 keeps the lumpy small counts of small units fair).  Parts that do
+not apply to a unit are left out, never scored 0: a rate whose denominator is 0 (no survey topic
+set, nothing found yet) and a volume of 0 in a pool whose median is 0 (nobody at that level does
+it).  A component with no part left (or activity before there is enough history, targets
+without a target) is left out and the remaining weights are renormalised.
 
 The *peer pool* is the unit's level (optionally level × category); ranks are within it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from dashboard.core.catalogue import INDICATOR_CODES
 from dashboard.core.metrics import FIGS
 
 COMPONENTS: dict[str, str] = {
@@ -36,13 +42,22 @@ COMPONENTS: dict[str, str] = {
     "survey": "调查研究",
     "rectify": "检视整改",
     "activity": "活跃度",
+    "targets": "任务完成",
 }
 COMP_COLUMNS: list[str] = [f"comp_{name}" for name in COMPONENTS]
-DEFAULT_WEIGHTS: dict[str, float] = {"study": 0.3, "survey": 0.25, "rectify": 0.3, "activity": 0.15}
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "study": 0.3,
+    "survey": 0.25,
+    "rectify": 0.3,
+    "activity": 0.15,
+    "targets": 0.2,
+}
 
-STUDY_VOLUMES = ("reading_classes", "reading_days", "study_sessions", "party_lectures")
+STUDY_VOLUMES = ("reading_days", "study_sessions", "party_lectures")
 SURVEY_VOLUMES = ("survey_topics", "survey_reports", "typical_cases")
 RECTIFY_VOLUMES = ("problems_found", "measures_set", "opinions", "deeds_done", "rules_made")
+SMOOTHING = 1.0  # volumes compare (value + 1) with (median + 1): small counts are lumpy
+MIN_ELAPSED = 0.05  # targets are pro-rated from 5% of the campaign on (not from zero)
 
 
 def weights(settings: Mapping[str, object]) -> dict[str, float]:
@@ -59,6 +74,30 @@ def weights(settings: Mapping[str, object]) -> dict[str, float]:
     return out
 
 
+def level_targets(settings: Mapping[str, object]) -> dict[str, dict[str, float]]:
+    """任务清单: level (name or number, as text) → {indicator code: minimum by the end date}.
+
+    Unknown indicators and values that are not positive numbers are ignored."""
+    raw = settings.get("level_targets") or {}
+    out: dict[str, dict[str, float]] = {}
+    if not isinstance(raw, Mapping):
+        return out
+    for level, items in raw.items():
+        if not isinstance(items, Mapping):
+            continue
+        clean: dict[str, float] = {}
+        for code, value in items.items():
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                continue
+            if code in INDICATOR_CODES and number > 0:
+                clean[str(code)] = number
+        if clean:
+            out[str(level).strip()] = clean
+    return out
+
+
 def pool_labels(frame: pd.DataFrame, by_category: bool) -> pd.Series:
     """The peer pool of each row: its level name, or level name · category."""
     label = frame["level_name"].astype(str)
@@ -68,22 +107,85 @@ def pool_labels(frame: pd.DataFrame, by_category: bool) -> pd.Series:
 
 
 def volume_scores(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """100 × carried value / pool median, capped at 100 (per report day and pool).
+    """100 × (carried value + 1) / (pool median + 1), capped at 100 (per report day and pool).
 
-    With a pool median of 0 (or no values), any positive value scores 100 and 0 scores 0.
+    The +1 keeps small counts fair: with a median of 1, a unit with none scores 50, not 0.
+    With a pool median of 0, a positive value scores 100 and a value of 0 is left out (NaN):
+    nobody at that level is expected to have any.
     """
     cur = frame[[f"cur_{c}" for c in FIGS]].astype("float64")
     medians = cur.groupby([frame[k] for k in keys]).transform("median")
     values = cur.fillna(0.0).to_numpy()
     med = medians.to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(med > 0, values / med, np.where(values > 0, 1.0, 0.0))
+        smoothed = (values + SMOOTHING) / (med + SMOOTHING)
+        ratio = np.where(med > 0, smoothed, np.where(values > 0, 1.0, np.nan))
     scores = np.clip(ratio, 0.0, 1.0) * 100.0
     return pd.DataFrame(scores, columns=FIGS, index=frame.index)
 
 
-def _rate_score(frame: pd.DataFrame, code: str) -> pd.Series:
-    return (frame[code].astype("float64").fillna(0.0).clip(0.0, 1.0)) * 100.0
+def _against_expected(values: pd.Series, groups: list[pd.Series]) -> np.ndarray:
+    """100 × (value + 1) / (max(pool median, 1) + 1), capped: at least one is always
+    expected, and (as for volumes) the +1 keeps small counts fair."""
+    filled = values.astype("float64").fillna(0.0)
+    expected = filled.groupby(groups).transform("median").clip(lower=1.0).to_numpy()
+    ratio = (filled.to_numpy() + SMOOTHING) / (expected + SMOOTHING)
+    return np.clip(ratio, 0.0, 1.0) * 100.0
+
+
+def _mean_parts(*parts: np.ndarray) -> np.ndarray:
+    """Row-wise mean of the parts that apply (NaN parts left out; NaN when none applies)."""
+    stack = np.vstack([np.asarray(p, dtype="float64") for p in parts])
+    present = ~np.isnan(stack)
+    count = present.sum(axis=0)
+    total = np.where(present, stack, 0.0).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _rate_score(frame: pd.DataFrame, code: str) -> np.ndarray:
+    """Rate × 100; NaN (left out) when the rate's denominator is 0."""
+    return frame[code].astype("float64").clip(0.0, 1.0).to_numpy() * 100.0
+
+
+def _elapsed(frame: pd.DataFrame, settings: Mapping[str, object]) -> np.ndarray:
+    """Share of the campaign elapsed at each row's report day (MIN_ELAPSED … 1)."""
+    start = pd.Timestamp(dt.date.fromisoformat(str(settings.get("start_date", "2023-09-01"))[:10]))
+    end = pd.Timestamp(dt.date.fromisoformat(str(settings.get("end_date", "2099-12-31"))[:10]))
+    span = max((end - start).days, 1)
+    days = (pd.to_datetime(frame["report_date"]) - start).dt.days.to_numpy(dtype="float64")
+    return np.clip(days / span, MIN_ELAPSED, 1.0)
+
+
+def targets_score(frame: pd.DataFrame, settings: Mapping[str, object]) -> np.ndarray:
+    """任务完成: mean over the level's targets of value ÷ pro-rated target, capped at 100;
+    NaN for units whose level has no target."""
+    targets = level_targets(settings)
+    out = np.full(len(frame), np.nan)
+    if not targets or frame.empty:
+        return out
+    elapsed = _elapsed(frame, settings)
+    names = frame["level_name"].astype(str).to_numpy()
+    numbers = (
+        frame["level"].astype("int64").astype(str).to_numpy()
+        if "level" in frame.columns
+        else np.full(len(frame), "")
+    )
+    for level, items in targets.items():
+        rows = (names == level) | (numbers == level)
+        if not rows.any():
+            continue
+        parts = [
+            np.clip(
+                frame.loc[rows, f"cur_{code}"].astype("float64").fillna(0.0).to_numpy()
+                / (target * elapsed[rows]),
+                0.0,
+                1.0,
+            )
+            for code, target in items.items()
+        ]
+        out[rows] = np.mean(parts, axis=0) * 100.0
+    return out
 
 
 def add_heat(
@@ -99,19 +201,25 @@ def add_heat(
     out = frame.copy()
     out["pool"] = pool_labels(out, by_category)
     keys = ["report_date", "pool"]
+    groups = [out[k] for k in keys]
     vol = volume_scores(out, keys)
-    reading = np.where(out["has_reading"].to_numpy(), 100.0, 0.0)
-    out["comp_study"] = (reading + vol[list(STUDY_VOLUMES)].mean(axis=1).to_numpy()) / 2.0
-    out["comp_survey"] = (
-        _rate_score(out, "report_rate").to_numpy()
-        + vol[list(SURVEY_VOLUMES)].mean(axis=1).to_numpy()
-    ) / 2.0
-    out["comp_rectify"] = (
-        _rate_score(out, "closure_rate").to_numpy()
-        + _rate_score(out, "measure_rate").to_numpy()
-        + vol[list(RECTIFY_VOLUMES)].mean(axis=1).to_numpy()
-    ) / 3.0
-    out["comp_activity"] = out["moved"].astype("float64") / len(FIGS) * 100.0
+    reading = _against_expected(out["cur_reading_classes"], groups)
+    out["comp_study"] = _mean_parts(
+        reading, _mean_parts(*(vol[c].to_numpy() for c in STUDY_VOLUMES))
+    )
+    out["comp_survey"] = _mean_parts(
+        _rate_score(out, "report_rate"),
+        _mean_parts(*(vol[c].to_numpy() for c in SURVEY_VOLUMES)),
+    )
+    out["comp_rectify"] = _mean_parts(
+        _rate_score(out, "closure_rate"),
+        _rate_score(out, "measure_rate"),
+        _mean_parts(*(vol[c].to_numpy() for c in RECTIFY_VOLUMES)),
+    )
+    moved = out["moved"].astype("float64")
+    expected_moves = moved.groupby(groups).transform("median").fillna(1.0).clip(lower=1.0)
+    out["comp_activity"] = (moved / expected_moves).clip(0.0, 1.0) * 100.0
+    out["comp_targets"] = targets_score(out, settings)
     w = weights(settings)
     comps = out[COMP_COLUMNS].to_numpy(dtype="float64")
     wvec = np.array([w[name] for name in COMPONENTS])
@@ -122,7 +230,7 @@ def add_heat(
         heat = np.where(weight_sum > 0, weighted / weight_sum, np.nan)
     out["heat"] = np.round(heat, 1)
     for col in COMP_COLUMNS:
-        out[col] = out[col].round(1)
+        out[col] = out[col].astype("float64").round(1)
     grouped = out.groupby(keys, sort=False)["heat"]
     out["rank"] = grouped.rank(ascending=False, method="min").astype("Int64")
     out["rank_last"] = grouped.rank(ascending=False, method="max").astype("Int64")

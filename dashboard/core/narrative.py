@@ -9,8 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.core.gradient import classify
-
 
 def day_text(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"
@@ -78,27 +76,64 @@ def _float(value: Any) -> float | None:
     return float(value)
 
 
-def levels_sentence(levels: pd.DataFrame, threshold: float) -> str:
+def levels_sentence(levels: pd.DataFrame, pattern: str = "") -> str:
+    """各层级平均热度…, and the scope's own pattern (``WeekReport.city_pattern``) when any."""
     rows = levels.dropna(subset=["mean_heat"])
     if rows.empty:
         return ""
     listed = "、".join(f"{r.name}{r.mean_heat:.1f}" for r in rows.itertuples())
     text = f"各层级平均热度：{listed}"
-    pattern = classify([float(v) for v in rows["mean_heat"]], threshold)
     if pattern:
         text += f"，整体呈“{pattern}”态势"
+    else:
+        text += "，未见逐级明显递减"
     return text + "。"
 
 
 def gradient_sentence(subtrees: pd.DataFrame) -> str:
+    """The flagged subtrees, the most heat lost first (the order ``gradient.subtrees`` gives)."""
     if subtrees.empty or "flagged" not in subtrees.columns:
         return ""
     flagged = subtrees[subtrees["flagged"]]
     if flagged.empty:
         return f"{len(subtrees)}个下辖系统均未出现热度逐级明显递减。"
-    named = "、".join(f"{r.name}（{r.pattern}）" for r in flagged.head(5).itertuples())
-    more = "等" if len(flagged) > 5 else ""
-    return f"{len(flagged)}个系统热度逐级递减、传导不足：{named}{more}。"
+    fading = flagged[flagged["pattern"] != "整体偏冷"] if "pattern" in flagged else flagged
+    cold = flagged[flagged["pattern"] == "整体偏冷"] if "pattern" in flagged else flagged.iloc[:0]
+    parts = []
+    if len(fading):
+        named = "、".join(f"{r.name}（{r.pattern}）" for r in fading.head(5).itertuples())
+        more = "等" if len(fading) > 5 else ""
+        parts.append(f"{len(fading)}个系统热度逐级递减、传导不足：{named}{more}")
+        first = fading.iloc[0]
+        if str(first.get("detail", "") or ""):
+            parts.append(f"其中{first['name']}{first['detail']}")
+    if len(cold):
+        named = "、".join(str(n) for n in cold["name"].head(5))
+        more = "等" if len(cold) > 5 else ""
+        parts.append(f"{len(cold)}个系统各层级热度整体偏冷：{named}{more}")
+    return "；".join(parts) + "。"
+
+
+def tied_names(frame: pd.DataFrame, value: str, fmt: str = "{:.1f}", limit: int = 5) -> str:
+    """The first ``limit`` rows by name with their ``value``, ties said as ties:
+    ``甲村（热度12.0）、6个单位热度为0.0``.  ``frame`` is already in the order wanted."""
+    head = frame.head(limit)
+    if head.empty:
+        return ""
+    values = head[value].map(lambda v: fmt.format(v) if v == v else "—")
+    whole = frame[value].map(lambda v: fmt.format(v) if v == v else "—")
+    sizes = whole.value_counts()
+    parts: list[str] = []
+    seen: set[str] = set()
+    for name, shown in zip(head["name"], values, strict=True):
+        if shown in seen:
+            continue
+        if sizes[shown] > 1:
+            parts.append(f"{sizes[shown]}个单位热度为{shown}")
+            seen.add(shown)
+        else:
+            parts.append(f"{name}（热度{shown}）")
+    return "、".join(parts)
 
 
 def lagging_sentence(lagging: pd.DataFrame, reasons: Sequence[str]) -> str:
@@ -108,7 +143,11 @@ def lagging_sentence(lagging: pd.DataFrame, reasons: Sequence[str]) -> str:
         reason: int(lagging["reasons"].map(lambda r, x=reason: x in r).sum()) for reason in reasons
     }
     listed = "、".join(f"{reason}{n}个" for reason, n in counts.items() if n > 0)
-    return f"落后单位{number(len(lagging))}个，其中{listed}。"
+    text = f"落后单位{number(len(lagging))}个，其中{listed}"
+    if "severity" in lagging.columns and "heat" in lagging.columns and "name" in lagging.columns:
+        worst = lagging.sort_values("severity", ascending=False, kind="stable")
+        text += f"；最需督导的是{tied_names(worst, 'heat', limit=3)}"
+    return text + "。"
 
 
 def findings(
@@ -121,12 +160,12 @@ def findings(
     subtrees: pd.DataFrame,
     lagging: pd.DataFrame,
     reasons: Sequence[str],
-    threshold: float,
+    city_pattern: str = "",
 ) -> list[str]:
     sentences = [
         coverage_sentence(day, scope_name, coverage),
         totals_sentence(totals, rates),
-        levels_sentence(levels, threshold),
+        levels_sentence(levels, city_pattern),
         gradient_sentence(subtrees),
         lagging_sentence(lagging, reasons),
     ]

@@ -44,6 +44,10 @@ class WeekReport:
     by_category: bool = False
     # Rows of the heat panel (HISTORY_COLUMNS) for the units asked for with history_codes.
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Does the scope as a whole fade level by level (a gradient pattern, '' when not)?
+    city_pattern: str = ""
+    # gradient.level_stats of every unit city-wide: what subtrees are judged against.
+    level_stats: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def empty(self) -> bool:
@@ -229,6 +233,7 @@ def build_report(
     reason_flags = flags_mod.reasons(week, settings, report_date)
     week["reasons"] = reason_flags["reasons"]
     week["reason_details"] = reason_flags["details"]
+    week["severity"] = reason_flags["severity"].to_numpy()
     for reason in flags_mod.REASONS:  # one bool column per reason, named by it
         week[reason] = reason_flags[reason].to_numpy()
     week["lagging"] = week["reasons"].map(bool)
@@ -250,9 +255,12 @@ def build_report(
     totals = _totals(in_scope, prev_scope)
     rates = _rates(in_scope, prev_scope)
     levels = levels_table(in_scope)
+    level_names = dict(zip(attrs["level"].astype(int), attrs["level_name"], strict=True))
     roots = gradient.subtree_roots(attrs, scope, scope_level)
     names = dict(zip(attrs["code"], attrs["name"], strict=True))
-    subtrees = gradient.subtrees(unit_table, roots, names, settings)
+    stats = gradient.level_stats(week)
+    subtrees = gradient.subtrees(unit_table, roots, names, settings, stats, level_names)
+    city_pattern = gradient.city_pattern(gradient.level_stats(unit_table), settings)
     lagging = _lagging(unit_table)
     findings = narrative.findings(
         report_date,
@@ -264,9 +272,8 @@ def build_report(
         subtrees,
         lagging,
         flags_mod.REASONS,
-        float(settings.get("gradient_threshold", 10.0)),
+        city_pattern,
     )
-    level_names = dict(zip(attrs["level"].astype(int), attrs["level_name"], strict=True))
     return WeekReport(
         report_date=report_date,
         previous_date=previous,
@@ -286,6 +293,8 @@ def build_report(
         level_names=level_names,
         by_category=by_category,
         history=history_rows,
+        city_pattern=city_pattern,
+        level_stats=stats,
     )
 
 
@@ -356,6 +365,7 @@ def _unit_table(week: pd.DataFrame) -> pd.DataFrame:
     out["lagging"] = week["lagging"].to_numpy()
     out["reasons"] = week["reasons"].to_numpy()
     out["reason_details"] = week["reason_details"].to_numpy()
+    out["severity"] = week["severity"].to_numpy()
     for reason in flags_mod.REASONS:
         out[reason] = week[reason].astype(bool).to_numpy()
     return out.reset_index(drop=True)
@@ -438,8 +448,17 @@ def levels_table(week: pd.DataFrame) -> pd.DataFrame:
 
 
 def _lagging(table: pd.DataFrame) -> pd.DataFrame:
-    """Lagging units with reasons (list), details (list) and one bool column per reason."""
+    """Lagging units with reasons (list), details (list), severity and one bool column per
+    reason, the most severe first (ties: the coldest, then registry order)."""
     rows = table[table["lagging"]]
+    order = np.lexsort(
+        (
+            np.arange(len(rows)),
+            rows["heat"].astype("float64").fillna(-1.0).to_numpy(),
+            -rows["severity"].astype("float64").to_numpy(),
+        )
+    )
+    rows = rows.iloc[order]
     out = pd.DataFrame(
         {
             "unit_code": rows["code"].to_numpy(),
@@ -452,6 +471,7 @@ def _lagging(table: pd.DataFrame) -> pd.DataFrame:
             "pool": rows["pool"].to_numpy(),
             "reasons": rows["reasons"].to_numpy(),
             "details": rows["reason_details"].to_numpy(),
+            "severity": rows["severity"].to_numpy(),
         }
     )
     for reason in flags_mod.REASONS:
@@ -615,7 +635,14 @@ def narrow(rep: WeekReport, units: pd.DataFrame, settings: Mapping[str, Any]) ->
         totals=rep.totals,
         rates=rep.rates,
         levels=levels_table(units),
-        subtrees=gradient.subtrees(units, roots, names, settings),
+        subtrees=gradient.subtrees(
+            units,
+            roots,
+            names,
+            settings,
+            rep.level_stats if len(rep.level_stats) else None,
+            rep.level_names,
+        ),
         lagging=_lagging(units),
         not_reported=units.loc[~units["reported"], "code"].tolist(),
         stalled=units.loc[units["stalled"], "code"].tolist(),
@@ -623,4 +650,6 @@ def narrow(rep: WeekReport, units: pd.DataFrame, settings: Mapping[str, Any]) ->
         dates=rep.dates,
         level_names=rep.level_names,
         by_category=rep.by_category,
+        city_pattern=gradient.city_pattern(gradient.level_stats(units), settings),
+        level_stats=rep.level_stats,
     )

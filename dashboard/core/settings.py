@@ -76,14 +76,29 @@ SETTINGS: tuple[Setting, ...] = (
         "最近一期简报的统计截止日（YYYY-MM-DD），下载或导出简报时自动记下；空则不自动加 1",
     ),
     Setting("stall_weeks", "停滞周数", "int", 2, "连续多少周各项累计数均未增长即视为停滞"),
-    Setting("low_closure_rate", "销号率偏低阈值", "float", 0.5, "问题销号率低于此值列为落后原因"),
-    Setting("bottom_share", "排名末位比例", "float", 0.1, "同层级排名最后该比例的单位列为落后"),
     Setting(
-        "gradient_threshold",
-        "层级递减阈值",
+        "lag_spread",
+        "落后判定倍数",
         "float",
-        10.0,
-        "下级平均热度比上级低出该值（0–100 分）即视为逐级递减",
+        2.0,
+        "销号率、按期完成等比率低于同组中位数超过该倍数的离散度（稳健标准差）即列为落后原因；"
+        "数值越大，列入的单位越少",
+    ),
+    Setting("bottom_share", "排名末位比例", "float", 0.05, "同组热度排名最后该比例的单位列为落后"),
+    Setting(
+        "lagging_focus",
+        "重点督导单位数",
+        "int",
+        30,
+        "落后单位页默认只列出严重程度最高的这么多个单位（可切换为显示全部）",
+    ),
+    Setting(
+        "gradient_effect",
+        "层级落差倍数",
+        "float",
+        1.0,
+        "两个层级平均热度之差超过这两级单位热度离散度（标准差）的该倍数，且超出偶然波动，"
+        "才视为逐级递减",
     ),
     Setting(
         "gradient_min_units",
@@ -98,8 +113,17 @@ SETTINGS: tuple[Setting, ...] = (
         "heat_weights",
         "热度指数权重",
         "json",
-        {"study": 0.3, "survey": 0.25, "rectify": 0.3, "activity": 0.15},
-        "理论学习、调查研究、检视整改、本周活跃度四项分量的权重",
+        {"study": 0.3, "survey": 0.25, "rectify": 0.3, "activity": 0.15, "targets": 0.2},
+        "理论学习、调查研究、检视整改、活跃度、任务完成五项分量的权重；"
+        "未设任务清单时任务完成不计，其余权重按比例放大",
+    ),
+    Setting(
+        "level_targets",
+        "任务清单（各层级目标）",
+        "json",
+        {},
+        '各层级到结束日期应达到的累计数，如 {"村级": {"reading_classes": 1}}'
+        "（键为层级名称或层级序号，指标用目录中的代码）；按已过时间比例折算计入热度的“任务完成”分量",
     ),
     Setting(
         "briefing_sections",

@@ -229,7 +229,7 @@ def _totals_paragraphs(report: Any) -> list[str]:
 
 def _gradient_paragraphs(report: Any, options: BriefingOptions) -> list[str]:
     out = []
-    levels = narrative.levels_sentence(report.levels, options.gradient_threshold)
+    levels = narrative.levels_sentence(report.levels, getattr(report, "city_pattern", ""))
     if levels:
         out.append(levels)
     gradient = narrative.gradient_sentence(report.subtrees)
@@ -238,7 +238,9 @@ def _gradient_paragraphs(report: Any, options: BriefingOptions) -> list[str]:
     subtrees = report.subtrees
     if "flagged" in subtrees.columns and "transmission" in subtrees.columns:
         flagged = subtrees[subtrees["flagged"].astype(bool)].dropna(subset=["transmission"])
-        flagged = flagged.sort_values("transmission", kind="stable").head(3)
+        if "pattern" in flagged.columns:  # fading systems only, most heat lost first
+            flagged = flagged[flagged["pattern"] != "整体偏冷"]
+        flagged = flagged.head(3)
         if not flagged.empty:
             listed = "、".join(f"{r.name}{float(r.transmission):.2f}" for r in flagged.itertuples())
             out.append(
@@ -263,7 +265,7 @@ def _lagging_paragraphs(report: Any, table_rows: int, total: int) -> list[str]:
         tail = (
             "名单及原因见附表"
             if table_rows == total
-            else f"附表列出落后原因较多的{narrative.number(table_rows)}个单位"
+            else f"附表按严重程度列出最需督导的{narrative.number(table_rows)}个单位"
         )
         out.append(f"请相关单位对照原因逐项整改，边挂账、边销账，{tail}。")
     return out
@@ -429,7 +431,7 @@ CHART_PLANS: tuple[ChartPlan, ...] = (
         "gradient",
         lambda r, o: charts.heat_by_level(r),
         lambda r, o: (
-            narrative.levels_sentence(r.levels, o.gradient_threshold).rstrip("。")
+            narrative.levels_sentence(r.levels, getattr(r, "city_pattern", "")).rstrip("。")
             or "各层级平均热度"
         ),
         lambda r: len(r.levels.dropna(subset=["mean_heat"])) > 0,

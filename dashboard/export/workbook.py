@@ -120,9 +120,20 @@ def rankings_frame(report: Any) -> pd.DataFrame:
 
 
 def ordered_lagging(lag: pd.DataFrame) -> pd.DataFrame:
-    """Lagging units, the most reasons first, then the coldest (the briefing's table order)."""
+    """Lagging units, the most severe first (the core's order, by ``severity``); without a
+    severity column, the most reasons first, then the coldest (the briefing's table order)."""
     if lag.empty:
         return lag
+    if "severity" in lag.columns:
+        keys = pd.DataFrame(
+            {
+                "s": -lag["severity"].astype("float64").fillna(0.0).to_numpy(),
+                "heat": lag["heat"].astype("float64").fillna(-1.0).to_numpy()
+                if "heat" in lag.columns
+                else 0.0,
+            }
+        )
+        return lag.iloc[keys.sort_values(["s", "heat"], kind="stable").index].reset_index(drop=True)
     keys = pd.DataFrame(
         {
             "n": -lag["reasons"].map(lambda r: len(r or [])).to_numpy(),

@@ -39,6 +39,7 @@ COLUMN_LABELS: dict[str, str] = {
     "status": "分档",
     "stalled": "停滞",
     "reasons": "落后原因",
+    "severity": "严重程度",
     "details": "具体情况",
     "reason_details": "具体情况",
     "report_date": "报告周",

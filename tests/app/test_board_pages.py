@@ -185,11 +185,36 @@ def test_lagging_reasons_and_filter(city_url: str) -> None:
     at = open_page("lagging")
     table = at.dataframe[0].value
     assert len(table) == 4
-    silent = table[table["单位编码"] == "01020202"].iloc[0]
-    assert silent["落后原因"] == "未报送、排名末位、销号率偏低、不能按期完成"
+    silent = table.iloc[0]  # the most severe first
+    assert silent["单位编码"] == "01020202"
+    assert silent["落后原因"] == "未报送"
+    assert silent["严重程度"] == 60.0
     assert "连续1周未报送" in silent["具体情况"]
+    assert "共4个落后单位，按严重程度排序。" in all_text(at)
     at.multiselect(key="lagging_reasons").set_value(["未报送"]).run()
     assert list(at.dataframe[0].value["单位编码"]) == ["01020202"]
+
+
+def test_lagging_default_view_is_the_most_severe(
+    city_db_file: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import shutil
+
+    from dashboard.store import repo
+
+    target = tmp_path / "focus.sqlite3"
+    shutil.copy(city_db_file, target)
+    engine = db.connect(f"sqlite:///{target}")
+    repo.set_settings(engine, {"lagging_focus": 2})
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{target}")
+    at = open_page("lagging")
+    assert metric(at, "落后单位") == "4"
+    table = at.dataframe[0].value
+    assert len(table) == 2 and table.iloc[0]["单位编码"] == "01020202"
+    assert "共4个落后单位，按严重程度排序，默认列出最需督导的前2个。" in all_text(at)
+    at.toggle(key="lagging_all").set_value(True).run()
+    assert len(at.dataframe[0].value) == 4
 
 
 def test_gradient_flags_the_cold_county(city_url: str) -> None:
@@ -257,7 +282,7 @@ def test_trends_heat_lines(city_url: str) -> None:
     assert not at.exception
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     village = next(t for t in spec["data"] if t["name"] == "村级")
-    assert numbers(village["y"])[-1] == 62.1  # the level-4 mean heat of W3 (test_report)
+    assert numbers(village["y"])[-1] == 56.4  # the level-4 mean heat of W3 (test_report)
 
 
 def test_trends_coverage_lines(city_url: str) -> None:

@@ -1,4 +1,5 @@
-"""上热中温下冷: level profiles, subtree heat by level, transmission ratios, patterns."""
+"""上热中温下冷 on hand-made level means: significance against the spread, the patterns,
+subtree tables of any depth, the detail text and the order of the flags."""
 
 from __future__ import annotations
 
@@ -7,103 +8,157 @@ import pytest
 
 from dashboard.core import gradient
 
+FULL, BOTTOM, MIDDLE, COLD = (
+    gradient.PATTERN_FULL,
+    gradient.PATTERN_BOTTOM,
+    gradient.PATTERN_MIDDLE,
+    gradient.PATTERN_COLD,
+)
+
 
 @pytest.mark.parametrize(
     ("heats", "expected"),
     [
-        ([80, 65, 50], "上热中温下冷"),  # every step falls by 15 > 10
-        ([80, 75, 50], "上热下冷"),  # bottom coldest, the last step falls by 25
-        ([80, 50, 45], "上热下冷"),  # every level below is > 10 under the top, bottom coldest
-        ([80, 60], "上热下冷"),  # a department and its units: one step of 20
-        ([80, 78, 75], ""),  # falls, but by 5 in all
-        ([90, 80.5, 79], ""),  # 10.5 in all, but neither step nor both levels clear 10
-        ([80, 40, 60], ""),  # the middle is colder than the bottom: not 下冷
+        # spread 10 at every level, 1 root, 9 townships, 36 villages, effect 1.0:
+        # bar(root, level) = max(1.0 × 10, 1.645 × √(100 + 100/n)) ≈ 17.2 (n=9) / 16.7 (n=36)
+        ([80, 65, 50], FULL),  # 30 in all, the townships halfway (place 0.5)
+        ([80, 78, 50], BOTTOM),  # 30 in all, the townships near the top (place 0.07)
+        ([80, 52, 50], MIDDLE),  # 30 in all, the townships near the bottom (place 0.93)
+        ([80, 50, 78], MIDDLE),  # the townships colder than both the root and the villages
+        ([80, 72, 66], ""),  # 14 in all: a fall noise could make
         ([50, 70, 90], ""),  # warmer downwards
         ([80], ""),  # nothing below
     ],
 )
-def test_classify(heats: list[float], expected: str) -> None:
-    assert gradient.classify([float(h) for h in heats], threshold=10.0) == expected
+def test_classify_against_the_spread(heats: list[float], expected: str) -> None:
+    counts = [1, 9, 36][: len(heats)]
+    assert gradient.classify([float(h) for h in heats], [10.0] * len(heats), counts) == expected
 
 
-def test_level_profile_means() -> None:
-    frame = pd.DataFrame(
-        {"level": [1, 2, 2, 3, 3, 3], "heat": [90.0, 80.0, 70.0, 60.0, 50.0, 40.0]}
-    )
-    profile = gradient.level_profile(frame)
-    assert list(profile["mean_heat"]) == [90.0, 75.0, 50.0]
+def test_the_bar_grows_with_the_spread() -> None:
+    # The same 20-point fall: significant where units differ little, noise where they differ
+    # much (a fixed number of points would call both alike).
+    assert gradient.classify([80.0, 60.0], [5.0, 5.0], [1, 30]) == BOTTOM
+    assert gradient.classify([80.0, 60.0], [20.0, 20.0], [1, 30]) == ""
+    # gradient_effect: the same fall against a spread of 8 is a flag at 1.0, not at 3.0
+    assert gradient.classify([80.0, 60.0], [8.0, 8.0], [1, 30], size=1.0) == BOTTOM
+    assert gradient.classify([80.0, 60.0], [8.0, 8.0], [1, 30], size=3.0) == ""
 
 
 def test_small_levels_are_not_judged() -> None:
-    # The township level has only 2 units: it is left out, the villages (3) are judged
-    # against the top directly: one step 80 → 50 → 上热下冷.
-    assert gradient.classify([80.0, 20.0, 50.0], 10.0, [1, 2, 3]) == "上热下冷"
+    # The townships have only 2 units: left out, the villages judged against the root.
+    assert gradient.classify([80.0, 20.0, 50.0], [5.0] * 3, [1, 2, 30]) == BOTTOM
     # With only 2 villages nothing below the top can be judged.
-    assert gradient.classify([80.0, 20.0, 10.0], 10.0, [1, 2, 2]) == ""
+    assert gradient.classify([80.0, 20.0, 10.0], [5.0] * 3, [1, 2, 2]) == ""
+    assert gradient.classify([80.0, 20.0, 10.0], [5.0] * 3, [1, 2, 2], min_count=2) == MIDDLE
 
 
-def test_subtrees_heat_by_level_ratios_and_flags() -> None:
-    # County A: 80 → townships (75, 65, 55) mean 65 → villages (50, 45, 40) mean 45.
-    #   drops 15 and 20 (> 10 each) → 上热中温下冷; ratios 65/80 = 0.81, 45/65 = 0.69;
-    #   total transmission 45/80 = 0.56, fall 35.
-    # County B: 70 → townships 68 → villages 66: drops 2 and 2 → not flagged.
+def test_a_cold_root_is_never_hot_on_top() -> None:
+    heats, sds, counts = [40.0, 30.0, 20.0], [5.0] * 3, [1, 9, 36]
+    assert gradient.classify(heats, sds, counts) == FULL  # without peers to compare with
+    means = [70.0, 60.0, 50.0]
+    assert gradient.classify(heats, sds, counts, level_means=means, root_low=60.0) == COLD
+    # cold root, but its villages above the city's: neither 上热… nor 整体偏冷
+    means = [70.0, 60.0, 15.0]
+    assert gradient.classify(heats, sds, counts, level_means=means, root_low=60.0) == ""
+    # a root above its peers' lower quartile is judged on its fall
+    assert gradient.classify(heats, sds, counts, level_means=means, root_low=35.0) == FULL
+
+
+def test_level_profile_and_stats() -> None:
     frame = pd.DataFrame(
-        {
-            "code": ["A", "A1", "A2", "A3", "A1a", "A2a", "A3a", "B", "B1", "B2", "B3"]
-            + ["B1a", "B2a", "B3a", "CITY"],
-            "level": [2, 3, 3, 3, 4, 4, 4, 2, 3, 3, 3, 4, 4, 4, 1],
-            "heat": [80.0, 75.0, 65.0, 55.0, 50.0, 45.0, 40.0, 70.0, 68.0, 68.0, 68.0]
-            + [66.0, 66.0, 66.0, 99.0],
-        }
+        {"level": [1, 2, 2, 3, 3, 3], "heat": [90.0, 80.0, 70.0, 60.0, 50.0, 40.0]}
     )
-    roots = pd.Series({code: code[0] for code in frame["code"] if code != "CITY"})
+    assert list(gradient.level_profile(frame)["mean_heat"]) == [90.0, 75.0, 50.0]
+    stats = gradient.level_stats(frame)
+    assert list(stats["n"]) == [1, 2, 3]
+    assert list(stats["mean"]) == [90.0, 75.0, 50.0]
+    assert stats.loc[1, "sd"] == 0.0
+    # level 3: median 50, absolute deviations 10, 0, 10 → MAD 10 → 14.826
+    assert stats.loc[3, "sd"] == pytest.approx(14.826)
+
+
+def county(code: str, heats: list[list[float]]) -> pd.DataFrame:
+    """One subtree: heats[0] = [root], then each level's units (codes code, code.1, …)."""
+    rows = []
+    for depth, level_heats in enumerate(heats):
+        for i, h in enumerate(level_heats):
+            name = code if depth == 0 else f"{code}.{depth}.{i}"
+            rows.append({"code": name, "level": depth + 2, "heat": h, "root": code})
+    return pd.DataFrame(rows)
+
+
+def city(parts: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.Series]:
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.drop(columns="root"), frame.set_index("code")["root"]
+
+
+def test_subtrees_table_ratios_patterns_order_and_detail() -> None:
+    # A fades 90 → 70 → 50; B is flat at 80; C is flat at 80 too; D is cold at every level.
+    parts = [
+        county("A", [[90.0], [72, 70, 68, 70], [52, 50, 48, 50, 51, 49]]),
+        county("B", [[80.0], [81, 79, 80, 80], [80, 79, 81, 80, 80, 80]]),
+        county("C", [[82.0], [80, 80, 81, 79], [79, 80, 81, 80, 80, 80]]),
+        county("D", [[40.0], [50, 51, 49, 50], [45, 44, 46, 45, 45, 45]]),
+    ]
+    frame, roots = city(parts)
+    frame["comp_rectify"] = frame["heat"]
+    frame["comp_study"] = 80.0
+    names = {"A": "甲县", "B": "乙县", "C": "丙县", "D": "丁县"}
     out = gradient.subtrees(
-        frame, roots, {"A": "甲县", "B": "乙县"}, {"gradient_threshold": 10.0}
+        frame, roots, names, {}, level_names={2: "县级", 3: "乡镇级", 4: "村级"}
+    )
+    assert list(out["code"][:2]) == ["A", "D"]  # flagged first, the most heat lost first
+    table = out.set_index("code")
+    assert table.loc["A", "pattern"] == FULL
+    assert table.loc["A", "heat_l3"] == 70.0 and table.loc["A", "units_l4"] == 6
+    assert table.loc["A", "ratio_l3"] == 0.78 and table.loc["A", "transmission"] == 0.56
+    assert table.loc["A", "fall"] == 40.0 and table.loc["A", "loss"] == 40.0
+    assert table.loc["A", "detail"] == "热度损失40.0分，县级→乡镇级降幅最大（检视整改降20.0分）"
+    assert table.loc["D", "pattern"] == COLD
+    assert table.loc["D", "detail"].startswith("各层级热度均低于全市同级")
+    assert not table.loc[["B", "C"], "flagged"].any()
+    assert (table.loc[["B", "C"], "detail"] == "").all()
+
+
+def test_subtrees_of_any_depth() -> None:
+    # A six-level subtree (levels 2..6) that fades level by level.
+    heats = [[95.0], [85.0] * 3, [75.0] * 6, [65.0] * 12, [55.0] * 24]
+    flat = [[70.0] * len(level) for level in heats]
+    parts = [county("A", heats), county("B", flat)]
+    frame, roots = city(parts)
+    out = gradient.subtrees(frame, roots, {"A": "甲县", "B": "乙县"}, {}).set_index("code")
+    assert [c for c in out.columns if c.startswith("heat_l")] == [f"heat_l{k}" for k in range(2, 7)]
+    assert out.loc["A", "pattern"] == FULL
+    assert out.loc["B", "pattern"] == ""
+
+
+def test_min_units_and_effect_are_settings() -> None:
+    parts = [
+        county("C", [[80.0], [70.0, 70.0], [40.0, 40.0]]),
+        county("E", [[70.0], [70.0, 70.0], [70.0, 70.0]]),
+    ]
+    frame, roots = city(parts)
+    names = {"C": "丙县", "E": "戊县"}
+    default = gradient.subtrees(frame, roots, names, {}).set_index("code")
+    assert default.loc["C", "pattern"] == ""  # levels of 2 units are not judged
+    two = gradient.subtrees(frame, roots, names, {"gradient_min_units": 2}).set_index("code")
+    assert two.loc["C", "pattern"] != ""
+    strict = gradient.subtrees(
+        frame, roots, names, {"gradient_min_units": 2, "gradient_effect": 50.0}
     ).set_index("code")
-    assert out.loc["A", "name"] == "甲县"
-    assert out.loc["A", "heat_l2"] == 80.0
-    assert out.loc["A", "heat_l3"] == 65.0
-    assert out.loc["A", "heat_l4"] == 45.0
-    assert out.loc["A", "units_l3"] == 3
-    assert out.loc["A", "ratio_l3"] == 0.81
-    assert out.loc["A", "ratio_l4"] == 0.69
-    assert out.loc["A", "transmission"] == 0.56
-    assert out.loc["A", "fall"] == 35.0
-    assert out.loc["A", "pattern"] == "上热中温下冷"
-    assert bool(out.loc["A", "flagged"]) is True
-    assert bool(out.loc["B", "flagged"]) is False
-    assert "CITY" not in out.index  # the city is in no subtree
+    assert strict.loc["C", "pattern"] == ""
 
 
-def test_threshold_is_configurable() -> None:
+def test_city_pattern_reads_the_levels_with_enough_units() -> None:
     frame = pd.DataFrame(
         {
-            "code": ["B", "B1", "B2", "B3", "B1a", "B2a", "B3a"],
-            "level": [2, 3, 3, 3, 4, 4, 4],
-            "heat": [70.0, 64.0, 64.0, 64.0, 58.0, 58.0, 58.0],
+            "level": [1] + [2] * 10 + [3] * 40,
+            "heat": [99.0]
+            + [80.0 + (i % 3) for i in range(10)]
+            + [50.0 + (i % 5) for i in range(40)],
         }
     )
-    roots = pd.Series(dict.fromkeys(frame["code"], "B"))
-    names = {"B": "乙县"}
-    loose = gradient.subtrees(frame, roots, names, {"gradient_threshold": 5.0})
-    strict = gradient.subtrees(frame, roots, names, {"gradient_threshold": 10.0})
-    assert loose.loc[0, "pattern"] == "上热中温下冷"  # drops 6 and 6 > 5
-    assert strict.loc[0, "pattern"] == ""  # no step and not both levels more than 10 under
-
-
-def test_min_units_is_a_setting() -> None:
-    # Two townships (70, 70) and two villages (40, 40) under a county of 80.
-    frame = pd.DataFrame(
-        {
-            "code": ["C", "C1", "C2", "C1a", "C2a"],
-            "level": [2, 3, 3, 4, 4],
-            "heat": [80.0, 70.0, 70.0, 40.0, 40.0],
-        }
-    )
-    roots = pd.Series(dict.fromkeys(frame["code"], "C"))
-    default = gradient.subtrees(frame, roots, {"C": "丙县"}, {"gradient_threshold": 10.0})
-    assert default.loc[0, "pattern"] == ""  # levels of 2 units are not judged
-    two = gradient.subtrees(
-        frame, roots, {"C": "丙县"}, {"gradient_threshold": 10.0, "gradient_min_units": 2}
-    )
-    assert two.loc[0, "pattern"] == "上热下冷"  # last step 30 > 10, villages coldest
+    assert gradient.city_pattern(gradient.level_stats(frame), {}) == BOTTOM
+    flat = frame.assign(heat=75.0 + (frame.index % 4))
+    assert gradient.city_pattern(gradient.level_stats(flat), {}) == ""

@@ -41,17 +41,19 @@ def unit(
 
 def village_pool() -> list[dict]:
     return [
-        # v1: every figure 10 (median of 10, 5, 0 is 5 → 10/5 capped at 100), all rates 1,
-        # all 14 indicators moved → every component 100 → heat 100.
+        # v1: every figure 10 (pool medians: 5; moved median 7), all rates 1, all 14 moved
+        #   → every component 100 → heat 100.
         unit("v1", "村级", 10, (1.0, 1.0, 1.0), 14),
-        # v2: figures 5 = the median → volume 100 everywhere.
+        # v2: figures 5 = the median → every volume 100, reading (5+1)/(5+1) = 100.
         #   study   = (100 reading + 100 volume) / 2                 = 100
         #   survey  = (40 report rate + 100 volume) / 2              = 70
         #   rectify = (50 closure + 50 measure + 100 volume) / 3     = 66.667
-        #   activity = 7 / 14 × 100                                   = 50
-        #   heat = 0.3×100 + 0.25×70 + 0.3×66.667 + 0.15×50 = 30 + 17.5 + 20 + 7.5 = 75.0
+        #   activity = 7 moved / pool median 7                        = 100
+        #   heat = 0.3×100 + 0.25×70 + 0.3×66.667 + 0.15×100 = 30 + 17.5 + 20 + 15 = 82.5
         unit("v2", "村级", 5, (0.4, 0.5, 0.5), 7),
-        # v3: nothing: no reading class, zero volumes, rates undefined (score 0), no movement.
+        # v3: nothing: rates undefined (left out), volumes (0+1)/(5+1) = 16.667, no movement.
+        #   study = (16.667 + 16.667) / 2, survey = 16.667, rectify = 16.667, activity 0
+        #   heat = (0.85 × 16.667 + 0.15 × 0) = 14.2
         unit("v3", "村级", 0, (np.nan, np.nan, np.nan), 0, reading=False),
     ]
 
@@ -66,9 +68,13 @@ def test_components_and_heat_worked_by_hand() -> None:
     assert out.loc["v2", "comp_study"] == 100.0
     assert out.loc["v2", "comp_survey"] == 70.0
     assert out.loc["v2", "comp_rectify"] == pytest.approx(66.7)
-    assert out.loc["v2", "comp_activity"] == 50.0
-    assert out.loc["v2", "heat"] == 75.0
-    assert out.loc["v3", "heat"] == 0.0
+    assert out.loc["v2", "comp_activity"] == 100.0
+    assert out.loc["v2", "heat"] == 82.5
+    # rates left out, not scored 0: v3's survey and rectify rest on its volumes alone
+    assert out.loc["v3", "comp_survey"] == pytest.approx(16.7)
+    assert out.loc["v3", "comp_rectify"] == pytest.approx(16.7)
+    assert out.loc["v3", "heat"] == 14.2
+    assert np.isnan(out.loc["v3", "comp_targets"])  # no 任务清单 set
     assert list(out["rank"]) == [1, 2, 3]
     assert list(out["pool"]) == ["村级"] * 3
     assert list(out["pool_size"]) == [3, 3, 3]
@@ -76,18 +82,72 @@ def test_components_and_heat_worked_by_hand() -> None:
 
 def test_heat_is_comparable_across_levels() -> None:
     # Townships have ten times the villages' volumes; against their own pool's median they
-    # score the same, so a township behaving like v2 gets v2's heat (75.0), and the two
-    # levels' mean heats are equal: a level gradient would come from behaviour, not size.
+    # score alike, so townships behaving like the villages get about the same heat.
     towns = [
         unit("t1", "乡镇级", 100, (1.0, 1.0, 1.0), 14),
         unit("t2", "乡镇级", 50, (0.4, 0.5, 0.5), 7),
         unit("t3", "乡镇级", 0, (np.nan, np.nan, np.nan), 0, reading=False),
     ]
     out = heat.add_heat(frame(village_pool() + towns), defaults()).set_index("unit_code")
-    assert out.loc["t2", "heat"] == out.loc["v2", "heat"] == 75.0
+    assert out.loc["t2", "heat"] == out.loc["v2", "heat"] == 82.5
     assert out.loc["t1", "rank"] == 1 and out.loc["v1", "rank"] == 1
-    means = out.groupby("level_name")["heat"].mean()
-    assert means["村级"] == means["乡镇级"]
+    assert out.loc["t1", "heat"] == out.loc["v1", "heat"] == 100.0
+    # an empty township lies further under its (larger) median: (0+1)/(50+1) vs (0+1)/(5+1)
+    assert out.loc["t3", "heat"] < out.loc["v3", "heat"]
+
+
+def test_a_part_that_does_not_apply_is_left_out() -> None:
+    # No survey topic in a pool where nobody sets one: 调查研究 is left out entirely and the
+    # weights are renormalised, never scored 0.
+    rows = [unit(f"v{i}", "村级", 4, (np.nan, 0.5, 0.5), 7) for i in range(3)]
+    for row in rows:
+        for code in ("survey_topics", "survey_reports", "typical_cases"):
+            row[f"cur_{code}"] = 0
+    out = heat.add_heat(frame(rows), defaults())
+    assert out["comp_survey"].isna().all()
+    # study 100, rectify (50 + 50 + 100) / 3, activity 100: (30 + 20 + 15) / 0.75 = 86.7
+    assert list(out["heat"]) == [86.7] * 3
+
+
+def test_reading_classes_are_graded() -> None:
+    # Pool median 4 classes: 2 classes is (2+1)/(4+1) = 60, not 0 or 100.
+    rows = [unit(f"u{i}", "乡镇级", 4, (1, 1, 1), 7) for i in range(3)]
+    rows.append(unit("half", "乡镇级", 4, (1, 1, 1), 7))
+    rows[-1]["cur_reading_classes"] = 2
+    out = heat.add_heat(frame(rows), defaults()).set_index("unit_code")
+    assert out.loc["half", "comp_study"] == pytest.approx((60 + 100) / 2)
+
+
+def test_activity_against_what_peers_move() -> None:
+    # Small units move 3 indicators in the window; the pool's median is 3: full marks,
+    # where the share of all 14 would have given 21.
+    rows = [unit(f"u{i}", "村级", 2, (1, 1, 1), 3) for i in range(4)]
+    rows.append(unit("slow", "村级", 2, (1, 1, 1), 1))
+    out = heat.add_heat(frame(rows), defaults()).set_index("unit_code")
+    assert out.loc["u0", "comp_activity"] == 100.0
+    assert out.loc["slow", "comp_activity"] == pytest.approx(33.3)
+
+
+def test_level_targets_are_a_component() -> None:
+    # 任务清单: every village holds 2 reading classes by the end date.  Halfway through the
+    # campaign 1 class is on track (100); 0 is 0; the townships have no target (left out).
+    settings = defaults() | {
+        "start_date": "2023-09-01",
+        "end_date": "2023-12-30",
+        "level_targets": {"村级": {"reading_classes": 2, "nonsense": 5}, "乡镇级": "x"},
+    }
+    rows = village_pool() + [unit("t1", "乡镇级", 100, (1.0, 1.0, 1.0), 14)]
+    rows[0]["cur_reading_classes"] = 1
+    for row in rows:
+        row["report_date"] = pd.Timestamp(dt.date(2023, 10, 31))  # 60 of 120 days
+    out = heat.add_heat(frame(rows), settings).set_index("unit_code")
+    assert out.loc["v1", "comp_targets"] == 100.0
+    assert out.loc["v2", "comp_targets"] == 100.0  # 5 ≥ 1
+    assert out.loc["v3", "comp_targets"] == 0.0
+    assert np.isnan(out.loc["t1", "comp_targets"])
+    assert heat.level_targets(settings) == {"村级": {"reading_classes": 2.0}}
+    plain = heat.add_heat(frame(rows), defaults()).set_index("unit_code")
+    assert out.loc["v3", "heat"] < plain.loc["v3", "heat"]  # the missed target weighs in
 
 
 def test_missing_activity_renormalises_the_weights() -> None:
@@ -111,14 +171,16 @@ def test_bad_or_missing_weights_fall_back_to_defaults() -> None:
 
 
 def test_volume_against_a_zero_median() -> None:
-    # Median of (3, 0, 0) is 0: a positive value scores 100, zero scores 0.
+    # Median of (3, 0, 0) is 0: a positive value scores 100, zero is left out (nobody at
+    # that level is expected to have any).
     rows = [
         unit("a", "村级", 3, (1, 1, 1), 1),
         unit("b", "村级", 0, (1, 1, 1), 1),
         unit("c", "村级", 0, (1, 1, 1), 1),
     ]
     scores = heat.volume_scores(frame(rows), ["report_date", "level_name"])
-    assert list(scores["deeds_done"]) == [100.0, 0.0, 0.0]
+    assert scores["deeds_done"].iloc[0] == 100.0
+    assert scores["deeds_done"].iloc[1:].isna().all()
 
 
 def test_pools_by_category_and_ties() -> None:
@@ -128,7 +190,7 @@ def test_pools_by_category_and_ties() -> None:
     out = heat.add_heat(frame(rows), defaults(), by_category=True).set_index("unit_code")
     assert out.loc["s1", "pool"] == "村级·学校"
     assert out.loc["s1", "rank"] == 1 and out.loc["s1", "pool_size"] == 1
-    # Without category pools s1 ties with v2 (both 75.0 against the median 5): same rank.
+    # Without category pools s1 ties with v2 (both 82.5 against the median 5): same rank.
     flat = heat.add_heat(frame(rows), defaults()).set_index("unit_code")
     assert flat.loc["s1", "rank"] == flat.loc["v2", "rank"] == 2
     assert flat.loc["v3", "rank"] == 4

@@ -55,14 +55,46 @@ def test_levels_sentence_names_the_pattern() -> None:
     levels = pd.DataFrame(
         {"name": ["市级", "县级", "乡镇级", "村级"], "mean_heat": [90.0, 78.0, 62.0, 41.5]}
     )
-    # drops 12, 16, 20.5 — all more than 10 → 上热中温下冷.
-    assert narrative.levels_sentence(levels, 10.0) == (
+    # the pattern is judged by gradient.city_pattern; the sentence says it
+    assert narrative.levels_sentence(levels, "上热中温下冷") == (
         "各层级平均热度：市级90.0、县级78.0、乡镇级62.0、村级41.5，整体呈“上热中温下冷”态势。"
     )
     flat = levels.assign(mean_heat=[70.0, 69.0, 68.0, 67.0])
     assert (
-        narrative.levels_sentence(flat, 10.0)
-        == "各层级平均热度：市级70.0、县级69.0、乡镇级68.0、村级67.0。"
+        narrative.levels_sentence(flat, "")
+        == "各层级平均热度：市级70.0、县级69.0、乡镇级68.0、村级67.0，未见逐级明显递减。"
+    )
+
+
+def test_ties_are_named_as_ties() -> None:
+    frame = pd.DataFrame(
+        {
+            "name": ["甲村", "乙村", "丙村", "丁村", "戊村", "己村", "庚村", "辛村"],
+            "heat": [12.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 30.0],
+        }
+    ).sort_values("heat", kind="stable")
+    assert narrative.tied_names(frame, "heat", limit=3) == "6个单位热度为0.0"
+    single = frame[frame["name"].isin(["甲村", "辛村"])]
+    assert narrative.tied_names(single, "heat") == "甲村（热度12.0）、辛村（热度30.0）"
+
+
+def test_flagged_subtrees_with_detail_and_cold_ones() -> None:
+    subtrees = pd.DataFrame(
+        {
+            "name": ["甲县", "乙县", "丙县"],
+            "flagged": [True, True, False],
+            "pattern": ["上热下冷", "整体偏冷", ""],
+            "detail": [
+                "热度损失30.0分，乡镇级→村级降幅最大（检视整改降40.0分）",
+                "各层级热度均低于全市同级",
+                "",
+            ],
+        }
+    )
+    assert narrative.gradient_sentence(subtrees) == (
+        "1个系统热度逐级递减、传导不足：甲县（上热下冷）；"
+        "其中甲县热度损失30.0分，乡镇级→村级降幅最大（检视整改降40.0分）；"
+        "1个系统各层级热度整体偏冷：乙县。"
     )
 
 

@@ -1,15 +1,16 @@
 """build_report on the hand-made city of ``report_data`` (answers worked out by hand).
 
 Level-4 pool in W3: 4 hot villages (every figure 30) and 4 cold ones (1, or 10 for found /
-measures set / topics).  Pool medians: (1 + 30) / 2 = 15.5 and (10 + 30) / 2 = 20.
+measures set / topics).  Pool medians: (1 + 30) / 2 = 15.5 and (10 + 30) / 2 = 20; the
+median of indicators moved is (14 + 0) / 2 = 7.  Volumes score (value + 1) / (median + 1).
 A cold village in W3:
-  study    = (100 reading class + 1/15.5 × 100 = 6.452 volume) / 2                  = 53.226
-  survey   = (10 report rate + (50 + 6.452 + 6.452) / 3 = 20.968) / 2                 = 15.484
-  rectify  = (10 closure + 10 measures + (50 + 50 + 3 × 6.452) / 5 = 23.871) / 3        = 14.624
-  activity = 0 (nothing moved since W1, or not reported)
-  heat     = 0.3 × 53.226 + 0.25 × 15.484 + 0.3 × 14.624 + 0.15 × 0 = 24.226 → 24.2
+  study    = (reading (1+1)/(15.5+1) = 12.12 + volumes 12.12) / 2                      = 12.12
+  survey   = (10 report rate + (11/21 = 52.38 + 12.12 + 12.12) / 3 = 25.54) / 2          = 17.77
+  rectify  = (10 closure + 10 measures + (52.38 + 52.38 + 3 × 12.12) / 5 = 28.22) / 3    = 16.07
+  activity = 0 moved / 7                                                                = 0
+  heat     = 0.3 × 12.12 + 0.25 × 17.77 + 0.3 × 16.07 + 0.15 × 0 = 12.90 → 12.9
 Every hot unit scores 100 in every component (volumes at or above the median, rates 1,
-all 14 indicators moved) → heat 100.
+14 indicators moved against a median of 7) → heat 100.
 """
 
 from __future__ import annotations
@@ -66,12 +67,12 @@ def test_stalled_are_the_cold_villages_that_reported(week3: report.WeekReport) -
 def test_heat_worked_by_hand(week3: report.WeekReport) -> None:
     units = by_code(week3)
     cold = units.loc["01020101"]
-    assert cold["comp_study"] == 53.2
-    assert cold["comp_survey"] == 15.5
-    assert cold["comp_rectify"] == 14.6
+    assert cold["comp_study"] == 12.1
+    assert cold["comp_survey"] == 17.8
+    assert cold["comp_rectify"] == 16.1
     assert cold["comp_activity"] == 0.0
-    assert cold["heat"] == 24.2
-    assert units.loc[SILENT_IN_W3, "heat"] == 24.2  # carried figures, activity 0
+    assert cold["heat"] == 12.9
+    assert units.loc[SILENT_IN_W3, "heat"] == 12.9  # carried figures, activity 0
     hot = units.drop(list(COLD_VILLAGES))
     assert (hot["heat"] == 100.0).all()
     assert cold["status"] == "red" and units.loc["01", "status"] == "green"
@@ -107,8 +108,8 @@ def test_levels(week3: report.WeekReport) -> None:
     assert list(levels["name"]) == ["市级", "县级", "乡镇级", "村级"]
     assert list(levels["units"]) == [1, 2, 4, 8]
     assert list(levels["reported"]) == [1, 2, 4, 7]
-    # Level 4: (4 × 100 + 4 × 24.226) / 8 = 62.11.
-    assert list(levels["mean_heat"]) == [100.0, 100.0, 100.0, 62.1]
+    # Level 4: (4 × 100 + 4 × 12.9) / 8 = 56.45.
+    assert list(levels["mean_heat"]) == [100.0, 100.0, 100.0, 56.4]
     # Level 4 closure over the 7 that reported: (4 × 30 + 3 × 1) / (4 × 30 + 3 × 10) = 123/150.
     assert levels.loc[4, "closure_rate"] == pytest.approx(0.82)
     assert levels.loc[1, "closure_rate"] == 1.0
@@ -116,29 +117,36 @@ def test_levels(week3: report.WeekReport) -> None:
 
 def test_gradient_flags_the_county_cold_at_its_grassroots(week3: report.WeekReport) -> None:
     subtrees = week3.subtrees.set_index("code")
-    assert list(subtrees.index) == ["0101", "0102"]
+    assert list(subtrees.index) == ["0102", "0101"]  # flagged first
     assert bool(subtrees.loc["0101", "flagged"]) is False
-    # 乙县: 100 → 100 → 24.2: the bottom is the coldest and 75.8 below the top → 上热下冷.
+    # 乙县: 100 → (2 townships, not judged) → 12.9.  Spread of the villages' heat: median
+    # 56.45, every deviation 43.55 → 1.4826 × 43.55 = 64.6; the counties' spread is 0.  The
+    # bar is max(1.0 × √((0 + 64.6²) / 2) = 45.7, 1.645 × √(0 + 64.6² / 4) = 53.1): a fall of
+    # 87.1 clears it → 上热下冷.
     assert subtrees.loc["0102", "pattern"] == "上热下冷"
-    assert subtrees.loc["0102", "heat_l4"] == 24.2
-    assert subtrees.loc["0102", "ratio_l4"] == 0.24
+    assert subtrees.loc["0102", "heat_l4"] == 12.9
+    assert subtrees.loc["0102", "ratio_l4"] == 0.13
+    assert subtrees.loc["0102", "loss"] == 87.1
+    assert subtrees.loc["0102", "detail"].startswith(
+        "热度损失87.1分，县级→村级降幅最大（活跃度降100.0分"
+    )
 
 
 def test_lagging_with_all_reasons(week3: report.WeekReport) -> None:
     lagging = week3.lagging.set_index("unit_code")
     assert sorted(lagging.index) == sorted(COLD_VILLAGES)
-    # Bottom of 8: round(0.8) = 1 place, the four tied cold villages share it.
-    # Closure 1/10 < 50%; 9 open problems and no closing at all → not by 2024-01-31.
-    assert lagging.loc["01020101", "reasons"] == ["停滞", "排名末位", "销号率偏低", "不能按期完成"]
-    assert lagging.loc[SILENT_IN_W3, "reasons"] == [
-        "未报送",
-        "排名末位",
-        "销号率偏低",
-        "不能按期完成",
-    ]
+    # Half the villages close 10%, half 100%: against such a pool nobody's rate is "far
+    # below" (median 55%, robust spread 67 points), nor its projected backlog; a bottom 5%
+    # of 8 villages rounds to nobody.  What remains: silence and standing still.
+    assert lagging.loc["01020101", "reasons"] == ["停滞"]
+    assert lagging.loc[SILENT_IN_W3, "reasons"] == ["未报送"]
     assert lagging.loc["01020101", "parent_name"] == "乙一镇"
+    # severity: 40 (未报送) + (56.45 − 12.9) / 2 capped at 20 → 60; 20 (停滞) + 20 → 40
+    assert list(week3.lagging["unit_code"])[0] == SILENT_IN_W3
+    assert lagging.loc[SILENT_IN_W3, "severity"] == 60.0
+    assert lagging.loc["01020101", "severity"] == 40.0
     # one bool column per reason, for counting and filtering without Python loops
-    assert lagging[["未报送", "停滞", "排名末位"]].sum().tolist() == [1, 3, 4]
+    assert lagging[["未报送", "停滞", "排名末位"]].sum().tolist() == [1, 3, 0]
     assert bool(lagging.loc[SILENT_IN_W3, "未报送"]) and not lagging.loc[SILENT_IN_W3, "停滞"]
 
 
@@ -146,9 +154,12 @@ def test_findings(week3: report.WeekReport) -> None:
     assert week3.findings == [
         "截至10月27日，全市应报单位15个，已报14个，报送率93.3%，较上周下降6.7个百分点。",
         "累计检视问题370个，已整改销号334个，问题销号率90.3%，本周新增销号110个，累计为民办实事334件。",
-        "各层级平均热度：市级100.0、县级100.0、乡镇级100.0、村级62.1，整体呈“上热下冷”态势。",
-        "1个系统热度逐级递减、传导不足：乙县（上热下冷）。",
-        "落后单位4个，其中未报送1个、停滞3个、排名末位4个、销号率偏低4个、不能按期完成4个。",
+        # villages 100 and 12.9 half and half: a fall of 43.6 from the townships is less than
+        # one spread of the villages' heat (45.7) → the city as a whole is not said to fade
+        "各层级平均热度：市级100.0、县级100.0、乡镇级100.0、村级56.4，未见逐级明显递减。",
+        "1个系统热度逐级递减、传导不足：乙县（上热下冷）；"
+        "其中乙县热度损失87.1分，县级→村级降幅最大（活跃度降100.0分、理论学习降87.9分）。",
+        "落后单位4个，其中未报送1个、停滞3个；最需督导的是4个单位热度为12.9。",
     ]
 
 
@@ -208,13 +219,13 @@ def test_json_contract(week3: report.WeekReport) -> None:
         "level": 4,
         "name": "村级",
         "units": 8,
-        "mean_heat": 62.1,
+        "mean_heat": 56.4,
         "closure_rate": pytest.approx(0.82),
     }
     assert doc["gradient_flagged_subtrees"] == ["0102"]
     assert {
         "unit_code": SILENT_IN_W3,
-        "reasons": ["未报送", "排名末位", "销号率偏低", "不能按期完成"],
+        "reasons": ["未报送"],
     } in doc["lagging"]
     assert len(doc["rankings"]) == 15
     assert doc["rankings"][0] == {

@@ -12,7 +12,7 @@ from dashboard.core.settings import SettingError, defaults, parse_value
     [
         ("start_date", " 2023-09-01 ", "2023-09-01"),
         ("report_weekday", "5", 5),
-        ("low_closure_rate", "0.6", 0.6),
+        ("lag_spread", "2.5", 2.5),
         ("level_names", "市级，县级, 乡镇级", ["市级", "县级", "乡镇级"]),
         ("office_name", " 办公室 ", "办公室"),
         ("briefing_issue_date", "", ""),

@@ -25,7 +25,7 @@ def test_heat_by_level(week: report.WeekReport) -> None:
     fig = charts.heat_by_level(week)
     assert title(fig) == "截至10月27日各层级平均热度"
     assert list(fig.data[0].x) == ["市级", "县级", "乡镇级", "村级"]
-    assert list(fig.data[0].y) == [100.0, 100.0, 100.0, 62.1]
+    assert list(fig.data[0].y) == [100.0, 100.0, 100.0, 56.4]
 
 
 def test_coverage_by_subtree(week: report.WeekReport) -> None:
@@ -41,7 +41,7 @@ def test_coverage_by_subtree(week: report.WeekReport) -> None:
 def test_ranking_bars_top_and_bottom(week: report.WeekReport) -> None:
     bottom = charts.ranking_bars(week, "bottom", 4)
     assert title(bottom) == "截至10月27日热度排名后4位"
-    assert list(bottom.data[0].x) == [24.2] * 4
+    assert list(bottom.data[0].x) == [12.9] * 4
     assert set(bottom.data[0].marker.color) == {theme.STATUS_COLOURS["red"]}
     top = charts.ranking_bars(week, "top", 3)
     assert list(top.data[0].x) == [100.0] * 3
@@ -51,7 +51,7 @@ def test_subtree_lines_and_treemap(week: report.WeekReport) -> None:
     lines = charts.subtree_gradient_lines(week)
     names = [t.name for t in lines.data]
     assert names == ["其他系统", "全市各层级平均", "乙县（上热下冷）"]
-    assert list(lines.data[-1].y) == [100.0, 100.0, 24.2]
+    assert list(lines.data[-1].y) == [100.0, 100.0, 12.9]
     tree = charts.heat_treemap(week)
     assert title(tree) == "截至10月27日单位热度分布（点击下钻）"
     assert len(tree.data[0].ids) == 7  # the top three levels: 1 + 2 + 4
@@ -79,11 +79,13 @@ def test_trend_and_history_charts(week: report.WeekReport) -> None:
 
 def test_lagging_components_and_empty(week: report.WeekReport) -> None:
     reasons = charts.lagging_reasons(week)
-    assert dict(zip(reasons.data[0].x, reasons.data[0].y, strict=True))["销号率偏低"] == 4
+    counts = dict(zip(reasons.data[0].x, reasons.data[0].y, strict=True))
+    assert counts["停滞"] == 3 and counts["未报送"] == 1 and counts["销号率偏低"] == 0
     row = week.units.set_index("code").loc["01020101"].copy()
     row["name"] = "乙一村"
     parts = charts.heat_components(row, W3)
-    assert list(parts.data[0].y) == [53.2, 15.5, 14.6, 0.0]
+    assert list(parts.data[0].y)[:4] == [12.1, 17.8, 16.1, 0.0]
+    assert list(parts.data[0].text)[4] == "—"  # 任务完成: no 任务清单 set
     empty = report.narrow(week, week.units.iloc[0:0], settings())
     fig = charts.heat_by_level(empty)
     assert "暂无数据" in json.dumps(

@@ -128,7 +128,9 @@ def test_table_columns_are_measured() -> None:
 def test_long_slide_headlines_shrink_to_two_lines() -> None:
     from dashboard.export import slides
 
-    headline = briefing._headline_bottom(make_long_report())
+    from .test_official_document import tied_long_report
+
+    headline = briefing._headline_bottom(tied_long_report())
     size = slides.headline_size(headline)
     assert size < 24
     width = (slides.SLIDE_W - 2 * slides.MARGIN) / slides.Pt(1)

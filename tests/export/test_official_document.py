@@ -100,7 +100,9 @@ def test_colophon_settings_exist_with_chinese_labels() -> None:
 def test_no_pointer_to_an_excel_export() -> None:
     report = make_report()
     assert "Excel" not in "".join(briefing._lagging_paragraphs(report, 1, 2))
-    assert "附表列出落后原因较多的1个单位" in "".join(briefing._lagging_paragraphs(report, 1, 2))
+    assert "附表按严重程度列出最需督导的1个单位" in "".join(
+        briefing._lagging_paragraphs(report, 1, 2)
+    )
 
 
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -150,8 +152,15 @@ def test_bottom_headline_counts_tied_units() -> None:
     assert briefing._headline_bottom(lone) == "热度排名靠后单位：甲村热度1.0，为本范围最低"
 
 
+def tied_long_report():  # type: ignore[no-untyped-def]
+    """The long-named city with its two silent units tied at the bottom."""
+    report = make_long_report()
+    report.units.loc[report.units["code"].isin(["0201", "010102"]), "heat"] = 12.5
+    return report
+
+
 def test_long_city_headline_names_both_tied_units() -> None:
-    headline = briefing._headline_bottom(make_long_report())
+    headline = briefing._headline_bottom(tied_long_report())
     assert headline.endswith("并列最低") and "热度均为" in headline
 
 

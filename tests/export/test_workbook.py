@@ -52,7 +52,7 @@ def test_lagging_sheet(book) -> None:  # type: ignore[no-untyped-def]
         "说明",
     ]
     assert [r[2] for r in rows[1:]] == ["西一镇", "东二村"]
-    assert rows[1][6] == "未报送；销号率偏低；不能按期完成"
+    assert rows[1][6] == "未报送"
     assert "连续1周未报送" in rows[1][7]
 
 

@@ -5,7 +5,6 @@ failures; single-user local mode serves loopback only. Run on SQLite and Postgre
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -15,6 +14,7 @@ from sqlalchemy import Engine, func, select, text
 from dashboard.auth import accounts, sessions
 from dashboard.store.schema import audit_log
 from dashboard.web.signin import CSRF_COOKIE, LOGIN_PATH, SESSION_COOKIE, SignInGate
+from tests.web.asgi import run
 
 PASSWORD = "长城-password-1"
 
@@ -80,7 +80,7 @@ def call(
     async def send(message) -> None:
         sent.append(message)
 
-    asyncio.run(SignInGate(app, engine=lambda: engine)(scope, receive, send))
+    run(SignInGate(app, engine=lambda: engine)(scope, receive, send))
     first = sent[0]
     if first["type"] == "websocket.close":
         return Reply(status=403, reached=bool(reached))
@@ -268,7 +268,7 @@ def _with_header(engine, client: str, user: str) -> Reply:
     async def send(message) -> None:
         sent.append(message)
 
-    asyncio.run(SignInGate(app, engine=lambda: engine)(scope, receive, send))
+    run(SignInGate(app, engine=lambda: engine)(scope, receive, send))
     return Reply(sent[0]["status"], reached=bool(reached))
 
 

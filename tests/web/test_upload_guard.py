@@ -6,13 +6,13 @@ against the real server started by ``streamlit run dashboard/server.py``.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
 import pytest
 
 from dashboard.web.upload_guard import UploadGuard
+from tests.web.asgi import run
 
 PAGE = b"<!doctype html><html><body><img src='http://evil.example/x.png'></body></html>"
 
@@ -65,7 +65,7 @@ def _call(name: str, content: bytes, method: str = "PUT", chunk: int = 1000) -> 
         "headers": [(b"content-type", kind.encode())],
         "query_string": b"",
     }
-    asyncio.run(UploadGuard(streamlit)(scope, receive, send))
+    run(UploadGuard(streamlit)(scope, receive, send))
     if reached:
         assert reached[0] == body  # handed on byte for byte
     status = sent[0]["status"]
