@@ -133,18 +133,46 @@ SETTINGS: tuple[Setting, ...] = (
         "coverage 报送情况, totals 主要指标, gradient 层级传导, lagging 落后单位, charts 图表",
     ),
     Setting(
+        "briefing_report_to",
+        "简报版记“报”",
+        "list",
+        ["市委主题教育领导小组组长、副组长"],
+        "简报末页版记中“报：”后的上级领导或机关，多个用逗号分隔；留空则不印此行",
+    ),
+    Setting(
+        "briefing_copy_to",
+        "简报版记“送”",
+        "list",
+        ["市委主题教育领导小组成员"],
+        "版记中“送：”后的同级机关或领导，多个用逗号分隔；留空则不印此行",
+    ),
+    Setting(
+        "briefing_send_to",
+        "简报版记“发”",
+        "list",
+        ["各县（市、区）主题教育领导小组办公室", "市直各单位"],
+        "版记中“发：”后的下级单位，多个用逗号分隔；留空则不印此行",
+    ),
+    Setting(
+        "briefing_printer",
+        "简报印发机关",
+        "text",
+        "",
+        "版记末行“××× ××××年×月×日印发”中的印发机关；留空则用“发文单位”",
+    ),
+    Setting(
         "briefing_font_title",
         "简报标题字体",
         "text",
         "方正小标宋简体",
-        "未安装时使用 Noto Serif CJK SC",
+        "写入 Word 与幻灯片的标题字体名，办公电脑装有该字体即按其显示（本机预览和图表图片用 Noto CJK）",
     ),
     Setting(
         "briefing_font_body",
         "简报正文字体",
         "text",
         "仿宋_GB2312",
-        "未安装时使用 Noto Serif CJK SC",
+        "写入 Word 与幻灯片的正文字体名（公文正文为仿宋三号），办公电脑装有该字体即按其显示",
     ),
 )
 

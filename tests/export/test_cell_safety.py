@@ -83,9 +83,7 @@ def test_template_and_split_zip_write_names_and_title_as_text() -> None:
 
 def test_briefing_workbook_and_table_download() -> None:
     units = _hostile_units()
-    report = build_report(
-        units, figures_frame(), settings_values(city_name="=1+1"), WEEK2, None
-    )
+    report = build_report(units, figures_frame(), settings_values(city_name="=1+1"), WEEK2, None)
     _assert_safe(workbook.write_xlsx(report))
     _assert_safe(xlsx_bytes(pd.DataFrame({"单位": HOSTILE, "数": range(len(HOSTILE))})))
 
