@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.export import briefing
 from dashboard.export.document import SECTION_KEYS, SECTION_LABELS, font_available
+from dashboard.export.word import colophon_lines
 from dashboard.store import repo
 from dashboard.ui import filters, report_cache, state
 from dashboard.ui.charts import show_chart
@@ -59,7 +60,10 @@ with right:
         if f and not font_available(f)
     ]
     if missing:
-        st.caption(f"本机未安装 {'、'.join(missing)}，文件中改用 Noto CJK 字体（中文可正常显示）。")
+        st.caption(
+            f"本机未安装 {'、'.join(missing)}：Word 与幻灯片中仍写明该字体，"
+            "在装有该字体的办公电脑上即按其显示；本机的图表图片使用 Noto CJK 字体。"
+        )
 
 options = remembered.with_changes(
     office_name=st.session_state.briefing_office_name.strip() or "主题教育领导小组办公室",
@@ -116,4 +120,9 @@ for number, chart in enumerate(doc.charts, start=1):
     )
 if len(doc.lagging_table):
     st.markdown("**附表　落后单位及原因**")
-    st.dataframe(doc.lagging_table, hide_index=True, placeholder="", width="stretch")
+    st.dataframe(doc.lagging_table, hide_index=True, width="stretch")
+st.caption(
+    "版记："
+    + "　".join(line.replace("\t", " ") for line in colophon_lines(doc))
+    + "（报、送、发名单和印发机关在“设置”页修改）"
+)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from dashboard.ingest import pipeline
+from dashboard.ingest.annotate import returned_name, returned_workbook, summary_only
+from dashboard.ingest.formats import ReadError
 from dashboard.ingest.pipeline import STATUS_ZH
 from dashboard.store import returns_repo
 from dashboard.ui import state
@@ -37,6 +41,22 @@ chosen: int = st.selectbox(
     key="imports_selected",
 )
 row = log.loc[log["id"] == chosen].iloc[0]
+
+
+def returned_table(record: pd.Series, content: bytes) -> bytes | None:
+    """The 退回修改表 of an archived file: checked again, with the rows held back then."""
+    day = record["report_date"]
+    day = None if day is None or pd.isna(day) else pd.Timestamp(day).date()
+    stored = returns_repo.import_problems(engine, int(record["id"]))
+    result = pipeline.check_again(engine, str(record["file_name"]), content, day, stored)
+    if not (result.has_errors or result.warnings) or result.format is None:
+        return None
+    try:
+        return returned_workbook(result, content)  # in a sandboxed child, as on 上传周报
+    except ReadError:  # too large or hostile to mark up: the problem list alone
+        return summary_only(result)
+
+
 left, right = st.columns(2)
 with left:
     content = returns_repo.blob_content(engine, str(row["sha256"]))
@@ -47,6 +67,20 @@ with left:
             file_name=str(row["file_name"]),
             key=f"imports_download_{chosen}",
         )
+        if st.button("生成退回修改表", key=f"imports_return_{chosen}"):
+            st.session_state["imports_return"] = (chosen, returned_table(row, content))
+        made = st.session_state.get("imports_return")
+        if made is not None and made[0] == chosen:
+            if made[1] is None:
+                st.info("这个文件没有需要退回修改的问题。")
+            else:
+                st.download_button(
+                    "下载退回修改表",
+                    data=made[1],
+                    file_name=returned_name(str(row["file_name"])),
+                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    key=f"imports_return_download_{chosen}",
+                )
 with right:
     if row["status"] == "imported":
         sure = st.checkbox(

@@ -10,6 +10,7 @@ from dashboard.core import settings as settings_def
 from dashboard.store import repo
 from dashboard.ui import setting_widgets, state
 from dashboard.ui.categories import category_editor
+from dashboard.ui.wordings import wordings_editor
 
 st.title("设置")
 st.caption("修改后点页面底部的“保存设置”，所有页面立即按新设置计算。")
@@ -47,3 +48,4 @@ if saved:
         st.rerun()
 
 category_editor()
+wordings_editor()

@@ -1,4 +1,5 @@
-"""上传周报: drag in many returns, see each file's problems, confirm, send back 退回修改表."""
+"""上传周报: drag in many returns, see each file's problems, hold back rows, confirm, send
+back 退回修改表."""
 
 from __future__ import annotations
 
@@ -9,18 +10,21 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard.ingest import limits, pipeline
+from dashboard.ingest import formats, limits, pipeline
 from dashboard.ingest.annotate import returned_name, returned_workbook, summary_only
 from dashboard.ingest.formats import ReadError
 from dashboard.store import returns_repo
-from dashboard.ui import state
-from dashboard.ui import uploads as upload_text
+from dashboard.ui import report_cache, session, state
+from dashboard.ui.tables import hold_back_editor, problems_table
 from dashboard.ui.text import plain, session_key
+from dashboard.ui.wordings import column_mapping_form, mappable_columns
 
 CHECKED = "upload_checked"  # (file name, sha256, date, password) → FileResult
 STORED = "upload_stored"  # key → FileResult of files stored in this session
 FILE_TYPES = list(limits.UPLOAD_TYPES)
 ICONS = {"imported": ":material/check_circle:", "rejected": ":material/block:"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LIMIT_MB = formats.MAX_FILE_BYTES // 1048576
 
 
 def _returned(
@@ -39,7 +43,7 @@ def _returned(
 
 st.title("上传周报")
 st.caption(
-    "可一次拖入多个单位的周报（xlsx、xlsm、xls、csv）。系统逐个检查后列出问题；"
+    "可一次拖入多个单位的周报。系统逐个检查后列出问题；确认前可把任何一行暂缓入库。"
     "确认后入库：有错误的行不入库，仅有提醒的行照常入库。有错误的文件可下载“退回修改表”发回填报单位。"
 )
 st.session_state.setdefault(CHECKED, {})
@@ -48,10 +52,10 @@ st.session_state.setdefault(STORED, {})
 # No ``type=`` filter: Streamlit would answer a file of another type with an English error
 # before this script runs; ``limits.upload_refusal`` names it in Chinese and checks the bytes.
 uploads = st.file_uploader(
-    upload_text.label("周报文件", FILE_TYPES, multiple=True),
-    help=upload_text.help_text(FILE_TYPES, multiple=True),
+    f"选择或拖入周报文件（{'、'.join(FILE_TYPES)}，每个文件不超过 {LIMIT_MB} MB）",
     accept_multiple_files=True,
     key="upload_files",
+    help=f"可一次选择多个文件；单个文件不超过 {LIMIT_MB} MB。加密文件请在右侧填写打开密码。",
 )
 left, right = st.columns(2)
 with left:
@@ -59,8 +63,15 @@ with left:
         "为没有日期的文件指定统计截止日期（文件自带的日期不受影响）", key="upload_use_date"
     )
     known = state.report_dates()
-    default = known[-1] + dt.timedelta(days=7) if known else dt.date.today()
-    day = st.date_input("统计截止日期", value=default, key="upload_date", disabled=not use_date)
+    # the week after the newest one; with no data yet the office picks it (never "today")
+    default = known[-1] + dt.timedelta(days=7) if known else None
+    day = st.date_input(
+        "统计截止日期",
+        value=default,
+        key="upload_date",
+        disabled=not use_date,
+        help="任一日期归入其后最近的报送日",
+    )
 with right:
     password = st.text_input(
         "加密文件的打开密码（没有则留空）", type="password", key="upload_password"
@@ -69,6 +80,8 @@ with right:
 if not uploads:
     st.info("请先选择周报文件。")
     st.stop()
+if use_date and day is None:
+    st.warning("已勾选指定日期：请在“统计截止日期”中选择日期。")
 
 report_date = day if use_date else None
 engine = state.engine()
@@ -92,7 +105,8 @@ try:
                 checked[key] = pipeline.check_file(
                     engine, upload.name, content, report_date=report_date, password=password or None
                 )
-            items.append((key, content, checked[key]))
+            earlier = pipeline.already_imported(engine, content) if key not in stored else None
+            items.append((key, content, checked[key], earlier))
             progress.progress(
                 (i + 1) / len(uploads), text=f"已检查 {i + 1}/{len(uploads)}：{upload.name}"
             )
@@ -105,45 +119,73 @@ for reason in refused:
 if not items:
     st.stop()
 
-pending = [item for item in items if item[0] not in stored]
-rows = sum(len(r.accepted) for _, _, r in pending if r.status != "rejected")
-a, b, c, d = st.columns(4)
-a.metric("文件数", len(items))
-b.metric("待入库行数", f"{rows:,}")
-c.metric("有错误的文件", sum(1 for _, _, r in items if r.has_errors))
-d.metric("被拒收的文件", sum(1 for _, _, r in items if r.status == "rejected"))
-
 registry = state.units()
 names = dict(zip(registry["code"], registry["name"], strict=True))
-for index, (key, content, result) in enumerate(items):
+held_rows: dict = {}
+for index, (key, content, result, earlier) in enumerate(items):
     done = stored.get(key)
     shown = done or result
     icon = ICONS.get(shown.status, ":material/description:")
     label = f"{plain(result.file)} — {pipeline.STATUS_ZH.get(shown.status, shown.status)}"
-    label += f"，可入库 {len(result.accepted)} 行，错误 {len(result.errors)}、提醒 {len(result.warnings)}"
-    with st.expander(label, expanded=result.has_errors and done is None, icon=icon):
-        if result.report_date:
-            st.write(f"统计截止日（报告周）：{result.report_date:%Y年%m月%d日}")
-        earlier = pipeline.already_imported(engine, content) if done is None else None
+    if earlier is not None:
+        label += "（此前已原样导入）"
+    label += f"，可入库 {len(result.accepted)} 行，错误 {result.error_total}、提醒 {result.warning_total}"
+    with st.expander(label, expanded=bool(result.problems) and done is None, icon=icon):
+        weeks = result.report_dates or ([result.report_date] if result.report_date else [])
+        if weeks:
+            st.write("统计截止日（报告周）：" + "、".join(f"{d:%Y年%m月%d日}" for d in weeks))
         if earlier is not None:
-            st.info(f"这个文件此前已原样导入（导入记录 #{earlier}），确认后不会重复入库。")
-        if result.ignored_columns:
-            st.caption("未识别、已忽略的列：" + "、".join(result.ignored_columns))
-        if result.problems:
-            st.dataframe(
-                pipeline.problems_frame(result),
-                hide_index=True,
-                width="stretch",
-                column_config={"问题": st.column_config.TextColumn(width="large")},
+            st.info(f"这个文件此前已原样导入（导入记录 #{earlier}），不会重复入库。")
+            if replaced := pipeline.replaced_rows(engine, earlier):
+                st.warning(
+                    f"注意：这是早先的版本（导入记录 #{earlier}），其中 {replaced} 行"
+                    "已被之后导入的更正替换，当前数据仍以更正为准。"
+                )
+                if st.button(
+                    "以此文件为准（设为当前数据）", key=f"upload_reinstate_{index}_{key[1][:16]}"
+                ):
+                    count = returns_repo.reinstate_import(engine, earlier)
+                    st.cache_data.clear()
+                    st.toast(f"已以 #{earlier} 为准：{count} 行重新设为当前数据")
+                    st.rerun()
+        if result.hidden_sheets:
+            st.caption(
+                "已跳过隐藏的工作表："
+                + plain("、".join(result.hidden_sheets))
+                + "。如其中有周报数据，请在 Excel 中取消隐藏后重新上传。"
             )
-        if result.accepted:
+        if result.derived_columns:
+            st.caption(
+                "计算得出的列（比率、百分比、合计等）不作为指标读取："
+                + plain("、".join(result.derived_columns))
+            )
+        if result.ignored_columns:
+            st.caption("未识别、已忽略的列：" + plain("、".join(result.ignored_columns)))
+        if result.problems:
+            problems_table(pipeline.problems_frame(result), f"upload_{index}")
+        if done is None and earlier is None:
+            mappable = mappable_columns(result.problems)
+            if column_mapping_form(mappable, f"upload_map_{index}_{key[1][:12]}"):
+                checked.clear()  # every file is read again with the new wordings
+                st.rerun()
+        held: set = set()
+        if result.accepted and done is None and earlier is None and result.status != "rejected":
+            st.markdown(
+                "**将入库的行**（有提醒的行在前；勾选“暂缓入库”的行本次不入库，列入退回修改表）"
+            )
+            held = hold_back_editor(
+                pipeline.rows_to_confirm(result, names), f"upload_rows_{index}_{key[1][:12]}"
+            )
+        elif result.accepted:
             st.dataframe(pipeline.accepted_frame(result, names), hide_index=True, width="stretch")
-        if result.has_errors and result.format is not None:  # a file that could be read
+        held_rows[key] = held
+        final = pipeline.hold_back(result, held, names) if held else result
+        if final.has_errors and final.format is not None:  # a file that could be read
             st.download_button(
                 "下载退回修改表",
-                data=_returned(result, content, password or None),
+                data=_returned(final, content, password or None),
                 file_name=returned_name(result.file),
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                mime=XLSX_MIME,
                 key=f"upload_return_{index}_{key[1][:16]}",
             )
         if done is not None and done.duplicate:
@@ -162,16 +204,48 @@ for index, (key, content, result) in enumerate(items):
                     st.toast(f"已以 #{done.import_id} 为准：{count} 行重新设为当前数据")
                     st.rerun()
 
-if pending and st.button(
-    f"确认入库（{len(pending)} 个文件）", type="primary", key="upload_confirm"
+viewer = session.viewer()
+inside = set(report_cache.scope_units(None)["code"]) if viewer and viewer.scope_code else None
+scope_name = names.get(viewer.scope_code, "") if viewer and viewer.scope_code else ""
+
+
+def _limited(result: pipeline.FileResult) -> pipeline.FileResult:
+    """A scoped user's rows outside its subtree are refused (never stored)."""
+    if inside is None:
+        return result
+    return pipeline.keep_inside(result, inside, scope_name, names)
+
+
+pending = [
+    (key, content, _limited(pipeline.hold_back(result, held_rows.get(key, set()), names)))
+    for key, content, result, earlier in items
+    if key not in stored and earlier is None
+]
+storable = [item for item in pending if item[2].status != "rejected"]
+uploader = viewer.name if viewer is not None else ""  # 上传人: the signed-in user
+rows = sum(len(r.accepted) for _, _, r in storable)
+a, b, c, d = st.columns(4)
+a.metric("文件数", len(items))
+b.metric("待入库行数", f"{rows:,}")
+c.metric("有错误的文件", sum(1 for _, _, r, _ in items if r.has_errors))
+d.metric("被拒收的文件", sum(1 for _, _, r, _ in items if r.status == "rejected"))
+
+if storable and st.button(
+    f"确认入库（{len(storable)} 个文件，{rows:,} 行）", type="primary", key="upload_confirm"
 ):
-    user = st.session_state.get("user_name", "")
-    for key, content, result in pending:
-        stored[key] = pipeline.store_result(engine, result, content, uploaded_by=str(user))
+    for key, content, result in pending:  # rejected files are archived with them
+        stored[key] = pipeline.store_result(engine, result, content, uploaded_by=uploader)
     st.cache_data.clear()
     st.rerun()
+elif pending and not storable:
+    for key, content, result in pending:  # nothing to confirm: archived as they came
+        stored[key] = pipeline.store_result(engine, result, content, uploaded_by=uploader)
+    st.warning(
+        "所有文件都未通过检查，没有可入库的数据（文件已存档，可在“导入记录”中查看）。"
+        "请下载退回修改表发回填报单位修改。"
+    )
 
-done_now = [stored[k] for k, _, _ in items if k in stored]
+done_now = [stored[k] for k, _, _, _ in items if k in stored]
 if done_now:
     imported = [r for r in done_now if r.status == "imported"]
     st.success(

@@ -99,6 +99,7 @@ def _import_one(
             password=args.password,
             dry_run=args.dry_run,
             uploaded_by="命令行",
+            date_hint=pipeline.CLI_DATE_HINT,
         )
     except SQLAlchemyError as exc:
         message = (

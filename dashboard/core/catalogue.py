@@ -26,6 +26,10 @@ class Indicator:
     group: str
     aliases: tuple[str, ...] = field(default_factory=tuple)
     help: str = ""
+    # Words that name the indicator together, in any order (措施 + 落实 → measures_done): a
+    # header holding every word of one set names it when no wording matches.  Sets of one
+    # word need a count hint in the header (数, 个, a unit in brackets) to count.
+    parts: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
 
     @property
     def header(self) -> str:
@@ -65,6 +69,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "期",
         "理论学习",
         ("读书班", "举办读书班期数", "举办读书班", "读书班（期）", "读书班次数", "开办读书班期数"),
+        parts=(("读书班", "期"), ("读书班", "次")),
     ),
     Indicator(
         "reading_days",
@@ -72,6 +77,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "天",
         "理论学习",
         ("读书班（天）", "读书班累计天数", "举办读书班天数", "集中学习天数"),
+        parts=(("读书班", "天"), ("集中学习", "天")),
     ),
     Indicator(
         "study_sessions",
@@ -86,6 +92,7 @@ INDICATORS: tuple[Indicator, ...] = (
             "开展集中学习次数",
             "集中学习研讨次数",
         ),
+        parts=(("集中学习",), ("中心组学习",), ("学习", "次")),
     ),
     Indicator(
         "party_lectures",
@@ -93,6 +100,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "次",
         "理论学习",
         ("专题党课", "讲专题党课次数", "讲授专题党课次数", "党课次数"),
+        parts=(("党课",),),
     ),
     Indicator(
         "survey_topics",
@@ -100,6 +108,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "个",
         "调查研究",
         ("调研课题", "确定调研课题数", "调研题目数", "调研选题数", "确定调研题目"),
+        parts=(("调研", "课题"), ("调研", "题目"), ("调研", "选题")),
     ),
     Indicator(
         "survey_reports",
@@ -107,6 +116,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "篇",
         "调查研究",
         ("完成调研报告", "调研报告数", "形成调研报告数", "调研报告", "已完成调研报告数"),
+        parts=(("调研", "报告"),),
     ),
     Indicator(
         "typical_cases",
@@ -120,6 +130,7 @@ INDICATORS: tuple[Indicator, ...] = (
             "典型案例数",
             "剖析典型案例数",
         ),
+        parts=(("典型案例",), ("案例", "剖析")),
     ),
     Indicator(
         "problems_found",
@@ -127,6 +138,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "个",
         "检视整改",
         ("检视问题", "检视发现问题数", "查摆问题数", "检视查摆问题数", "发现问题数", "问题总数"),
+        parts=(("问题",), ("检视", "问题"), ("查摆", "问题")),
     ),
     Indicator(
         "problems_closed",
@@ -142,6 +154,7 @@ INDICATORS: tuple[Indicator, ...] = (
             "已整改销号",
             "已销号",
         ),
+        parts=(("问题", "销号"), ("问题", "整改完成"), ("问题", "已整改"), ("销号",)),
     ),
     Indicator(
         "measures_set",
@@ -149,6 +162,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "条",
         "检视整改",
         ("整改措施", "制定整改措施数", "整改措施条数"),
+        parts=(("措施",),),
     ),
     Indicator(
         "measures_done",
@@ -156,6 +170,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "条",
         "检视整改",
         ("已落实整改措施", "落实整改措施数", "已落实措施数", "整改措施已落实数"),
+        parts=(("措施", "落实"), ("措施", "完成"), ("措施", "已落实")),
     ),
     Indicator(
         "deeds_done",
@@ -163,6 +178,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "件",
         "推动发展",
         ("为民办实事", "办实事件数", "为群众办实事件数", "办实事数", "为民办实事数"),
+        parts=(("实事",),),
     ),
     Indicator(
         "opinions",
@@ -170,6 +186,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "条",
         "检视整改",
         ("征求意见建议", "征求意见数", "收集意见建议数", "征集意见建议数"),
+        parts=(("意见",), ("意见", "建议")),
     ),
     Indicator(
         "rules_made",
@@ -177,6 +194,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "项",
         "建章立制",
         ("建章立制", "建立制度数", "新建制度数", "完善制度机制数", "建立完善制度数"),
+        parts=(("制度",), ("建章立制",)),
     ),
 )
 
@@ -226,6 +244,38 @@ META_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 TOTAL_ROW_WORDS: tuple[str, ...] = ("合计", "总计", "小计", "累计合计")
+
+# A header with one of these words is a figure worked out from others (a rate, a share, a
+# row total, an average): set aside with a note, never read as an indicator.
+DERIVED_WORDS: tuple[str, ...] = (
+    "率",
+    "%",
+    "％",
+    "百分比",
+    "比例",
+    "占比",
+    "比重",
+    "合计",
+    "总计",
+    "小计",
+    "平均",
+    "人均",
+)
+# Words saying a header counts something (数, a unit): a one-word part needs one of them.
+COUNT_HINTS: tuple[str, ...] = ("数", "次", "期", "天", "个", "条", "件", "篇", "项")
+# Columns of whole numbers that are not figures: no warning when they map to nothing.
+NOT_FIGURE_WORDS: tuple[str, ...] = (
+    "序号",
+    "编号",
+    "排名",
+    "名次",
+    "行次",
+    "栏次",
+    "序",
+    "年份",
+    "年度",
+    "邮编",
+)
 
 _BY_CODE = {ind.code: ind for ind in INDICATORS}
 INDICATOR_CODES: tuple[str, ...] = tuple(ind.code for ind in INDICATORS)

@@ -240,11 +240,39 @@ SETTINGS: tuple[Setting, ...] = (
         group=BRIEFING,
     ),
     Setting(
+        "briefing_report_to",
+        "简报版记“报”",
+        "list",
+        ["市委主题教育领导小组组长、副组长"],
+        "简报末页版记中“报：”后的上级领导或机关，多个用逗号分隔；留空则不印此行",
+    ),
+    Setting(
+        "briefing_copy_to",
+        "简报版记“送”",
+        "list",
+        ["市委主题教育领导小组成员"],
+        "版记中“送：”后的同级机关或领导，多个用逗号分隔；留空则不印此行",
+    ),
+    Setting(
+        "briefing_send_to",
+        "简报版记“发”",
+        "list",
+        ["各县（市、区）主题教育领导小组办公室", "市直各单位"],
+        "版记中“发：”后的下级单位，多个用逗号分隔；留空则不印此行",
+    ),
+    Setting(
+        "briefing_printer",
+        "简报印发机关",
+        "text",
+        "",
+        "版记末行“××× ××××年×月×日印发”中的印发机关；留空则用“发文单位”",
+    ),
+    Setting(
         "briefing_font_title",
         "简报标题字体",
         "text",
         "方正小标宋简体",
-        "未安装时使用 Noto Serif CJK SC",
+        "写入 Word 与幻灯片的标题字体名，办公电脑装有该字体即按其显示（本机预览和图表图片用 Noto CJK）",
         group=BRIEFING,
     ),
     Setting(
@@ -252,13 +280,14 @@ SETTINGS: tuple[Setting, ...] = (
         "简报正文字体",
         "text",
         "仿宋_GB2312",
-        "未安装时使用 Noto Serif CJK SC",
+        "写入 Word 与幻灯片的正文字体名（公文正文为仿宋三号），办公电脑装有该字体即按其显示",
         group=BRIEFING,
     ),
 )
 
 # Settings that are the office's data rather than campaign options: stored like the others,
-# edited by their own editor (单位类别 on 设置, by dashboard.ui.categories), not by the form.
+# edited by their own editor (单位类别 on 设置, by dashboard.ui.categories; 表头写法对照 by
+# dashboard.ui.wordings), not by the form.
 DATA_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "categories",
@@ -266,6 +295,14 @@ DATA_SETTINGS: tuple[Setting, ...] = (
         "list",
         list(DEFAULT_CATEGORIES),
         "名册“类别”列可用的类别及其显示顺序；在“设置”页的“单位类别”中增加、改名、合并或调整顺序",
+    ),
+    Setting(
+        "column_wordings",
+        "表头写法对照",
+        "json",
+        {},
+        "上传时指定过的表头写法及其对应指标（空表示该列不读取）；以后上传的周报按此识别。"
+        "在“设置”页的“表头写法对照”表中修改",
     ),
 )
 

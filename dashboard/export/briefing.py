@@ -62,6 +62,10 @@ class BriefingOptions:
     gradient_threshold: float = 10.0
     stall_weeks: int = 2
     issued_for: dt.date | None = None  # the report week of issue ``issue``, if known
+    report_to: tuple[str, ...] = ()  # 版记 报
+    copy_to: tuple[str, ...] = ()  # 版记 送
+    send_to: tuple[str, ...] = ()  # 版记 发
+    printer: str = ""  # 版记 印发机关 (empty: the office)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +86,10 @@ class BriefingOptions:
             gradient_threshold=float(values.get("gradient_threshold", 10.0)),
             stall_weeks=int(values.get("stall_weeks", 2)),
             issued_for=_date_or_none(values.get("briefing_issue_date")),
+            report_to=_names(values.get("briefing_report_to", _default("briefing_report_to"))),
+            copy_to=_names(values.get("briefing_copy_to", _default("briefing_copy_to"))),
+            send_to=_names(values.get("briefing_send_to", _default("briefing_send_to"))),
+            printer=str(values.get("briefing_printer") or "").strip(),
         )
 
     def for_week(self, report_date: dt.date) -> BriefingOptions:
@@ -108,6 +116,21 @@ class BriefingOptions:
         return replace(self, **changes)
 
 
+def _default(key: str) -> Any:
+    from dashboard.core.settings import setting
+
+    return setting(key).default
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """A 版记 list from its setting: a list, or text typed with commas."""
+    if isinstance(value, str):
+        value = value.replace("，", ",").split(",")
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
 def _date_or_none(value: object) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip()) if value else None
@@ -115,10 +138,15 @@ def _date_or_none(value: object) -> dt.date | None:
         return None
 
 
+def paper_name(options: BriefingOptions) -> str:
+    """ "主题教育工作简报", the name printed in red in the 版头."""
+    short = "主题教育" if "主题教育" in options.campaign_name else options.campaign_name
+    return f"{short}工作简报"
+
+
 def masthead(options: BriefingOptions) -> str:
     """ "主题教育工作简报（第8期）"."""
-    short = "主题教育" if "主题教育" in options.campaign_name else options.campaign_name
-    return f"{short}工作简报（第{options.issue}期）"
+    return f"{paper_name(options)}（第{options.issue}期）"
 
 
 def _week_number(report_date: dt.date, start: dt.date | None) -> int | None:
@@ -237,7 +265,7 @@ def _lagging_paragraphs(report: Any, table_rows: int, total: int) -> list[str]:
         tail = (
             "名单及原因见附表"
             if table_rows == total
-            else f"附表按严重程度列出最需督导的前{table_rows}个，完整名单见Excel导出"
+            else f"附表按严重程度列出最需督导的{narrative.number(table_rows)}个单位"
         )
         out.append(f"请相关单位对照原因逐项整改，边挂账、边销账，{tail}。")
     return out
@@ -275,13 +303,50 @@ def lagging_table(
 # ---------------------------------------------------------------- charts
 
 
+TIE_NAMES = 3  # up to this many tied units are named; more are counted
+
+
+def tied(
+    frame: pd.DataFrame, column: str, shown: Callable[[float], str], word: str
+) -> tuple[list[str], str]:
+    """The names holding the extreme ``word`` ("最低"/"最高") of ``column`` and its text; values
+    compare as the reader sees them (``shown``), so 99.12% and 99.14% tie at 99.1%."""
+    values = frame.dropna(subset=[column])
+    if values.empty:
+        return [], ""
+    texts = values[column].map(lambda v: shown(float(v)))
+    best = values[column].min() if word == "最低" else values[column].max()
+    target = shown(float(best))
+    return [str(n) for n in values.loc[texts == target, "name"]], target
+
+
+def extreme(
+    frame: pd.DataFrame, column: str, shown: Callable[[float], str], word: str, noun: str
+) -> str:
+    """Who holds the extreme, ties named as ties: "枫林县最低（99.1%）", "枫林县、芦源县并列
+    最低（99.1%）", "6个系统并列最低（99.1%）"."""
+    names, target = tied(frame, column, shown, word)
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"{names[0]}{word}（{target}）"
+    if len(names) <= TIE_NAMES:
+        return f"{'、'.join(names)}并列{word}（{target}）"
+    return f"{narrative.number(len(names))}个{noun}并列{word}（{target}）"
+
+
+def _percent(value: float) -> str:
+    return narrative.percent(value)
+
+
 def _headline_coverage(report: Any) -> str:
     groups = bc.by_child_group(report)
     text = f"{report.scope_name}报送率{narrative.percent(_float(report.coverage['rate']))}"
     short = groups[groups["coverage"] < 1]
+    noun = bc.group_label(report)[1:]
     if not short.empty:
-        low = short.sort_values("coverage", kind="stable").iloc[0]
-        text += f"，{len(short)}个{bc.group_label(report)[1:]}未全部报送，{low['name']}最低（{narrative.percent(float(low['coverage']))}）"
+        low = extreme(short, "coverage", _percent, "最低", noun)
+        text += f"，{narrative.number(len(short))}个{noun}未全部报送，{low}"
     return text
 
 
@@ -290,10 +355,11 @@ def _headline_closure(report: Any) -> str:
     value = _float(rates.at["closure_rate", "value"]) if "closure_rate" in rates.index else None
     text = f"问题销号率{narrative.percent(value)}"
     groups = bc.by_child_group(report).dropna(subset=["closure"])
-    if not groups.empty:
-        low = groups.sort_values("closure", kind="stable").iloc[0]
-        high = groups.sort_values("closure", ascending=False, kind="stable").iloc[0]
-        text += f"：{high['name']}最高（{narrative.percent(float(high['closure']))}），{low['name']}最低（{narrative.percent(float(low['closure']))}）"
+    if len(groups) > 1:
+        noun = bc.group_label(report)[1:]
+        high = extreme(groups, "closure", _percent, "最高", noun)
+        low = extreme(groups, "closure", _percent, "最低", noun)
+        text += f"：{high}，{low}"
     return text
 
 
@@ -301,8 +367,12 @@ def _headline_bottom(report: Any) -> str:
     units = report.units.dropna(subset=["heat"])
     if units.empty:
         return "热度排名"
-    last = units.sort_values(["heat", "code"], kind="stable").iloc[0]
-    return f"热度排名靠后单位：{last['name']}热度{float(last['heat']):.1f}，为本范围最低"
+    names, value = tied(units, "heat", lambda v: f"{v:.1f}", "最低")
+    if len(names) == 1:
+        return f"热度排名靠后单位：{names[0]}热度{value}，为本范围最低"
+    if len(names) <= TIE_NAMES:
+        return f"热度排名靠后单位：{'、'.join(names)}热度均为{value}，并列最低"
+    return f"热度排名靠后单位：{narrative.number(len(names))}个单位热度为{value}，并列最低"
 
 
 @dataclass(frozen=True)
@@ -407,10 +477,13 @@ def chart_items(report: Any, options: BriefingOptions | None = None) -> list[Cha
     return items
 
 
-def _for_document(fig: go.Figure) -> go.Figure:
-    """The figure without its title (the caption under it carries the title in Word)."""
+def _for_document(fig: go.Figure, height: int | None = None) -> go.Figure:
+    """The figure without its title (the caption under it carries the title in Word), at the
+    height the page plan gives it."""
     out = go.Figure(fig)
     out.update_layout(title_text="", margin={"t": 30}, width=DOC_IMAGE_WIDTH)
+    if height:
+        out.update_layout(height=height)
     return out
 
 
@@ -439,9 +512,22 @@ def render_charts(
     return out
 
 
-def document_pngs(charts: list[ChartItem]) -> dict[str, bytes]:
-    """The PNGs placed in Word: untitled (the caption says it), 1800 px wide."""
-    return {c.name: images.to_png(_for_document(c.figure), scale=DOC_IMAGE_SCALE) for c in charts}
+def document_pngs(
+    charts: list[ChartItem], heights: Mapping[str, int] | None = None
+) -> dict[str, bytes]:
+    """The PNGs placed in Word: untitled (the caption says it), 1520 px wide, each as tall as
+    ``heights`` says (the page plan) or its natural height."""
+    heights = heights or {}
+    return {
+        c.name: images.to_png(_for_document(c.figure, heights.get(c.name)), scale=DOC_IMAGE_SCALE)
+        for c in charts
+    }
+
+
+def _untitled(doc: BriefingDoc) -> BriefingDoc:
+    """The document with its charts as placed in Word (untitled, 760 px wide) for the plan."""
+    charts = [replace(c, figure=_for_document(c.figure)) for c in doc.charts]
+    return replace(doc, charts=charts)
 
 
 # ---------------------------------------------------------------- compose & build
@@ -482,6 +568,12 @@ def compose(report: Any, options: BriefingOptions | None = None) -> BriefingDoc:
         charts=chart_items(report, options),
         lagging_table=table if "lagging" in options.sections else table.iloc[0:0],
         fonts=resolve_fonts(options.title_font, options.body_font),
+        paper=paper_name(options),
+        issue_line=f"第{options.issue}期",
+        report_to=options.report_to,
+        copy_to=options.copy_to,
+        send_to=options.send_to,
+        printer=options.printer,
     )
 
 
@@ -494,7 +586,10 @@ def render_report(report: Any, fmt: str, options: BriefingOptions | None = None)
         raise BriefingError(f"不支持的简报格式“{fmt}”，请选择 docx、pptx 或 xlsx。")
     doc = compose(report, options)
     if fmt == "docx":
-        return word.write_docx(doc, document_pngs(doc.charts))
+        plan = word.plan_figures(_untitled(doc))
+        heights = {name: p.height_px for name, p in plan.items()}
+        starts = {name for name, p in plan.items() if p.new_page}
+        return word.write_docx(doc, document_pngs(doc.charts, heights), starts)
     pictures = [
         c
         for c, image in zip(

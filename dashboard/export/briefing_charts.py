@@ -136,6 +136,7 @@ def _bar(
     if horizontal:
         fig.update_xaxes(**value_axis)
         fig.update_yaxes(autorange="reversed")
+        theme.fit_category_axis(fig, categories)
     else:
         fig.update_yaxes(**value_axis)
     fig.update_layout(showlegend=False)
@@ -152,7 +153,7 @@ def coverage_by_group(report: Any, limit: int = GROUP_LIMIT) -> go.Figure:
         percent=True,
         highlight=[bool(v < 1) for v in data["coverage"]],
         horizontal=True,
-        height=max(300, 30 * len(data) + 130),
+        height=theme.bar_height([str(n) for n in data["name"]], 300),
         name="报送率",
     )
 
@@ -168,7 +169,7 @@ def closure_by_group(report: Any, low: float = 0.5, limit: int = GROUP_LIMIT) ->
         percent=True,
         highlight=[bool(v < low) for v in data["closure"]],
         horizontal=True,
-        height=max(300, 30 * len(data) + 130),
+        height=theme.bar_height([str(n) for n in data["name"]], 300),
         name="问题销号率",
     )
 
@@ -186,6 +187,5 @@ def lagging_reasons(report: Any, reasons: tuple[str, ...] = ()) -> go.Figure:
         f"截至{day}{report.scope_name}落后单位原因分布（个）",
         name="单位数",
     )
-    top = max(counts.values(), default=0)
-    fig.update_yaxes(tickformat=",d", dtick=max(1, -(-top // 5)), rangemode="tozero")
+    fig.update_yaxes(**theme.count_axis(max(counts.values(), default=0)))
     return fig

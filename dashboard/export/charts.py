@@ -9,13 +9,14 @@ Every title says what and when, e.g. "截至10月27日各层级平均热度".
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.core.metrics import PACE_WEEKS
-from dashboard.export import theme
+from dashboard.export import measure, theme
 
 STATUS_NAMES = {"green": "绿（较好）", "yellow": "黄（一般）", "red": "红（落后）"}
 
@@ -77,7 +78,7 @@ def coverage_by_subtree(report: Any, n: int = 15) -> go.Figure:
     table = table.sort_values(["rate", "name"]).head(n).iloc[::-1]
     fig = go.Figure(
         go.Bar(
-            y=table["name"],
+            y=[str(n) for n in table["name"]],
             x=table["rate"],
             orientation="h",
             marker_color=theme.PALETTE[3],
@@ -88,7 +89,9 @@ def coverage_by_subtree(report: Any, n: int = 15) -> go.Figure:
         )
     )
     fig.update_xaxes(title_text="报送率（%）", range=[0, 110])
-    return theme.finish(fig, title, height=max(360, 28 * len(table) + 140))
+    labels = [str(n) for n in table["name"]]
+    theme.finish(fig, title, height=theme.bar_height(labels, 360))
+    return theme.fit_category_axis(fig, labels)
 
 
 def ranking_bars(
@@ -119,7 +122,8 @@ def ranking_bars(
         )
     )
     fig.update_xaxes(title_text="热度指数", range=[0, 110])
-    return theme.finish(fig, title, height=max(360, 30 * len(ordered) + 140))
+    theme.finish(fig, title, height=theme.bar_height(labels, 360))
+    return theme.fit_category_axis(fig, labels)
 
 
 def subtree_gradient_lines(report: Any, only_flagged: bool = False) -> go.Figure:
@@ -168,18 +172,12 @@ def subtree_gradient_lines(report: Any, only_flagged: bool = False) -> go.Figure
                 y=[getattr(row, c) for c in level_cols],
                 mode="lines+markers",
                 name=f"{row.name}（{row.pattern}）",
-                line={"width": 4, "color": theme.PALETTE[i % len(theme.PALETTE)]},
+                line={"width": 4, "color": theme.colour(i)},
                 marker={"size": 9},
             )
         )
     fig.update_yaxes(title_text="平均热度", range=[0, 105])
-    theme.finish(fig, title, height=460)
-    # Legend on the right: below the plot it hides the level names on the x axis.
-    fig.update_layout(
-        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"},
-        margin={"r": 220},
-    )
-    return fig
+    return theme.legend_below(theme.finish(fig, title, height=420))
 
 
 def heat_treemap(report: Any, depth: int = 3) -> go.Figure:
@@ -262,11 +260,21 @@ def unit_history_lines(
     if history.empty:
         return _empty(title)
     fig = go.Figure()
-    for _, rows in history.groupby("unit_code", sort=False):
+    colours: dict[str, str] = {}
+    for index, (code, rows) in enumerate(history.groupby("unit_code", sort=False)):
         rows = rows.sort_values("report_date")
         name = str(rows["name"].iloc[0])
+        # each unit one colour: its line, its ✕ on stalled weeks and its projection
+        colour = colours.setdefault(str(code), theme.colour(index))
         fig.add_trace(
-            go.Scatter(x=rows["report_date"], y=rows[value], mode="lines+markers", name=name)
+            go.Scatter(
+                x=rows["report_date"],
+                y=rows[value],
+                mode="lines+markers",
+                name=name,
+                line={"color": colour},
+                legendgroup=str(code),
+            )
         )
         stalled = rows[rows["stalled"].astype(bool)]
         if not stalled.empty:
@@ -275,19 +283,21 @@ def unit_history_lines(
                     x=stalled["report_date"],
                     y=stalled[value],
                     mode="markers",
-                    marker={"symbol": "x", "size": 12, "color": "#C0392B"},
+                    marker={"symbol": "x", "size": 12, "color": colour},
                     name=f"{name}·停滞周",
+                    legendgroup=str(code),
                 )
             )
     if projection is not None and not projection.empty:
-        for _, rows in projection.groupby("unit_code", sort=False):
+        for code, rows in projection.groupby("unit_code", sort=False):
             fig.add_trace(
                 go.Scatter(
                     x=rows["report_date"],
                     y=rows[value],
                     mode="lines",
-                    line={"dash": "dash"},
+                    line={"dash": "dash", "color": colours.get(str(code))},
                     name=f"{rows['name'].iloc[0]}·按当前进度预测",
+                    legendgroup=str(code),
                 )
             )
     fig.update_xaxes(title_text="报告周")
@@ -325,10 +335,20 @@ def rank_history(history: pd.DataFrame, name: str, until: dt.date) -> go.Figure:
             "overlaying": "y",
             "side": "right",
             "range": [worst + 0.5, 0.5],
-            "tickformat": "d",
+            **rank_ticks(worst),
         },
     )
     return theme.finish(fig, title)
+
+
+def rank_ticks(worst: float) -> dict[str, object]:
+    """Whole-number rank ticks: every rank in a small pool, round steps (10, 20, 50 …) in a
+    large one; never the repeated "1 1 1 2" of fractional ticks printed as integers."""
+    if worst <= 10:
+        return {"tickmode": "linear", "tick0": 1, "dtick": 1, "tickformat": "d"}
+    step = math.ceil(max(1.0, measure.nice_step(worst, 6)))
+    ticks = [1, *range(step, int(worst) + 1, step)]  # rank 1 marks the top
+    return {"tickmode": "array", "tickvals": ticks, "tickformat": "d", "dtick": step}
 
 
 def closure_projection(
@@ -413,5 +433,5 @@ def lagging_reasons(report: Any) -> go.Figure:
             hovertemplate="%{x}：%{y} 个单位<extra></extra>",
         )
     )
-    fig.update_yaxes(title_text="单位数（个）", rangemode="tozero")
+    fig.update_yaxes(title_text="单位数（个）", **theme.count_axis(max(counts, default=0)))
     return theme.finish(fig, title, height=360)

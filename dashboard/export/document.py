@@ -23,7 +23,20 @@ SECTION_LABELS: dict[str, str] = {
     "charts": "图表",
 }
 
-# Fallbacks when the official fonts are not installed (Debian's fonts-noto-cjk).
+# The fonts of an official document (GB/T 9704), written into Word and PowerPoint BY NAME
+# whatever this server has: an office PC with them installed uses them.  The server's Noto
+# CJK fonts only draw previews and chart images.
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋_GB2312"
+HEADING_FONT = "黑体"
+HEADING2_FONT = "楷体_GB2312"
+# What Word may use on a PC without them (w:altName in the font table).
+ALT_NAMES: dict[str, str] = {
+    TITLE_FONT: "宋体",
+    BODY_FONT: "仿宋",
+    HEADING_FONT: "SimHei",
+    HEADING2_FONT: "楷体",
+}
 SERIF_FALLBACK = "Noto Serif CJK SC"
 SANS_FALLBACK = "Noto Sans CJK SC"
 
@@ -32,10 +45,10 @@ SANS_FALLBACK = "Noto Sans CJK SC"
 class Fonts:
     """Font names written into the documents (east-Asian and latin alike)."""
 
-    title: str = SERIF_FALLBACK  # 方正小标宋简体 when installed
-    body: str = SERIF_FALLBACK  # 仿宋_GB2312 when installed
-    heading: str = SANS_FALLBACK  # 黑体 when installed
-    caption: str = SERIF_FALLBACK  # 楷体_GB2312 when installed
+    title: str = TITLE_FONT  # 标题 and 版头
+    body: str = BODY_FONT  # 正文, 三号
+    heading: str = HEADING_FONT  # 一级标题 "一、"
+    caption: str = HEADING2_FONT  # 二级标题 "（一）", figure captions
 
 
 @dataclass
@@ -67,6 +80,13 @@ class BriefingDoc:
     charts: list[ChartItem]
     lagging_table: pd.DataFrame  # 序号, 单位, 层级, 上级单位, 落后原因
     fonts: Fonts = field(default_factory=Fonts)
+    paper: str = ""  # 版头's name, "主题教育工作简报" (empty: taken from the masthead)
+    issue_line: str = ""  # "第8期"
+    # 版记 (GB/T 9704): 报 / 送 / 发 lines and the 印发机关
+    report_to: tuple[str, ...] = ()
+    copy_to: tuple[str, ...] = ()
+    send_to: tuple[str, ...] = ()
+    printer: str = ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,17 +112,7 @@ def font_available(name: str) -> bool:
 
 
 def resolve_fonts(title: str, body: str) -> Fonts:
-    """The configured fonts where installed, else the Noto CJK fallbacks."""
-
-    def pick(wanted: tuple[str, ...], fallback: str) -> str:
-        for name in wanted:
-            if name and font_available(name):
-                return name
-        return fallback
-
-    return Fonts(
-        title=pick((title, "方正小标宋简体", "方正小标宋_GBK"), SERIF_FALLBACK),
-        body=pick((body, "仿宋_GB2312", "仿宋", "FangSong"), SERIF_FALLBACK),
-        heading=pick(("黑体", "SimHei"), SANS_FALLBACK),
-        caption=pick(("楷体_GB2312", "楷体", "KaiTi"), SERIF_FALLBACK),
-    )
+    """The fonts named in the files: the configured title and body fonts (方正小标宋简体 and
+    仿宋_GB2312 unless the office chose others), 黑体 and 楷体_GB2312 for headings.  Names
+    are written whether or not this server has them; see ``font_available`` for a note."""
+    return Fonts(title=title.strip() or TITLE_FONT, body=body.strip() or BODY_FONT)

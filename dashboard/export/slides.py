@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 from lxml import etree
 from pptx import Presentation
@@ -28,9 +29,8 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.export import images
+from dashboard.export import images, measure, theme
 from dashboard.export.document import BriefingDoc, Fonts
-from dashboard.export.theme import PALETTE
 
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 RED = RGBColor(0xB7, 0x28, 0x2E)
@@ -52,6 +52,7 @@ class NativeChart:
     percent_points: bool = False  # values are already 0–100 percentages (axis title "（%）")
     reverse: bool = False  # the figure lists categories top-down (data flipped to match)
     value_range: tuple[float, float] | None = None  # the figure's fixed value-axis range
+    hidden: tuple[int, ...] = ()  # series left out of the legend (repeats of a named group)
 
 
 def _values(raw: object) -> list:  # type: ignore[type-arg]
@@ -96,15 +97,16 @@ def native_chart(fig: go.Figure) -> NativeChart | None:
             return None
         mapping: dict[str, float | None] = {}
         for cat, val in zip(cats, vals, strict=True):
-            key = str(cat)
+            key = _plain(cat)
             if key not in categories:
                 categories.append(key)
             mapping[key] = _number(val)
         per_trace.append(mapping)
     series = [
-        (str(t.name or f"系列{i + 1}"), [m.get(c) for c in categories])
+        (_plain(t.name) or f"系列{i + 1}", [m.get(c) for c in categories])
         for i, (t, m) in enumerate(zip(traces, per_trace, strict=True))
     ]
+    hidden = tuple(i for i, t in enumerate(traces) if t.showlegend is False)
     colours: list[list[str] | str | None] = []
     for trace in traces:
         colour = trace.marker.color if trace.type == "bar" else trace.line.color
@@ -129,8 +131,14 @@ def native_chart(fig: go.Figure) -> NativeChart | None:
     fixed = axis.range
     value_range = (float(fixed[0]), float(fixed[1])) if fixed and len(fixed) == 2 else None
     return NativeChart(
-        kind, categories, series, colours, percent, percent_points, reverse, value_range
+        kind, categories, series, colours, percent, percent_points, reverse, value_range, hidden
     )
+
+
+def _plain(text: object) -> str:
+    """A plotly label as plain text: the ``<br>`` of a wrapped label dropped (PowerPoint
+    wraps by itself)."""
+    return "" if text is None else str(text).replace("<br>", "")
 
 
 def _series_rgb(colour: object, default: str) -> RGBColor:
@@ -235,6 +243,19 @@ def _title_slide(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
     _bar(slide, SLIDE_H - Inches(0.12), Inches(0.12), RED)
 
 
+HEADLINE_SIZES = (24, 20, 18, 16)
+
+
+def headline_size(text: str) -> int:
+    """The largest headline size at which ``text`` takes at most two lines of the slide's
+    width (measured, bold), so a headline naming long units stays above its chart."""
+    width = (SLIDE_W - 2 * MARGIN - 2 * Inches(0.1)) / Pt(1) * 0.97
+    for size in HEADLINE_SIZES:
+        if len(measure.wrap(text, width, size, measure.SANS)) <= 2:
+            return size
+    return HEADLINE_SIZES[-1]
+
+
 def _finding_frame(prs, doc: BriefingDoc, number: int, headline: str, caption: str):  # type: ignore[no-untyped-def]
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     _bar(slide, 0, Inches(0.12), RED)
@@ -243,7 +264,7 @@ def _finding_frame(prs, doc: BriefingDoc, number: int, headline: str, caption: s
         headline,
         (MARGIN, Inches(0.3), SLIDE_W - 2 * MARGIN, Inches(1.2)),
         doc.fonts.heading,
-        24,
+        headline_size(headline),
         bold=True,
         anchor=MSO_ANCHOR.MIDDLE,
     )
@@ -281,6 +302,7 @@ def _add_native(slide, data: NativeChart, box: tuple[int, int, int, int], fonts:
     if chart.has_legend:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
+        _hide_legend_entries(chart, data.hidden)
     plot = chart.plots[0]
     if data.kind != XL_CHART_TYPE.LINE_MARKERS:
         plot.gap_width = 60
@@ -306,7 +328,7 @@ def _add_native(slide, data: NativeChart, box: tuple[int, int, int, int], fonts:
     chart.category_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
     chart.category_axis.format.line.color.rgb = RGBColor(0xBF, 0xBF, 0xBF)
     for index, (series, colour) in enumerate(zip(plot.series, data.colours, strict=True)):
-        default = PALETTE[index % len(PALETTE)]
+        default = theme.colour(index)
         fill = series.format.line if data.kind == XL_CHART_TYPE.LINE_MARKERS else series.format.fill
         if data.kind == XL_CHART_TYPE.LINE_MARKERS:
             fill.color.rgb = _series_rgb(colour, default)
@@ -322,6 +344,24 @@ def _add_native(slide, data: NativeChart, box: tuple[int, int, int, int], fonts:
                     point_fill.solid()
                     point_fill.fore_color.rgb = rgb
     _style_chart_text(chart, fonts)
+
+
+def _hide_legend_entries(chart, indices: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+    """Leave repeated series (the figure's ``showlegend=False`` traces) out of the legend, so
+    it lists each named series once."""
+    legend = chart.legend._element
+    position = legend.find(qn("c:legendPos"))
+    for index in sorted(indices, reverse=True):
+        entry = etree.SubElement(legend, qn("c:legendEntry"))
+        idx = etree.SubElement(entry, qn("c:idx"))
+        idx.set("val", str(index))
+        delete = etree.SubElement(entry, qn("c:delete"))
+        delete.set("val", "1")
+        legend.remove(entry)
+        if position is not None:
+            position.addnext(entry)
+        else:
+            legend.insert(0, entry)
 
 
 def _add_picture(slide, fig: go.Figure, png: bytes | None, box: tuple[int, int, int, int]) -> None:  # type: ignore[no-untyped-def]
@@ -361,13 +401,75 @@ def _summary_slide(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-de
     )
 
 
-def _table_slides(prs, doc: BriefingDoc, rows_per_slide: int = 12) -> None:  # type: ignore[no-untyped-def]
-    frame = doc.lagging_table
-    for start in range(0, len(frame), rows_per_slide):
-        part = frame.iloc[start : start + rows_per_slide]
+TABLE_PT = 13  # text size in the lagging table
+TABLE_TOP = Inches(1.4)
+TABLE_BOTTOM_GAP = Inches(0.45)
+CELL_MARGIN_X = Inches(0.1)  # PowerPoint's default cell margins
+CELL_MARGIN_Y = Inches(0.05)
+LINE_EM = 1.45  # line height per em: Noto CJK's (the tallest of the fonts it may be shown in)
+
+
+def _column_widths(frame: pd.DataFrame) -> list[int]:
+    """Column widths (EMU) across the slide, measured from the table's text."""
+    columns = [[str(c), *(str(v) for v in frame[c])] for c in frame.columns]
+    total = (SLIDE_W - 2 * MARGIN) / Pt(1)
+    pad = 2 * CELL_MARGIN_X / Pt(1) + 4
+    widths = measure.fit_columns(columns, total, TABLE_PT, pad)
+    return [int(Pt(w)) for w in widths]
+
+
+def row_height(values: Sequence[str], widths: Sequence[int], size: float = TABLE_PT) -> int:
+    """A table row's height (EMU) as its tallest cell wraps: each cell's text measured line by
+    line in the column's width, less the cell margins."""
+    lines = 1
+    for text, width in zip(values, widths, strict=False):
+        usable = (width - 2 * CELL_MARGIN_X) / Pt(1) * 0.97  # pt, a little in hand
+        lines = max(lines, len(measure.wrap(str(text), usable, size, measure.SERIF)))
+    return int(Pt(lines * size * LINE_EM) + 2 * CELL_MARGIN_Y)
+
+
+def _fill(heights: Sequence[int], header: int, limit: int) -> list[tuple[int, int]]:
+    pages: list[tuple[int, int]] = []
+    start, used = 0, header
+    for index, height in enumerate(heights):
+        if index > start and used + height > limit:
+            pages.append((start, index))
+            start, used = index, header
+        used += height
+    if start < len(heights):
+        pages.append((start, len(heights)))
+    return pages
+
+
+def table_pages(frame: pd.DataFrame, available: int) -> list[tuple[int, int]]:
+    """Row ranges (start, stop) of the table per slide: rows by their measured heights under
+    the header in ``available`` EMU, on as few slides as they need and spread evenly over
+    them (no last slide with two rows)."""
+    widths = _column_widths(frame)
+    header = row_height([str(c) for c in frame.columns], widths)
+    heights = [row_height(row, widths) for row in frame.astype(str).values.tolist()]
+    pages = _fill(heights, header, available)
+    low, high = header + max(heights, default=0), available
+    while low < high:  # the smallest page height that still needs no more slides
+        middle = (low + high) // 2
+        if len(_fill(heights, header, middle)) <= len(pages):
+            high = middle
+        else:
+            low = middle + 1
+    return _fill(heights, header, high)
+
+
+def _table_slides(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+    """落后单位及原因 over as many slides as the rows' measured heights need."""
+    frame = doc.lagging_table.astype(str)
+    available = SLIDE_H - TABLE_TOP - TABLE_BOTTOM_GAP
+    pages = table_pages(frame, available)
+    widths = _column_widths(frame)
+    for start, stop in pages:
+        part = frame.iloc[start:stop]
         slide = prs.slides.add_slide(prs.slide_layouts[6])
         _bar(slide, 0, Inches(0.12), RED)
-        suffix = f"（{start + 1}–{start + len(part)}）" if len(frame) > rows_per_slide else ""
+        suffix = f"（{start + 1}–{stop}）" if len(pages) > 1 else ""
         _text(
             slide,
             f"落后单位及原因{suffix}",
@@ -377,22 +479,24 @@ def _table_slides(prs, doc: BriefingDoc, rows_per_slide: int = 12) -> None:  # t
             bold=True,
             anchor=MSO_ANCHOR.MIDDLE,
         )
-        height = Inches(0.42) * (len(part) + 1)
+        rows = [list(frame.columns), *part.values.tolist()]
+        heights = [row_height([str(v) for v in values], widths) for values in rows]
         shape = slide.shapes.add_table(
-            len(part) + 1, len(frame.columns), MARGIN, Inches(1.4), SLIDE_W - 2 * MARGIN, height
+            len(rows), len(frame.columns), MARGIN, TABLE_TOP, SLIDE_W - 2 * MARGIN, sum(heights)
         )
         table = shape.table
-        widths = [0.8, 3.6, 1.4, 2.6, 3.7][: len(frame.columns)]
-        total = sum(widths)
-        for i, w in enumerate(widths):
-            table.columns[i].width = int((SLIDE_W - 2 * MARGIN) * w / total)
-        for r, values in enumerate([list(frame.columns), *part.astype(str).values.tolist()]):
+        for i, width in enumerate(widths):
+            table.columns[i].width = width
+        for r, values in enumerate(rows):
+            table.rows[r].height = heights[r]
             for c, value in enumerate(values):
                 cell = table.cell(r, c)
                 cell.text = str(value)
+                cell.margin_left = cell.margin_right = CELL_MARGIN_X
+                cell.margin_top = cell.margin_bottom = CELL_MARGIN_Y
                 for paragraph in cell.text_frame.paragraphs:
                     for run in paragraph.runs:
-                        run.font.size = Pt(13)
+                        run.font.size = Pt(TABLE_PT)
                         run.font.bold = r == 0
                         run.font.name = doc.fonts.body
                         _ea_font(run._r.get_or_add_rPr(), doc.fonts.body)

@@ -7,9 +7,13 @@ Every chart in the app, in the image downloads and in the briefings goes through
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+
+from dashboard.export import measure
 
 # Noto CJK comes from Debian's fonts-noto-cjk; the others cover readers on Windows / macOS
 # who open an SVG download (SVG keeps text as text and uses the reader's fonts).
@@ -31,10 +35,28 @@ PALETTE: tuple[str, ...] = (
     "#8C5A9E",  # 紫
     "#7F7F7F",  # 灰
 )
+# After the palette, further distinct colours for charts with more series than it has
+# (eight systems' lines, many chosen units): no two named series share a colour.
+MORE_COLOURS: tuple[str, ...] = (
+    "#E07B39",  # 橙
+    "#2A9D8F",  # 青绿
+    "#6D4C41",  # 棕
+    "#C2185B",  # 玫红
+    "#5C6BC0",  # 靛蓝
+    "#9E9D24",  # 橄榄
+    "#00838F",  # 深青
+    "#AD1457",  # 深玫
+)
+COLOURS: tuple[str, ...] = PALETTE + MORE_COLOURS
 HIGHLIGHT = PALETTE[0]
 NEUTRAL = "#9DB4CC"
 HEAT_SCALE: list[list[float | str]] = [[0.0, "#1F4E79"], [0.5, "#F2D680"], [1.0, "#B7282E"]]
 STATUS_COLOURS: dict[str, str] = {"green": "#3A7D44", "yellow": "#D4A017", "red": "#B7282E"}
+
+
+def colour(index: int) -> str:
+    """The ``index``-th series colour: the palette, then the further colours."""
+    return COLOURS[index % len(COLOURS)]
 
 
 def date_label(day: dt.date) -> str:
@@ -52,7 +74,7 @@ def finish(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
             "font": {"size": 18, "family": FONT_FAMILY, "color": TEXT_COLOUR, "weight": "bold"},
         },
         font={"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOUR},
-        colorway=list(PALETTE),
+        colorway=list(COLOURS),
         paper_bgcolor="white",
         plot_bgcolor="white",
         height=height,
@@ -66,6 +88,147 @@ def finish(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     if _has_date_x(fig):
         # Chinese dates (10月27日), not plotly's English month names
         fig.update_xaxes(tickformat="%-m月%-d日", hoverformat="%Y年%-m月%-d日")
+        _report_day_ticks(fig)
+    if _legend_row_px(fig) > LEGEND_ROW_PX:
+        legend_below(fig)  # more than one row above the plot would cover the title
+    return fig
+
+
+LEGEND_ROW_PX = 640  # what a legend row above the plot may take (a half-width chart on a page)
+
+
+def _shows_legend(trace: object) -> bool | None:
+    """The trace's ``showlegend``: None when unset, False for traces without a legend entry
+    (treemaps and the like have no such property)."""
+    return getattr(trace, "showlegend", False)
+
+
+def _legend_entries(fig: go.Figure) -> list[str]:
+    shown = [t for t in fig.data if t.name and _shows_legend(t) is not False]
+    if len(shown) < 2 and not any(_shows_legend(t) for t in fig.data):
+        return []  # plotly shows no legend for a single series
+    return [str(t.name) for t in shown]
+
+
+def _legend_row_px(fig: go.Figure) -> float:
+    """The width a one-row legend above the plot needs: each entry's measured name plus its
+    symbol and gap."""
+    return sum(
+        measure.text_width(name.replace("<br>", ""), FONT_PX) + 50 for name in _legend_entries(fig)
+    )
+
+
+FONT_PX = 13  # the tick label size set by ``finish``
+LABEL_MAX_PX = 300  # a category label wider than this wraps onto more lines
+DAY_MS = 86_400_000
+MAX_DATE_TICKS = 10
+
+
+def _dates(fig: go.Figure) -> list[dt.date]:
+    days: set[dt.date] = set()
+    for trace in fig.data:
+        values = getattr(trace, "x", None)
+        if values is None:
+            continue
+        for value in values:
+            try:
+                stamp = pd.Timestamp(value)
+            except (TypeError, ValueError):
+                continue
+            if not pd.isna(stamp):
+                days.add(stamp.date())
+    return sorted(days)
+
+
+def _report_day_ticks(fig: go.Figure) -> None:
+    """Ticks on the report days (the weekday the data falls on), every week or every few
+    weeks, instead of plotly's own choice (Sundays, month starts)."""
+    days = _dates(fig)
+    if not days:
+        return
+    weeks = max(1, math.ceil(((days[-1] - days[0]).days // 7 + 1) / MAX_DATE_TICKS))
+    fig.update_xaxes(tick0=days[0].isoformat(), dtick=weeks * 7 * DAY_MS, tickmode="linear")
+
+
+def count_axis(top: float, ticks: int = 5) -> dict[str, object]:
+    """Axis settings for counts: whole, round steps (1, 2, 5, 10, 20, 50, 100 …) from zero."""
+    step = max(1.0, measure.nice_step(float(top or 0), ticks))
+    step = float(math.ceil(step)) if step < 10 else step
+    return {"tick0": 0, "dtick": step, "tickformat": ",d", "rangemode": "tozero"}
+
+
+def wrapped_labels(labels: list[str], max_px: float = LABEL_MAX_PX) -> list[str]:
+    """Each label with ``<br>`` where it is wider than ``max_px`` at the chart's font size."""
+    return ["<br>".join(measure.wrap(str(label), max_px, FONT_PX)) for label in labels]
+
+
+def label_width(labels: list[str]) -> float:
+    """The widest line of the (possibly wrapped) labels, in CSS px at the chart's font size."""
+    return max(
+        (measure.text_width(line, FONT_PX) for label in labels for line in label.split("<br>")),
+        default=0.0,
+    )
+
+
+def legend_below(fig: go.Figure) -> go.Figure:
+    """The legend under the plot, one series a line (long names wrapped), with the figure
+    grown to hold it: every named series stays visible however long its name, and the
+    plot keeps its width (a legend at the side would take it)."""
+    if fig.layout.legend.yref == "container":  # already below
+        return fig
+    names = [
+        str(t.name)
+        for t in fig.data
+        if t.name and _shows_legend(t) is not False and t.visible is not False
+    ]
+    lines = 0
+    for trace in fig.data:
+        if trace.name and _shows_legend(trace) is not False:
+            wrapped = wrapped_labels([str(trace.name)], max_px=520)[0]
+            trace.name = wrapped
+            lines += wrapped.count("<br>") + 1
+    lines = max(lines, len(names))
+    legend_px = 22 * lines + 16
+    margin = dict(fig.layout.margin.to_plotly_json())
+    bottom = int(margin.get("b") or 60)
+    margin["b"] = bottom + legend_px
+    fig.update_layout(
+        height=int(fig.layout.height or 420) + legend_px,
+        margin=margin,
+        legend={
+            "orientation": "v",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "x": 0,
+            "xanchor": "left",
+        },
+    )
+    return fig
+
+
+def bar_height(labels: list[str], least: int = 300) -> int:
+    """Height of a horizontal bar chart with room for every bar and wrapped label line."""
+    rows = sum(max(30, 17 * (s.count("<br>") + 1) + 10) for s in wrapped_labels(labels))
+    return max(least, rows + 140)
+
+
+def fit_category_axis(fig: go.Figure, labels: list[str], axis: str = "y") -> go.Figure:
+    """Wrap long category labels and give the axis a margin as wide as the widest line, so no
+    unit name is cut at the image edge however long the registry's names are."""
+    shown = wrapped_labels(labels)
+    update = {"tickmode": "array", "tickvals": list(labels), "ticktext": shown}
+    lines = max((s.count("<br>") + 1 for s in shown), default=1)
+    if axis == "y":
+        fig.update_yaxes(**update)
+        margin = dict(fig.layout.margin.to_plotly_json())
+        margin["l"] = int(label_width(shown)) + 24
+        fig.update_layout(margin=margin)
+    else:
+        fig.update_xaxes(**update)
+        margin = dict(fig.layout.margin.to_plotly_json())
+        margin["b"] = max(int(margin.get("b") or 0), 18 * lines + 50)
+        fig.update_layout(margin=margin)
     return fig
 
 

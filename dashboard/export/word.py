@@ -1,17 +1,27 @@
-"""The 简报 as a Word document in the layout of an official briefing (GB/T 9704 margins).
+"""The 简报 as a Word document laid out as GB/T 9704 lays out an official document.
 
-Masthead in red with the issue number, issuing office and date over a red rule, the
-article title, numbered sections in plain language, the key charts with captions, and a
-table of lagging units.  Chinese fonts are set on every run AND as ``w:eastAsia`` (Word
-otherwise falls back to a Latin font for Chinese text), also on the Normal, heading and
-caption styles.
+版头: the briefing's name in red 方正小标宋, the issue, the issuing office and the date over
+a red rule; 标题 in 方正小标宋 二号; 正文 in 仿宋_GB2312 三号 on 28 pt lines; level-1
+headings in 黑体, level-2 and captions in 楷体_GB2312; the key charts with captions; the
+table of lagging units; 版记 (报/送/发, 印发机关 and date) at the end.  Fonts are named on
+every run AND as ``w:eastAsia`` (Word otherwise falls back to a Latin font for Chinese
+text), also on the styles, and listed in the font table with an ``altName`` for PCs
+without them.
+
+Charts are sized to the page: ``plan_figures`` follows the text down the page and gives a
+chart the room left on the page when its natural height does not fit but a legible one
+does, so a chart does not jump to the next page and leave half a page empty.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
 
+import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -24,17 +34,27 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from dashboard.export.document import BriefingDoc, Fonts
+from dashboard.export import measure
+from dashboard.export.document import ALT_NAMES, BriefingDoc, ChartItem, Fonts
 from dashboard.export.images import png_size
 
 RED = RGBColor(0xC0, 0x00, 0x00)
+PAGE_NUMBER_FONT = "宋体"
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
-MASTHEAD_PT = 30
-TABLE_PT = 11
-LINE_PT = 28  # fixed line spacing of an official document
+MASTHEAD_PT = 36  # 小初, the briefing's name in the 版头
+COLOPHON_PT = 14  # 四号, 版记
+TABLE_PT = 10.5  # 五号, the size of a table in an official document
+CAPTION_PT = 12
+LINE_PT = 28  # fixed line spacing of an official document (22 lines a page)
 PICTURE_WIDTH = Cm(15.5)
 PICTURE_MAX_HEIGHT = Cm(13)
+PAGE_W_MM, PAGE_H_MM = 210, 297
+MARGIN_TOP_MM, MARGIN_BOTTOM_MM, MARGIN_LEFT_MM, MARGIN_RIGHT_MM = 37, 35, 28, 26
+TEXT_W_PT = (PAGE_W_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM) / 25.4 * 72  # 442 pt: 28 字
+TEXT_H_PT = (PAGE_H_MM - MARGIN_TOP_MM - MARGIN_BOTTOM_MM) / 25.4 * 72  # 638 pt: 22 行
+PX_PT = PICTURE_WIDTH.pt / 760  # one CSS px of a document chart (760 px wide) in pt
+MIN_CHART_PX = 250  # a chart is not squeezed below this (or below its bars' own need)
 
 # Schema order of the property elements we add (WordprocessingML; Word rejects other orders).
 PPR_SEQ = (
@@ -115,12 +135,13 @@ def _bottom_border(paragraph: Paragraph, colour: str = "C00000", size: int = 12)
 
 
 def _page_number_footer(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
-    """ "— 1 —" centred at the foot of every page, as official documents number pages."""
+    """ "— 1 —" centred at the foot of every page in 四号 宋体, as official documents number
+    pages (GB/T 9704 7.5)."""
     footer = document.sections[0].footer
     paragraph = footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font_run(paragraph.add_run("— "), fonts.body, 14)
-    run = _font_run(paragraph.add_run(), fonts.body, 14)
+    _font_run(paragraph.add_run("— "), PAGE_NUMBER_FONT, 14)
+    run = _font_run(paragraph.add_run(), PAGE_NUMBER_FONT, 14)
     for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
         if kind:
             fld = OxmlElement("w:fldChar")
@@ -131,36 +152,78 @@ def _page_number_footer(document, fonts: Fonts) -> None:  # type: ignore[no-unty
             instr.set(qn("xml:space"), "preserve")
             instr.text = text
             run._r.append(instr)
-    _font_run(paragraph.add_run(" —"), fonts.body, 14)
+    _font_run(paragraph.add_run(" —"), PAGE_NUMBER_FONT, 14)
 
 
 def _setup(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.page_width, section.page_height = Mm(PAGE_W_MM), Mm(PAGE_H_MM)
+    section.top_margin, section.bottom_margin = Mm(MARGIN_TOP_MM), Mm(MARGIN_BOTTOM_MM)
+    section.left_margin, section.right_margin = Mm(MARGIN_LEFT_MM), Mm(MARGIN_RIGHT_MM)
     styles = document.styles
     _style_font(styles["Normal"], fonts.body, BODY_PT)
-    for level in (1, 2, 3):
-        _style_font(styles[f"Heading {level}"], fonts.heading, BODY_PT, bold=False)
+    _style_font(styles["Heading 1"], fonts.heading, BODY_PT)  # 黑体
+    for level in (2, 3):
+        _style_font(styles[f"Heading {level}"], fonts.caption, BODY_PT)  # 楷体
     _style_font(styles["Title"], fonts.title, TITLE_PT)
-    _style_font(styles["Caption"], fonts.caption, 12)
+    _style_font(styles["Caption"], fonts.caption, CAPTION_PT)
     _page_number_footer(document, fonts)
+    _declare_fonts(document, fonts)
+
+
+def _declare_fonts(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+    """List the 公文 fonts in the font table with GB2312 charset and an ``altName``, so Word
+    on a PC without (say) 仿宋_GB2312 substitutes 仿宋 rather than a Latin font."""
+    part = next(
+        (r.target_part for r in document.part.rels.values() if r.reltype.endswith("/fontTable")),
+        None,
+    )
+    if part is None:
+        return
+    xml = part.blob.decode("utf-8")
+    entries = []
+    for name in dict.fromkeys((fonts.title, fonts.body, fonts.heading, fonts.caption)):
+        if f"w:name={quoteattr(name)}" in xml:
+            continue
+        alt = ALT_NAMES.get(name)
+        alt_xml = f"<w:altName w:val={quoteattr(alt)}/>" if alt else ""
+        entries.append(
+            f'<w:font w:name={quoteattr(name)}>{alt_xml}<w:charset w:val="86"/>'
+            '<w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>'
+        )
+    if entries:
+        part._blob = xml.replace("</w:fonts>", "".join(entries) + "</w:fonts>").encode("utf-8")
+
+
+def _paper_and_issue(doc: BriefingDoc) -> tuple[str, str]:
+    """The 版头's name and issue: "主题教育工作简报", "第8期" (split from the masthead when the
+    document does not carry them apart)."""
+    if doc.paper:
+        return doc.paper, doc.issue_line
+    name, _, rest = doc.masthead.partition("（")
+    return name, rest.rstrip("）")
 
 
 def _masthead(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+    """版头: the briefing's name in red, the issue under it, then office and date over a red rule."""
     fonts = doc.fonts
+    paper, issue = _paper_and_issue(doc)
     head = document.add_paragraph()
     head.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _spacing(head, before=6, after=18, fixed=None)
-    _font_run(head.add_run(doc.masthead), fonts.title, MASTHEAD_PT, colour=RED)
+    _spacing(head, before=0, after=6, fixed=None)
+    _font_run(head.add_run(paper), fonts.title, MASTHEAD_PT, colour=RED)
     document.core_properties.title = doc.masthead
     document.core_properties.author = doc.office
+    if issue:
+        number = document.add_paragraph()
+        number.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _spacing(number, after=6)
+        _font_run(number.add_run(issue), fonts.body, BODY_PT)
 
     line = document.add_paragraph()
-    _spacing(line, after=24, fixed=None)
-    width = Mm(210 - 28 - 26)
+    _spacing(line, after=18)
+    width = Mm(PAGE_W_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM)
     line.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
     _font_run(line.add_run(doc.office), fonts.body, BODY_PT)
     _font_run(line.add_run("\t" + doc.date_text), fonts.body, BODY_PT)
@@ -191,10 +254,13 @@ def _heading(document, text: str, fonts: Fonts) -> None:  # type: ignore[no-unty
     _font_run(paragraph.add_run(text), fonts.heading, BODY_PT)
 
 
-def _figure(document, number: int, caption: str, png: bytes, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+def _figure(  # type: ignore[no-untyped-def]
+    document, number: int, caption: str, png: bytes, fonts: Fonts, new_page: bool = False
+) -> None:
     holder = document.add_paragraph()
     holder.alignment = WD_ALIGN_PARAGRAPH.CENTER
     holder.paragraph_format.keep_with_next = True
+    holder.paragraph_format.page_break_before = new_page
     _spacing(holder, before=6, fixed=None)
     width_px, height_px = png_size(png)
     if PICTURE_WIDTH * height_px / width_px > PICTURE_MAX_HEIGHT:  # a tall chart: cap its height
@@ -204,7 +270,7 @@ def _figure(document, number: int, caption: str, png: bytes, fonts: Fonts) -> No
     cap = document.add_paragraph(style="Caption")
     cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _spacing(cap, after=6, fixed=None)
-    _font_run(cap.add_run(f"图{number}　{caption}"), fonts.caption, 12)
+    _font_run(cap.add_run(f"图{number}　{caption}"), fonts.caption, CAPTION_PT)
 
 
 def _cell_text(
@@ -214,7 +280,7 @@ def _cell_text(
     paragraph = cell.paragraphs[0]
     if centre:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _spacing(paragraph, fixed=None)
+    _spacing(paragraph, before=2, after=2, fixed=None)
     _font_run(paragraph.add_run(text), fonts.heading if bold else fonts.body, TABLE_PT)
 
 
@@ -227,17 +293,40 @@ def _shade(cell: _Cell, fill: str) -> None:
     tcpr.insert_element_before(shd, *_after(TCPR_SEQ, "w:shd"))
 
 
+CELL_MARGIN = Cm(0.1)  # left and right in every cell (Word's default is 0.19 cm)
+CELL_PAD_PT = 2 * CELL_MARGIN.pt + 3
+
+
+def _cell_margins(table) -> None:  # type: ignore[no-untyped-def]
+    """Narrow left and right cell margins for the whole table (``w:tblCellMar``)."""
+    tbl_pr = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(int(CELL_MARGIN.twips)))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
+def column_widths(frame: pd.DataFrame, total: float, size: float = TABLE_PT) -> list[float]:
+    """The table's column widths (pt) on the text width, measured from its text."""
+    columns = [[str(c), *(str(v) for v in frame[c])] for c in frame.columns]
+    return measure.fit_columns(columns, total, size, CELL_PAD_PT)
+
+
 def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
     frame = doc.lagging_table
     caption = document.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     caption.paragraph_format.keep_with_next = True
     _spacing(caption, before=12, after=6, fixed=None)
-    _font_run(caption.add_run("附表　落后单位及原因"), doc.fonts.heading, 14)
+    _font_run(caption.add_run("附表　落后单位及原因"), doc.fonts.heading, COLOPHON_PT)
     table = document.add_table(rows=1, cols=len(frame.columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    _cell_margins(table)
     for cell, name in zip(table.rows[0].cells, frame.columns, strict=True):
         _cell_text(cell, str(name), doc.fonts, bold=True, centre=True)
         _shade(cell, "F2DCDB")
@@ -245,7 +334,7 @@ def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyp
         cells = table.add_row().cells
         for i, (cell, value) in enumerate(zip(cells, values, strict=True)):
             _cell_text(cell, "" if value is None else str(value), doc.fonts, centre=i == 0)
-    widths = [Cm(1.2), Cm(3.6), Cm(1.6), Cm(3.0), Cm(6.2)][: len(frame.columns)]
+    widths = [Pt(w) for w in column_widths(frame, TEXT_W_PT)]
     for index, row in enumerate(table.rows):
         # rows never split across pages; the header row repeats on every page
         tr_pr = row._tr.get_or_add_trPr()
@@ -254,6 +343,9 @@ def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyp
             tr_pr.insert_element_before(
                 OxmlElement("w:tblHeader"), *_after(TRPR_SEQ, "w:tblHeader")
             )
+        if index < 2:  # the caption, header and first row start on the same page
+            for cell in row.cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
     for column, width in zip(table.columns, widths, strict=False):
         column.width = width
     for row in table.rows:
@@ -261,32 +353,203 @@ def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyp
             cell.width = width
 
 
-def write_docx(doc: BriefingDoc, pngs: Mapping[str, bytes]) -> bytes:
-    """The Word file; ``pngs`` maps each chart's name to its PNG (charts without one are skipped)."""
-    document = Document()
-    _setup(document, doc.fonts)
-    _masthead(document, doc)
-    _title(document, doc)
+def _colophon_rule(paragraph: Paragraph, where: str, size: int) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        ppr.insert_element_before(borders, *_after(PPR_SEQ, "w:pBdr"))
+    rule = OxmlElement(f"w:{where}")
+    rule.set(qn("w:val"), "single")
+    rule.set(qn("w:sz"), str(size))
+    rule.set(qn("w:space"), "1")
+    rule.set(qn("w:color"), "000000")
+    if where == "top":
+        borders.insert(0, rule)
+    else:
+        borders.append(rule)
+
+
+def colophon_lines(doc: BriefingDoc) -> list[str]:
+    """版记's lines: "报：…。", "送：…。", "发：…。" (those with names) and the 印发 line."""
+    lines = [
+        f"{word}：{'，'.join(names)}。"
+        for word, names in (("报", doc.report_to), ("送", doc.copy_to), ("发", doc.send_to))
+        if names
+    ]
+    lines.append(f"{doc.printer or doc.office}\t{doc.date_text}印发")
+    return lines
+
+
+def _colophon(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+    """版记 (GB/T 9704 7.4): 四号仿宋 lines between rules, thick first and last, kept together."""
+    spacer = document.add_paragraph()
+    spacer.paragraph_format.keep_with_next = True
+    _spacing(spacer)
+    lines = colophon_lines(doc)
+    width = Mm(PAGE_W_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM)
+    for index, text in enumerate(lines):
+        paragraph = document.add_paragraph()
+        fmt = paragraph.paragraph_format
+        fmt.left_indent = fmt.right_indent = Pt(COLOPHON_PT)
+        fmt.keep_with_next = index < len(lines) - 1
+        fmt.tab_stops.add_tab_stop(width - Pt(2 * COLOPHON_PT), WD_TAB_ALIGNMENT.RIGHT)
+        _spacing(paragraph)
+        if index == 0:
+            _colophon_rule(paragraph, "top", 8)
+        _colophon_rule(paragraph, "bottom", 8 if index == len(lines) - 1 else 4)
+        _font_run(paragraph.add_run(text), doc.fonts.body, COLOPHON_PT)
+
+
+# ---------------------------------------------------------------- flow & page plan
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "masthead", "title", "body", "heading", "figure", "table", "colophon"
+    text: str = ""
+    chart: ChartItem | None = None
+
+
+def flow(doc: BriefingDoc, chart_names: set[str] | None = None) -> Iterator[Block]:
+    """The document's blocks in order; the writer and the page plan walk the same flow."""
+    charts = [c for c in doc.charts if chart_names is None or c.name in chart_names]
+    yield Block("masthead")
+    yield Block("title", doc.heading)
     if doc.lead:
-        _body(document, doc.lead, doc.fonts)
-    charts = [chart for chart in doc.charts if chart.name in pngs]
+        yield Block("body", doc.lead)
     placed: set[str] = set()
-    number = 0
     for section in doc.sections:
-        _heading(document, section.heading, doc.fonts)
+        yield Block("heading", section.heading)
         for text in section.paragraphs:
-            _body(document, text, doc.fonts)
+            yield Block("body", text)
         for chart in charts:
             if chart.section == section.key:
-                number += 1
-                _figure(document, number, chart.caption, pngs[chart.name], doc.fonts)
                 placed.add(chart.name)
+                yield Block("figure", chart.caption, chart)
     for chart in charts:
         if chart.name not in placed:
-            number += 1
-            _figure(document, number, chart.caption, pngs[chart.name], doc.fonts)
+            yield Block("figure", chart.caption, chart)
     if len(doc.lagging_table):
-        _lagging_table(document, doc)
+        yield Block("table")
+    yield Block("colophon")
+
+
+def _text_lines(text: str, size: float, indent_chars: float = 2) -> int:
+    """Lines a justified paragraph takes on the text width (one character kept in hand for
+    the line-breaking rules that push punctuation to the next line)."""
+    width = measure.text_width(text, size, measure.SERIF) + indent_chars * size
+    return max(1, math.ceil(width / (TEXT_W_PT - size)))
+
+
+def _block_height(block: Block) -> float:
+    """Height in pt of the 版头 or the title as laid out at the top of the first page."""
+    if block.kind == "masthead":
+        return MASTHEAD_PT * 1.3 + 6 + LINE_PT + 6 + LINE_PT + 18
+    if block.kind == "title":
+        return _text_lines(block.text, TITLE_PT, 0) * TITLE_PT * 1.45 + 24
+    return 0.0
+
+
+def natural_px(chart: ChartItem) -> int:
+    return int(chart.figure.layout.height or 420)
+
+
+def least_px(chart: ChartItem) -> int:
+    """The smallest height (CSS px) at which the chart stays legible: a bar chart keeps 18 px
+    a bar (more for wrapped labels); others keep ``MIN_CHART_PX``."""
+    bars = [t for t in chart.figure.data if t.type == "bar" and t.orientation == "h"]
+    if not bars:
+        return min(natural_px(chart), MIN_CHART_PX)
+    axis = chart.figure.layout.yaxis
+    labels = [str(t) for t in (axis.ticktext or bars[0].y or [])]
+    rows = sum(max(18, 15 * (label.count("<br>") + 1) + 4) for label in labels)
+    return min(natural_px(chart), max(200, rows + 80))
+
+
+CAPTION_H_PT = 6 + CAPTION_PT * 1.4 + 6 + 2
+PAGE_SLACK_PT = 20  # in hand per page for what the estimate cannot see
+
+
+def _add_lines(used: float, lines: int, keep_with_next: bool = False) -> float:
+    """Where the text ends after ``lines`` fixed-height lines from ``used``: whole lines move to
+    the next page (22 to a page), as a heading does that would be a page's last line."""
+    fit = math.floor((TEXT_H_PT - used) / LINE_PT + 1e-6)
+    if keep_with_next and fit < lines + 1:
+        fit = 0
+    elif 0 < fit < lines:  # widow and orphan control: never one line alone
+        if fit == 1:
+            fit = 0
+        elif lines - fit == 1:
+            fit -= 1
+    if lines <= fit:
+        return used + lines * LINE_PT
+    per_page = math.floor(TEXT_H_PT / LINE_PT)
+    rest = (lines - fit) % per_page or per_page
+    return rest * LINE_PT
+
+
+@dataclass(frozen=True)
+class Placement:
+    height_px: int  # the chart's height (CSS px at 760 px wide)
+    new_page: bool  # starts a page: not even a legible height fits where it would fall
+
+
+def plan_figures(doc: BriefingDoc, chart_names: set[str] | None = None) -> dict[str, Placement]:
+    """Each chart's height so that it fits the room left on its page when a legible height
+    fits there; otherwise it starts the next page at its natural height (the writer puts a
+    page break before it, so the pages follow this plan rather than drift from it)."""
+    page = TEXT_H_PT - PAGE_SLACK_PT
+    used = 0.0
+    placed: dict[str, Placement] = {}
+    for block in flow(doc, chart_names):
+        if block.kind == "figure" and block.chart is not None:
+            natural = min(natural_px(block.chart), int(PICTURE_MAX_HEIGHT.pt / PX_PT))
+            room_px = int((page - used - CAPTION_H_PT) / PX_PT)
+            new_page = False
+            if natural <= room_px:
+                chosen = natural
+            elif room_px >= least_px(block.chart):
+                chosen = room_px
+            else:  # not even a legible chart fits: the next page, at its natural height
+                used, chosen, new_page = 0.0, natural, True
+            placed[block.chart.name] = Placement(chosen, new_page)
+            used += chosen * PX_PT + CAPTION_H_PT
+        elif block.kind in ("table", "colophon"):
+            break
+        elif block.kind in ("body", "heading"):
+            used = _add_lines(used, _text_lines(block.text, BODY_PT), block.kind == "heading")
+        else:
+            used += _block_height(block)
+    return placed
+
+
+def write_docx(
+    doc: BriefingDoc, pngs: Mapping[str, bytes], new_pages: set[str] | None = None
+) -> bytes:
+    """The Word file; ``pngs`` maps each chart's name to its PNG (charts without one are
+    skipped); the charts named in ``new_pages`` start a page (see ``plan_figures``)."""
+    new_pages = new_pages or set()
+    document = Document()
+    _setup(document, doc.fonts)
+    number = 0
+    for block in flow(doc, set(pngs)):
+        if block.kind == "masthead":
+            _masthead(document, doc)
+        elif block.kind == "title":
+            _title(document, doc)
+        elif block.kind == "body":
+            _body(document, block.text, doc.fonts)
+        elif block.kind == "heading":
+            _heading(document, block.text, doc.fonts)
+        elif block.kind == "figure" and block.chart is not None:
+            number += 1
+            name = block.chart.name
+            _figure(document, number, block.chart.caption, pngs[name], doc.fonts, name in new_pages)
+        elif block.kind == "table":
+            _lagging_table(document, doc)
+        elif block.kind == "colophon":
+            _colophon(document, doc)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

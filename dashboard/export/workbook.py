@@ -20,10 +20,13 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.export.cells import safe_cell_value
+from dashboard.export.document import BODY_FONT as BODY_FONT_NAME
+from dashboard.export.document import HEADING_FONT
 
 HEADER_FILL = PatternFill("solid", fgColor="B7282E")
-HEADER_FONT = Font(name="Noto Sans CJK SC", bold=True, color="FFFFFF")
-BODY_FONT = Font(name="Noto Sans CJK SC")
+# The 简报's fonts by name, as in the Word and PowerPoint (an office PC has them).
+HEADER_FONT = Font(name=HEADING_FONT, bold=True, color="FFFFFF")
+BODY_FONT = Font(name=BODY_FONT_NAME)
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 PERCENT = "0.0%"

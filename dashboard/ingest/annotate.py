@@ -55,6 +55,8 @@ class _Checked:
     problems: list[Problem]
     workbook: Any = None
     dropped: dict[tuple[str, str], int] = field(default_factory=dict)
+    status: str = ""  # rejected: the summary says the whole file was not taken
+    sheets: list[str] = field(default_factory=list)  # sheets read, in order (problem order)
 
 
 def returned_workbook(result: Any, content: bytes, password: str | None = None) -> bytes:
@@ -68,8 +70,10 @@ def returned_workbook(result: Any, content: bytes, password: str | None = None) 
 
     problems = [dataclasses.astuple(p) for p in result.problems]
     dropped = dict(getattr(result, "dropped", {}) or {})
+    extra = (str(getattr(result, "status", "")), list(getattr(result, "sheets", []) or []))
     request = pickle.dumps(
-        (result.file, result.format, bytes(content), password, problems, dropped), protocol=5
+        (result.file, result.format, bytes(content), password, problems, dropped, extra),
+        protocol=5,
     )
     made = sandbox.run_once("dashboard.ingest.annotate", request, ANNOTATE_TIMEOUT_S)
     if not made.startswith(b"PK"):
@@ -83,8 +87,11 @@ def _serve_once() -> None:
     from dashboard.ingest.reader import parse_workbook
 
     sandbox.limit_resources()
-    file_name, fmt, content, password, problems, dropped = pickle.loads(sys.stdin.buffer.read())
-    checked = _Checked(file_name, fmt, [Problem(*p) for p in problems], dropped=dropped)
+    request = pickle.loads(sys.stdin.buffer.read())
+    file_name, fmt, content, password, problems, dropped, (status, sheets) = request
+    checked = _Checked(
+        file_name, fmt, [Problem(*p) for p in problems], None, dropped, status, sheets
+    )
     if len(content) > MARK_UP_TO_BYTES:
         made = summary_only(checked)
     else:
@@ -211,50 +218,103 @@ def _summary(book: Workbook, result: Any) -> None:
     ws.append([safe_cell_text(f"退回修改表：{result.file}")])
     ws["A1"].font = Font(bold=True, size=14)
     dropped: dict[tuple[str, str], int] = dict(getattr(result, "dropped", {}) or {})
-    errors = sum(1 for p in result.problems if p.severity == "error")
-    errors += sum(n for (severity, _), n in dropped.items() if severity == "error")
-    warnings = len(result.problems) + sum(dropped.values()) - errors
-    ws.append(
-        [
-            f"共发现错误 {errors} 处（红色）、提醒 {warnings} 处（黄色）。"
-            "请按批注逐项修改后重新报送；标红的行本次未入库。"
-        ]
-    )
+    problems = sorted(result.problems, key=_order(result))
+    ws.append([safe_cell_text(_lead(problems, result, dropped))])
     ws.append([])
-    ws.append(["工作表", "行", "列", "填写的值", "级别", "问题与修改办法"])
+    ws.append(["工作表", "行", "单位", "列", "填写的值", "级别", "问题与修改办法"])
     for cell in ws[4]:
         cell.font = Font(bold=True)
-    for p in result.problems[:MAX_SUMMARY_ROWS]:
-        ws.append(
-            [safe_cell_value(v) for v in (p.sheet or "（整个文件）", p.row, p.column, p.value)]
-            + [_SEVERITY[p.severity], safe_cell_text(p.message, keep_line_breaks=True)]
-        )
-        ws.cell(row=ws.max_row, column=5).fill = RED if p.severity == "error" else YELLOW
-    for (severity, code), n in sorted(dropped.items()):
+    for p in problems[:MAX_SUMMARY_ROWS]:
+        whole = p.sheet is None or p.row is None
         ws.append(
             [
-                "（未逐条列出）",
-                None,
-                None,
-                None,
-                _SEVERITY[severity],
-                f"另有 {n:,} 处同类问题（{code}）",
+                safe_cell_value(v)
+                for v in (
+                    "（整个文件）" if whole else p.sheet,
+                    "—" if whole else p.row,
+                    getattr(p, "unit", None),
+                    p.column,
+                    p.value,
+                )
             ]
+            + [_SEVERITY[p.severity], safe_cell_text(p.message, keep_line_breaks=True)]
         )
-    if len(result.problems) > MAX_SUMMARY_ROWS:
+        ws.cell(row=ws.max_row, column=6).fill = RED if p.severity == "error" else YELLOW
+    for (severity, code), n in sorted(dropped.items()):
         ws.append(
-            [f"……另有 {len(result.problems) - MAX_SUMMARY_ROWS} 处问题未列出，请先修改以上问题"]
-        )
-    if len(result.problems) > MAX_COMMENTS:
+            ["（未逐条列出）", None, None, None, None, _SEVERITY[severity],
+             f"另有 {n:,} 处同类问题（{code}）"]
+        )  # fmt: skip
+    if len(problems) > MAX_SUMMARY_ROWS:
+        ws.append([f"……另有 {len(problems) - MAX_SUMMARY_ROWS} 处问题未列出，请先修改以上问题"])
+    if len(problems) > MAX_COMMENTS:
         ws["A3"] = f"问题较多，仅前 {MAX_COMMENTS} 处单元格附有批注，其余只标了颜色。"
-    for letter, width in zip("ABCDEF", (14, 6, 18, 14, 6, 80), strict=True):
+    for letter, width in zip("ABCDEFG", (14, 6, 16, 18, 14, 6, 70), strict=True):
         ws.column_dimensions[letter].width = width
-    for (cell,) in ws.iter_rows(min_row=5, min_col=6, max_col=6):
+    for row in ws.iter_rows(min_row=5, max_col=6):
+        for cell in row:
+            cell.alignment = Alignment(
+                vertical="top", horizontal="center" if cell.column == 2 else None
+            )
+    ws.merge_cells("A2:G2")  # the lead line wraps over the table's width
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[2].height = 15 * -(-_display_width(str(ws["A2"].value)) // 150)
+    for (cell,) in ws.iter_rows(min_row=5, min_col=7, max_col=7):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # Excel and LibreOffice do not grow a row for wrapped text on opening: set it.
+        lines = -(-_display_width(str(cell.value or "")) // _MESSAGE_WIDTH)
+        if lines > 1:
+            ws.row_dimensions[cell.row].height = 15 * lines
     fit_for_print(ws, title_rows="4:4")  # the message column must not print on a page alone
     book.active = 0
     for sheet in book.worksheets[1:]:
         sheet.sheet_view.tabSelected = False
+
+
+_FILE_WIDE = ("duplicate_column",)  # errors about a column that stop the whole file
+
+
+_MESSAGE_WIDTH = 78  # characters of the message column (width 70) a line holds, measured
+
+
+def _display_width(text: str) -> int:
+    """Width in Excel units: a Chinese character takes two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _lead(problems: list[Problem], result: Any, dropped: dict[tuple[str, str], int]) -> str:
+    """The line under the title: a file not taken at all says so, and why."""
+    errors = sum(1 for p in problems if p.severity == "error")
+    errors += sum(n for (severity, _), n in dropped.items() if severity == "error")
+    warnings = len(problems) + sum(dropped.values()) - errors
+    status = getattr(result, "status", "")
+    counts = f"（共错误 {errors} 处、提醒 {warnings} 处）"
+    whole = [
+        p
+        for p in problems
+        if p.severity == "error" and (p.sheet is None or p.row is None or p.code in _FILE_WIDE)
+    ]
+    if whole:
+        reason = whole[0].message.rstrip("。")
+        return f"本文件整体未能入库：{reason}。请按下表修改后重新报送整个文件{counts}。"
+    if status == "rejected":
+        return f"本文件每一行都有错误，整个文件未能入库。请按批注逐项修改后重新报送{counts}。"
+    return (
+        f"共发现错误 {errors} 处（红色）、提醒 {warnings} 处（黄色）。"
+        "请按批注逐项修改后重新报送；标红的行本次未入库。"
+    )
+
+
+def _order(result: Any) -> Any:
+    """Whole-file problems first, then by sheet (in the file's order) and row."""
+    sheets = {name: i for i, name in enumerate(getattr(result, "sheets", []) or [])}
+
+    def key(p: Problem) -> tuple[int, int, int]:
+        if p.sheet is None or p.row is None:
+            return (0, 0, 0)
+        return (1, sheets.get(p.sheet, len(sheets)), p.row)
+
+    return key
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ def _at(row: Row, code: str, value: object, severity: str, problem: str, message
         problem,
         message,
         col,
+        row.unit_label or None,
     )
 
 
@@ -110,6 +111,7 @@ def duplicate_problems(rows: Sequence[Row]) -> list[Problem]:
                     "duplicate_unit",
                     message,
                     row.unit_col,
+                    row.unit_label or None,
                 )
             )
             row.has_error = True

@@ -2,7 +2,8 @@
 
 Where it can stand, in order: a date column (per row), the title and note rows above the
 header ("截至2023年10月27日", 2023.10.27, 2023/10/27, 2023-10-27, "10月27日" with the
-campaign's year), the sheet name, the file name.  Any date maps to the report day on or
+campaign's year), a note line under the table ("注：数据截至10月27日"), a cover sheet
+(封面 with 统计截止日期 beside or under its label), the sheet name, the file name.  Any date maps to the report day on or
 after it (``core.periods.report_day_for``).
 """
 
@@ -135,3 +136,45 @@ def date_in_rows(rows: Iterable[list[object]], campaign: Campaign) -> dt.date | 
                 if found is not None:
                     return found
     return None
+
+
+CUT_OFF_WORDS = ("截至", "截止", "统计日期", "统计时间", "报告期", "报送期", "数据日期")
+NOTE_ROWS = 15  # note lines under a table are looked for in its last rows
+COVER_ROWS, COVER_COLS = 60, 30
+
+
+def _labelled(text: str) -> bool:
+    folded = unicodedata.normalize("NFKC", text)
+    return any(word in folded for word in CUT_OFF_WORDS)
+
+
+def date_in_notes(rows: list[list[object]], campaign: Campaign) -> dt.date | None:
+    """A cut-off date written in a note line at the foot of a sheet (text naming 截至…)."""
+    for row in rows[-NOTE_ROWS:]:
+        for value in row:
+            if isinstance(value, str) and _labelled(value):
+                found = date_in_text(value, campaign)
+                if found is not None:
+                    return found
+    return None
+
+
+def date_on_cover(rows: list[list[object]], campaign: Campaign) -> dt.date | None:
+    """The cut-off date of a cover sheet: in a cell naming it (统计截止日期：2023年10月27日),
+    in the next filled cell to its right or the cell under it; else the first date the
+    cover holds."""
+    grid = [row[:COVER_COLS] for row in rows[:COVER_ROWS]]
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if not (isinstance(value, str) and _labelled(value)):
+                continue
+            found = date_in_text(value, campaign)
+            if found is not None:
+                return found
+            right = next((v for v in row[c + 1 :] if v not in (None, "")), None)
+            below = grid[r + 1][c] if r + 1 < len(grid) and c < len(grid[r + 1]) else None
+            for cell in (right, below):
+                found = date_in_cell(cell, campaign)
+                if found is not None:
+                    return found
+    return date_in_rows(grid, campaign)

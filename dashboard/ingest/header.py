@@ -2,9 +2,11 @@
 
 The header may sit under title and note rows, may be two-level (a merged group row such
 as 理论学习 / 调查研究 over its sub-columns, or 读书班 over 期数 / 天数) and may use
-wordings the catalogue has never seen.  Matching goes exact wording → containment of a
-known wording → close spelling (difflib); one column never maps to two fields and two
-columns never silently map to one: the better match wins and the other is reported.
+wordings the catalogue has never seen.  Matching goes the office's own remembered
+wordings → exact catalogue wording → a derived column (rate, share, row total: set aside)
+→ the indicator's words in any order (措施 + 落实) → containment of a known wording →
+close spelling (difflib); one column never maps to two fields and two columns never
+silently map to one: the better match is kept and the other is reported as an error.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dashboard.core.catalogue import (
+    COUNT_HINTS,
+    DERIVED_WORDS,
+    INDICATORS,
     disambiguate_by_unit,
     header_index,
     meta_index,
@@ -23,7 +28,6 @@ from dashboard.core.catalogue import (
 SCAN_ROWS = 40  # the header is looked for in the first rows of a sheet
 FUZZY_CUTOFF = 0.8
 GROUP_MAX_LEN = 10  # longer texts above the header are titles, not group headers
-_RATE_HINTS = ("率", "%", "％", "比例", "占比", "比重")
 _META_CONTAINS: tuple[tuple[str, str], ...] = (
     ("单位名称", "unit_name"),
     ("单位全称", "unit_name"),
@@ -46,9 +50,12 @@ _META_SUFFIX: tuple[tuple[str, str], ...] = (
 Merged = tuple[int, int, int, int]
 
 
+Wordings = tuple[tuple[str, str], ...]  # (normalised wording, indicator code or "" = skip)
+
+
 @dataclass(frozen=True)
 class Match:
-    kind: str  # "indicator" | "meta"
+    kind: str  # "indicator" | "meta" | "derived" | "skip" (the office set the column aside)
     key: str
     score: float
 
@@ -69,6 +76,9 @@ class HeaderMap:
     columns: list[Column]
     ignored: list[str] = field(default_factory=list)  # headers that name nothing we know
     duplicates: list[Column] = field(default_factory=list)  # lost to a better column
+    unknown: list[tuple[int, str]] = field(default_factory=list)  # (index, label) of ignored
+    derived: list[str] = field(default_factory=list)  # rates, shares, totals: set aside
+    skipped: list[str] = field(default_factory=list)  # set aside by the office's wordings
 
     @property
     def data_start(self) -> int:
@@ -95,8 +105,15 @@ def _indexes() -> tuple[dict[str, str], dict[str, str], list[tuple[str, str]]]:
 
 
 @lru_cache(maxsize=4096)
-def match_label(text: str) -> Match | None:
-    """The field a header text names, or None (unknown or ambiguous)."""
+def match_label(text: str, wordings: Wordings = ()) -> Match | None:
+    """The field a header text names, or None (unknown or ambiguous).
+
+    ``wordings`` are the office's remembered (normalised wording, code) pairs; they win
+    over everything else, and an empty code sets the column aside."""
+    if wordings:
+        own = dict(wordings).get(normalise_header(text))
+        if own is not None:
+            return Match("indicator", own, 1.0) if own else Match("skip", "", 1.0)
     found = _match_stem(text)
     if found is not None and found.kind == "indicator":
         code = disambiguate_by_unit(found.key, text)
@@ -117,15 +134,43 @@ def _match_stem(text: str) -> Match | None:
     for word, key in _META_CONTAINS:
         if word in norm:
             return Match("meta", key, 0.9)
-    if any(hint in norm for hint in _RATE_HINTS):
-        return None  # a derived rate, never a count
-    found = _contained(norm, by_length)
+    if is_derived(text):
+        return Match("derived", "", 1.0)  # a rate, share or total: never a count
+    found = _by_parts(norm, str(text)) or _contained(norm, by_length)
     if found is not None:
         return found
     for suffix, key in _META_SUFFIX:
         if norm.endswith(suffix):
             return Match("meta", key, 0.7)
     return _close(norm, headers)
+
+
+def is_derived(text: object) -> bool:
+    """A rate, percentage, share or row total (问题销号率, 措施落实率（%）, 合计)."""
+    folded = normalise_header(text) + str(text or "")
+    return any(word in folded for word in DERIVED_WORDS)
+
+
+def _by_parts(norm: str, written: str) -> Match | None:
+    """The indicator whose words the header holds, in any order (措施 + 落实 →
+    measures_done, 措施 alone → measures_set).  The most specific set wins (most words,
+    then most characters); a tie between two indicators is no match."""
+    hinted = any(hint in norm or hint in written for hint in COUNT_HINTS)
+    best: dict[str, tuple[int, int]] = {}
+    for ind in INDICATORS:
+        for words in ind.parts:
+            if len(words) == 1 and not hinted:
+                continue
+            if all(word in norm for word in words):
+                rank = (len(words), sum(map(len, words)))
+                best[ind.code] = max(best.get(ind.code, rank), rank)
+    if not best:
+        return None
+    ranked = sorted(best.items(), key=lambda kv: kv[1], reverse=True)
+    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        return None
+    n_words, n_chars = ranked[0][1]
+    return Match("indicator", ranked[0][0], min(0.95, 0.6 + 0.1 * n_words + 0.02 * n_chars))
 
 
 def _contained(norm: str, by_length: list[tuple[str, str]]) -> Match | None:
@@ -223,11 +268,13 @@ class _Grid:
         return len(self.rows[r]) if 0 <= r < len(self.rows) else 0
 
 
-def _candidate(grid: _Grid, r: int) -> tuple[float, HeaderMap] | None:
+def _candidate(grid: _Grid, r: int, wordings: Wordings = ()) -> tuple[float, HeaderMap] | None:
     width = max(grid.width(r), grid.width(r - 1) if r > 0 else 0)
     proposals: list[Column] = []
     ignored: list[str] = []
     unmapped: list[tuple[int, str]] = []
+    derived: list[str] = []
+    skipped: list[str] = []
     used_group = False
     for c in range(width):
         sub = grid.text(r, c)
@@ -236,16 +283,19 @@ def _candidate(grid: _Grid, r: int) -> tuple[float, HeaderMap] | None:
             group = ""
         if not sub and not group:
             continue
-        found = match_label(sub) if sub else None
+        found = match_label(sub, wordings) if sub else None
         label = sub
         if group and (found is None or found.score < 1.0):
-            combined = match_label(group + sub)
+            combined = match_label(group + sub, wordings)
             if combined is not None and (found is None or combined.score > found.score):
                 found, label = combined, f"{group}{sub}"
                 used_group = True
         if found is None and not sub and grid.span(r - 1, c) == 1:
-            found = match_label(group)
+            found = match_label(group, wordings)
             label = group
+        if found is not None and found.kind in ("derived", "skip"):
+            (derived if found.kind == "derived" else skipped).append(label)
+            continue
         if found is None:
             if sub:
                 ignored.append(sub)
@@ -262,9 +312,11 @@ def _candidate(grid: _Grid, r: int) -> tuple[float, HeaderMap] | None:
         if guessed is not None:
             columns = sorted([*columns, guessed], key=lambda col: col.index)
             ignored.remove(guessed.label)
+            unmapped.remove((guessed.index, guessed.label))
     score = sum(col.score for col in columns if col.kind == "indicator") + 0.5 * has_unit
     first = r - 1 if used_group or _merged_above(grid, r, columns) else r
-    return score, HeaderMap(first, r, columns, ignored, duplicates)
+    found_map = HeaderMap(first, r, columns, ignored, duplicates, unmapped, derived, skipped)
+    return score, found_map
 
 
 _NOT_UNIT = ("序号", "编号", "排名", "序")
@@ -304,14 +356,33 @@ def _assign(proposals: list[Column]) -> tuple[list[Column], list[Column]]:
 
 
 def find_header(
-    rows: list[list[object]], merged: list[Merged] | None = None, scan: int = SCAN_ROWS
+    rows: list[list[object]],
+    merged: list[Merged] | None = None,
+    scan: int = SCAN_ROWS,
+    wordings: Wordings = (),
 ) -> HeaderMap | None:
-    """The most convincing header in the first ``scan`` rows, or None (not a return sheet)."""
+    """The most convincing header in the first ``scan`` rows, or None (not a return sheet).
+
+    ``wordings``: the office's remembered header wordings (see ``office_wordings``)."""
     limit = min(scan, len(rows))
     grid = _Grid(rows, merged or [], limit + 1)
     best: tuple[float, HeaderMap] | None = None
     for r in range(limit):
-        found = _candidate(grid, r)
+        found = _candidate(grid, r, wordings)
         if found is not None and (best is None or found[0] > best[0] + 1e-9):
             best = found
     return best[1] if best else None
+
+
+def office_wordings(stored: object) -> Wordings:
+    """The setting ``column_wordings`` ({header as written: indicator code or ""}) as the
+    normalised pairs ``find_header`` takes; entries naming no known indicator are dropped."""
+    if not isinstance(stored, dict):
+        return ()
+    known = {ind.code for ind in INDICATORS}
+    pairs = {
+        normalise_header(text): str(code)
+        for text, code in stored.items()
+        if normalise_header(text) and (code == "" or code in known)
+    }
+    return tuple(sorted(pairs.items()))

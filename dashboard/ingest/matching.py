@@ -145,6 +145,30 @@ class UnitMatcher:
                 )
         return UnitMatch(None, self._unknown_message(code_cell, name_cell))
 
+    def name_conflict(self, code: str, name_cell: object) -> str | None:
+        """The other registered unit a row's name names when its code matched ``code``
+        (code_name_mismatch), or None when the name is the unit's own, unknown or ambiguous."""
+        if name_cell is None or name_cell == self.names.get(code):
+            return None
+        key = fold_name(name_cell)
+        if not key:
+            return None
+        by_name, by_alias = self._name_indexes()
+        for table in (by_name, by_alias):
+            found = table.get(key)
+            if found:
+                if code in found or len(found) > 1:
+                    return None
+                return next(iter(found))
+        return None
+
+    def conflict_message(self, code: str, other: str, name_cell: object) -> str:
+        return (
+            f"编码“{code}”是名册中的“{self.names.get(code, code)}”，名称“{str(name_cell).strip()}”"
+            f"却是另一个单位（编码 {other}）。本行已按编码计入“{self.names.get(code, code)}”，"
+            "请核对编码和名称，如有误请改正后重新报送"
+        )
+
     def _unknown_message(self, code_cell: object, name_cell: object) -> str:
         written = fold_code(code_cell)
         name = "" if name_cell is None else str(name_cell).strip()

@@ -29,7 +29,7 @@ import gc
 import threading
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress
@@ -41,22 +41,33 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine
 
-from dashboard.core.catalogue import RULES, TOTAL_ROW_WORDS, indicator
+from dashboard.core.catalogue import (
+    NOT_FIGURE_WORDS,
+    RULES,
+    TOTAL_ROW_WORDS,
+    indicator,
+    normalise_header,
+)
 from dashboard.ingest import checks, formats
 from dashboard.ingest.dates import (
     Campaign,
     date_in_cell,
     date_in_file_name,
+    date_in_notes,
     date_in_rows,
     date_in_text,
+    date_on_cover,
 )
-from dashboard.ingest.header import HeaderMap, find_header
+from dashboard.ingest.header import HeaderMap, Wordings, find_header, office_wordings
 from dashboard.ingest.matching import UnitMatcher, fold_name
 from dashboard.ingest.problems import Problem, shown
 from dashboard.ingest.values import CellIssue, parse_column, plain_column
 from dashboard.store import repo, returns_repo
 
 FILE_CODES = ("no_date", "no_header", "empty")
+# Where the user gives a date for files without one: the upload page's field, or --date.
+PAGE_DATE_HINT = "请在上传页勾选“为没有日期的文件指定统计截止日期”并选择日期"
+CLI_DATE_HINT = "请用 --date YYYY-MM-DD 指定统计截止日期"
 
 
 class AcceptedRow(TypedDict):
@@ -131,6 +142,8 @@ class FileResult:
     accepted: Sequence[AcceptedRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)  # headers that named nothing
+    derived_columns: list[str] = field(default_factory=list)  # rates, shares, totals set aside
+    hidden_sheets: list[str] = field(default_factory=list)  # hidden sheets, not read
     sheets: list[str] = field(default_factory=list)  # sheets read as returns
     format: str | None = None
     import_id: int | None = None
@@ -174,6 +187,17 @@ class FileResult:
         return kept
 
     @property
+    def report_dates(self) -> list[dt.date]:
+        """Every report week the file's accepted rows hold, in order."""
+        accepted = self.accepted
+        days = (
+            accepted.report_dates
+            if isinstance(accepted, AcceptedRows)
+            else [row["report_date"] for row in accepted]
+        )
+        return sorted(set(days))
+
+    @property
     def has_errors(self) -> bool:
         return self.error_total > 0
 
@@ -215,8 +239,10 @@ def check_file(
     *,
     report_date: dt.date | None = None,
     password: str | None = None,
+    date_hint: str = PAGE_DATE_HINT,
 ) -> FileResult:
-    """Read and check one file; nothing is stored.
+    """Read and check one file; nothing is stored. ``date_hint`` says where to give a date
+    (the page's field, or ``CLI_DATE_HINT``) when the file has none.
 
     Large files are checked one at a time per process (``LARGE_FILE_BYTES``): a 200,000-row
     return costs the app about half a gigabyte while it is checked, so three at once from
@@ -224,7 +250,7 @@ def check_file(
     """
     gate = _LARGE_CHECKS if len(content) > LARGE_FILE_BYTES else contextlib.nullcontext()
     with gate:
-        return _check_file(engine, file_name, content, report_date, password)
+        return _check_file(engine, file_name, content, report_date, password, date_hint)
 
 
 LARGE_FILE_BYTES = 2 * 1024 * 1024  # ~30,000 rows of a return
@@ -237,6 +263,7 @@ def _check_file(
     content: bytes,
     report_date: dt.date | None,
     password: str | None,
+    date_hint: str = PAGE_DATE_HINT,
 ) -> FileResult:
     from dashboard.ingest.reader import ReadError, read_workbook
 
@@ -249,7 +276,9 @@ def _check_file(
             problem = Problem(None, None, None, None, "error", exc.code, exc.message)
             return FileResult(file_name, "rejected", None, problems=[problem])
         ctx = context.result()
-        result = check_workbook(engine, workbook, report_date=report_date, context=ctx)
+        result = check_workbook(
+            engine, workbook, report_date=report_date, context=ctx, date_hint=date_hint
+        )
     # The parsed cells are not kept: a page holds results across reruns, and the 退回修改表
     # opens the file again in a child process (annotate.returned_workbook).
     result.workbook = None
@@ -328,10 +357,18 @@ def import_file(
     password: str | None = None,
     dry_run: bool = False,
     uploaded_by: str = "",
+    date_hint: str = PAGE_DATE_HINT,
 ) -> FileResult:
     """Check, then store unless ``dry_run`` (status ``checked``)."""
     with _bulk():
-        result = check_file(engine, file_name, content, report_date=report_date, password=password)
+        result = check_file(
+            engine,
+            file_name,
+            content,
+            report_date=report_date,
+            password=password,
+            date_hint=date_hint,
+        )
         if dry_run:
             return result
         return store_result(engine, result, content, uploaded_by=uploaded_by)
@@ -347,6 +384,7 @@ class _Context:
     given_date: dt.date | None  # the user's date: used only where the file names none
     latest_day: dt.date | None = None  # the newest report day holding current figures
     latest: dict[str, dict[str, int | None]] = field(default_factory=dict)  # per unit, as of it
+    wordings: Wordings = ()  # the office's remembered header wordings
 
 
 def _context_in_background(engine: Engine, report_date: dt.date | None) -> _Context:
@@ -356,13 +394,16 @@ def _context_in_background(engine: Engine, report_date: dt.date | None) -> _Cont
 
 
 def make_context(engine: Engine, report_date: dt.date | None = None) -> _Context:
-    campaign = Campaign.from_settings(repo.get_settings(engine))
+    values = repo.get_settings(engine)
+    campaign = Campaign.from_settings(values)
     days = repo.report_dates(engine)
     latest_day = days[-1] if days else None
     # The usual upload is the week after the newest one: its "previous week" is every unit's
     # latest figures, fetched now (a return for an older week queries its own below).
     latest = returns_repo.previous_figures(engine, dt.date.max) if latest_day else {}
-    return _Context(campaign, UnitMatcher.from_engine(engine), report_date, latest_day, latest)
+    wordings = office_wordings(values.get("column_wordings"))
+    matcher = UnitMatcher.from_engine(engine)
+    return _Context(campaign, matcher, report_date, latest_day, latest, wordings)
 
 
 def check_workbook(
@@ -371,14 +412,20 @@ def check_workbook(
     *,
     report_date: dt.date | None = None,
     context: _Context | None = None,
+    date_hint: str = PAGE_DATE_HINT,
 ) -> FileResult:
     """Check an already read ``reader.Workbook`` (any object with file_name/format/sheets)."""
     ctx = context or make_context(engine, report_date)
     name = workbook.file_name
     result = FileResult(name, "checked", None, format=workbook.format, workbook=workbook)
     found = [
-        (s, h) for s in workbook.sheets if s.visible for h in [find_header(s.rows, s.merged)] if h
+        (s, h)
+        for s in workbook.sheets
+        if s.visible
+        for h in [find_header(s.rows, s.merged, wordings=ctx.wordings)]
+        if h
     ]
+    result.hidden_sheets = [s.name for s in workbook.sheets if not s.visible]
     if not found:
         return _reject(
             result,
@@ -386,15 +433,18 @@ def check_workbook(
             "没有找到周报表头（如“单位名称”“读书班期数”等列名）。请使用下发的模板填报，"
             "或确认表头行没有被删除、工作表没有被隐藏",
         )
-    file_date = _file_date(found, name, ctx.campaign) or ctx.given_date
+    file_date = _file_date(found, workbook, ctx.campaign) or ctx.given_date
     table = _Table()
     missing_date = False
     for sheet, header in found:
         result.sheets.append(sheet.name)
-        result.add_problems(_column_problems(sheet.name, header))
+        result.add_problems(_column_problems(sheet, header))
         for label in header.ignored:
             if label not in result.ignored_columns:
                 result.ignored_columns.append(label)
+        for label in header.derived:
+            if label not in result.derived_columns:
+                result.derived_columns.append(label)
         sheet_date = date_in_rows(sheet.rows[: header.first_row], ctx.campaign) or file_date
         problems, no_date = _read_rows(sheet, header, sheet_date, ctx, table)
         result.add_problems(problems)
@@ -403,15 +453,21 @@ def check_workbook(
         return _reject(
             result,
             "no_date",
-            "无法确定统计截止日期：表内没有日期列，标题和文件名中也没有日期。"
-            "请在上传时指定报告日期（命令行使用 --date YYYY-MM-DD），或在标题中写明“截至X月X日”",
+            "无法确定统计截止日期：表内没有日期列，标题、表下注释、封面、工作表名和文件名中"
+            f"也没有日期。{date_hint}，或在标题中写明“截至X月X日”后重新上传",
         )
     # Row by row checks run a block of rows at a time: a file where every row breaks a
     # rule never holds all its Row and Problem objects at once (the cap drops the rest).
     for block in _blocks(table.rule_suspects()):
         result.add_problems(table.check(checks.rule_problems, block))
     result.add_problems(table.check(checks.duplicate_problems, table.duplicate_suspects()))
+    if table.superseded:
+        result.problems.append(_superseded_note(table))  # once per file, past any cap
     result.add_problems(_decreases(engine, table, ctx))
+    if any(p.code == "duplicate_column" for p in result.problems):
+        result.status = "rejected"  # which column holds the figure is in doubt: store nothing
+        result.report_date = ctx.campaign.period(file_date) if file_date else None
+        return result
     accepted = table.accepted()
     result.accepted = accepted
     dates = Counter(accepted.report_dates) or Counter(day for day in table.days if day)
@@ -429,6 +485,22 @@ def check_workbook(
                 "文件中没有任何单位填报的数字（各指标列均为空）。请填写后重新上传",
             )
     return result
+
+
+def _superseded_note(table: _Table) -> Problem:
+    """Once per file: how many earlier-day rows gave way to a later day of the same week."""
+    n = len(table.superseded)
+    units = len({table.units[k] for k in table.superseded})
+    return Problem(
+        None,
+        None,
+        None,
+        None,
+        "warning",
+        "earlier_days",
+        f"同一单位在同一报告周内有多天的数据：已按每个单位该周最近一天（不晚于报告日）的数字入库，"
+        f"其余较早日期的 {n:,} 行（{units:,} 个单位）未入库。如需保存每一天，请按周分别上传",
+    )
 
 
 def _too_many(result: FileResult) -> Problem:
@@ -452,37 +524,96 @@ def _reject(result: FileResult, code: str, message: str) -> FileResult:
     return result
 
 
-def _file_date(found: list[tuple[Any, HeaderMap]], name: str, campaign: Campaign) -> dt.date | None:
+def _file_date(
+    found: list[tuple[Any, HeaderMap]], workbook: Any, campaign: Campaign
+) -> dt.date | None:
+    """The file's own date: above a table, in a note under it, on a cover sheet (a sheet
+    without a table), in a sheet name, in the file name, in that order."""
     for sheet, header in found:
         day = date_in_rows(sheet.rows[: header.first_row], campaign)
         if day is not None:
             return day
+    for sheet, header in found:
+        day = date_in_notes(sheet.rows[header.data_start :], campaign)
+        if day is not None:
+            return day
+    tables = {id(sheet) for sheet, _header in found}
+    for sheet in workbook.sheets:
+        if id(sheet) not in tables and sheet.visible:
+            day = date_on_cover(sheet.rows, campaign)
+            if day is not None:
+                return day
     for sheet, _header in found:
         day = date_in_text(sheet.name, campaign)
         if day is not None:
             return day
-    return date_in_file_name(name, campaign)
+    return date_in_file_name(workbook.file_name, campaign)
 
 
-def _column_problems(sheet: str, header: HeaderMap) -> list[Problem]:
+def _column_problems(sheet: Any, header: HeaderMap) -> list[Problem]:
+    """A second column for a field is an error naming both columns; a column of whole
+    numbers that names nothing is a warning naming it (nothing is lost silently)."""
     problems = []
     kept = {c.key: c.label for c in header.columns}
     for col in header.duplicates:
-        what = indicator(col.key).label if col.kind == "indicator" else col.key
+        if col.kind != "indicator":
+            continue  # a second name or code column: the better one serves
+        what = indicator(col.key).label
         problems.append(
             Problem(
-                sheet,
+                sheet.name,
                 header.last_row + 1,
                 col.label,
                 col.label,
-                "warning",
+                "error",
                 "duplicate_column",
-                f"“{col.label}”列与“{kept.get(col.key, '')}”列都对应“{what}”，已采用后者、忽略本列。"
-                "如有误请删除多余的列后重新上传",
+                f"“{col.label}”列与“{kept.get(col.key, '')}”列都对应“{what}”，无法确定以哪一列为准，"
+                "本文件未入库。请删除多余的列，或在上传页把其中一列指定为其他指标后重新检查",
                 col.index,
             )
         )
+    for index, label in header.unknown:
+        if _whole_numbers(sheet.rows, header.data_start, index) and not _not_a_figure(label):
+            problems.append(
+                Problem(
+                    sheet.name,
+                    header.last_row + 1,
+                    label,
+                    None,
+                    "warning",
+                    "unknown_column",
+                    f"“{label}”列填的是数字，但没有对应任何指标，本列未读取。如果它是某项指标，"
+                    "请在上传页把它指定为该指标（以后自动识别）；否则可不理会",
+                    index,
+                )
+            )
     return problems
+
+
+_SAMPLE_ROWS = 2_000  # enough rows to tell a column of whole numbers from text
+
+
+def _whole_numbers(rows: list[list[object]], start: int, col: int) -> bool:
+    """Does the column hold figures: whole numbers (some), nothing else but blanks, and
+    not just the row numbers 1, 2, 3…?"""
+    numbers: list[float] = []
+    for row in rows[start : start + _SAMPLE_ROWS]:
+        value = row[col] if col < len(row) else None
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if value != value or not float(value).is_integer():
+            return False
+        numbers.append(float(value))
+    if not numbers:
+        return False
+    return not (len(numbers) > 2 and numbers == [1.0 + k for k in range(len(numbers))])
+
+
+def _not_a_figure(label: str) -> bool:
+    folded = normalise_header(label)
+    return any(folded == word or folded.startswith(word) for word in NOT_FIGURE_WORDS)
 
 
 # --- rows ------------------------------------------------------------------------------------
@@ -624,6 +755,8 @@ class _Table:
     values: _Figures = field(default_factory=_Figures)
     bad: list[bool] = field(default_factory=list)
     broken: set[int] = field(default_factory=set)  # rows breaking a rule, found while reading
+    own_days: dict[int, dt.date] = field(default_factory=dict)  # a row's own date column
+    superseded: set[int] = field(default_factory=set)  # an earlier day of the same report week
 
     def row(self, k: int) -> checks.Row:
         part, raw = self.parts[k], self.raw[k]
@@ -682,22 +815,43 @@ class _Table:
                     )
 
     def duplicate_suspects(self) -> list[int]:
-        """Rows whose unit appears more than once for the same report day."""
+        """Rows whose unit appears more than once for the same report day.
+
+        Rows dated by their own date column on different days of one report week (a daily
+        export) are no duplicates: the latest day is kept, the earlier ones are superseded.
+        The same unit twice on the same day stays a duplicate."""
         keys = list(zip(self.units, self.days, strict=True))
         counts = Counter(keys)
         if len(counts) == len(keys):
             return []
-        return [k for k, key in enumerate(keys) if key[0] is not None and counts[key] > 1]
+        groups: dict[tuple[str | None, dt.date | None], list[int]] = defaultdict(list)
+        for k, key in enumerate(keys):
+            if key[0] is not None and counts[key] > 1:
+                groups[key].append(k)
+        suspects: list[int] = []
+        own = self.own_days
+        for ks in groups.values():
+            if not own or any(k not in own for k in ks):
+                suspects.extend(ks)
+                continue
+            latest = max(own[k] for k in ks)
+            at_latest = [k for k in ks if own[k] == latest]
+            self.superseded.update(k for k in ks if own[k] != latest)
+            if len(at_latest) > 1:
+                suspects.extend(at_latest)
+        return sorted(suspects)
 
     def accepted(self) -> AcceptedRows:
         """The rows without an error and with a unit and a report day, in file order."""
         names = list(map(attrgetter("name"), self.parts))
         columns = (self.units, self.days, self.values, names, self.excel_rows)
-        if True in self.bad or None in self.units or None in self.days:
+        if True in self.bad or None in self.units or None in self.days or self.superseded:
             keep = [
                 not bad and unit is not None and day is not None
                 for bad, unit, day in zip(self.bad, self.units, self.days, strict=True)
             ]
+            for k in self.superseded:
+                keep[k] = False
             columns = tuple(list(compress(column, keep)) for column in columns)  # type: ignore[assignment]
         return AcceptedRows(*columns)  # type: ignore[arg-type]
 
@@ -830,7 +984,8 @@ def _read_rows(
         table.days.extend([day_period] * n)
         table.values.add_columns(codes, columns, n)  # type: ignore[arg-type]
         table.bad.extend([False] * n)
-        return [], False
+        names = cols[name_col] if name_col is not None else None
+        return _conflicts(ctx.matcher, part, code_cells, names, table.excel_rows[-n:]), False
     start_at = len(table.units)
     found = _read_rows_one_by_one(
         sheet, part, picked, (codes, columns, issues), date_col, day_period, ctx, table
@@ -870,7 +1025,10 @@ def _read_rows_one_by_one(
         excel_row = r + 1
         bad = False
         if i in bad_index:
-            vals = _cell_problems(problems, name, excel_row, row, codes, vals, figure_cols, labels)
+            unit = _unit_label(row, code_col, name_col) or None
+            vals = _cell_problems(
+                problems, (name, excel_row, unit), row, codes, vals, figure_cols, labels
+            )
             bad = True
         code_cell = row[code_col] if code_col is not None and code_col < width else None
         name_cell = row[name_col] if name_col is not None and name_col < width else None
@@ -887,14 +1045,18 @@ def _read_rows_one_by_one(
                     "unknown_unit",
                     found.problem or "单位不在名册中",
                     part.unit_col,
+                    unit_label or None,
                 )
             )
             bad = True
+        elif name_cell is not None and (other := ctx.matcher.name_conflict(found.code, name_cell)):
+            problems.append(_conflict(ctx.matcher, part, found.code, other, name_cell, excel_row))
         report_day = day_period
         if date_col is not None:
             own = date_in_cell(row[date_col] if date_col < width else None, ctx.campaign)
             if own is not None:
                 report_day = period(own)
+                table.own_days[len(table.units)] = own
         if report_day is None:
             no_date = True
         table.parts.append(part)
@@ -907,17 +1069,57 @@ def _read_rows_one_by_one(
     return problems, no_date
 
 
+def _conflicts(
+    matcher: UnitMatcher,
+    part: _SheetPart,
+    codes: Sequence[object],
+    names: Sequence[object] | None,
+    excel_rows: list[int],
+) -> list[Problem]:
+    """code_name_mismatch on a block matched by its codes: only rows whose name is not
+    the registry's name for the code are looked at."""
+    if names is None:
+        return []
+    registered = matcher.names
+    problems = []
+    for code, name, excel_row in zip(codes, names, excel_rows, strict=True):
+        if name is None or registered.get(code) == name:  # type: ignore[call-overload]
+            continue
+        other = matcher.name_conflict(str(code), name)
+        if other is not None:
+            problems.append(_conflict(matcher, part, str(code), other, name, excel_row))
+    return problems
+
+
+def _conflict(
+    matcher: UnitMatcher, part: _SheetPart, code: str, other: str, name: object, excel_row: int
+) -> Problem:
+    col = part.name_col if part.name_col is not None else part.unit_col
+    return Problem(
+        part.name,
+        excel_row,
+        part.unit_header,
+        shown(name),
+        "warning",
+        "code_name_mismatch",
+        matcher.conflict_message(code, other, name),
+        col,
+        shown(name),
+    )
+
+
 def _cell_problems(
     problems: list[Problem],
-    sheet: str,
-    excel_row: int,
+    where: tuple[str, int, str | None],
     row: list[object],
     codes: list[str],
     vals: tuple[object, ...],
     figure_cols: dict[str, int],
     labels: dict[int, str],
 ) -> tuple[object, ...]:
-    """Report the row's unreadable cells; they count as missing in what is returned."""
+    """Report the row's unreadable cells; they count as missing in what is returned.
+    ``where``: the sheet, the Excel row and the row's unit as written."""
+    sheet, excel_row, unit = where
     for code, value in zip(codes, vals, strict=True):
         if isinstance(value, CellIssue):
             col = figure_cols[code]
@@ -932,6 +1134,7 @@ def _cell_problems(
                     value.code,
                     f"{get_column_letter(col + 1)}{excel_row}单元格“{raw}”：{value.message}",
                     col,
+                    unit,
                 )
             )
     return tuple(None if isinstance(v, CellIssue) else v for v in vals)
@@ -965,6 +1168,105 @@ def _blocks(items: list[int]) -> Iterator[list[int]]:
         yield items[start : start + _BLOCK_ROWS]
 
 
+HELD_BACK = "held_back"
+
+
+def hold_back(
+    result: FileResult, rows: Collection[tuple[str, int]], names: dict[str, str] | None = None
+) -> FileResult:
+    """The result with the office's held-back rows ((sheet, Excel row)) taken out of what
+    is stored, each an error that the 退回修改表 lists.  Nothing left to store: rejected."""
+    held = set(rows)
+    if not held or result.status == "rejected":
+        return result
+    names = names or {}
+    kept = [row for row in result.accepted if (row["sheet"], row["row"]) not in held]
+    problems = list(result.problems)
+    for row in result.accepted:
+        if (row["sheet"], row["row"]) in held:
+            unit = names.get(row["unit_code"], row["unit_code"])
+            problems.append(
+                Problem(
+                    row["sheet"],
+                    row["row"],
+                    None,
+                    None,
+                    "error",
+                    HELD_BACK,
+                    f"本行（{unit}）经办公室核对暂缓入库：请核对本行各项数字（均为累计数）"
+                    "后重新报送",
+                    None,
+                    unit,
+                )
+            )
+    return dataclasses.replace(
+        result, accepted=kept, problems=problems, status="checked" if kept else "rejected"
+    )
+
+
+OUTSIDE_SCOPE = "outside_scope"
+
+
+def keep_inside(
+    result: FileResult,
+    allowed: Collection[str],
+    scope_name: str,
+    names: dict[str, str] | None = None,
+) -> FileResult:
+    """The result of a scoped user's upload: rows of units outside ``allowed`` (their subtree)
+    become errors and are not stored; nothing left to store: rejected."""
+    allowed = set(allowed)
+    outside = [row for row in result.accepted if row["unit_code"] not in allowed]
+    if not outside or result.status == "rejected":
+        return result
+    names = names or {}
+    problems = list(result.problems)
+    for row in outside:
+        unit = names.get(row["unit_code"], row["unit_code"])
+        problems.append(
+            Problem(
+                row["sheet"],
+                row["row"],
+                None,
+                None,
+                "error",
+                OUTSIDE_SCOPE,
+                f"本行单位“{unit}”不在您管辖的“{scope_name}”及其下级单位之内，未入库："
+                "请只报送本单位及下级单位的数字，其他单位的数字由其自行报送",
+                None,
+                unit,
+            )
+        )
+    kept = [row for row in result.accepted if row["unit_code"] in allowed]
+    return dataclasses.replace(
+        result, accepted=kept, problems=problems, status="checked" if kept else "rejected"
+    )
+
+
+def check_again(
+    engine: Engine,
+    file_name: str,
+    content: bytes,
+    report_date: dt.date | None,
+    stored: Sequence[dict[str, Any]] = (),
+) -> FileResult:
+    """An archived file checked again (to send its 退回修改表 later, from 导入记录), with
+    the rows the office held back when it was imported (from its stored problems)."""
+    result = check_file(engine, file_name, content, report_date=report_date)
+    held = {
+        (str(p.get("sheet")), int(p["row"]))
+        for p in stored
+        if p.get("code") == HELD_BACK and p.get("row") is not None
+    }
+    return hold_back(result, held, UnitMatcher.from_engine(engine).names)
+
+
+def replaced_rows(engine: Engine, import_id: int) -> int:
+    """How many rows of an import in force a later correction has replaced (0: all current)."""
+    with engine.connect() as conn:
+        return returns_repo.superseded_rows(conn, import_id)
+
+
 def already_imported(engine: Engine, content: bytes) -> int | None:
     """The id of an import in force of exactly these bytes (storing them again changes nothing)."""
     with engine.connect() as conn:
@@ -977,22 +1279,36 @@ STATUS_ZH = {"checked": "待确认", "imported": "已入库", "rejected": "已�
 
 
 def problems_frame(result: FileResult) -> pd.DataFrame:
-    """The problems as the upload page shows them (文件, 工作表, 行, 列, 值, 级别, 问题)."""
+    """The problems as the upload page shows them (工作表, 行, 单位, 列, 值, 级别, 问题), in
+    sheet and row order, problems about the whole file first; the page names the file."""
+    ordered = sorted(result.problems, key=problem_order(result))
     return pd.DataFrame(
         [
             {
-                "文件": result.file,
                 "工作表": p.sheet or "（整个文件）",
-                "行": p.row,
+                "行": "" if p.row is None else str(p.row),
+                "单位": p.unit or "",
                 "列": p.column or "",
                 "值": p.value or "",
                 "级别": _SEVERITY_ZH.get(p.severity, p.severity),
                 "问题": p.message,
             }
-            for p in result.problems
+            for p in ordered
         ],
-        columns=["文件", "工作表", "行", "列", "值", "级别", "问题"],
-    ).astype({"行": "Int64"})
+        columns=["工作表", "行", "单位", "列", "值", "级别", "问题"],
+    )
+
+
+def problem_order(result: FileResult) -> Any:
+    """Sort key: whole-file problems first, then by sheet (as in the file) and row."""
+    sheets = {name: i for i, name in enumerate(result.sheets)}
+
+    def key(p: Problem) -> tuple[int, int, int]:
+        if p.sheet is None or p.row is None:
+            return (0, 0, 0)
+        return (1, sheets.get(p.sheet, len(sheets)), p.row)
+
+    return key
 
 
 def accepted_frame(result: FileResult, names: dict[str, str] | None = None) -> pd.DataFrame:
@@ -1020,3 +1336,17 @@ def accepted_frame(result: FileResult, names: dict[str, str] | None = None) -> p
     for code in present:
         frame[indicator(code).label] = frame[indicator(code).label].astype("Int64")
     return frame
+
+
+def rows_to_confirm(result: FileResult, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """The rows to be stored with their warnings (提醒), rows with a warning first: what
+    the office looks at before confirming, and may hold back."""
+    notes: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for p in result.problems:
+        if p.severity == "warning" and p.sheet is not None and p.row is not None:
+            notes[(p.sheet, p.row)].append(p.message)
+    frame = accepted_frame(result, names)
+    keys = zip(frame["工作表"], frame["行"], strict=True)
+    frame.insert(5, "提醒", ["；".join(notes.get((s, int(r)), [])) for s, r in keys])
+    order = frame["提醒"].eq("").to_numpy().argsort(kind="stable")
+    return frame.iloc[order].reset_index(drop=True)

@@ -12,7 +12,8 @@ from dashboard.core.catalogue import Severity
 class Problem:
     """One finding, located as Excel shows it (sheet name, 1-based row, header as written).
 
-    ``col_index`` (0-based) is for the annotated return only; it is not part of the JSON.
+    ``col_index`` (0-based) and ``unit`` (the row's unit as written) are for the pages and
+    the annotated return only; they are not part of the JSON.
     """
 
     sheet: str | None
@@ -23,6 +24,7 @@ class Problem:
     code: str
     message: str
     col_index: int | None = None
+    unit: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {

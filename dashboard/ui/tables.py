@@ -137,3 +137,99 @@ def show_table(
         key=f"{key}_xlsx",
         on_click="ignore",
     )
+
+
+# --- the upload page's tables ----------------------------------------------------------------
+SHOWN_IN_FULL = 60  # up to this many problems are drawn as a static table with whole messages
+HOLD = "暂缓入库"
+MAX_HOLD_ROWS = 500  # rows listed for holding back besides every row with a warning
+
+
+def problems_table(frame: pd.DataFrame, key: str) -> None:
+    """A file's problems: a static table (messages wrap, never cut off) when few, else a
+    scrolling grid with the message column widest and the whole list as .xlsx."""
+    if len(frame) <= SHOWN_IN_FULL:
+        st.table(frame, hide_index=True)
+        return
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "工作表": st.column_config.TextColumn(width="small"),
+            "行": st.column_config.TextColumn(width="small"),
+            "级别": st.column_config.TextColumn(width="small"),
+            "值": st.column_config.TextColumn(width="small"),
+            "问题": st.column_config.TextColumn(width=900),
+        },
+    )
+    st.caption(
+        f"共 {len(frame):,} 处问题；单元格过窄时可将鼠标停在问题上查看全文，或下载完整清单。"
+    )
+    st.download_button(
+        "下载问题清单（Excel）",
+        data=lambda: xlsx_bytes(frame, sheet="问题清单"),
+        file_name="问题清单.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}_problems_xlsx",
+        on_click="ignore",
+    )
+
+
+def hold_back_editor(rows: pd.DataFrame, key: str) -> set[tuple[str, int]]:
+    """Rows to store with a 暂缓入库 tick box each (rows with a warning first); returns the
+    (sheet, row) of the rows ticked.  Rows beyond the listed ones can be held back by
+    their row numbers."""
+    listed = rows if len(rows) <= MAX_HOLD_ROWS else rows[rows["提醒"] != ""]
+    if len(listed) < len(rows) and len(listed) < MAX_HOLD_ROWS:
+        rest = rows[rows["提醒"] == ""].head(MAX_HOLD_ROWS - len(listed))
+        listed = pd.concat([listed, rest])
+    frame = listed.assign(**{HOLD: False})[[HOLD, *listed.columns]]
+    edited = st.data_editor(
+        frame,
+        hide_index=True,
+        width="stretch",
+        disabled=[c for c in frame.columns if c != HOLD],
+        column_config={
+            HOLD: st.column_config.CheckboxColumn(help="勾选的行本次不入库，列入退回修改表"),
+            "提醒": st.column_config.TextColumn(width="large"),
+        },
+        key=f"{key}_hold",
+    )
+    held = {
+        (str(sheet), int(row))
+        for sheet, row, hold in zip(edited["工作表"], edited["行"], edited[HOLD], strict=True)
+        if hold
+    }
+    if len(listed) < len(rows):
+        st.caption(f"共 {len(rows):,} 行，上表列出有提醒的行和前面的行。其余行可按行号暂缓：")
+        typed = st.text_input(
+            "按行号暂缓入库（如 12, 15-18；多个工作表时写“工作表名:行号”）",
+            key=f"{key}_hold_rows",
+        )
+        held |= parse_row_numbers(typed, rows)
+    return held
+
+
+def parse_row_numbers(text: str, rows: pd.DataFrame) -> set[tuple[str, int]]:
+    """``12, 15-18`` (or ``周报:12``) as the (sheet, row) pairs of ``rows`` they name."""
+    present = set(zip(rows["工作表"].astype(str), rows["行"].astype(int), strict=True))
+    sheets = list(dict.fromkeys(rows["工作表"].astype(str)))
+    found: set[tuple[str, int]] = set()
+    for part in text.replace("，", ",").replace("、", ",").split(","):
+        part = part.strip().replace("：", ":")
+        if not part:
+            continue
+        sheet_names = sheets
+        if ":" in part:
+            name, part = part.rsplit(":", 1)
+            sheet_names = [name.strip()]
+        first, _, last = part.replace("－", "-").partition("-")
+        try:
+            lo = int(first)
+            hi = int(last) if last else lo
+        except ValueError:
+            continue
+        for sheet in sheet_names:
+            found |= {(sheet, r) for r in range(lo, hi + 1) if (sheet, r) in present}
+    return found

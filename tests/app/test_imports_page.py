@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from dashboard.ingest import pipeline
 from dashboard.store import db, repo, returns_repo
 from tests.app.conftest import APP
 
@@ -61,3 +65,27 @@ def test_empty_log(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_URL", url)
     at = open_page()
     assert any("尚无导入记录" in i.value for i in at.info)
+
+
+def test_the_returned_table_can_be_downloaded_again(demo_app_db: str) -> None:
+    from tests.app.test_upload_page import demo_return
+
+    engine = db.make_engine(demo_app_db)
+    content = demo_return(demo_app_db, broken=True)
+    result = pipeline.check_file(engine, "有错.xlsx", content)
+    held = pipeline.hold_back(result, {(result.accepted[0]["sheet"], result.accepted[0]["row"])})
+    pipeline.store_result(engine, held, content)
+    engine.dispose()
+    at = open_page()
+    assert at.selectbox(key="imports_selected").value == int(
+        returns_repo.list_imports(db.make_engine(demo_app_db)).iloc[0]["id"]
+    )
+    assert [b.label for b in at.get("download_button")] == ["下载原始文件"]
+    at.button[[b.label for b in at.button].index("生成退回修改表")].click().run()
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["下载原始文件", "下载退回修改表"]
+    made = at.session_state["imports_return"][1]
+    notes = load_workbook(io.BytesIO(made))["退回说明"]
+    codes = [r[6] for r in notes.iter_rows(min_row=5, values_only=True)]
+    assert any("暂缓入库" in str(c) for c in codes)  # the held-back row is listed again

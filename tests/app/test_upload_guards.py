@@ -62,7 +62,8 @@ def test_earlier_version_after_a_correction_is_named_and_can_be_made_current(
     # the original again: same bytes, already imported, but no longer current
     at = open_page()
     at.file_uploader(key="upload_files").set_value([("原始.xlsx", first, XLSX)]).run()
-    at.button(key="upload_confirm").click().run()
+    # already imported: named as the earlier version at once, no 确认入库 offered again
+    assert not [b for b in at.button if b.key == "upload_confirm"]
     assert any("早先的版本" in w.value for w in at.warning)
     reinstate = [b for b in at.button if b.label.startswith("以此文件为准")]
     assert len(reinstate) == 1
@@ -73,3 +74,15 @@ def test_earlier_version_after_a_correction_is_named_and_can_be_made_current(
     mine = now[now["report_date"] == day].set_index("unit_code")["problems_found"]
     was = original[original["report_date"] == day].set_index("unit_code")["problems_found"]
     assert mine.equals(was)
+
+
+def test_files_all_rejected_are_archived_without_a_confirm(demo_app_db: str) -> None:
+    before = _count(demo_app_db, imports)
+    at = open_page()
+    at.file_uploader(key="upload_files").set_value([("坏.xlsx", b"not a workbook", XLSX)]).run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.key == "upload_confirm"]
+    assert any("已存档" in w.value for w in at.warning)
+    assert _count(demo_app_db, imports) == before + 1
+    at.run()  # a rerun archives nothing twice
+    assert _count(demo_app_db, imports) == before + 1

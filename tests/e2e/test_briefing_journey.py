@@ -21,7 +21,8 @@ def test_download_word_briefing_and_chart_png(page, app_url, tmp_path) -> None: 
     target = tmp_path / "briefing.docx"
     download.value.save_as(target)
     document = Document(io.BytesIO(target.read_bytes()))
-    assert "工作简报（第" in document.paragraphs[0].text
+    assert document.paragraphs[0].text.endswith("工作简报")  # 版头, the issue under it
+    assert document.paragraphs[1].text.startswith("第")
     assert len(document.inline_shapes) >= 3
     assert any("报送率" in p.text for p in document.paragraphs)
 

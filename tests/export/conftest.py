@@ -166,3 +166,23 @@ def fill_database(engine: Engine) -> Engine:
 @pytest.fixture
 def city_engine(engine: Engine) -> Engine:
     return fill_database(engine)
+
+
+# The same city with the long names real registries carry (departments, schools, hospitals).
+LONG_NAMES: dict[str, str] = {
+    "0": "示范市",
+    "01": "中共示范市委员会全面深化改革委员会办公室（市委改革办）",
+    "02": "示范市西山区经济技术开发区管理委员会党工委",
+    "0101": "东城县人民政府东一镇街道办事处社区卫生服务中心党支部委员会",
+    "0102": "东城县东二镇农业农村综合服务中心（乡村振兴工作站）",
+    "0201": "西山区西一镇人民政府党政综合办公室（党建工作办公室）",
+    "010101": "东一镇东一村股份经济合作社党总支部委员会第一党小组",
+    "010102": "东一镇东二村（社区）居民委员会网格化服务管理中心党支部",
+    "020101": "西一镇西一村村民委员会（村级集体经济发展服务站）党支部",
+}
+
+
+def make_long_report(scope: str | None = None) -> WeekReport:
+    units = units_frame()
+    units["name"] = units["code"].map(LONG_NAMES)
+    return build_report(units, figures_frame(), settings_values(), WEEK2, scope)

@@ -45,8 +45,8 @@ def test_briefing_docx(db_url: str, tmp_path, capsys) -> None:  # type: ignore[n
     document = Document(io.BytesIO(out.read_bytes()))
     texts = [p.text for p in document.paragraphs]
     # issue number and office come from the stored settings
-    assert texts[0] == "主题教育工作简报（第8期）"
-    assert texts[1].startswith("示范市主题教育领导小组办公室")
+    assert texts[0:2] == ["主题教育工作简报", "第8期"]  # 版头: name, then the issue
+    assert texts[2].startswith("示范市主题教育领导小组办公室")
     assert any("应报单位9个，已报7个，报送率77.8%" in t for t in texts)
     assert len(document.inline_shapes) == 6
 

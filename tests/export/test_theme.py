@@ -19,7 +19,9 @@ def test_finish_applies_title_cjk_font_and_palette() -> None:
     )
     assert fig.layout.title.text == "截至10月27日各县（市、区）问题销号率"
     assert fig.layout.font.family.startswith("Noto Sans CJK SC")
-    assert list(fig.layout.colorway) == list(theme.PALETTE)
+    # the palette first, then further distinct colours for charts with more series
+    assert list(fig.layout.colorway) == list(theme.COLOURS)
+    assert list(fig.layout.colorway)[: len(theme.PALETTE)] == list(theme.PALETTE)
     assert fig.layout.height == 380
     assert fig.layout.paper_bgcolor == "white"
 

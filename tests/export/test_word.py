@@ -28,8 +28,8 @@ def _texts(document: Document) -> list[str]:
 
 def test_masthead_office_and_date(docx_file: Document) -> None:
     texts = _texts(docx_file)
-    assert texts[0] == "主题教育工作简报（第8期）"
-    assert texts[1] == "示范市主题教育领导小组办公室\t2023年10月27日"
+    assert texts[0:2] == ["主题教育工作简报", "第8期"]  # GB/T 9704 版头: name, issue
+    assert texts[2] == "示范市主题教育领导小组办公室\t2023年10月27日"
     assert docx_file.core_properties.title == "主题教育工作简报（第8期）"
     assert "示范市主题教育第9周调度情况" in texts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.core.catalogue import INDICATORS
-from dashboard.ingest.header import find_header, match_label
+from dashboard.ingest.header import find_header, match_label, office_wordings
 
 TEMPLATE = [ind.header for ind in INDICATORS]
 
@@ -96,11 +96,68 @@ def test_wordings_map_to_indicators(text: str, code: str) -> None:
     assert found is not None and found.kind == "indicator" and found.key == code
 
 
-@pytest.mark.parametrize(
-    "text", ["序号", "读书班覆盖率", "问题销号率（%）", "联系地址", "工作亮点"]
-)
-def test_unknown_and_derived_columns_map_to_nothing(text: str) -> None:
+@pytest.mark.parametrize("text", ["序号", "联系地址", "工作亮点", "主要问题", "整改情况"])
+def test_unknown_columns_map_to_nothing(text: str) -> None:
     assert match_label(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["读书班覆盖率", "问题销号率（%）", "措施落实率", "销号比例", "问题整改完成百分比", "合计",
+     "检视问题合计", "调研报告完成率(%)", "人均读书班天数"],
+)  # fmt: skip
+def test_derived_columns_are_recognised_never_indicators(text: str) -> None:
+    found = match_label(text)
+    assert found is not None and found.kind == "derived"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("整改措施落实数（条）", "measures_done"),  # the words in another order, a unit
+        ("措施落实数(条)", "measures_done"),
+        ("落实\n措施数", "measures_done"),  # abbreviated, a line break in the cell
+        ("已落实\n措施", "measures_done"),
+        ("措施完成数", "measures_done"),
+        ("制定措施数", "measures_set"),
+        ("措施（条）", "measures_set"),
+        ("问题销号数", "problems_closed"),
+        ("问题整改完成数（个）", "problems_closed"),
+        ("查摆出的问题数", "problems_found"),
+        ("调研形成报告篇数", "survey_reports"),
+        ("办理实事件数", "deeds_done"),
+    ],
+)
+def test_headers_understood_by_their_parts(text: str, code: str) -> None:
+    found = match_label(text)
+    assert found is not None and found.kind == "indicator" and found.key == code, found
+
+
+def test_derived_columns_are_set_aside_with_a_note() -> None:
+    rows: list[list[object]] = [
+        ["单位名称", "检视问题数", "已整改销号问题数", "问题销号率（%）", "合计"],
+        ["东城县", 10, 5, 50, 15],
+    ]
+    header = find_header(rows)
+    assert header is not None
+    assert header.indicators == {"problems_found": 1, "problems_closed": 2}
+    assert header.derived == ["问题销号率（%）", "合计"]
+    assert header.ignored == [] and header.unknown == []
+
+
+def test_office_wordings_win_and_can_set_a_column_aside() -> None:
+    rows: list[list[object]] = [
+        ["单位名称", "检视问题数", "整改到位数", "工作亮点"],
+        ["东城县", 10, 5, 3],
+    ]
+    plain = find_header(rows)
+    assert plain is not None and plain.unknown == [(2, "整改到位数"), (3, "工作亮点")]
+    wordings = office_wordings({"整改 到位数": "problems_closed", "工作亮点": "", "x": "nope"})
+    assert wordings == (("工作亮点", ""), ("整改到位数", "problems_closed"))
+    header = find_header(rows, wordings=wordings)
+    assert header is not None
+    assert header.indicators == {"problems_found": 1, "problems_closed": 2}
+    assert header.skipped == ["工作亮点"] and header.unknown == []
 
 
 def test_any_order_unknown_columns_listed_and_duplicates_reported() -> None:

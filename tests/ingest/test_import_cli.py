@@ -119,6 +119,7 @@ def test_missing_date_then_date_option(setup, capsys) -> None:
     assert main(["import", str(undated), "--db", url, "--json"]) == 1
     document = json.loads(capsys.readouterr().out)
     assert [p["code"] for p in document["files"][0]["problems"]] == ["no_date"]
+    assert "--date" in document["files"][0]["problems"][0]["message"]
     assert main(["import", str(undated), "--db", url, "--json", "--date", "2023-11-01"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["files"][0]["report_date"] == "2023-11-03"  # the period's report day

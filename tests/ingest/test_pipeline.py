@@ -105,8 +105,8 @@ def test_wordings_order_spacing_and_unknown_columns(db: Engine) -> None:
     rows = [
         ["截至2023年10月27日"],
         ["序号", "已销号问题数", "单 位 名 称", "读书班（期）", "完成调研报告(篇)", "工作亮点",
-         "问题整改销号数", "举办读书班期数", "检视问题数", "调研课题数"],
-        [1, 3, "东城县", 2, 4, "好", 3, 2, 5, 6],
+         "检视问题数", "调研课题数"],
+        [1, 3, "东城县", 2, 4, "好", 5, 6],
     ]  # fmt: skip
     result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
     assert taken(result) == {
@@ -118,10 +118,69 @@ def test_wordings_order_spacing_and_unknown_columns(db: Engine) -> None:
             "survey_topics": 6,
         }
     }
-    assert codes(result) == [(2, "duplicate_column"), (2, "duplicate_column")]
-    assert {p.column for p in result.problems} == {"问题整改销号数", "举办读书班期数"}
+    assert result.problems == []
     assert result.ignored_columns == ["序号", "工作亮点"]
     assert result.status == "checked"
+
+
+def test_a_second_column_for_one_indicator_is_an_error_naming_both(db: Engine) -> None:
+    """Changed with issue 11: this was a collapsed warning that dropped a column."""
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位名称", "已销号问题数", "读书班（期）", "问题整改销号数", "举办读书班期数", "检视问题数"],
+        ["东城县", 3, 2, 3, 2, 5],
+    ]  # fmt: skip
+    result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+    assert codes(result) == [(2, "duplicate_column"), (2, "duplicate_column")]
+    assert {p.severity for p in result.problems} == {"error"}
+    first = result.problems[0].message
+    assert "“问题整改销号数”列与“已销号问题数”列" in first
+    assert result.status == "rejected" and result.accepted == []
+    assert result.report_date == OCT27
+
+
+def test_measures_done_in_everyday_wordings_is_never_lost(db: Engine) -> None:
+    """The two wordings of issue 11 that lost their column without an error."""
+    for header in ("整改措施落实数（条）", "落实\n措施数"):
+        rows = [
+            ["截至2023年10月27日"],
+            ["单位名称", "检视问题数", "整改措施数", header, "措施落实率（%）"],
+            ["东城县", 5, 10, 7, 70],
+        ]
+        result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+        assert taken(result) == {
+            "0101": {"problems_found": 5, "measures_set": 10, "measures_done": 7}
+        }, header
+        assert result.problems == [] and result.derived_columns == ["措施落实率（%）"]
+
+
+def test_a_column_of_whole_numbers_naming_nothing_is_a_warning(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["序号", "单位名称", "检视问题数", "整改到位数", "工作亮点", "参会人数"],
+        [1, "东城县", 5, 3, "好", 12],
+        [2, "西山区", 6, 4, None, None],
+        [3, "南湖县", 7, 5, "较好", 8],
+    ]
+    result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+    assert [(p.column, p.code, p.severity) for p in result.problems] == [
+        ("整改到位数", "unknown_column", "warning"),
+        ("参会人数", "unknown_column", "warning"),
+    ]  # 序号 (1, 2, 3) and a text column are no figures
+    assert "“整改到位数”列" in result.problems[0].message
+    assert len(result.accepted) == 3
+
+
+def test_a_remembered_wording_reads_the_column_next_time(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位名称", "检视问题数", "整改到位数"],
+        ["东城县", 5, 3],
+    ]
+    repo.set_settings(db, {"column_wordings": {"整改到位数": "problems_closed"}})
+    result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+    assert taken(result) == {"0101": {"problems_found": 5, "problems_closed": 3}}
+    assert result.problems == []
 
 
 def test_two_level_merged_header(db: Engine) -> None:
@@ -402,7 +461,11 @@ def test_no_date_is_rejected_and_a_given_date_is_used(db: Engine) -> None:
     content = xlsx(template_return([("0101", "东城县", figs(1))], day=None))
     result = pipeline.check_file(db, "周报.xlsx", content)
     assert result.status == "rejected" and codes(result) == [(None, "no_date")]
-    assert result.accepted == [] and "--date" in result.problems[0].message
+    message = result.problems[0].message
+    assert result.accepted == [] and "--date" not in message  # the page names its own field
+    assert "为没有日期的文件指定统计截止日期" in message
+    cli = pipeline.check_file(db, "周报.xlsx", content, date_hint=pipeline.CLI_DATE_HINT)
+    assert "--date" in cli.problems[0].message
     given = pipeline.check_file(db, "周报.xlsx", content, report_date=dt.date(2023, 10, 26))
     assert given.status == "checked" and given.report_date == OCT27
     assert taken(given) == {"0101": full(1)}
@@ -760,9 +823,11 @@ def test_annotated_return_marks_bad_cells_red_and_warnings_yellow(db: Engine) ->
     assert ws["B4"].value == "东城县" and ws["A1"].value == rows[0][0]  # the sender's own cells
     summary = list(book["退回说明"].iter_rows(min_row=5, values_only=True))
     assert len(summary) == 3
+    assert [(r[1], r[2]) for r in summary] == [(4, "东城县"), (5, "北岭县"), (6, "南湖县")]
     notes = book["退回说明"]  # printed a page wide: the messages never on a page of their own
     assert notes.page_setup.fitToWidth == 1 and notes.print_title_rows == "$4:$4"
-    assert notes["F5"].alignment.wrap_text
+    assert notes["G5"].alignment.wrap_text
+    assert "标红的行本次未入库" in notes["A2"].value
     assert ws.page_setup.fitToWidth is None  # the sender's own sheet keeps its own settings
     assert returned_name("东城县.xlsx") == "东城县_退回修改表.xlsx"
 
@@ -843,7 +908,8 @@ def test_returned_workbook_of_a_file_with_too_many_problems(db: Engine) -> None:
     assert result.problems[0].code == "too_many_problems"
     assert len(result.problems) == 1 + PROBLEMS_KEPT and result.problem_total == 14 + 1200
     book = openpyxl.load_workbook(io.BytesIO(returned_workbook(result, content)))
-    notes = [r[5] for r in book["退回说明"].iter_rows(min_row=5, values_only=True)]
+    summary = book["退回说明"].iter_rows(min_row=5, values_only=True)
+    notes = [r[6] for r in summary]  # the message column, after 单位
     assert any("另有" in str(n) for n in notes)
 
 
@@ -883,3 +949,183 @@ def test_peer_corpus_file_is_checked_or_rejected(corpus_db: Engine, path: Path) 
     json_doc = result.to_json()
     assert json_doc["status"] == result.status
     assert figure_counts(corpus_db) == before
+
+
+# --- issue 11: code and name, several dates, dates anywhere -----------------------------------
+@pytest.mark.parametrize("blank", [False, True])  # the clean block path and the row-by-row one
+def test_code_and_name_of_two_different_units_is_a_warning_matched_by_code(
+    db: Engine, blank: bool
+) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位编码", "单位名称", "检视问题数", "读书班期数"],
+        ["0101", "西山区", 5, None if blank else 1],  # 0102's name under 0101's code
+        ["0102", "西山", 6, 2],  # an alias of its own unit: fine
+        ["0103", "南湖县（新）", 7, 3],  # a name the registry does not know: no guess
+    ]
+    result = pipeline.check_file(db, "a.xlsx", xlsx(rows))
+    assert codes(result) == [(3, "code_name_mismatch")]
+    problem = result.problems[0]
+    assert problem.severity == "warning" and problem.column == "单位名称"
+    assert "“0101”" in problem.message and "东城县" in problem.message
+    assert "西山区" in problem.message and "0102" in problem.message
+    assert [r["unit_code"] for r in result.accepted] == ["0101", "0102", "0103"]
+
+
+def test_date_on_a_cover_sheet_with_the_table_on_sheet_two(db: Engine) -> None:
+    table = template_return([("0101", "东城县", figs(1))], day=None)
+    for cover in (
+        [["主题教育进展情况统计"], ["填报单位：东城县"], ["统计截止日期", dt.datetime(2023, 10, 27)],
+         ["印发日期", dt.datetime(2023, 10, 30)]],
+        [["主题教育进展情况统计"], ["统计截止日期："], ["2023年10月27日"]],
+        [["主题教育进展情况统计（统计截止：2023.10.27）"]],
+    ):  # fmt: skip
+        wb = openpyxl.Workbook()
+        wb.active.title = "封面"
+        for row in cover:
+            wb.active.append(row)
+        ws = wb.create_sheet("数据")
+        for row in table:
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        result = pipeline.check_file(db, "周报.xlsx", out.getvalue())
+        assert result.status == "checked" and result.report_date == OCT27, cover
+        assert taken(result) == {"0101": full(1)}
+
+
+def test_date_in_a_note_line_under_the_table_and_in_a_sheet_name(db: Engine) -> None:
+    rows = template_return([("0101", "东城县", figs(1))], day=None)
+    noted = pipeline.check_file(
+        db, "周报.xlsx", xlsx([*rows, [None], ["注：以上数据统计截至10月27日，请于10月30日前报送"]])
+    )
+    assert noted.report_date == OCT27 and noted.problems == []
+    named = pipeline.check_file(db, "周报.xlsx", xlsx(rows, title="2023.10.27"))
+    assert named.report_date == OCT27 and named.problems == []
+
+
+def daily_export(units: list[tuple[str, str]], first: dt.date, days: int) -> list[list[object]]:
+    """One row per unit per day, cumulative figures growing by one a day."""
+    rows: list[list[object]] = [["单位编码", "单位名称", "日期", "检视问题数", "已整改销号问题数"]]
+    for d in range(days):
+        day = first + dt.timedelta(days=d)
+        for code, name in units:
+            rows.append([code, name, day, 10 + d, d])
+    return rows
+
+
+def test_a_daily_export_keeps_each_units_latest_day_of_every_week(db: Engine) -> None:
+    units = [("0101", "东城县"), ("0102", "西山区"), ("0103", "南湖县")]
+    rows = daily_export(units, dt.date(2023, 10, 21), 14)  # Sat 21 Oct .. Fri 3 Nov
+    result = pipeline.check_file(db, "日报.xlsx", xlsx(rows))
+    assert [(r["unit_code"], r["report_date"], r["values"]["problems_found"])
+            for r in result.accepted] == [
+        ("0101", OCT27, 16), ("0102", OCT27, 16), ("0103", OCT27, 16),
+        ("0101", NOV03, 23), ("0102", NOV03, 23), ("0103", NOV03, 23),
+    ]  # fmt: skip
+    assert codes(result) == [(None, "earlier_days")]  # said once for the file
+    assert "36 行（3 个单位）" in result.problems[0].message
+    assert result.status == "checked"
+
+
+def test_the_same_unit_twice_on_the_same_day_stays_an_error(db: Engine) -> None:
+    rows = daily_export([("0101", "东城县"), ("0102", "西山区")], dt.date(2023, 10, 25), 3)
+    rows.append(["0101", "东城县", dt.date(2023, 10, 27), 20, 1])  # 27 Oct again
+    result = pipeline.check_file(db, "日报.xlsx", xlsx(rows))
+    assert codes(result) == [(6, "duplicate_unit"), (8, "duplicate_unit"), (None, "earlier_days")]
+    assert taken(result) == {"0102": {"problems_found": 12, "problems_closed": 2}}
+
+
+def test_the_200000_row_daily_export_imports(engine: Engine) -> None:
+    """Issue 11: one row per unit per day, 2,000 units × 100 days, was 200,000 errors."""
+    registry = [("01", "示范市", None, "党政机关", "", 1)]
+    registry += [(f"01{i:04d}", f"单位{i}", "01", "党政机关", "", 2) for i in range(2_000)]
+    seed_registry(engine, registry)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("日报")
+    ws.append(["单位编码", "单位名称", "日期", "检视问题数", "已整改销号问题数"])
+    for d in range(100):
+        day = dt.datetime(2023, 9, 1) + dt.timedelta(days=d)
+        for i in range(2_000):
+            ws.append([f"01{i:04d}", f"单位{i}", day, 10 + d, d])
+    out = io.BytesIO()
+    wb.save(out)
+    result = pipeline.import_file(engine, "日报.xlsx", out.getvalue())
+    assert result.status == "imported"
+    assert len(result.accepted) == 2_000 * 16  # 1 Sep .. 9 Dec 2023: 16 report Fridays
+    assert codes(result) == [(None, "earlier_days")]
+    assert "168,000 行（2,000 个单位）" in result.problems[0].message
+    assert figure_counts(engine) == (32_000, 32_000)
+    assert len(result.report_dates) == 16 and result.report_dates[-1] == dt.date(2023, 12, 15)
+
+
+def test_the_returned_summary_orders_by_row_and_words_a_whole_file_error(db: Engine) -> None:
+    rows = [
+        ["截至2023年10月27日"],
+        ["单位名称", "检视问题数", "已整改销号问题数", "读书班期数", "举办读书班期数"],
+        ["东城县", 5, 6, 1, 1],
+        ["北岭县", 5, 1, 1, 1],
+    ]
+    content = xlsx(rows)
+    result = pipeline.check_file(db, "东城县.xlsx", content)
+    assert result.status == "rejected"
+    notes = openpyxl.load_workbook(io.BytesIO(annotate(result, content)))["退回说明"]
+    assert notes["A2"].value.startswith("本文件整体未能入库：“举办读书班期数”列与“读书班期数”列")
+    assert "标红的行" not in notes["A2"].value
+    summary = list(notes.iter_rows(min_row=5, values_only=True))
+    assert [(r[0], r[1], r[2]) for r in summary] == [
+        ("周报", 2, None),  # the column error, at the header row
+        ("周报", 3, "东城县"),
+        ("周报", 4, "北岭县"),
+    ]
+
+
+def test_rows_held_back_are_not_stored_and_listed_in_the_returned_table(anydb: Engine) -> None:
+    rows = template_return([("0101", "东城县", figs(1)), ("0102", "西山区", figs(2))])
+    content = xlsx(rows)
+    result = pipeline.check_file(anydb, "周报.xlsx", content)
+    held = pipeline.hold_back(result, {("周报", 5)}, {"0102": "西山区"})
+    assert [r["unit_code"] for r in held.accepted] == ["0101"] and held.status == "checked"
+    assert [(p.row, p.code, p.severity, p.unit) for p in held.problems] == [
+        (5, "held_back", "error", "西山区")
+    ]
+    assert result.problems == [] and len(result.accepted) == 2  # the checked result unchanged
+    stored = pipeline.store_result(anydb, held, content)
+    assert stored.status == "imported" and figure_counts(anydb) == (1, 1)
+    notes = openpyxl.load_workbook(io.BytesIO(annotate(held, content)))["退回说明"]
+    assert list(notes.iter_rows(min_row=5, values_only=True))[0][:3] == ("周报", 5, "西山区")
+    # 导入记录 makes the table again from the archived bytes and the stored problems
+    log = returns_repo.list_imports(anydb)
+    stored_problems = returns_repo.import_problems(anydb, int(log["id"].iloc[0]))
+    again = pipeline.check_again(anydb, "周报.xlsx", content, OCT27, stored_problems)
+    assert [(p.row, p.code) for p in again.problems] == [(5, "held_back")]
+    everything = pipeline.hold_back(result, {("周报", 4), ("周报", 5)})
+    assert everything.status == "rejected" and everything.accepted == []
+
+
+def test_hidden_sheets_and_every_report_week_are_named(db: Engine) -> None:
+    rows = [
+        ["单位名称", "统计截止日期", "读书班期数"],
+        ["东城县", dt.date(2023, 10, 27), 1],
+        ["东城县", dt.date(2023, 11, 3), 2],
+    ]
+    hidden = template_return([("0102", "西山区", figs(1))])
+    result = pipeline.check_file(
+        db, "两周.xlsx", xlsx(rows, extra_sheets=[("旧表", hidden, "hidden")])
+    )
+    assert result.hidden_sheets == ["旧表"] and result.sheets == ["周报"]
+    assert result.report_dates == [OCT27, NOV03]
+    frame = pipeline.problems_frame(result)
+    assert list(frame.columns) == ["工作表", "行", "单位", "列", "值", "级别", "问题"]
+
+
+def test_a_scoped_users_rows_outside_its_subtree_are_refused(db: Engine) -> None:
+    rows = template_return([("0101", "东城县", figs(1)), ("0102", "西山区", figs(2))])
+    result = pipeline.check_file(db, "两县.xlsx", xlsx(rows))
+    names = {"0101": "东城县", "0102": "西山区"}
+    limited = pipeline.keep_inside(result, {"0101", "010101", "010102"}, "东城县", names)
+    assert [row["unit_code"] for row in limited.accepted] == ["0101"]
+    refused = [p for p in limited.problems if p.code == pipeline.OUTSIDE_SCOPE]
+    assert len(refused) == 1 and "西山区" in refused[0].message and "东城县" in refused[0].message
+    only_outside = pipeline.keep_inside(result, {"0103"}, "南湖县")
+    assert only_outside.status == "rejected" and not only_outside.accepted
