@@ -29,7 +29,7 @@ import gc
 import threading
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress
@@ -1177,30 +1177,13 @@ def hold_back(
     """The result with the office's held-back rows ((sheet, Excel row)) taken out of what
     is stored, each an error that the 退回修改表 lists.  Nothing left to store: rejected."""
     held = set(rows)
-    if not held or result.status == "rejected":
-        return result
-    names = names or {}
-    kept = [row for row in result.accepted if (row["sheet"], row["row"]) not in held]
-    problems = list(result.problems)
-    for row in result.accepted:
-        if (row["sheet"], row["row"]) in held:
-            unit = names.get(row["unit_code"], row["unit_code"])
-            problems.append(
-                Problem(
-                    row["sheet"],
-                    row["row"],
-                    None,
-                    None,
-                    "error",
-                    HELD_BACK,
-                    f"本行（{unit}）经办公室核对暂缓入库：请核对本行各项数字（均为累计数）"
-                    "后重新报送",
-                    None,
-                    unit,
-                )
-            )
-    return dataclasses.replace(
-        result, accepted=kept, problems=problems, status="checked" if kept else "rejected"
+    return _refuse_rows(
+        result,
+        lambda row: (row["sheet"], row["row"]) in held,
+        HELD_BACK,
+        lambda unit: f"本行（{unit}）经办公室核对暂缓入库：请核对本行各项数字（均为累计数）"
+        "后重新报送",
+        names,
     )
 
 
@@ -1215,29 +1198,39 @@ def keep_inside(
 ) -> FileResult:
     """The result of a scoped user's upload: rows of units outside ``allowed`` (their subtree)
     become errors and are not stored; nothing left to store: rejected."""
-    allowed = set(allowed)
-    outside = [row for row in result.accepted if row["unit_code"] not in allowed]
-    if not outside or result.status == "rejected":
+    inside = set(allowed)
+    return _refuse_rows(
+        result,
+        lambda row: row["unit_code"] not in inside,
+        OUTSIDE_SCOPE,
+        lambda unit: f"本行单位“{unit}”不在您管辖的“{scope_name}”及其下级单位之内，未入库："
+        "请只报送本单位及下级单位的数字，其他单位的数字由其自行报送",
+        names,
+    )
+
+
+def _refuse_rows(
+    result: FileResult,
+    refused: Callable[[AcceptedRow], bool],
+    code: str,
+    message: Callable[[str], str],
+    names: dict[str, str] | None,
+) -> FileResult:
+    """Rows that ``refused`` picks leave what is stored, each an error ``code`` naming its
+    unit (listed in the 退回修改表).  Nothing left to store: rejected."""
+    if result.status == "rejected":
+        return result
+    out = [row for row in result.accepted if refused(row)]
+    if not out:
         return result
     names = names or {}
     problems = list(result.problems)
-    for row in outside:
+    for row in out:
         unit = names.get(row["unit_code"], row["unit_code"])
         problems.append(
-            Problem(
-                row["sheet"],
-                row["row"],
-                None,
-                None,
-                "error",
-                OUTSIDE_SCOPE,
-                f"本行单位“{unit}”不在您管辖的“{scope_name}”及其下级单位之内，未入库："
-                "请只报送本单位及下级单位的数字，其他单位的数字由其自行报送",
-                None,
-                unit,
-            )
+            Problem(row["sheet"], row["row"], None, None, "error", code, message(unit), None, unit)
         )
-    kept = [row for row in result.accepted if row["unit_code"] in allowed]
+    kept = [row for row in result.accepted if not refused(row)]
     return dataclasses.replace(
         result, accepted=kept, problems=problems, status="checked" if kept else "rejected"
     )

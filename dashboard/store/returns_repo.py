@@ -209,16 +209,7 @@ def _store_figures(conn: Connection, import_id: int, rows: FigureColumns) -> int
         codes = [
             code for code, on in zip(rows.unit_codes, rows.report_dates, strict=True) if on == day
         ]
-        for chunk in _chunks(codes, _CHUNK):
-            conn.execute(
-                update(figures)
-                .where(
-                    figures.c.is_current.is_(True),
-                    figures.c.report_date == day,
-                    figures.c.unit_code.in_(chunk),
-                )
-                .values(is_current=False)
-            )
+        _retire_current(conn, day, codes)
     if conn.dialect.name == "sqlite":
         _insert_sqlite(conn, import_id, rows)
         return len(rows.unit_codes)
@@ -226,6 +217,20 @@ def _store_figures(conn: Connection, import_id: int, rows: FigureColumns) -> int
     values = zip(*rows[:2], repeat(import_id), rows.figures, repeat(True), *rows[3:], strict=False)
     conn.execute(insert(figures), [dict(zip(keys, row, strict=True)) for row in values])
     return len(rows.unit_codes)
+
+
+def _retire_current(conn: Connection, day: dt.date, codes: Sequence[str]) -> None:
+    """The current rows of these units on ``day`` become history (before new ones go in)."""
+    for chunk in _chunks(codes, _CHUNK):
+        conn.execute(
+            update(figures)
+            .where(
+                figures.c.is_current.is_(True),
+                figures.c.report_date == day,
+                figures.c.unit_code.in_(chunk),
+            )
+            .values(is_current=False)
+        )
 
 
 def _has_current(conn: Connection, day: dt.date) -> bool:
@@ -352,16 +357,7 @@ def reinstate_import(engine: Engine, import_id: int, actor: str = "") -> int:
         for _, unit_code, day in stale:
             by_day[day].append(unit_code)
         for day, codes in by_day.items():
-            for chunk in _chunks(codes, _CHUNK):
-                conn.execute(
-                    update(figures)
-                    .where(
-                        figures.c.is_current.is_(True),
-                        figures.c.report_date == day,
-                        figures.c.unit_code.in_(chunk),
-                    )
-                    .values(is_current=False)
-                )
+            _retire_current(conn, day, codes)
         ids = [row[0] for row in stale]
         for chunk in _chunks(ids, _CHUNK):
             conn.execute(update(figures).where(figures.c.id.in_(chunk)).values(is_current=True))

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +14,7 @@ import pytest
 
 from dashboard.auth import accounts
 from dashboard.store import db, repo
-from tests.e2e.conftest import ROOT, _free_port, _wait_healthy, wait_for_app
+from tests.e2e.conftest import _serve, wait_for_app
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "e2e-password-1"
@@ -37,39 +35,8 @@ def guarded_url(demo_database: str, tmp_path_factory) -> Iterator[str]:
     others = units.loc[(units["level"] == 2) & (units["code"] != county), "name"]
     OUTSIDE.extend(others.astype(str))
     engine.dispose()
-    port = _free_port()
-    with open(folder / "streamlit.log", "wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "dashboard/server.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, process)
+    with _serve({"DATABASE_URL": url}, folder / "streamlit.log") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _sign_in(page, base: str, name: str) -> None:  # type: ignore[no-untyped-def]
