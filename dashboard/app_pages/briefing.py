@@ -11,7 +11,7 @@ from dashboard.export import briefing
 from dashboard.export.document import SECTION_KEYS, SECTION_LABELS, font_available
 from dashboard.export.word import colophon_lines
 from dashboard.store import repo
-from dashboard.ui import filters, report_cache, state
+from dashboard.ui import filters, report_cache, session, state
 from dashboard.ui.charts import show_chart
 from dashboard.ui.text import plain
 
@@ -94,7 +94,11 @@ for col, fmt, label in zip(
     with col:
         st.download_button(
             label,
-            data=functools.partial(briefing.render_report, report, fmt, options),
+            data=session.audited(
+                functools.partial(briefing.render_report, report, fmt, options),
+                "export",
+                briefing.file_name(report, fmt, options),
+            ),
             file_name=briefing.file_name(report, fmt, options),
             mime=briefing.FORMATS[fmt],
             key=f"briefing_download_{fmt}",

@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from dashboard.auth import audit
 from dashboard.cli import CliError, add_db_option
 from dashboard.export import briefing
 from dashboard.store import db, repo
@@ -105,7 +106,9 @@ def _briefing(args: argparse.Namespace) -> int:
         out.write_bytes(content)
     except OSError as exc:
         raise CliError(f"无法写入“{out}”：{exc.strerror}。请检查路径与权限。") from None
-    repo.set_settings(engine, options.to_settings())  # the next week's briefing numbers on
+    repo.set_settings(engine, options.to_settings(), actor="命令行")  # numbers on next week
+    detail = {"what": out.name, "format": args.format, "date": day.isoformat(), "scope": args.scope}
+    audit.record(engine, "export", user="命令行", detail=detail)
     print(f"已生成简报（第{options.issue}期）：{out}（{len(content):,} 字节）")
     return 0
 
@@ -127,6 +130,8 @@ def _charts(args: argparse.Namespace) -> int:
             (folder / f"{name}.{args.format}").write_bytes(content)
     except OSError as exc:
         raise CliError(f"无法写入目录“{folder}”：{exc.strerror}。请检查路径与权限。") from None
+    detail = {"what": "charts", "format": args.format, "date": day.isoformat(), "count": len(images)}
+    audit.record(engine, "export", user="命令行", detail=detail)
     print(f"已导出 {len(images)} 张图表到 {folder}：")
     for name in images:
         print(f"  {name}.{args.format}")

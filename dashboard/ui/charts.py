@@ -15,6 +15,7 @@ import plotly.io as pio
 import streamlit as st
 
 from dashboard.export import images
+from dashboard.ui import session
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -43,7 +44,7 @@ def show_chart(fig: go.Figure, name: str, key: str | None = None) -> None:
     with st.popover("导出图片", icon=":material/download:"):
         st.download_button(
             "PNG（高清，适合幻灯片）",
-            data=_deferred(fig_json, "png"),
+            data=session.audited(_deferred(fig_json, "png"), "download", f"{stem}.png"),
             file_name=f"{stem}.png",
             mime="image/png",
             key=f"{key}_png",
@@ -51,7 +52,7 @@ def show_chart(fig: go.Figure, name: str, key: str | None = None) -> None:
         )
         st.download_button(
             "SVG（矢量，适合排版）",
-            data=_deferred(fig_json, "svg"),
+            data=session.audited(_deferred(fig_json, "svg"), "download", f"{stem}.svg"),
             file_name=f"{stem}.svg",
             mime="image/svg+xml",
             key=f"{key}_svg",

@@ -8,10 +8,12 @@ exists yet) there is no viewer and every page is open.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard import door
-from dashboard.auth import accounts, proxy, sessions
+from dashboard.auth import accounts, audit, proxy, sessions
 from dashboard.ui import state
 from dashboard.web.signin import LOGIN_PATH, LOGOUT_PATH, SESSION_COOKIE
 
@@ -50,3 +52,16 @@ def render_account(viewer: door.Viewer | None) -> None:
 def viewer() -> door.Viewer | None:
     """The viewer of this run (set by the entry script before the page runs)."""
     return st.session_state.get("viewer")
+
+
+def audited(make: Callable[[], bytes], action: str, what: str) -> Callable[[], bytes]:
+    """A download's deferred data that records who took what (``export`` for briefings,
+    ``download`` for charts and tables) when the button is pressed."""
+    who = viewer()
+    engine = state.engine()
+
+    def made() -> bytes:
+        audit.record(engine, action, user=who.name if who else "", detail={"what": what})
+        return make()
+
+    return made

@@ -16,6 +16,7 @@ from dashboard.core import heat
 from dashboard.core.catalogue import INDICATORS, RATES
 from dashboard.export.cells import safe_cell_value
 from dashboard.export.workbook import fit_for_print
+from dashboard.ui import session
 
 MAX_ROWS_ON_SCREEN = 300
 
@@ -131,7 +132,11 @@ def show_table(
         st.caption(f"共 {len(frame):,} 行，页面显示前 {max_rows} 行，完整表格请下载。")
     st.download_button(
         f"下载“{name}”（Excel）",
-        data=lambda: xlsx_bytes(readable(frame, columns, labels), sheet=name),
+        data=session.audited(
+            lambda: xlsx_bytes(readable(frame, columns, labels), sheet=name),
+            "download",
+            f"{name}.xlsx",
+        ),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
@@ -168,7 +173,9 @@ def problems_table(frame: pd.DataFrame, key: str) -> None:
     )
     st.download_button(
         "下载问题清单（Excel）",
-        data=lambda: xlsx_bytes(frame, sheet="问题清单"),
+        data=session.audited(
+            lambda: xlsx_bytes(frame, sheet="问题清单"), "download", "问题清单.xlsx"
+        ),
         file_name="问题清单.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_problems_xlsx",

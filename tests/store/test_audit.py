@@ -34,3 +34,32 @@ def test_writes_are_audited(any_engine) -> None:
     assert list(log["user_name"]) == ["管理员", "张三", "李四", "管理员"]
     upload = log.iloc[1]["detail"]
     assert upload["sha256"] == returns_repo.sha256_of(b"v1") and upload["file"] == "周报.xlsx"
+
+
+def test_cli_exports_are_audited(engine, tmp_path) -> None:
+    from dashboard.cli import main
+    from tests.export.conftest import fill_database
+
+    fill_database(engine)
+    out = tmp_path / "简报.xlsx"
+    url = str(engine.url)
+    assert (
+        main(
+            [
+                "export",
+                "briefing",
+                "--db",
+                url,
+                "--date",
+                "2023-10-27",
+                "--format",
+                "xlsx",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    exports = audit.entries(engine).query("action == 'export'")
+    assert len(exports) == 1 and exports.iloc[0]["user_name"] == "命令行"
+    assert exports.iloc[0]["detail"]["what"] == "简报.xlsx"
