@@ -589,7 +589,8 @@ def render_report(report: Any, fmt: str, options: BriefingOptions | None = None)
         plan = word.plan_figures(_untitled(doc))
         heights = {name: p.height_px for name, p in plan.items()}
         starts = {name for name, p in plan.items() if p.new_page}
-        return word.write_docx(doc, document_pngs(doc.charts, heights), starts)
+        ahead = {name: p.ahead for name, p in plan.items() if p.ahead}
+        return word.write_docx(doc, document_pngs(doc.charts, heights), starts, ahead)
     pictures = [
         c
         for c, image in zip(

@@ -493,47 +493,87 @@ def _add_lines(used: float, lines: int, keep_with_next: bool = False) -> float:
 class Placement:
     height_px: int  # the chart's height (CSS px at 760 px wide)
     new_page: bool  # starts a page: not even a legible height fits where it would fall
+    ahead: int = 0  # text blocks after it that go before it, to fill the page it leaves
 
 
 def plan_figures(doc: BriefingDoc, chart_names: set[str] | None = None) -> dict[str, Placement]:
     """Each chart's height so that it fits the room left on its page when a legible height
     fits there; otherwise it starts the next page at its natural height (the writer puts a
-    page break before it, so the pages follow this plan rather than drift from it)."""
+    page break before it, so the pages follow this plan rather than drift from it), and the
+    text that follows it moves ahead of it as far as it fills the page being left — a chart
+    never leaves half a page empty behind it while there is text to set there."""
     page = TEXT_H_PT - PAGE_SLACK_PT
     used = 0.0
     placed: dict[str, Placement] = {}
-    for block in flow(doc, chart_names):
+    blocks = list(flow(doc, chart_names))
+    skip: set[int] = set()
+    for index, block in enumerate(blocks):
+        if index in skip:
+            continue
         if block.kind == "figure" and block.chart is not None:
             natural = min(natural_px(block.chart), int(PICTURE_MAX_HEIGHT.pt / PX_PT))
             room_px = int((page - used - CAPTION_H_PT) / PX_PT)
-            new_page = False
+            new_page, ahead = False, 0
             if natural <= room_px:
                 chosen = natural
             elif room_px >= least_px(block.chart):
                 chosen = room_px
-            else:  # not even a legible chart fits: the next page, at its natural height
+            else:  # not even a legible chart fits: fill the page with text, then the chart
+                ahead, used = _text_ahead(blocks, index + 1, used)
+                skip.update(range(index + 1, index + 1 + ahead))
                 used, chosen, new_page = 0.0, natural, True
-            placed[block.chart.name] = Placement(chosen, new_page)
+            placed[block.chart.name] = Placement(chosen, new_page, ahead)
             used += chosen * PX_PT + CAPTION_H_PT
         elif block.kind in ("table", "colophon"):
             break
-        elif block.kind in ("body", "heading"):
-            used = _add_lines(used, _text_lines(block.text, BODY_PT), block.kind == "heading")
         else:
-            used += _block_height(block)
+            used = _after_text(block, used)
     return placed
 
 
+def _after_text(block: Block, used: float) -> float:
+    if block.kind in ("body", "heading"):
+        return _add_lines(used, _text_lines(block.text, BODY_PT), block.kind == "heading")
+    return used + _block_height(block)
+
+
+def _text_ahead(blocks: list[Block], start: int, used: float) -> tuple[int, float]:
+    """How many of the text blocks from ``start`` fit whole on the page that ends at ``used``
+    (a heading only together with the paragraph after it), and where that page then ends."""
+    taken, end, at = 0, used, start
+    while at < len(blocks) and blocks[at].kind in ("body", "heading"):
+        group = 2 if blocks[at].kind == "heading" else 1
+        if at + group > len(blocks) or any(b.kind != "body" for b in blocks[at + 1 : at + group]):
+            break
+        trial = end
+        for block in blocks[at : at + group]:
+            after = _after_text(block, trial)
+            if after <= trial:  # it would run onto the next page
+                return taken, end
+            trial = after
+        taken, end, at = taken + group, trial, at + group
+    return taken, end
+
+
 def write_docx(
-    doc: BriefingDoc, pngs: Mapping[str, bytes], new_pages: set[str] | None = None
+    doc: BriefingDoc,
+    pngs: Mapping[str, bytes],
+    new_pages: set[str] | None = None,
+    ahead: Mapping[str, int] | None = None,
 ) -> bytes:
     """The Word file; ``pngs`` maps each chart's name to its PNG (charts without one are
-    skipped); the charts named in ``new_pages`` start a page (see ``plan_figures``)."""
+    skipped); the charts named in ``new_pages`` start a page, after the ``ahead`` text blocks
+    that follow them in the flow (see ``plan_figures``)."""
     new_pages = new_pages or set()
+    ahead = ahead or {}
     document = Document()
     _setup(document, doc.fonts)
     number = 0
-    for block in flow(doc, set(pngs)):
+    blocks = list(flow(doc, set(pngs)))
+    written: set[int] = set()
+
+    def write(block: Block) -> None:
+        nonlocal number
         if block.kind == "masthead":
             _masthead(document, doc)
         elif block.kind == "title":
@@ -550,6 +590,15 @@ def write_docx(
             _lagging_table(document, doc)
         elif block.kind == "colophon":
             _colophon(document, doc)
+
+    for index, block in enumerate(blocks):
+        if index in written:
+            continue
+        if block.kind == "figure" and block.chart is not None:
+            for later in range(index + 1, index + 1 + ahead.get(block.chart.name, 0)):
+                write(blocks[later])  # the text that fills the page before the chart
+                written.add(later)
+        write(block)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

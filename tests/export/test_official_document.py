@@ -198,3 +198,27 @@ def _tiny_png() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (76, 30), "white").save(out, format="PNG")
     return out.getvalue()
+
+
+def test_text_fills_the_page_a_chart_leaves_before_the_chart(monkeypatch) -> None:
+    """A chart with no legible room left starts the next page, and the text after it moves
+    ahead to fill the page it leaves (whole paragraphs, a heading only with its text)."""
+    options = briefing.BriefingOptions.from_settings(settings_values())
+    doc = briefing._untitled(briefing.compose(make_long_report(), options))
+    monkeypatch.setattr(word, "least_px", lambda chart: 10_000)  # nothing squeezes
+    plan = word.plan_figures(doc)
+    moved = {name: p.ahead for name, p in plan.items() if p.ahead}
+    assert moved  # some text went ahead of a chart
+    blocks = list(word.flow(doc))
+    starts = {name for name, p in plan.items() if p.new_page}
+    pngs = {c.name: _tiny_png() for c in doc.charts}
+    document = Document(io.BytesIO(word.write_docx(doc, pngs, starts, moved)))
+    texts = [p.text for p in document.paragraphs]
+    for index, block in enumerate(blocks):
+        if block.kind != "figure" or block.chart is None or block.chart.name not in moved:
+            continue
+        caption = next(i for i, t in enumerate(texts) if t.endswith(block.chart.caption))
+        for later in blocks[index + 1 : index + 1 + moved[block.chart.name]]:
+            assert later.kind in ("body", "heading")
+            assert texts.index(later.text) < caption
+        assert blocks[index + moved[block.chart.name]].kind == "body"  # no heading left alone
