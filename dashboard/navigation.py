@@ -55,7 +55,8 @@ READ_PAGES = frozenset(
 ROLE_PAGES: dict[str, frozenset[str]] = {
     "admin": frozenset(page_files()),
     "office": READ_PAGES | {"upload.py", "imports.py"},
-    "liaison": READ_PAGES | {"upload.py", "imports.py"},
+    # 导入记录 lists every office's files (download, undo): not for a subtree's liaison
+    "liaison": READ_PAGES | {"upload.py"},
     "viewer": READ_PAGES,
 }
 

@@ -86,25 +86,28 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _disable(args: argparse.Namespace) -> int:
-    engine = db.connect(args.db)
-    try:
-        accounts.set_disabled(engine, args.name, True)
-    except accounts.AccountError as exc:
-        raise CliError(str(exc)) from None
-    ended = sessions.revoke_user(engine, args.name)
-    audit.record(engine, "user", user="命令行", detail={"disabled": args.name})
-    print(f"已停用 {terminal_text(args.name)}，结束会话 {ended} 个")
-    return 0
+    return _set_disabled(args, True)
 
 
 def _enable(args: argparse.Namespace) -> int:
+    return _set_disabled(args, False)
+
+
+def _set_disabled(args: argparse.Namespace, disabled: bool) -> int:
+    """Disable (ending every session at once) or enable an account."""
     engine = db.connect(args.db)
     try:
-        accounts.set_disabled(engine, args.name, False)
+        accounts.set_disabled(engine, args.name, disabled)
     except accounts.AccountError as exc:
         raise CliError(str(exc)) from None
-    audit.record(engine, "user", user="命令行", detail={"enabled": args.name})
-    print(f"已重新启用 {terminal_text(args.name)}")
+    name = terminal_text(args.name)
+    if disabled:
+        ended = sessions.revoke_user(engine, args.name)
+        audit.record(engine, "user", user="命令行", detail={"disabled": args.name})
+        print(f"已停用 {name}，结束会话 {ended} 个")
+    else:
+        audit.record(engine, "user", user="命令行", detail={"enabled": args.name})
+        print(f"已重新启用 {name}")
     return 0
 
 

@@ -95,12 +95,20 @@ def scopes() -> list[tuple[str, str]]:
     """(code, label) of the subtrees a page can be limited to, in tree order, labels
     indented by depth (counties and departments, then their townships). A signed-in user
     with a scope is offered the subtrees inside it only."""
-    choices = _scopes(url(), version())
     viewer = st.session_state.get("viewer")
-    if viewer is not None and viewer.scope_code:
-        allowed = set(UnitTree(units()).subtree(viewer.scope_code))
-        choices = [(code, label) for code, label in choices if code in allowed]
-    return choices
+    within = viewer.scope_code if viewer is not None else None
+    return _scopes_within(url(), version(), within)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _scopes_within(url: str, token: str, within: str | None) -> list[tuple[str, str]]:
+    """The scope choices inside ``within`` (all when None), cached per scope: a liaison's
+    rerun does not walk the tree again."""
+    choices = _scopes(url, token)
+    if within is None:
+        return choices
+    allowed = set(UnitTree(_units(url, token, False)).subtree(within))
+    return [(code, label) for code, label in choices if code in allowed]
 
 
 def report_dates() -> list[dt.date]:
