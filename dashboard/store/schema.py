@@ -113,6 +113,9 @@ users = Table(
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("password_changed_at", DateTime(timezone=True), nullable=True),
+    Column("email", String(254), nullable=True),  # matches an OIDC sign-in (migration 0004)
+    Column("oidc_subject", String(255), nullable=True, unique=True),
+    Column("entry_mode", String(16), nullable=False, default="subtree"),  # subtree | self
 )
 
 auth_sessions = Table(
@@ -144,4 +147,92 @@ audit_log = Table(  # append-only: database triggers refuse UPDATE and DELETE
     Column("address", String(64), nullable=False, default=""),
     Column("action", String(32), nullable=False, index=True),
     Column("detail", JsonType, nullable=True),
+)
+
+
+# Online entry (填报): one task per report week, one entry per task and unit, every round kept.
+fill_tasks = Table(
+    "fill_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("report_date", Date, nullable=False, unique=True),
+    Column("scope_code", String(64), nullable=True),  # None: every unit
+    Column("opens_at", DateTime(timezone=True), nullable=False),
+    Column("deadline", DateTime(timezone=True), nullable=False),
+    Column("allow_late", Boolean, nullable=False, default=True),
+    Column("auto", Boolean, nullable=False, default=False),  # created from the report weekday
+    Column("created_by", String(64), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+)
+
+fill_entries = Table(
+    "fill_entries",
+    metadata,
+    Column("task_id", Integer, ForeignKey("fill_tasks.id"), primary_key=True),
+    Column("unit_code", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),  # draft | submitted | returned | …
+    Column("figures", JsonType, nullable=False),  # indicator code → value
+    Column("version", Integer, nullable=False, default=1),  # compare-and-set: no lost update
+    Column("saved_by", String(64), nullable=False, default=""),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_by", String(64), nullable=True),
+    Column("submitted_at", DateTime(timezone=True), nullable=True),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("import_id", Integer, ForeignKey("imports.id"), nullable=True),
+    Column("return_reason", Text, nullable=True),
+    Column("cell_reasons", JsonType, nullable=True),  # indicator code → reason
+    Index("ix_fill_entries_status", "task_id", "status"),
+)
+
+fill_rounds = Table(  # every save, submit, return and resubmit
+    "fill_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, ForeignKey("fill_tasks.id"), nullable=False),
+    Column("unit_code", String(64), nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("actor", String(64), nullable=False, default=""),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("figures", JsonType, nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("cell_reasons", JsonType, nullable=True),
+    Index("ix_fill_rounds_unit", "task_id", "unit_code"),
+)
+
+reminders = Table(  # 催报 log: every attempt, sent or failed
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, ForeignKey("fill_tasks.id"), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(64), nullable=False, default=""),  # a user, or "scheduler"
+    Column("channel", String(16), nullable=False),  # notice | wecom | dingtalk | email | copy
+    Column("recipient", String(255), nullable=False, default=""),
+    Column("unit_codes", JsonType, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # sent | failed
+    Column("error", Text, nullable=True),
+    Column("slot", String(64), nullable=True),  # the scheduler's slot: each sent once
+    Index("ux_reminders_slot", "slot", "channel", "recipient", unique=True),
+)
+
+notices = Table(  # in-app notices shown on the recipient's next sign-in
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_name", String(64), nullable=True, index=True),
+    Column("unit_code", String(64), nullable=True, index=True),
+    Column("task_id", Integer, ForeignKey("fill_tasks.id"), nullable=True),
+    Column("message", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=True),
+)
+
+leases = Table(  # one holder at a time across replicas (the reminder scheduler)
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
 )
