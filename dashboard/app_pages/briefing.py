@@ -77,7 +77,7 @@ assert report is not None
 
 
 def _remember() -> None:
-    repo.set_settings(state.engine(), options.to_settings())
+    repo.set_settings(state.engine(), options.to_settings(), actor=session.actor())
 
 
 st.subheader("下载")
