@@ -59,7 +59,7 @@ from dashboard.ingest.dates import (
     date_on_cover,
 )
 from dashboard.ingest.header import HeaderMap, Wordings, find_header, office_wordings
-from dashboard.ingest.matching import UnitMatcher, fold_name
+from dashboard.ingest.matching import MatchScope, UnitMatcher, fold_name
 from dashboard.ingest.problems import Problem, shown
 from dashboard.ingest.values import CellIssue, parse_column, plain_column
 from dashboard.store import repo, returns_repo
@@ -240,9 +240,11 @@ def check_file(
     report_date: dt.date | None = None,
     password: str | None = None,
     date_hint: str = PAGE_DATE_HINT,
+    scope: MatchScope | None = None,
 ) -> FileResult:
     """Read and check one file; nothing is stored. ``date_hint`` says where to give a date
-    (the page's field, or ``CLI_DATE_HINT``) when the file has none.
+    (the page's field, or ``CLI_DATE_HINT``) when the file has none. ``scope``: a scoped
+    user's subtree, the only units rows match, are suggested or named (``MatchScope``).
 
     Large files are checked one at a time per process (``LARGE_FILE_BYTES``): a 200,000-row
     return costs the app about half a gigabyte while it is checked, so three at once from
@@ -250,7 +252,7 @@ def check_file(
     """
     gate = _LARGE_CHECKS if len(content) > LARGE_FILE_BYTES else contextlib.nullcontext()
     with gate:
-        return _check_file(engine, file_name, content, report_date, password, date_hint)
+        return _check_file(engine, file_name, content, report_date, password, date_hint, scope)
 
 
 LARGE_FILE_BYTES = 2 * 1024 * 1024  # ~30,000 rows of a return
@@ -264,12 +266,13 @@ def _check_file(
     report_date: dt.date | None,
     password: str | None,
     date_hint: str = PAGE_DATE_HINT,
+    scope: MatchScope | None = None,
 ) -> FileResult:
     from dashboard.ingest.reader import ReadError, read_workbook
 
     # The registry and settings load while the worker parses (it waits on a pipe, GIL free).
     with _bulk(), ThreadPoolExecutor(max_workers=1) as pool:
-        context = pool.submit(_context_in_background, engine, report_date)
+        context = pool.submit(_context_in_background, engine, report_date, scope)
         try:
             workbook = read_workbook(file_name, content, password)
         except ReadError as exc:
@@ -387,13 +390,17 @@ class _Context:
     wordings: Wordings = ()  # the office's remembered header wordings
 
 
-def _context_in_background(engine: Engine, report_date: dt.date | None) -> _Context:
+def _context_in_background(
+    engine: Engine, report_date: dt.date | None, scope: MatchScope | None = None
+) -> _Context:
     """``make_context`` on a helper thread that yields the CPU to the parser it runs beside."""
     formats.yield_cpu()
-    return make_context(engine, report_date)
+    return make_context(engine, report_date, scope)
 
 
-def make_context(engine: Engine, report_date: dt.date | None = None) -> _Context:
+def make_context(
+    engine: Engine, report_date: dt.date | None = None, scope: MatchScope | None = None
+) -> _Context:
     values = repo.get_settings(engine)
     campaign = Campaign.from_settings(values)
     days = repo.report_dates(engine)
@@ -402,7 +409,7 @@ def make_context(engine: Engine, report_date: dt.date | None = None) -> _Context
     # latest figures, fetched now (a return for an older week queries its own below).
     latest = returns_repo.previous_figures(engine, dt.date.max) if latest_day else {}
     wordings = office_wordings(values.get("column_wordings"))
-    matcher = UnitMatcher.from_engine(engine)
+    matcher = UnitMatcher.from_engine(engine, scope)
     return _Context(campaign, matcher, report_date, latest_day, latest, wordings)
 
 
