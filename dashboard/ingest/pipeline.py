@@ -29,7 +29,7 @@ import gc
 import threading
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import compress
@@ -48,6 +48,7 @@ from dashboard.core.catalogue import (
     indicator,
     normalise_header,
 )
+from dashboard.core.problems import Problem, ProblemCollector, shown
 from dashboard.ingest import checks, formats
 from dashboard.ingest.dates import (
     Campaign,
@@ -60,7 +61,6 @@ from dashboard.ingest.dates import (
 )
 from dashboard.ingest.header import HeaderMap, Wordings, find_header, office_wordings
 from dashboard.ingest.matching import UnitMatcher, fold_name
-from dashboard.ingest.problems import Problem, shown
 from dashboard.ingest.values import CellIssue, parse_column, plain_column
 from dashboard.store import repo, returns_repo
 
@@ -135,7 +135,7 @@ def _accepted_row(
 
 
 @dataclass
-class FileResult:
+class FileResult(ProblemCollector):
     file: str
     status: str  # checked | imported | rejected
     report_date: dt.date | None
@@ -154,38 +154,6 @@ class FileResult:
     # file of 200,000 bad rows must not hold 200,000 messages in memory or in the database.
     dropped: Counter[tuple[str, str]] = field(default_factory=Counter, compare=False)
 
-    def add_problems(self, found: Iterable[Problem]) -> None:
-        room = returns_repo.PROBLEMS_KEPT - len(self.problems)
-        for problem in found:
-            if room > 0:
-                self.problems.append(problem)
-                room -= 1
-            else:
-                self.dropped[(problem.severity, problem.code)] += 1
-
-    @property
-    def problem_total(self) -> int:
-        kept = len(self.problems) - (1 if self.dropped else 0)  # less the too_many notice
-        return kept + sum(self.dropped.values())
-
-    @property
-    def error_total(self) -> int:
-        dropped = sum(n for (severity, _), n in self.dropped.items() if severity == "error")
-        notice = sum(1 for p in self.problems[:1] if p.code == "too_many_problems" and p.is_error)
-        return len(self.errors) - notice + dropped
-
-    @property
-    def warning_total(self) -> int:
-        return self.problem_total - self.error_total
-
-    def stored_problems(self) -> list[dict[str, Any]]:
-        """The kept problems, then one line per kind of problem that was only counted."""
-        kept = [p.to_json() for p in self.problems]
-        for (severity, code), n in sorted(self.dropped.items()):
-            message = f"另有 {n:,} 处同类问题（{code}）未逐条列出，请先修改已列出的问题"
-            kept.append(Problem(None, None, None, None, severity, code, message).to_json())  # type: ignore[arg-type]
-        return kept
-
     @property
     def report_dates(self) -> list[dt.date]:
         """Every report week the file's accepted rows hold, in order."""
@@ -200,14 +168,6 @@ class FileResult:
     @property
     def has_errors(self) -> bool:
         return self.error_total > 0
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     def to_json(self) -> dict[str, Any]:
         """The CLI contract of issue #3, exactly."""
@@ -473,8 +433,7 @@ def check_workbook(
     dates = Counter(accepted.report_dates) or Counter(day for day in table.days if day)
     fallback = ctx.campaign.period(file_date) if file_date else None
     result.report_date = dates.most_common(1)[0][0] if dates else fallback
-    if result.dropped:
-        result.problems.insert(0, _too_many(result))
+    result.note_dropped()
     if not result.accepted:
         if result.has_errors:
             result.status = "rejected"
@@ -500,20 +459,6 @@ def _superseded_note(table: _Table) -> Problem:
         "earlier_days",
         f"同一单位在同一报告周内有多天的数据：已按每个单位该周最近一天（不晚于报告日）的数字入库，"
         f"其余较早日期的 {n:,} 行（{units:,} 个单位）未入库。如需保存每一天，请按周分别上传",
-    )
-
-
-def _too_many(result: FileResult) -> Problem:
-    return Problem(
-        None,
-        None,
-        None,
-        None,
-        "error" if result.error_total else "warning",
-        "too_many_problems",
-        f"本文件共发现 {result.problem_total:,} 处问题，超过 {returns_repo.PROBLEMS_KEPT:,} 处，"
-        f"只逐条列出前 {returns_repo.PROBLEMS_KEPT:,} 处，其余按类别汇总。"
-        "请先确认是否选错了文件或模板，按已列出的问题修改后重新上传",
     )
 
 
@@ -1181,8 +1126,9 @@ def hold_back(
         result,
         lambda row: (row["sheet"], row["row"]) in held,
         HELD_BACK,
-        lambda unit: f"本行（{unit}）经办公室核对暂缓入库：请核对本行各项数字（均为累计数）"
-        "后重新报送",
+        lambda unit: (
+            f"本行（{unit}）经办公室核对暂缓入库：请核对本行各项数字（均为累计数）后重新报送"
+        ),
         names,
     )
 
@@ -1203,8 +1149,10 @@ def keep_inside(
         result,
         lambda row: row["unit_code"] not in inside,
         OUTSIDE_SCOPE,
-        lambda unit: f"本行单位“{unit}”不在您管辖的“{scope_name}”及其下级单位之内，未入库："
-        "请只报送本单位及下级单位的数字，其他单位的数字由其自行报送",
+        lambda unit: (
+            f"本行单位“{unit}”不在您管辖的“{scope_name}”及其下级单位之内，未入库："
+            "请只报送本单位及下级单位的数字，其他单位的数字由其自行报送"
+        ),
         names,
     )
 
