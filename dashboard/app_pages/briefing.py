@@ -78,6 +78,11 @@ assert report is not None
 
 
 def _remember() -> None:
+    """The office's defaults for the next briefing; a liaison's or viewer's download (read
+    only in settings) changes nothing."""
+    who = session.viewer()
+    if who is not None and who.role not in ("admin", "office"):
+        return
     repo.set_settings(state.engine(), options.to_settings(), actor=session.actor())
 
 

@@ -68,9 +68,12 @@ def audited(make: Callable[[], bytes], action: str, what: str) -> Callable[[], b
     ``download`` for charts and tables) when the button is pressed."""
     who = viewer()
     engine = state.engine()
+    address = str(st.context.ip_address or "")  # the browser's, as the request came in
 
     def made() -> bytes:
-        audit.record(engine, action, user=who.name if who else "", detail={"what": what})
+        audit.record(
+            engine, action, user=who.name if who else "", address=address, detail={"what": what}
+        )
         return make()
 
     return made
