@@ -44,6 +44,7 @@ import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -201,6 +202,7 @@ class Session:
         self.ws: Any = None
         self.pages: dict[str, str] = {}  # title → page script hash
         self.page_hash = ""
+        self.session_id = ""  # the server's id for this session (from new_session)
         self.widgets: dict[str, Any] = {}  # widget id → WidgetState sent on every rerun
         self.cached: set[str] = set()  # hashes of cacheable messages received
         self.last = Run()
@@ -287,6 +289,7 @@ class Session:
                 self.page_hash = msg.navigation.page_script_hash or self.page_hash
             elif kind == "new_session":
                 self.page_hash = msg.new_session.page_script_hash or self.page_hash
+                self.session_id = msg.new_session.initialize.session_id or self.session_id
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 element = msg.delta.new_element
                 which = element.WhichOneof("type")
@@ -335,6 +338,7 @@ class Session:
         back = BackMsg()
         request_id = uuid.uuid4().hex
         back.backend_operation_request.request_id = request_id
+        back.backend_operation_request.session_id = self.session_id
         back.backend_operation_request.deferred_file.file_id = button.deferred_file_id
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.pending[request_id] = future
@@ -431,20 +435,21 @@ class Replica:
 
 
 @contextlib.contextmanager
-def serve(world: World, count: int) -> Iterator[list[Replica]]:
-    """``count`` app processes on free loopback ports over one database; stopped at the end."""
+def serve(world: World, count: int, root: Path = ROOT) -> Iterator[list[Replica]]:
+    """``count`` app processes on free loopback ports over one database, serving the code
+    in ``root`` (this checkout unless comparing with another); stopped at the end."""
     replicas: list[Replica] = []
     env = {
         **os.environ,
         "DATABASE_URL": world.db_url,
         "DEMO_DATABASE_URL": f"sqlite:///{world.folder / 'demo-unused.sqlite3'}",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
         "STREAMLIT_SERVER_COOKIE_SECRET": "load-driver-shared-secret",  # the same on every replica
     }
     try:
         for i in range(count):
             port = _free_port()
-            log_path = world.folder / f"replica{i}.log"
+            log_path = world.folder / f"replica{i}_{root.name}.log"
             log = open(log_path, "wb")  # noqa: SIM115 - kept open while it runs
             process = subprocess.Popen(
                 [
@@ -462,7 +467,7 @@ def serve(world: World, count: int) -> Iterator[list[Replica]]:
                     "--browser.gatherUsageStats",
                     "false",
                 ],
-                cwd=ROOT,
+                cwd=root,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -808,6 +813,38 @@ async def write_phase(
     return result
 
 
+async def compare(
+    world: World, ours: Replica, theirs: Replica, user: str, rounds: int, repeat: int, out: Report
+) -> dict[str, float]:
+    """CPU per page switch (warm) of this checkout against another (``--baseline-root``), the
+    two app processes over one database, measured alternately so the shared machine's load
+    falls on both alike; medians of ``repeat``."""
+    await warm([ours, theirs], [user])
+    mine: list[float] = []
+    base: list[float] = []
+    first_mine: list[float] = []
+    first_base: list[float] = []
+    for _ in range(repeat):
+        for replica, views, firsts in ((theirs, base, first_base), (ours, mine, first_mine)):
+            _stats, per_view, first = await single_session([replica], user, rounds)
+            views.append(per_view)
+            firsts.append(first)
+    med = statistics.median
+    out.say(
+        f"对照（同一数据库、交替测量 {repeat} 次取中位数）：每次页面切换服务器 CPU "
+        f"基线 {med(base) * 1000:.0f} ms → 本版 {med(mine) * 1000:.0f} ms，"
+        f"为基线的 {med(mine) / med(base):.2f}（目标 ≤ 0.25）；新会话登录+首页 CPU "
+        f"基线 {med(first_base) * 1000:.0f} ms → 本版 {med(first_mine) * 1000:.0f} ms"
+    )
+    return {
+        "baseline_cpu_per_view": med(base),
+        "cpu_per_view": med(mine),
+        "ratio": med(mine) / med(base),
+        "baseline_cpu_first_page": med(first_base),
+        "cpu_first_page": med(first_mine),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=50, help="concurrent sessions (≤ 200)")
@@ -827,14 +864,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--template", type=Path, default=None, help="a demo SQLite file to copy")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--baseline-root",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. main's): compare CPU per page view with it, then stop",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="alternations when comparing")
     args = parser.parse_args(argv)
     try:
         bounded(args.sessions, args.seconds)
         counts = [int(c) for c in str(args.replicas).split(",")]
         if any(c not in (1, 2) for c in counts):
             raise DriverError("--replicas 只接受 1、2 或 1,2")
-        results = []
+        results: list[dict[str, Any]] = []
         out = Report()
+        if args.baseline_root is not None:
+            results.append(_compare_run(args, out))
+            counts = []
         with tempfile.TemporaryDirectory(prefix="load-driver-") as tmp:
             for count in counts:
                 folder = Path(tmp) / f"r{count}"
@@ -849,10 +896,31 @@ def main(argv: list[str] | None = None) -> int:
                     drop(world)
         if args.json is not None:
             args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
-        return 1 if any(r["errors"] or r["rows_lost"] or r["lock_errors"] for r in results) else 0
+        failed = any(r.get("errors") or r.get("rows_lost") or r.get("lock_errors") for r in results)
+        return 1 if failed else 0
     except DriverError as exc:
         print(f"负载驱动：{exc}", file=sys.stderr)
         return 2
+
+
+def _compare_run(args: argparse.Namespace, out: Report) -> dict[str, Any]:
+    root = args.baseline_root.resolve()
+    if not (root / "dashboard" / "server.py").exists():
+        raise DriverError(f"{root} 不是看板的代码目录（缺少 dashboard/server.py）")
+    with tempfile.TemporaryDirectory(prefix="load-driver-") as tmp:
+        world = prepare(args.backend, Path(tmp), args.template)
+        try:
+            with serve(world, 1) as ours, serve(world, 1, root) as theirs:
+                for replica in (*ours, *theirs):
+                    require_loopback(replica.url)
+                out.say(f"== 对照：本版 {ROOT} 与基线 {root}，数据库 {args.backend} ==")
+                return asyncio.run(
+                    compare(
+                        world, ours[0], theirs[0], world.users[0], args.rounds, args.repeat, out
+                    )
+                )
+        finally:
+            drop(world)
 
 
 if __name__ == "__main__":

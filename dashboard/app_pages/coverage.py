@@ -24,7 +24,9 @@ cols[1].metric("已报单位", f"{cov['reported']:,}")
 cols[2].metric("未报单位", f"{cov['expected'] - cov['reported']:,}")
 cols[3].metric("报送率", f"{(cov['rate'] or 0) * 100:.1f}%")
 
-show_chart(charts.coverage_by_subtree(view), "各系统报送率")
+show_chart(
+    lambda: charts.coverage_by_subtree(view), "各系统报送率", cache=report_cache.view_token(chosen)
+)
 
 st.subheader("本周未报送单位（催报名单）")
 missing = units[~units["reported"]].sort_values(

@@ -22,7 +22,11 @@ cols[0].metric("落后单位", f"{len(lagging):,}")
 for col, reason in zip(cols[1:], REASONS, strict=True):
     col.metric(reason, f"{int(counts[reason]):,}")
 
-show_chart(charts.lagging_reasons(view), "落后单位原因分布")
+show_chart(
+    lambda: charts.lagging_reasons(view),
+    "落后单位原因分布",
+    cache=report_cache.view_token(chosen),
+)
 
 wanted = st.multiselect("按原因筛选", list(REASONS), key="lagging_reasons", placeholder="全部原因")
 if wanted:

@@ -11,11 +11,13 @@ that imports streamlit.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import bootstrap, door
 from dashboard.core.units import UnitTree
@@ -53,9 +55,32 @@ def office_engine() -> Engine:
     return _engine_for(bootstrap.office_url())
 
 
+_RUN_VERSIONS: weakref.WeakKeyDictionary[object, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _this_run() -> object | None:
+    """An object that lives exactly as long as this script run (Streamlit makes a new
+    coordinator for every run), or None outside a run."""
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "parallel_coordinator", None) if ctx is not None else None
+
+
 def version() -> str:
-    """The data version token; pass it to cached loaders."""
-    return repo.data_version(engine())
+    """The data version token; pass it to cached loaders.
+
+    Read from the database once per script run (a page asks a dozen times): a change made
+    by another session, replica or the CLI shows on the next rerun.
+    """
+    run, key = _this_run(), url()
+    if run is None:
+        return repo.data_version(engine())
+    try:
+        memo = _RUN_VERSIONS.setdefault(run, {})
+    except TypeError:  # not weak-referenceable: no memo
+        return repo.data_version(engine())
+    if key not in memo:
+        memo[key] = repo.data_version(engine())
+    return memo[key]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -117,6 +142,9 @@ def report_dates() -> list[dt.date]:
 
 def clear_caches() -> None:
     st.cache_data.clear()
+    run = _this_run()
+    if run is not None:
+        _RUN_VERSIONS.pop(run, None)
 
 
 def selected_report_date() -> dt.date | None:
