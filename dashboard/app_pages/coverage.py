@@ -40,6 +40,7 @@ tables.show_table(
     "coverage_missing",
     ["subtree", "code", "name", "level_name", "parent_name", "missing_weeks"],
     {"subtree": "所属系统"},
+    cache=report_cache.view_token(chosen),
 )
 with st.expander("复制到工作群的催报文字"):
     st.code(narrative.reminder_text(report.report_date, missing, subtree_names), language=None)
@@ -62,6 +63,7 @@ tables.show_table(
     f"逐周报送记录_{report.report_date:%Y%m%d}",
     "coverage_grid",
     [c for c in grid.columns if c != "has_gap"],
+    cache=(report_cache.view_token(chosen), int(weeks), only_gaps),
 )
 filters.unit_picker(units, key="coverage")
 

@@ -14,6 +14,7 @@ if filters.no_data():
     st.stop()
 chosen = filters.board_filters(show_pool_toggle=True)
 report, view = report_cache.filtered_week(chosen)
+token = report_cache.view_token(chosen)
 lagging = view.lagging
 
 counts = lagging[list(REASONS)].sum()
@@ -25,7 +26,7 @@ for col, reason in zip(cols[1:], REASONS, strict=True):
 show_chart(
     lambda: charts.lagging_reasons(view),
     "落后单位原因分布",
-    cache=report_cache.view_token(chosen),
+    cache=token,
 )
 
 wanted = st.multiselect("按原因筛选", list(REASONS), key="lagging_reasons", placeholder="全部原因")
@@ -54,6 +55,7 @@ tables.show_table(
         "details",
     ],
     max_rows=tables.MAX_ROWS_ON_SCREEN if show_all else focus,
+    cache=(token, tuple(wanted)),
 )
 stalled = view.units[view.units["stalled"]]
 with st.expander(f"停滞单位（{len(stalled):,}个）"):
@@ -62,6 +64,7 @@ with st.expander(f"停滞单位（{len(stalled):,}个）"):
         f"停滞单位_{report.report_date:%Y%m%d}",
         "lagging_stalled",
         ["code", "name", "level_name", "parent_name", "heat"],
+        cache=token,
     )
 filters.unit_picker(lagging.rename(columns={"unit_code": "code"}), key="lagging")
 

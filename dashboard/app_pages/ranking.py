@@ -53,7 +53,9 @@ columns = [
     "status",
     "reported",
 ]
-tables.show_table(units, f"热度排名_{report.report_date:%Y%m%d}", "ranking_table", columns)
+tables.show_table(
+    units, f"热度排名_{report.report_date:%Y%m%d}", "ranking_table", columns, cache=(token, pool)
+)
 filters.unit_picker(units, key="ranking")
 
 definitions.show(definitions.heat_text(state.settings()))

@@ -43,6 +43,18 @@ def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
     return lambda: _render(fig_json, fmt)
 
 
+class _Drawn(go.Figure):
+    """A finished figure whose dict is made once: Streamlit asks for ``to_dict()`` (a deep
+    copy through every validator) each time the chart is drawn. Never changed once made."""
+
+    def to_dict(self) -> dict:
+        return self._as_dict
+
+    def freeze(self) -> _Drawn:
+        self._as_dict = super().to_dict()
+        return self
+
+
 MAX_FIGURES = 256
 _FIGURES: OrderedDict[Hashable, tuple[go.Figure, str]] = OrderedDict()
 _FIGURES_LOCK = threading.Lock()
@@ -56,7 +68,7 @@ def _figure(build: Callable[[], go.Figure], cache: Hashable) -> tuple[go.Figure,
         if hit is not None:
             _FIGURES.move_to_end(cache)
             return hit
-    fig = build()
+    fig = _Drawn(build()).freeze()
     made = (fig, fig.to_json())
     with _FIGURES_LOCK:
         _FIGURES[cache] = made
