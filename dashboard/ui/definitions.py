@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.core import heat
 from dashboard.core.metrics import PACE_WEEKS
 
 COVERAGE = (
@@ -27,21 +28,12 @@ TOTALS = (
 
 def heat_text(settings: Mapping[str, Any]) -> str:
     weights = settings.get("heat_weights") or {}
-    keys = ("study", "survey", "rectify", "activity", "targets")
-    w = {k: weights.get(k, "") for k in keys}
-    targets = settings.get("level_targets") or {}
+    current = "、".join(f"{c.label} {weights.get(c.key, '')}" for c in heat.HEAT_COMPONENTS)
     return (
         "**热度指数**（0–100）由各分量加权而成，每个分量都与“本层级可以期望的水平”相比（权重可在“设置”页调整，当前："
-        f"理论学习 {w['study']}、调查研究 {w['survey']}、检视整改 {w['rectify']}、活跃度 {w['activity']}、"
-        f"任务完成 {w['targets']}）：\n"
-        "- **理论学习分** = （读书班期数得分 ＋ 读书班天数、集中学习、专题党课的数量分）÷ 2；"
-        "读书班期数得分 =（本单位期数 ＋ 1）÷（同组中位数（至少 1 期）＋ 1）×100，封顶 100，按比例给分，不是“有或无”；\n"
-        "- **调查研究分** = （调研报告完成率 ×100 ＋ 调研课题、调研报告、典型案例的数量分）÷ 2；\n"
-        "- **检视整改分** = （问题销号率 ×100 ＋ 措施落实率 ×100 ＋ 检视问题、整改措施、征求意见、办实事、建章立制的数量分）÷ 3；\n"
-        f"- **活跃度分** = 近 {settings.get('stall_weeks', 2)} 周有增长的指标数 ÷ 同组中位数（至少 1 项）×100，封顶 100；本周未报为 0；\n"
-        "- **任务完成分**：只在“设置”页填了各层级任务清单时计入，= 各项累计数 ÷（目标数 × 已过时间比例），封顶 100"
-        + ("（当前未设任务清单，不计入）" if not targets else "")
-        + "。\n\n"
+        f"{current}）：\n"
+        + "".join(f"- {c.text(settings)}；\n" for c in heat.HEAT_COMPONENTS[:-1])
+        + f"- {heat.HEAT_COMPONENTS[-1].text(settings)}。\n\n"
         "**数量分** = （本单位累计数 ＋ 1）÷（同组中位数 ＋ 1）×100，封顶 100（达到同组中位数即满分，不鼓励堆数字；"
         "加 1 让小单位的零星数字不致忽高忽低）。\n"
         "**不适用的项不计分，也不记 0 分**：比率的分母为 0（未立调研课题、尚未检视出问题）时该比率不计；"
