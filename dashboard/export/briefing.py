@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from dashboard.core import narrative
+from dashboard.core.flags import REASONS
 from dashboard.core.settings import level_name
 from dashboard.export import briefing_charts as bc
 from dashboard.export import charts, images, slides, word, workbook
@@ -39,7 +40,6 @@ NUMERALS = "一二三四五六七八九十"
 DOC_IMAGE_WIDTH = 760  # CSS px of a chart placed in Word (15.5 cm): text stays legible
 DOC_IMAGE_SCALE = 2
 TABLE_LIMIT = 30
-REASONS_FALLBACK = ("未报送", "停滞", "排名末位", "销号率偏低", "两张皮", "不能按期完成")
 
 
 class BriefingError(ValueError):
@@ -250,17 +250,8 @@ def _gradient_paragraphs(report: Any, options: BriefingOptions) -> list[str]:
     return out
 
 
-def _reasons(report: Any) -> tuple[str, ...]:
-    try:
-        from dashboard.core.flags import REASONS
-
-        return tuple(REASONS)
-    except ImportError:  # pragma: no cover - flags ships with the core
-        return REASONS_FALLBACK
-
-
 def _lagging_paragraphs(report: Any, table_rows: int, total: int) -> list[str]:
-    out = [narrative.lagging_sentence(report.lagging, _reasons(report))]
+    out = [narrative.lagging_sentence(report.lagging, REASONS)]
     if total:
         tail = (
             "名单及原因见附表"
@@ -453,8 +444,8 @@ CHART_PLANS: tuple[ChartPlan, ...] = (
     ChartPlan(
         "落后原因分布",
         "lagging",
-        lambda r, o: bc.lagging_reasons(r, _reasons(r)),
-        lambda r, o: narrative.lagging_sentence(r.lagging, _reasons(r)).rstrip("。"),
+        lambda r, o: bc.lagging_reasons(r, REASONS),
+        lambda r, o: narrative.lagging_sentence(r.lagging, REASONS).rstrip("。"),
         lambda r: not r.lagging.empty,
     ),
 )

@@ -15,6 +15,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.core.flags import REASONS
+from dashboard.core.heat import COMPONENTS
 from dashboard.core.metrics import PACE_WEEKS
 from dashboard.export import measure, theme
 
@@ -398,8 +400,6 @@ def closure_projection(
 
 def heat_components(unit: pd.Series, until: dt.date) -> go.Figure:
     """What made one unit's heat: its component scores (0–100)."""
-    from dashboard.core.heat import COMPONENTS
-
     title = f"截至{theme.date_label(until)}{unit['name']}热度构成（热度 {unit['heat']:.1f}）"
     names = list(COMPONENTS.values())
     values = [unit.get(f"comp_{key}") for key in COMPONENTS]
@@ -418,8 +418,6 @@ def heat_components(unit: pd.Series, until: dt.date) -> go.Figure:
 
 def lagging_reasons(report: Any) -> go.Figure:
     """How many lagging units each reason names (a unit may count under several)."""
-    from dashboard.core.flags import REASONS
-
     title = f"{_when(report)}{_scope_word(report)}落后单位原因分布"
     lagging = report.lagging
     counts = [int(lagging[r].sum()) if r in lagging.columns else 0 for r in REASONS]

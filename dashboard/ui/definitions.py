@@ -7,8 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.core import heat
-from dashboard.core.metrics import PACE_WEEKS
+from dashboard.core import flags, heat
 
 COVERAGE = (
     "- **应报单位**：名册中未撤销的单位（含本级）。\n"
@@ -46,20 +45,10 @@ def heat_text(settings: Mapping[str, Any]) -> str:
 
 
 def lagging_text(settings: Mapping[str, Any]) -> str:
-    bar = settings.get("lag_spread", 2.0)
     return (
         "一个单位满足下列任一条即列为落后单位，所有原因一并列出；各条都与**同组单位**（同层级，或同层级同类别）相比，而不是一条固定线：\n"
-        "- **未报送**：本周没有有效报表；\n"
-        f"- **停滞**：本周已报，但近 {settings.get('stall_weeks', 2)} 周各项累计数均无增长，而同组多数单位仍在推进；\n"
-        f"- **排名末位**：热度位于同组最后 {float(settings.get('bottom_share', 0.05)) * 100:.0f}%（组内单位数 × 比例，四舍五入；并列者一并列入；全组并列时不列）；\n"
-        f"- **销号率偏低**：未销号问题至少 2 个，且问题销号率低于同组中位数超过 {bar} 倍离散度"
-        "（离散度取同组的稳健标准差与按本单位问题数估计的偶然波动中较大者，至少 5 个百分点）；只剩 1 个问题未销号不算；\n"
-        f"- **两张皮**：理论学习分居同组前 25%，而问题销号率低于同组中位数超过 {bar}/2 倍离散度（组内不少于 4 个单位）；\n"
-        f"- **不能按期完成**：按近 {PACE_WEEKS} 个报告周的平均每周销号数，到结束日期（{settings.get('end_date')}）"
-        f"仍有至少 2 个问题未销号，且这部分占本单位问题的比例高出同组中位数超过 {bar} 倍离散度。\n"
-        "**严重程度**决定名单顺序：未报送 40、排名末位 25、停滞 20、销号率偏低 20、不能按期完成 15、两张皮 10，"
-        "连续未报每多 1 周加 10（最多 30），热度每低于同组中位数 2 分加 1（最多 20）。"
-        f"页面默认列出最需督导的前 {settings.get('lagging_focus', 30)} 个（“设置”页可改），可切换显示全部。"
+        + flags.reasons_text(settings)
+        + f"页面默认列出最需督导的前 {settings.get('lagging_focus', 30)} 个（“设置”页可改），可切换显示全部。"
     )
 
 
