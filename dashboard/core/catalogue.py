@@ -279,6 +279,28 @@ def heat_volumes(component: str) -> tuple[Indicator, ...]:
     return tuple(i for i in INDICATORS if i.heat == component and not i.graded)
 
 
+# Roles some indicators play in the board's judgments, named here so that no other module
+# spells an indicator code: the problem ledger (flags, pace, 按期完成, the ledger chart),
+# reading classes (读书班覆盖率), the overview's lead totals and the briefing's study line.
+PROBLEMS_FOUND = "problems_found"
+PROBLEMS_CLOSED = "problems_closed"
+READING_CLASSES = "reading_classes"
+DEEDS_DONE = "deeds_done"
+OVERVIEW_TOTALS: tuple[str, ...] = (
+    "problems_found",
+    "problems_closed",
+    "measures_done",
+    "deeds_done",
+    "survey_reports",
+)
+BRIEFING_STUDY_TOTALS: tuple[str, ...] = (
+    "reading_classes",
+    "study_sessions",
+    "party_lectures",
+    "survey_topics",
+    "survey_reports",
+)
+
 # Text written into a figure cell that means "zero" (DOMAIN.md: an explicit zero).
 ZERO_TOKENS: frozenset[str] = frozenset({"0", "无", "—", "-", "/", "－", "／", "——", "–", "没有"})
 # The template's placeholder left unfilled: an error.

@@ -35,7 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dashboard.core.catalogue import PROBLEMS_CLOSED, PROBLEMS_FOUND
 from dashboard.core.metrics import PACE_WEEKS
+
+FOUND, CLOSED = f"cur_{PROBLEMS_FOUND}", f"cur_{PROBLEMS_CLOSED}"  # the problem ledger
 
 MIN_OPEN = 2  # fewer open (or projected open) problems than this never make a closure reason
 MIN_SPREAD = 0.05  # a rate's spread is never taken as less than 5 percentage points
@@ -72,8 +75,8 @@ def closure_gap(week: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
 
     The spread is the larger of the pool's robust spread, the binomial noise of a rate over the
     unit's own problems found, and MIN_SPREAD; NaN where the pool is too small to judge."""
-    found = week["cur_problems_found"].astype("float64").fillna(0.0)
-    closed = week["cur_problems_closed"].astype("float64").fillna(0.0)
+    found = week[FOUND].astype("float64").fillna(0.0)
+    closed = week[CLOSED].astype("float64").fillna(0.0)
     rate = week["closure_rate"].astype("float64").where(found > 0)
     median, robust, count = _pool_center_spread(rate, week["pool"])
     p = median.clip(0.05, 0.95)
@@ -112,7 +115,7 @@ def two_skins_mask(week: pd.DataFrame, bar: float = DEFAULT_SPREAD) -> pd.Series
 
 def projected_open(week: pd.DataFrame, report_date: dt.date, end_date: dt.date) -> pd.Series:
     """Problems still open at ``end_date`` at the recent closing pace (NaN: cannot judge)."""
-    open_now = (week["cur_problems_found"] - week["cur_problems_closed"]).astype("float64")
+    open_now = (week[FOUND] - week[CLOSED]).astype("float64")
     pace = week["closing_pace"].astype("float64").clip(lower=0.0)
     left = weeks_left(report_date, end_date)
     if left == 0:
@@ -125,7 +128,7 @@ def late_mask(
 ) -> pd.Series:
     """MIN_OPEN+ problems projected open at the end, a share of the unit's problems more than
     ``bar`` spreads above the pool's median share."""
-    found = week["cur_problems_found"].astype("float64")
+    found = week[FOUND].astype("float64")
     remaining = projected_open(week, report_date, end_date)
     share = (remaining / found).where(found > 0)
     median, robust, count = _pool_center_spread(share, week["pool"])

@@ -16,7 +16,7 @@ import pandas as pd
 
 from dashboard.core import flags as flags_mod
 from dashboard.core import gradient, heat, metrics, narrative
-from dashboard.core.catalogue import INDICATORS, RATES
+from dashboard.core.catalogue import INDICATORS, PROBLEMS_CLOSED, PROBLEMS_FOUND, RATES
 from dashboard.core.settings import level_name
 from dashboard.core.units import UnitTree
 
@@ -429,8 +429,8 @@ def levels_table(week: pd.DataFrame) -> pd.DataFrame:
             columns=["level", "name", "units", "reported", "mean_heat", "closure_rate"]
         )
     reported = week[week["reported"]]
-    found = reported.groupby("level")["cur_problems_found"].sum().astype("float64")
-    closed = reported.groupby("level")["cur_problems_closed"].sum().astype("float64")
+    found = reported.groupby("level")[f"cur_{PROBLEMS_FOUND}"].sum().astype("float64")
+    closed = reported.groupby("level")[f"cur_{PROBLEMS_CLOSED}"].sum().astype("float64")
     grouped = week.groupby("level", sort=True)
     out = pd.DataFrame(
         {
@@ -575,8 +575,8 @@ def level_trends(hist: pd.DataFrame) -> pd.DataFrame:
     if "heat" in hist.columns:
         out["mean_heat"] = grouped["heat"].mean().round(1)
     out["stalled"] = grouped["stalled"].sum().astype("int64")
-    closed = out["cur_problems_closed"]
-    found = out["cur_problems_found"]
+    closed = out[f"cur_{PROBLEMS_CLOSED}"]
+    found = out[f"cur_{PROBLEMS_FOUND}"]
     out["closure_rate"] = (closed / found).where(found > 0)
     return out.reset_index()
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from dashboard.core.catalogue import READING_CLASSES
+
 # The categories an office starts with; the list in force is the ``categories`` setting.
 DEFAULT_CATEGORIES: tuple[str, ...] = (
     "党政机关",
@@ -466,7 +468,7 @@ _KIND_HINT: dict[str, str] = {
     "list": "用逗号分隔的若干项",
     "choices": "用逗号分隔的若干项",
     "weights": "“名称=权重”，用逗号分隔",
-    "targets": 'JSON 格式，如 {"村级": {"reading_classes": 1}}',
+    "targets": f'JSON 格式，如 {{"村级": {{"{READING_CLASSES}": 1}}}}',
     "json": "JSON 格式",
 }
 

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from dashboard.core import narrative
+from dashboard.core.catalogue import BRIEFING_STUDY_TOTALS
 from dashboard.core.flags import REASONS
 from dashboard.core.settings import level_name
 from dashboard.export import briefing_charts as bc
@@ -187,13 +188,7 @@ def _totals_paragraphs(report: Any) -> list[str]:
     out = [narrative.totals_sentence(report.totals, report.rates)]
     totals = report.totals.set_index("code")
     parts: list[str] = []
-    for code in (
-        "reading_classes",
-        "study_sessions",
-        "party_lectures",
-        "survey_topics",
-        "survey_reports",
-    ):
+    for code in BRIEFING_STUDY_TOTALS:
         if code not in totals.index:
             continue
         row = totals.loc[code]

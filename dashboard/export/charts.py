@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.core.catalogue import PROBLEMS_CLOSED, PROBLEMS_FOUND
 from dashboard.core.flags import REASONS
 from dashboard.core.heat import COMPONENTS
 from dashboard.core.metrics import PACE_WEEKS
@@ -364,13 +365,13 @@ def closure_projection(
     if trends.empty:
         return _empty(title)
     total = trends.groupby("report_date", sort=True)[
-        ["cur_problems_found", "cur_problems_closed"]
+        [f"cur_{PROBLEMS_FOUND}", f"cur_{PROBLEMS_CLOSED}"]
     ].sum()
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=total.index,
-            y=total["cur_problems_found"],
+            y=total[f"cur_{PROBLEMS_FOUND}"],
             name="检视问题数（累计）",
             mode="lines+markers",
         )
@@ -378,7 +379,7 @@ def closure_projection(
     fig.add_trace(
         go.Scatter(
             x=total.index,
-            y=total["cur_problems_closed"],
+            y=total[f"cur_{PROBLEMS_CLOSED}"],
             name="已整改销号（累计）",
             mode="lines+markers",
         )
