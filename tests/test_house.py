@@ -175,3 +175,36 @@ def test_the_readme_cli_table_lists_every_command() -> None:
         ):
             missing.append(" ".join(path))
     assert missing == []
+
+
+TYPED = (
+    "stall_weeks",
+    "bottom_share",
+    "lag_spread",
+    "rank_green",
+    "rank_yellow",
+    "lagging_focus",
+    "gradient_effect",
+    "gradient_min_units",
+)
+
+
+def test_settings_are_one_frozen_typed_object_with_defaults_declared_once() -> None:
+    typed = settings.Settings({"stall_weeks": "3", "unknown": 1})
+    assert typed.stall_weeks == 3 and typed["unknown"] == 1
+    assert typed.lag_spread == settings.setting("lag_spread").default
+    assert settings.Settings.of(typed) is typed
+    assert dict(settings.Settings()) == settings.defaults()
+    with pytest.raises(TypeError):
+        typed["stall_weeks"] = 4  # type: ignore[index]
+
+
+def test_no_module_repeats_a_typed_settings_default() -> None:
+    keys = "|".join(TYPED)
+    pattern = re.compile(rf"""\.get\(\s*["']({keys})["']\s*,""")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in PACKAGE.rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -37,6 +37,7 @@ import pandas as pd
 
 from dashboard.core.catalogue import PROBLEMS_CLOSED, PROBLEMS_FOUND
 from dashboard.core.metrics import PACE_WEEKS
+from dashboard.core.settings import Settings
 
 FOUND, CLOSED = f"cur_{PROBLEMS_FOUND}", f"cur_{PROBLEMS_CLOSED}"  # the problem ledger
 
@@ -146,11 +147,8 @@ def stalled_mask(week: pd.DataFrame) -> pd.Series:
     return stalled & (typical.fillna(1.0) > 0)
 
 
-def spread_bar(settings: Mapping[str, object]) -> float:
-    try:
-        return max(float(settings.get("lag_spread", DEFAULT_SPREAD)), 0.0)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return DEFAULT_SPREAD
+def spread_bar(settings: Mapping[str, Any]) -> float:
+    return Settings.of(settings).lag_spread
 
 
 def severity(week: pd.DataFrame, flags: pd.DataFrame) -> pd.Series:
@@ -186,14 +184,15 @@ class Week:
     end_date: dt.date
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, settings: Mapping[str, object], day: dt.date) -> Week:
+    def of(cls, frame: pd.DataFrame, settings: Mapping[str, Any], day: dt.date) -> Week:
+        typed = Settings.of(settings)
         return cls(
             frame,
             day,
-            int(settings.get("stall_weeks", 2)),  # type: ignore[call-overload]
-            float(settings.get("bottom_share", 0.05)),  # type: ignore[arg-type]
-            spread_bar(settings),
-            dt.date.fromisoformat(str(settings.get("end_date", "2099-12-31"))[:10]),
+            typed.stall_weeks,
+            typed.bottom_share,
+            typed.lag_spread,
+            typed.end_date,
         )
 
     @cached_property
@@ -301,7 +300,7 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: stalled_mask(w.frame),
         _stalled_detail,
         lambda s: (
-            f"本周已报，但近 {s.get('stall_weeks', 2)} 周各项累计数均无增长，而同组多数单位仍在推进"
+            f"本周已报，但近 {Settings.of(s)['stall_weeks']} 周各项累计数均无增长，而同组多数单位仍在推进"
         ),
         ("stall_weeks",),
     ),
@@ -311,7 +310,7 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: bottom_mask(w.frame, w.bottom_share),
         _bottom_detail,
         lambda s: (
-            f"热度位于同组最后 {float(s.get('bottom_share', 0.05)) * 100:.0f}%"
+            f"热度位于同组最后 {Settings.of(s).bottom_share * 100:.0f}%"
             "（组内单位数 × 比例，四舍五入；并列者一并列入；全组并列时不列）"
         ),
         ("bottom_share",),
@@ -322,7 +321,7 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: low_closure_mask(w.frame, w.bar),
         _low_closure_detail,
         lambda s: (
-            f"未销号问题至少 2 个，且问题销号率低于同组中位数超过 {s.get('lag_spread', 2.0)} "
+            f"未销号问题至少 2 个，且问题销号率低于同组中位数超过 {Settings.of(s)['lag_spread']} "
             "倍离散度（离散度取同组的稳健标准差与按本单位问题数估计的偶然波动中较大者，"
             "至少 5 个百分点）；只剩 1 个问题未销号不算"
         ),
@@ -334,7 +333,7 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: two_skins_mask(w.frame, w.bar),
         _two_skins_detail,
         lambda s: (
-            f"理论学习分居同组前 25%，而问题销号率低于同组中位数超过 {s.get('lag_spread', 2.0)}"
+            f"理论学习分居同组前 25%，而问题销号率低于同组中位数超过 {Settings.of(s)['lag_spread']}"
             "/2 倍离散度（组内不少于 4 个单位）"
         ),
         ("lag_spread",),
@@ -345,9 +344,9 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: late_mask(w.frame, w.report_date, w.end_date, w.bar),
         _late_detail,
         lambda s: (
-            f"按近 {PACE_WEEKS} 个报告周的平均每周销号数，到结束日期（{s.get('end_date')}）"
+            f"按近 {PACE_WEEKS} 个报告周的平均每周销号数，到结束日期（{Settings.of(s)['end_date']}）"
             f"仍有至少 2 个问题未销号，且这部分占本单位问题的比例高出同组中位数超过 "
-            f"{s.get('lag_spread', 2.0)} 倍离散度"
+            f"{Settings.of(s)['lag_spread']} 倍离散度"
         ),
         ("lag_spread", "end_date"),
     ),

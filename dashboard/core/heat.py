@@ -28,7 +28,6 @@ The *peer pool* is the unit's level (optionally level × category); ranks are wi
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +37,7 @@ import pandas as pd
 
 from dashboard.core.catalogue import INDICATOR_CODES, heat_graded, heat_rates, heat_volumes
 from dashboard.core.metrics import FIGS
+from dashboard.core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _catalogue_text(key: str, label: str) -> Callable[[Mapping[str, Any]], str]:
 
 def _activity_text(settings: Mapping[str, Any]) -> str:
     return (
-        f"**活跃度分** = 近 {settings.get('stall_weeks', 2)} 周有增长的指标数 ÷ 同组中位数"
+        f"**活跃度分** = 近 {Settings.of(settings)['stall_weeks']} 周有增长的指标数 ÷ 同组中位数"
         "（至少 1 项）×100，封顶 100；本周未报为 0"
     )
 
@@ -205,8 +205,8 @@ def _rate_score(frame: pd.DataFrame, code: str) -> np.ndarray:
 
 def _elapsed(frame: pd.DataFrame, settings: Mapping[str, object]) -> np.ndarray:
     """Share of the campaign elapsed at each row's report day (MIN_ELAPSED … 1)."""
-    start = pd.Timestamp(dt.date.fromisoformat(str(settings.get("start_date", "2023-09-01"))[:10]))
-    end = pd.Timestamp(dt.date.fromisoformat(str(settings.get("end_date", "2099-12-31"))[:10]))
+    typed = Settings.of(settings)
+    start, end = pd.Timestamp(typed.start_date), pd.Timestamp(typed.end_date)
     span = max((end - start).days, 1)
     days = (pd.to_datetime(frame["report_date"]) - start).dt.days.to_numpy(dtype="float64")
     return np.clip(days / span, MIN_ELAPSED, 1.0)
@@ -285,8 +285,8 @@ def add_heat(
 
 def status(heat: pd.Series, settings: Mapping[str, object]) -> pd.Series:
     """green / yellow / red by the configured heat thresholds."""
-    green = float(settings.get("rank_green", 60.0))  # type: ignore[arg-type]
-    yellow = float(settings.get("rank_yellow", 40.0))  # type: ignore[arg-type]
+    typed = Settings.of(settings)
+    green, yellow = typed.rank_green, typed.rank_yellow
     values = heat.astype("float64")
     labels = np.where(values >= green, "green", np.where(values >= yellow, "yellow", "red"))
     return pd.Series(labels, index=heat.index)

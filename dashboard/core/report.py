@@ -17,7 +17,7 @@ import pandas as pd
 from dashboard.core import flags as flags_mod
 from dashboard.core import gradient, heat, metrics, narrative
 from dashboard.core.catalogue import INDICATORS, PROBLEMS_CLOSED, PROBLEMS_FOUND, RATES
-from dashboard.core.settings import level_name
+from dashboard.core.settings import Settings, level_name
 from dashboard.core.units import UnitTree
 
 READING_COVERAGE = ("reading_coverage", "读书班覆盖率")
@@ -106,7 +106,7 @@ def _num(value: Any) -> float | None:
 def window_size(settings: Mapping[str, Any]) -> int:
     """How many report weeks a week's report needs (older rows only give starting values):
     last week's stall window (N + 2 weeks) or this week's closing pace (PACE_WEEKS + 1)."""
-    return max(int(settings.get("stall_weeks", 2)) + 2, metrics.PACE_WEEKS + 1)
+    return max(Settings.of(settings).stall_weeks + 2, metrics.PACE_WEEKS + 1)
 
 
 def _unit_attributes(units: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
@@ -172,7 +172,7 @@ def heat_panel(
     """
     if attrs is None:
         attrs = _unit_attributes(units, settings)
-    stall = int(settings.get("stall_weeks", 2))
+    stall = Settings.of(settings).stall_weeks
     panel = metrics.panel(attrs, figures, dates, stall, all_dates)
     if heat_dates is not None:
         wanted = pd.to_datetime(pd.Series(heat_dates, dtype="object"))

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from dashboard.core import narrative
 from dashboard.core.catalogue import BRIEFING_STUDY_TOTALS
 from dashboard.core.flags import REASONS
-from dashboard.core.settings import level_name
+from dashboard.core.settings import Settings, level_name
 from dashboard.export import briefing_charts as bc
 from dashboard.export import charts, images, slides, word, workbook
 from dashboard.export.document import (
@@ -79,7 +79,7 @@ class BriefingOptions:
             level_names=tuple(values.get("level_names") or cls.level_names),
             low_closure_rate=float(values.get("low_closure_rate", 0.5)),
             gradient_threshold=float(values.get("gradient_threshold", 10.0)),
-            stall_weeks=int(values.get("stall_weeks", 2)),
+            stall_weeks=Settings.of(values).stall_weeks,
             issued_for=_date_or_none(values.get("briefing_issue_date")),
             report_to=_names(values.get("briefing_report_to", _default("briefing_report_to"))),
             copy_to=_names(values.get("briefing_copy_to", _default("briefing_copy_to"))),

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.core import flags, heat
+from dashboard.core.settings import Settings
 
 COVERAGE = (
     "- **应报单位**：名册中未撤销的单位（含本级）。\n"
@@ -40,7 +41,7 @@ def heat_text(settings: Mapping[str, Any]) -> str:
         "该分量不计，其余权重按比例放大。\n"
         "- **比较组**：同层级（打开“按类别分组比较”后为同层级同类别）；排名在全市同组内进行，"
         "名次变化 = 上周名次 − 本周名次（正数为上升）。\n"
-        f"- **分档**：热度 ≥ {settings.get('rank_green', 60)} 为绿，≥ {settings.get('rank_yellow', 40)} 为黄，其余为红。"
+        f"- **分档**：热度 ≥ {Settings.of(settings)['rank_green']} 为绿，≥ {Settings.of(settings)['rank_yellow']} 为黄，其余为红。"
     )
 
 
@@ -48,12 +49,12 @@ def lagging_text(settings: Mapping[str, Any]) -> str:
     return (
         "一个单位满足下列任一条即列为落后单位，所有原因一并列出；各条都与**同组单位**（同层级，或同层级同类别）相比，而不是一条固定线：\n"
         + flags.reasons_text(settings)
-        + f"页面默认列出最需督导的前 {settings.get('lagging_focus', 30)} 个（“设置”页可改），可切换显示全部。"
+        + f"页面默认列出最需督导的前 {Settings.of(settings)['lagging_focus']} 个（“设置”页可改），可切换显示全部。"
     )
 
 
 def gradient_text(settings: Mapping[str, Any]) -> str:
-    e = settings.get("gradient_effect", 1.0)
+    e = Settings.of(settings)["gradient_effect"]
     return (
         "- **系统**：每个县级单位（县市区、市直部门）连同其全部下属单位，层级多少不限。\n"
         "- **逐级平均热度**：系统内每一层级单位热度的平均（含未报单位）；县级一栏即牵头单位本身。\n"
@@ -66,7 +67,7 @@ def gradient_text(settings: Mapping[str, Any]) -> str:
         "这是“从上就冷”，不是“上热”；\n"
         "- 系统按**热度损失**排序（牵头单位到最冷一级的落差；整体偏冷为各级低于全市同级的平均差），"
         "并说明哪两级之间降幅最大、哪些分量降得最多。\n"
-        f"- 某一层级不足 {settings.get('gradient_min_units', 3)} 个单位时，其平均热度偶然性大，不参与判定（牵头单位本身除外）。\n"
+        f"- 某一层级不足 {Settings.of(settings)['gradient_min_units']} 个单位时，其平均热度偶然性大，不参与判定（牵头单位本身除外）。\n"
         "- 全市一句同样判断全市各层级（单位不少于上述数目的层级）是否逐级递减。阈值可在“设置”页调整（层级落差倍数）。"
     )
 
