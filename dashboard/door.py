@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from dashboard.core import metrics, report
 from dashboard.core.report import WeekReport
+from dashboard.core.settings import Settings
 from dashboard.core.units import UnitTree
 from dashboard.store import repo, report_inputs
 
@@ -156,7 +157,7 @@ def inputs(
     """Registry, settings and the figures of the last ``weeks`` report weeks (0 = what a
     week's report needs; None = all). Callers that hold the registry, the settings or the
     window already (the pages, cached) pass them in."""
-    settings = repo.get_settings(engine) if settings is None else settings
+    settings = Settings.of(repo.get_settings(engine) if settings is None else settings)
     units = repo.load_units(engine) if units is None else units
     figures, days = (
         window
@@ -255,7 +256,7 @@ def indicator_trends(
     viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Per week × level Σ carried values of a few indicators (reads only those figures)."""
-    settings = repo.get_settings(engine) if settings is None else settings
+    settings = Settings.of(repo.get_settings(engine) if settings is None else settings)
     units = repo.load_units(engine) if units is None else units
     figures, days = report_inputs.load_window(engine, report_date, weeks, list(indicators))
     data = visible(Inputs(units, figures, settings, days), viewer)

@@ -90,23 +90,19 @@ st.subheader("下载")
 st.caption(
     "点击后生成文件（Word 与幻灯片含图表，约需数秒）；当前的发文单位、期号、字体和包含部分会记为默认。"
 )
-cols = st.columns(3)
-for col, fmt, label in zip(
-    cols,
-    ("docx", "pptx", "xlsx"),
-    ("Word 简报", "PowerPoint（16:9）", "Excel（排名、落后、催报）"),
-    strict=True,
-):
+cols = st.columns(len(briefing.RENDERERS))
+for col, renderer in zip(cols, briefing.RENDERERS, strict=True):
+    fmt = renderer.suffix
     with col:
         st.download_button(
-            label,
+            renderer.label,
             data=session.audited(
                 functools.partial(briefing.render_report, report, fmt, options),
                 "export",
                 briefing.file_name(report, fmt, options),
             ),
             file_name=briefing.file_name(report, fmt, options),
-            mime=briefing.FORMATS[fmt],
+            mime=renderer.mime,
             key=f"briefing_download_{fmt}",
             on_click=_remember,
             icon=":material/download:",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.core.catalogue import OVERVIEW_TOTALS
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state
 from dashboard.ui.charts import show_chart
 from dashboard.ui.text import plain
 
-KEY_TOTALS = ("problems_found", "problems_closed", "measures_done", "deeds_done", "survey_reports")
+KEY_TOTALS = OVERVIEW_TOTALS
 
 st.title("总览")
 if filters.no_data():

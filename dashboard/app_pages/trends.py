@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.core import report as report_core
-from dashboard.core.catalogue import INDICATORS
+from dashboard.core.catalogue import INDICATORS, PROBLEMS_CLOSED, PROBLEMS_FOUND
 from dashboard.core.metrics import PACE_WEEKS
 from dashboard.core.settings import level_name
 from dashboard.export import charts
@@ -38,7 +38,7 @@ value = st.selectbox(
     "指标", list(options), format_func=lambda c: options[c], key="trends_indicator"
 )
 if value.startswith("cur_"):  # an indicator's lines: read only the figures they need
-    needed = dict.fromkeys([value.removeprefix("cur_"), "problems_found", "problems_closed"])
+    needed = dict.fromkeys([value.removeprefix("cur_"), PROBLEMS_FOUND, PROBLEMS_CLOSED])
     trends = report_cache.indicator_trends(list(needed), chosen.scope, weeks)
 else:  # heat for every unit and week is only worked out when the heat lines are asked for
     trends = report_cache.level_trends(
@@ -77,7 +77,7 @@ with right:
 
 def _projection_chart() -> go.Figure:
     closed = (
-        trends.groupby("report_date")["cur_problems_closed"].sum()
+        trends.groupby("report_date")[f"cur_{PROBLEMS_CLOSED}"].sum()
         if not trends.empty
         else pd.Series()
     )

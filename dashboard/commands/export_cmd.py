@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format",
         required=True,
         choices=sorted(briefing.FORMATS),
-        help="文件格式：docx、pptx 或 xlsx",
+        help=f"文件格式：{briefing.choices_text(sorted(briefing.FORMATS))}",
     )
     brief.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件路径")
     brief.set_defaults(handler=_briefing)
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format",
         required=True,
         choices=list(briefing.IMAGE_FORMATS),
-        help="图片格式：png（高清位图，适合幻灯片）或 svg（矢量，适合排版）",
+        help="图片格式：" + "或 ".join(f"{r.suffix}（{r.help}）" for r in briefing.IMAGE_RENDERERS),
     )
     charts.add_argument(
         "-o", "--output", required=True, metavar="DIR", help="输出目录（不存在则创建）"
@@ -130,7 +130,12 @@ def _charts(args: argparse.Namespace) -> int:
             (folder / f"{name}.{args.format}").write_bytes(content)
     except OSError as exc:
         raise CliError(f"无法写入目录“{folder}”：{exc.strerror}。请检查路径与权限。") from None
-    detail = {"what": "charts", "format": args.format, "date": day.isoformat(), "count": len(images)}
+    detail = {
+        "what": "charts",
+        "format": args.format,
+        "date": day.isoformat(),
+        "count": len(images),
+    }
     audit.record(engine, "export", user="命令行", detail=detail)
     print(f"已导出 {len(images)} 张图表到 {folder}：")
     for name in images:

@@ -30,6 +30,17 @@ class Indicator:
     # header holding every word of one set names it when no wording matches.  Sets of one
     # word need a count hint in the header (数, 个, a unit in brackets) to count.
     parts: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    # The 热度指数 component this figure counts toward ("" for none: a figure that enters
+    # only through a rate, such as problems closed): as a volume against the pool median,
+    # or ``graded`` against the pool median with at least one always expected.
+    heat: str = ""
+    graded: bool = False
+    short: str = ""  # the shorter name the 口径 text uses (the label when empty)
+
+    @property
+    def words(self) -> str:
+        """The name the 口径 text uses."""
+        return self.short or self.label
 
     @property
     def header(self) -> str:
@@ -60,6 +71,7 @@ class Rate:
     label: str
     numerator: str
     denominator: str
+    heat: str = ""  # the 热度指数 component the rate (× 100) counts toward
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -70,6 +82,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "理论学习",
         ("读书班", "举办读书班期数", "举办读书班", "读书班（期）", "读书班次数", "开办读书班期数"),
         parts=(("读书班", "期"), ("读书班", "次")),
+        heat="study",
+        graded=True,
     ),
     Indicator(
         "reading_days",
@@ -78,6 +92,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "理论学习",
         ("读书班（天）", "读书班累计天数", "举办读书班天数", "集中学习天数"),
         parts=(("读书班", "天"), ("集中学习", "天")),
+        heat="study",
     ),
     Indicator(
         "study_sessions",
@@ -93,6 +108,8 @@ INDICATORS: tuple[Indicator, ...] = (
             "集中学习研讨次数",
         ),
         parts=(("集中学习",), ("中心组学习",), ("学习", "次")),
+        heat="study",
+        short="集中学习",
     ),
     Indicator(
         "party_lectures",
@@ -101,6 +118,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "理论学习",
         ("专题党课", "讲专题党课次数", "讲授专题党课次数", "党课次数"),
         parts=(("党课",),),
+        heat="study",
+        short="专题党课",
     ),
     Indicator(
         "survey_topics",
@@ -109,6 +128,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "调查研究",
         ("调研课题", "确定调研课题数", "调研题目数", "调研选题数", "确定调研题目"),
         parts=(("调研", "课题"), ("调研", "题目"), ("调研", "选题")),
+        heat="survey",
+        short="调研课题",
     ),
     Indicator(
         "survey_reports",
@@ -117,6 +138,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "调查研究",
         ("完成调研报告", "调研报告数", "形成调研报告数", "调研报告", "已完成调研报告数"),
         parts=(("调研", "报告"),),
+        heat="survey",
+        short="调研报告",
     ),
     Indicator(
         "typical_cases",
@@ -131,6 +154,8 @@ INDICATORS: tuple[Indicator, ...] = (
             "剖析典型案例数",
         ),
         parts=(("典型案例",), ("案例", "剖析")),
+        heat="survey",
+        short="典型案例",
     ),
     Indicator(
         "problems_found",
@@ -139,6 +164,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "检视整改",
         ("检视问题", "检视发现问题数", "查摆问题数", "检视查摆问题数", "发现问题数", "问题总数"),
         parts=(("问题",), ("检视", "问题"), ("查摆", "问题")),
+        heat="rectify",
+        short="检视问题",
     ),
     Indicator(
         "problems_closed",
@@ -163,6 +190,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "检视整改",
         ("整改措施", "制定整改措施数", "整改措施条数"),
         parts=(("措施",),),
+        heat="rectify",
+        short="整改措施",
     ),
     Indicator(
         "measures_done",
@@ -179,6 +208,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "推动发展",
         ("为民办实事", "办实事件数", "为群众办实事件数", "办实事数", "为民办实事数"),
         parts=(("实事",),),
+        heat="rectify",
+        short="办实事",
     ),
     Indicator(
         "opinions",
@@ -187,6 +218,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "检视整改",
         ("征求意见建议", "征求意见数", "收集意见建议数", "征集意见建议数"),
         parts=(("意见",), ("意见", "建议")),
+        heat="rectify",
+        short="征求意见",
     ),
     Indicator(
         "rules_made",
@@ -195,6 +228,8 @@ INDICATORS: tuple[Indicator, ...] = (
         "建章立制",
         ("建章立制", "建立制度数", "新建制度数", "完善制度机制数", "建立完善制度数"),
         parts=(("制度",), ("建章立制",)),
+        heat="rectify",
+        short="建章立制",
     ),
 )
 
@@ -223,9 +258,47 @@ RULES: tuple[PairRule, ...] = (
 )
 
 RATES: tuple[Rate, ...] = (
-    Rate("report_rate", "调研报告完成率", "survey_reports", "survey_topics"),
-    Rate("closure_rate", "问题销号率", "problems_closed", "problems_found"),
-    Rate("measure_rate", "措施落实率", "measures_done", "measures_set"),
+    Rate("report_rate", "调研报告完成率", "survey_reports", "survey_topics", heat="survey"),
+    Rate("closure_rate", "问题销号率", "problems_closed", "problems_found", heat="rectify"),
+    Rate("measure_rate", "措施落实率", "measures_done", "measures_set", heat="rectify"),
+)
+
+
+def heat_graded(component: str) -> tuple[Indicator, ...]:
+    """The figures graded against the pool median in a 热度指数 component."""
+    return tuple(i for i in INDICATORS if i.heat == component and i.graded)
+
+
+def heat_rates(component: str) -> tuple[Rate, ...]:
+    """The rates (× 100) a 热度指数 component reads."""
+    return tuple(r for r in RATES if r.heat == component)
+
+
+def heat_volumes(component: str) -> tuple[Indicator, ...]:
+    """The figures a 热度指数 component scores as volumes against the pool median."""
+    return tuple(i for i in INDICATORS if i.heat == component and not i.graded)
+
+
+# Roles some indicators play in the board's judgments, named here so that no other module
+# spells an indicator code: the problem ledger (flags, pace, 按期完成, the ledger chart),
+# reading classes (读书班覆盖率), the overview's lead totals and the briefing's study line.
+PROBLEMS_FOUND = "problems_found"
+PROBLEMS_CLOSED = "problems_closed"
+READING_CLASSES = "reading_classes"
+DEEDS_DONE = "deeds_done"
+OVERVIEW_TOTALS: tuple[str, ...] = (
+    "problems_found",
+    "problems_closed",
+    "measures_done",
+    "deeds_done",
+    "survey_reports",
+)
+BRIEFING_STUDY_TOTALS: tuple[str, ...] = (
+    "reading_classes",
+    "study_sessions",
+    "party_lectures",
+    "survey_topics",
+    "survey_reports",
 )
 
 # Text written into a figure cell that means "zero" (DOMAIN.md: an explicit zero).

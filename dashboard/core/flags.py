@@ -27,20 +27,20 @@ median heat (up to 20).  0 for units that do not lag.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-REASONS: tuple[str, ...] = ("未报送", "停滞", "排名末位", "销号率偏低", "两张皮", "不能按期完成")
-SEVERITY: dict[str, float] = {
-    "未报送": 40.0,
-    "停滞": 20.0,
-    "排名末位": 25.0,
-    "销号率偏低": 20.0,
-    "两张皮": 10.0,
-    "不能按期完成": 15.0,
-}
+from dashboard.core.catalogue import PROBLEMS_CLOSED, PROBLEMS_FOUND
+from dashboard.core.metrics import PACE_WEEKS
+from dashboard.core.settings import Settings
+
+FOUND, CLOSED = f"cur_{PROBLEMS_FOUND}", f"cur_{PROBLEMS_CLOSED}"  # the problem ledger
+
 MIN_OPEN = 2  # fewer open (or projected open) problems than this never make a closure reason
 MIN_SPREAD = 0.05  # a rate's spread is never taken as less than 5 percentage points
 MIN_POOL = 4  # pools (of units that found problems) smaller than this judge no rate
@@ -76,8 +76,8 @@ def closure_gap(week: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
 
     The spread is the larger of the pool's robust spread, the binomial noise of a rate over the
     unit's own problems found, and MIN_SPREAD; NaN where the pool is too small to judge."""
-    found = week["cur_problems_found"].astype("float64").fillna(0.0)
-    closed = week["cur_problems_closed"].astype("float64").fillna(0.0)
+    found = week[FOUND].astype("float64").fillna(0.0)
+    closed = week[CLOSED].astype("float64").fillna(0.0)
     rate = week["closure_rate"].astype("float64").where(found > 0)
     median, robust, count = _pool_center_spread(rate, week["pool"])
     p = median.clip(0.05, 0.95)
@@ -116,7 +116,7 @@ def two_skins_mask(week: pd.DataFrame, bar: float = DEFAULT_SPREAD) -> pd.Series
 
 def projected_open(week: pd.DataFrame, report_date: dt.date, end_date: dt.date) -> pd.Series:
     """Problems still open at ``end_date`` at the recent closing pace (NaN: cannot judge)."""
-    open_now = (week["cur_problems_found"] - week["cur_problems_closed"]).astype("float64")
+    open_now = (week[FOUND] - week[CLOSED]).astype("float64")
     pace = week["closing_pace"].astype("float64").clip(lower=0.0)
     left = weeks_left(report_date, end_date)
     if left == 0:
@@ -129,7 +129,7 @@ def late_mask(
 ) -> pd.Series:
     """MIN_OPEN+ problems projected open at the end, a share of the unit's problems more than
     ``bar`` spreads above the pool's median share."""
-    found = week["cur_problems_found"].astype("float64")
+    found = week[FOUND].astype("float64")
     remaining = projected_open(week, report_date, end_date)
     share = (remaining / found).where(found > 0)
     median, robust, count = _pool_center_spread(share, week["pool"])
@@ -147,37 +147,8 @@ def stalled_mask(week: pd.DataFrame) -> pd.Series:
     return stalled & (typical.fillna(1.0) > 0)
 
 
-def spread_bar(settings: Mapping[str, object]) -> float:
-    try:
-        return max(float(settings.get("lag_spread", DEFAULT_SPREAD)), 0.0)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return DEFAULT_SPREAD
-
-
-def reasons(
-    week: pd.DataFrame, settings: Mapping[str, object], report_date: dt.date
-) -> pd.DataFrame:
-    """One column per reason (bool) plus ``reasons`` (list[str]), ``details`` (list[str]) and
-    ``severity`` (float).  ``week`` is one report day of the heat panel (every expected unit,
-    city-wide pools)."""
-    stall_n = int(settings.get("stall_weeks", 2))  # type: ignore[call-overload]
-    share = float(settings.get("bottom_share", 0.05))  # type: ignore[arg-type]
-    bar = spread_bar(settings)
-    end_date = dt.date.fromisoformat(str(settings.get("end_date", "2099-12-31"))[:10])
-    flags = pd.DataFrame(index=week.index)
-    flags["未报送"] = ~week["reported"].astype(bool)
-    flags["停滞"] = stalled_mask(week)
-    flags["排名末位"] = bottom_mask(week, share)
-    flags["销号率偏低"] = low_closure_mask(week, bar)
-    flags["两张皮"] = two_skins_mask(week, bar)
-    flags["不能按期完成"] = late_mask(week, report_date, end_date, bar)
-    flags = flags.fillna(False).astype(bool)
-    names = np.array(REASONS, dtype=object)
-    matrix = flags[list(REASONS)].to_numpy()
-    flags["reasons"] = [list(names[row]) for row in matrix]
-    flags["details"] = _details(week, flags, stall_n, report_date, end_date, bar)
-    flags["severity"] = severity(week, flags)
-    return flags
+def spread_bar(settings: Mapping[str, Any]) -> float:
+    return Settings.of(settings).lag_spread
 
 
 def severity(week: pd.DataFrame, flags: pd.DataFrame) -> pd.Series:
@@ -200,58 +171,225 @@ def _pct_text(values: pd.Series) -> pd.Series:
     return (values.astype("float64") * 100).map(lambda v: f"{v:.1f}%" if v == v else "无")
 
 
-def _details(
-    week: pd.DataFrame,
-    flags: pd.DataFrame,
-    stall_n: int,
-    report_date: dt.date,
-    end_date: dt.date,
-    bar: float,
-) -> list[list[str]]:
-    """Plain-Chinese explanations of each unit's reasons (vectorised string building)."""
-    closure_text = _pct_text(week["closure_rate"])
-    median, spread, open_now = closure_gap(week)
-    line_text = _pct_text((median - bar * spread).clip(lower=0.0))
-    pace = week["closing_pace"].astype("float64").fillna(0.0).clip(lower=0.0)
-    remaining = projected_open(week, report_date, end_date)
-    left = weeks_left(report_date, end_date)
-    texts: dict[str, pd.Series] = {
-        "未报送": "连续" + week["missing_weeks"].astype("int64").astype(str) + "周未报送",
-        "停滞": pd.Series(
-            f"近{stall_n}周各项累计数均无增长，同组多数单位仍在推进", index=week.index
-        ),
-        "排名末位": week["pool"].astype(str)
+# --- the reasons, each declared once ---------------------------------------------------------
+@dataclass(frozen=True)
+class Week:
+    """What every reason reads: one report day of the heat panel and the settings it needs."""
+
+    frame: pd.DataFrame
+    report_date: dt.date
+    stall_weeks: int
+    bottom_share: float
+    bar: float
+    end_date: dt.date
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame, settings: Mapping[str, Any], day: dt.date) -> Week:
+        typed = Settings.of(settings)
+        return cls(
+            frame,
+            day,
+            typed.stall_weeks,
+            typed.bottom_share,
+            typed.lag_spread,
+            typed.end_date,
+        )
+
+    @cached_property
+    def gap(self) -> tuple[pd.Series, pd.Series, pd.Series]:
+        return closure_gap(self.frame)
+
+    @cached_property
+    def closure_text(self) -> pd.Series:
+        return _pct_text(self.frame["closure_rate"])
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One lagging reason: its name, its weight in ``severity``, which units it picks
+    (``mask``), the detail each such unit gets (``detail``), its 口径 text (given the
+    settings) and the settings it reads."""
+
+    name: str
+    weight: float
+    mask: Callable[[Week], pd.Series]
+    detail: Callable[[Week], pd.Series]
+    text: Callable[[Mapping[str, Any]], str]
+    settings: tuple[str, ...] = ()
+
+
+def _not_reported_detail(w: Week) -> pd.Series:
+    return "连续" + w.frame["missing_weeks"].astype("int64").astype(str) + "周未报送"
+
+
+def _stalled_detail(w: Week) -> pd.Series:
+    return pd.Series(
+        f"近{w.stall_weeks}周各项累计数均无增长，同组多数单位仍在推进", index=w.frame.index
+    )
+
+
+def _bottom_detail(w: Week) -> pd.Series:
+    week = w.frame
+    return (
+        week["pool"].astype(str)
         + "第"
         + week["rank"].astype("Int64").astype(str)
         + "名/共"
         + week["pool_size"].astype("int64").astype(str)
-        + "个",
-        "销号率偏低": "问题销号率"
-        + closure_text
+        + "个"
+    )
+
+
+def _low_closure_detail(w: Week) -> pd.Series:
+    median, spread, open_now = w.gap
+    line_text = _pct_text((median - w.bar * spread).clip(lower=0.0))
+    return (
+        "问题销号率"
+        + w.closure_text
         + "，同组中位数"
         + _pct_text(median)
         + "，低于"
         + line_text
         + "即偏低；未销号"
         + open_now.fillna(0).astype("int64").astype(str)
-        + "个",
-        "两张皮": "理论学习分"
-        + week["comp_study"].map(lambda v: f"{v:.1f}")
+        + "个"
+    )
+
+
+def _two_skins_detail(w: Week) -> pd.Series:
+    median = w.gap[0]
+    return (
+        "理论学习分"
+        + w.frame["comp_study"].map(lambda v: f"{v:.1f}")
         + "居同组前列，销号率仅"
-        + closure_text
+        + w.closure_text
         + "（同组中位数"
         + _pct_text(median)
-        + "）",
-        "不能按期完成": "未销号"
+        + "）"
+    )
+
+
+def _late_detail(w: Week) -> pd.Series:
+    open_now = w.gap[2]
+    pace = w.frame["closing_pace"].astype("float64").fillna(0.0).clip(lower=0.0)
+    remaining = projected_open(w.frame, w.report_date, w.end_date)
+    left = weeks_left(w.report_date, w.end_date)
+    return (
+        "未销号"
         + open_now.fillna(0).astype("int64").astype(str)
         + "个，近期每周销号"
         + pace.map(lambda v: f"{v:.1f}")
         + "个，"
         + f"距结束{left:.1f}周，按此进度到期仍有约"
         + remaining.fillna(0).round().astype("int64").astype(str)
-        + "个未销号",
-    }
+        + "个未销号"
+    )
+
+
+REASON_ENTRIES: tuple[Reason, ...] = (
+    Reason(
+        "未报送",
+        40.0,
+        lambda w: ~w.frame["reported"].astype(bool),
+        _not_reported_detail,
+        lambda s: "本周没有有效报表",
+    ),
+    Reason(
+        "停滞",
+        20.0,
+        lambda w: stalled_mask(w.frame),
+        _stalled_detail,
+        lambda s: (
+            f"本周已报，但近 {Settings.of(s)['stall_weeks']} 周各项累计数均无增长，而同组多数单位仍在推进"
+        ),
+        ("stall_weeks",),
+    ),
+    Reason(
+        "排名末位",
+        25.0,
+        lambda w: bottom_mask(w.frame, w.bottom_share),
+        _bottom_detail,
+        lambda s: (
+            f"热度位于同组最后 {Settings.of(s).bottom_share * 100:.0f}%"
+            "（组内单位数 × 比例，四舍五入；并列者一并列入；全组并列时不列）"
+        ),
+        ("bottom_share",),
+    ),
+    Reason(
+        "销号率偏低",
+        20.0,
+        lambda w: low_closure_mask(w.frame, w.bar),
+        _low_closure_detail,
+        lambda s: (
+            f"未销号问题至少 2 个，且问题销号率低于同组中位数超过 {Settings.of(s)['lag_spread']} "
+            "倍离散度（离散度取同组的稳健标准差与按本单位问题数估计的偶然波动中较大者，"
+            "至少 5 个百分点）；只剩 1 个问题未销号不算"
+        ),
+        ("lag_spread",),
+    ),
+    Reason(
+        "两张皮",
+        10.0,
+        lambda w: two_skins_mask(w.frame, w.bar),
+        _two_skins_detail,
+        lambda s: (
+            f"理论学习分居同组前 25%，而问题销号率低于同组中位数超过 {Settings.of(s)['lag_spread']}"
+            "/2 倍离散度（组内不少于 4 个单位）"
+        ),
+        ("lag_spread",),
+    ),
+    Reason(
+        "不能按期完成",
+        15.0,
+        lambda w: late_mask(w.frame, w.report_date, w.end_date, w.bar),
+        _late_detail,
+        lambda s: (
+            f"按近 {PACE_WEEKS} 个报告周的平均每周销号数，到结束日期（{Settings.of(s)['end_date']}）"
+            f"仍有至少 2 个问题未销号，且这部分占本单位问题的比例高出同组中位数超过 "
+            f"{Settings.of(s)['lag_spread']} 倍离散度"
+        ),
+        ("lag_spread", "end_date"),
+    ),
+)
+REASONS: tuple[str, ...] = tuple(r.name for r in REASON_ENTRIES)
+SEVERITY: dict[str, float] = {r.name: r.weight for r in REASON_ENTRIES}
+
+
+def reasons(
+    week: pd.DataFrame, settings: Mapping[str, object], report_date: dt.date
+) -> pd.DataFrame:
+    """One column per reason (bool) plus ``reasons`` (list[str]), ``details`` (list[str]) and
+    ``severity`` (float).  ``week`` is one report day of the heat panel (every expected unit,
+    city-wide pools)."""
+    w = Week.of(week, settings, report_date)
+    flags = pd.DataFrame(index=week.index)
+    for reason in REASON_ENTRIES:
+        flags[reason.name] = reason.mask(w)
+    flags = flags.fillna(False).astype(bool)
+    names = np.array(REASONS, dtype=object)
+    matrix = flags[list(REASONS)].to_numpy()
+    flags["reasons"] = [list(names[row]) for row in matrix]
+    flags["details"] = _details(w, flags)
+    flags["severity"] = severity(week, flags)
+    return flags
+
+
+def _details(w: Week, flags: pd.DataFrame) -> list[list[str]]:
+    """Plain-Chinese explanations of each unit's reasons (vectorised string building)."""
     columns = [
-        np.where(flags[r].to_numpy(), texts[r].to_numpy(dtype=object), None) for r in REASONS
+        np.where(flags[r.name].to_numpy(), r.detail(w).to_numpy(dtype=object), None)
+        for r in REASON_ENTRIES
     ]
     return [[t for t in row if t is not None] for row in zip(*columns, strict=True)]
+
+
+def reasons_text(settings: Mapping[str, Any]) -> str:
+    """The 口径 of every reason and of the order, as the pages and the README state them."""
+    lines = [f"- **{r.name}**：{r.text(settings)}" for r in REASON_ENTRIES]
+    weights = "、".join(
+        f"{r.name} {r.weight:g}" for r in sorted(REASON_ENTRIES, key=lambda r: -r.weight)
+    )
+    return (
+        "；\n".join(lines) + "。\n" + f"**严重程度**决定名单顺序：{weights}，"
+        "连续未报每多 1 周加 10（最多 30），热度每低于同组中位数 2 分加 1（最多 20）。"
+    )

@@ -36,9 +36,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from dashboard.core.settings import Settings
 
 MIN_UNITS = 3  # default of settings["gradient_min_units"]: a level's mean must rest on 3+ units
 DEFAULT_EFFECT = 1.0  # default of settings["gradient_effect"], in within-level spreads
@@ -63,18 +66,12 @@ COMPONENT_NAMES: dict[str, str] = {
 WHOLE_CITY = "全市"  # what the reference levels cover when the viewer sees every unit
 
 
-def effect(settings: Mapping[str, object]) -> float:
-    try:
-        return max(float(settings.get("gradient_effect", DEFAULT_EFFECT)), 0.0)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return DEFAULT_EFFECT
+def effect(settings: Mapping[str, Any]) -> float:
+    return Settings.of(settings).gradient_effect
 
 
-def min_units(settings: Mapping[str, object]) -> int:
-    try:
-        return max(int(settings.get("gradient_min_units", MIN_UNITS)), 1)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return MIN_UNITS
+def min_units(settings: Mapping[str, Any]) -> int:
+    return max(Settings.of(settings).gradient_min_units, 1)
 
 
 def level_profile(frame: pd.DataFrame) -> pd.DataFrame:

@@ -28,34 +28,76 @@ The *peer pool* is the unit's level (optionally level × category); ranks are wi
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dashboard.core.catalogue import INDICATOR_CODES
+from dashboard.core.catalogue import INDICATOR_CODES, heat_graded, heat_rates, heat_volumes
 from dashboard.core.metrics import FIGS
+from dashboard.core.settings import Settings
 
-COMPONENTS: dict[str, str] = {
-    "study": "理论学习",
-    "survey": "调查研究",
-    "rectify": "检视整改",
-    "activity": "活跃度",
-    "targets": "任务完成",
-}
+
+@dataclass(frozen=True)
+class HeatComponent:
+    """One component of the 热度指数: its key (``comp_<key>``, the ``heat_weights`` key), its
+    label, its default weight and its 口径 text (given the settings).  The indicator-based
+    components (``from_catalogue``) take their parts from the catalogue: each indicator and
+    rate declares the component it counts toward."""
+
+    key: str
+    label: str
+    weight: float
+    text: Callable[[Mapping[str, Any]], str]
+    from_catalogue: bool = False
+
+
+def _catalogue_text(key: str, label: str) -> Callable[[Mapping[str, Any]], str]:
+    """``**理论学习分** = （读书班期数得分 ＋ …的数量分）÷ 2；…``: the parts as declared."""
+
+    def text(_settings: Mapping[str, Any]) -> str:
+        graded, rates, volumes = heat_graded(key), heat_rates(key), heat_volumes(key)
+        parts = [f"{i.words}得分" for i in graded] + [f"{r.label} ×100" for r in rates]
+        if volumes:
+            parts.append("、".join(i.words for i in volumes) + "的数量分")
+        line = f"**{label}分** = （{' ＋ '.join(parts)}）÷ {len(parts)}"
+        for i in graded:
+            line += (
+                f"；{i.words}得分 =（本单位{i.unit}数 ＋ 1）÷（同组中位数（至少 1 {i.unit}）＋ 1）"
+                "×100，封顶 100，按比例给分，不是“有或无”"
+            )
+        return line
+
+    return text
+
+
+def _activity_text(settings: Mapping[str, Any]) -> str:
+    return (
+        f"**活跃度分** = 近 {Settings.of(settings)['stall_weeks']} 周有增长的指标数 ÷ 同组中位数"
+        "（至少 1 项）×100，封顶 100；本周未报为 0"
+    )
+
+
+def _targets_text(settings: Mapping[str, Any]) -> str:
+    return (
+        "**任务完成分**：只在“设置”页填了各层级任务清单时计入，= 各项累计数 ÷（目标数 × "
+        "已过时间比例），封顶 100"
+        + ("（当前未设任务清单，不计入）" if not settings.get("level_targets") else "")
+    )
+
+
+HEAT_COMPONENTS: tuple[HeatComponent, ...] = (
+    HeatComponent("study", "理论学习", 0.3, _catalogue_text("study", "理论学习"), True),
+    HeatComponent("survey", "调查研究", 0.25, _catalogue_text("survey", "调查研究"), True),
+    HeatComponent("rectify", "检视整改", 0.3, _catalogue_text("rectify", "检视整改"), True),
+    HeatComponent("activity", "活跃度", 0.15, _activity_text),
+    HeatComponent("targets", "任务完成", 0.2, _targets_text),
+)
+COMPONENTS: dict[str, str] = {c.key: c.label for c in HEAT_COMPONENTS}
 COMP_COLUMNS: list[str] = [f"comp_{name}" for name in COMPONENTS]
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "study": 0.3,
-    "survey": 0.25,
-    "rectify": 0.3,
-    "activity": 0.15,
-    "targets": 0.2,
-}
-
-STUDY_VOLUMES = ("reading_days", "study_sessions", "party_lectures")
-SURVEY_VOLUMES = ("survey_topics", "survey_reports", "typical_cases")
-RECTIFY_VOLUMES = ("problems_found", "measures_set", "opinions", "deeds_done", "rules_made")
+DEFAULT_WEIGHTS: dict[str, float] = {c.key: c.weight for c in HEAT_COMPONENTS}
 SMOOTHING = 1.0  # volumes compare (value + 1) with (median + 1): small counts are lumpy
 MIN_ELAPSED = 0.05  # targets are pro-rated from 5% of the campaign on (not from zero)
 
@@ -133,6 +175,19 @@ def _against_expected(values: pd.Series, groups: list[pd.Series]) -> np.ndarray:
     return np.clip(ratio, 0.0, 1.0) * 100.0
 
 
+def _catalogue_component(
+    frame: pd.DataFrame, key: str, groups: list[pd.Series], vol: pd.DataFrame
+) -> np.ndarray:
+    """Mean of the parts the catalogue declares for ``key``: graded figures, rates × 100,
+    and the mean of the volume scores."""
+    parts = [_against_expected(frame[f"cur_{i.code}"], groups) for i in heat_graded(key)]
+    parts += [_rate_score(frame, r.code) for r in heat_rates(key)]
+    volumes = heat_volumes(key)
+    if volumes:
+        parts.append(_mean_parts(*(vol[i.code].to_numpy() for i in volumes)))
+    return _mean_parts(*parts)
+
+
 def _mean_parts(*parts: np.ndarray) -> np.ndarray:
     """Row-wise mean of the parts that apply (NaN parts left out; NaN when none applies)."""
     stack = np.vstack([np.asarray(p, dtype="float64") for p in parts])
@@ -150,8 +205,8 @@ def _rate_score(frame: pd.DataFrame, code: str) -> np.ndarray:
 
 def _elapsed(frame: pd.DataFrame, settings: Mapping[str, object]) -> np.ndarray:
     """Share of the campaign elapsed at each row's report day (MIN_ELAPSED … 1)."""
-    start = pd.Timestamp(dt.date.fromisoformat(str(settings.get("start_date", "2023-09-01"))[:10]))
-    end = pd.Timestamp(dt.date.fromisoformat(str(settings.get("end_date", "2099-12-31"))[:10]))
+    typed = Settings.of(settings)
+    start, end = pd.Timestamp(typed.start_date), pd.Timestamp(typed.end_date)
     span = max((end - start).days, 1)
     days = (pd.to_datetime(frame["report_date"]) - start).dt.days.to_numpy(dtype="float64")
     return np.clip(days / span, MIN_ELAPSED, 1.0)
@@ -203,19 +258,9 @@ def add_heat(
     keys = ["report_date", "pool"]
     groups = [out[k] for k in keys]
     vol = volume_scores(out, keys)
-    reading = _against_expected(out["cur_reading_classes"], groups)
-    out["comp_study"] = _mean_parts(
-        reading, _mean_parts(*(vol[c].to_numpy() for c in STUDY_VOLUMES))
-    )
-    out["comp_survey"] = _mean_parts(
-        _rate_score(out, "report_rate"),
-        _mean_parts(*(vol[c].to_numpy() for c in SURVEY_VOLUMES)),
-    )
-    out["comp_rectify"] = _mean_parts(
-        _rate_score(out, "closure_rate"),
-        _rate_score(out, "measure_rate"),
-        _mean_parts(*(vol[c].to_numpy() for c in RECTIFY_VOLUMES)),
-    )
+    for component in HEAT_COMPONENTS:
+        if component.from_catalogue:
+            out[f"comp_{component.key}"] = _catalogue_component(out, component.key, groups, vol)
     moved = out["moved"].astype("float64")
     expected_moves = moved.groupby(groups).transform("median").fillna(1.0).clip(lower=1.0)
     out["comp_activity"] = (moved / expected_moves).clip(0.0, 1.0) * 100.0
@@ -240,8 +285,8 @@ def add_heat(
 
 def status(heat: pd.Series, settings: Mapping[str, object]) -> pd.Series:
     """green / yellow / red by the configured heat thresholds."""
-    green = float(settings.get("rank_green", 60.0))  # type: ignore[arg-type]
-    yellow = float(settings.get("rank_yellow", 40.0))  # type: ignore[arg-type]
+    typed = Settings.of(settings)
+    green, yellow = typed.rank_green, typed.rank_yellow
     values = heat.astype("float64")
     labels = np.where(values >= green, "green", np.where(values >= yellow, "yellow", "red"))
     return pd.Series(labels, index=heat.index)

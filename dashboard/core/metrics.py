@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dashboard.core.catalogue import INDICATOR_CODES, RATES
+from dashboard.core.catalogue import INDICATOR_CODES, PROBLEMS_CLOSED, RATES, READING_CLASSES
 
 FIGS: list[str] = list(INDICATOR_CODES)
 CUR: list[str] = [f"cur_{c}" for c in FIGS]
@@ -96,7 +96,7 @@ def panel(
     reported_all = grid.notna().any(axis=1)
     moved = _moved(carried, max(int(stall_weeks), 1), reported_all)
     pace_shift = {
-        k: carried["problems_closed"].groupby(level="unit_code", sort=False).shift(k).to_numpy()
+        k: carried[PROBLEMS_CLOSED].groupby(level="unit_code", sort=False).shift(k).to_numpy()
         for k in range(1, PACE_WEEKS + 1)
     }
     keep = np.asarray(index.get_level_values("report_date").isin(stamps))
@@ -108,7 +108,7 @@ def panel(
     frame[CUR] = carried.to_numpy()[keep]
     frame[INC] = grid.to_numpy()[keep] - prev.to_numpy()[keep]
     frame = _add_rates(frame)
-    frame["has_reading"] = frame["cur_reading_classes"].fillna(0) >= 1
+    frame["has_reading"] = frame[f"cur_{READING_CLASSES}"].fillna(0) >= 1
     frame["moved"] = moved[keep]
     frame["stalled"] = frame["reported"] & (frame["moved"] == 0)
     frame["missing_weeks"] = _missing_streak(frame, base_date, all_dates or list(dates))
@@ -124,7 +124,7 @@ def panel(
         day_gap[mask] = gaps.astype("int64")
     frame["closed_before"] = before
     frame["pace_weeks"] = day_gap / 7.0
-    frame["closing_pace"] = (frame["cur_problems_closed"] - before) / frame["pace_weeks"]
+    frame["closing_pace"] = (frame[f"cur_{PROBLEMS_CLOSED}"] - before) / frame["pace_weeks"]
     return frame
 
 

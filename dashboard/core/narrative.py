@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.core.catalogue import DEEDS_DONE, PROBLEMS_CLOSED, PROBLEMS_FOUND
+
 
 def day_text(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"
@@ -57,14 +59,14 @@ def totals_sentence(totals: pd.DataFrame, rates: pd.DataFrame) -> str:
         return by_code.at[code, "change"] if code in by_code.index else None
 
     parts = [
-        f"累计检视问题{number(val('problems_found'))}个，已整改销号{number(val('problems_closed'))}个",
+        f"累计检视问题{number(val(PROBLEMS_FOUND))}个，已整改销号{number(val(PROBLEMS_CLOSED))}个",
     ]
     if "closure_rate" in rate_by.index:
         parts.append(f"问题销号率{percent(_float(rate_by.at['closure_rate', 'value']))}")
-    closed_change = chg("problems_closed")
+    closed_change = chg(PROBLEMS_CLOSED)
     if closed_change is not None and not pd.isna(closed_change):
         parts.append(f"本周新增销号{number(closed_change)}个")
-    deeds = val("deeds_done")
+    deeds = val(DEEDS_DONE)
     if deeds is not None and not pd.isna(deeds):
         parts.append(f"累计为民办实事{number(deeds)}件")
     return "，".join(parts) + "。"

@@ -16,8 +16,8 @@ import pandas as pd
 
 from dashboard.core import flags as flags_mod
 from dashboard.core import gradient, heat, metrics, narrative
-from dashboard.core.catalogue import INDICATORS, RATES
-from dashboard.core.settings import level_name
+from dashboard.core.catalogue import INDICATORS, PROBLEMS_CLOSED, PROBLEMS_FOUND, RATES
+from dashboard.core.settings import Settings, level_name
 from dashboard.core.units import UnitTree
 
 READING_COVERAGE = ("reading_coverage", "读书班覆盖率")
@@ -108,7 +108,7 @@ def _num(value: Any) -> float | None:
 def window_size(settings: Mapping[str, Any]) -> int:
     """How many report weeks a week's report needs (older rows only give starting values):
     last week's stall window (N + 2 weeks) or this week's closing pace (PACE_WEEKS + 1)."""
-    return max(int(settings.get("stall_weeks", 2)) + 2, metrics.PACE_WEEKS + 1)
+    return max(Settings.of(settings).stall_weeks + 2, metrics.PACE_WEEKS + 1)
 
 
 def _unit_attributes(units: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
@@ -174,7 +174,7 @@ def heat_panel(
     """
     if attrs is None:
         attrs = _unit_attributes(units, settings)
-    stall = int(settings.get("stall_weeks", 2))
+    stall = Settings.of(settings).stall_weeks
     panel = metrics.panel(attrs, figures, dates, stall, all_dates)
     if heat_dates is not None:
         wanted = pd.to_datetime(pd.Series(heat_dates, dtype="object"))
@@ -446,8 +446,8 @@ def levels_table(week: pd.DataFrame) -> pd.DataFrame:
             columns=["level", "name", "units", "reported", "mean_heat", "closure_rate"]
         )
     reported = week[week["reported"]]
-    found = reported.groupby("level")["cur_problems_found"].sum().astype("float64")
-    closed = reported.groupby("level")["cur_problems_closed"].sum().astype("float64")
+    found = reported.groupby("level")[f"cur_{PROBLEMS_FOUND}"].sum().astype("float64")
+    closed = reported.groupby("level")[f"cur_{PROBLEMS_CLOSED}"].sum().astype("float64")
     grouped = week.groupby("level", sort=True)
     out = pd.DataFrame(
         {
@@ -592,8 +592,8 @@ def level_trends(hist: pd.DataFrame) -> pd.DataFrame:
     if "heat" in hist.columns:
         out["mean_heat"] = grouped["heat"].mean().round(1)
     out["stalled"] = grouped["stalled"].sum().astype("int64")
-    closed = out["cur_problems_closed"]
-    found = out["cur_problems_found"]
+    closed = out[f"cur_{PROBLEMS_CLOSED}"]
+    found = out[f"cur_{PROBLEMS_FOUND}"]
     out["closure_rate"] = (closed / found).where(found > 0)
     return out.reset_index()
 

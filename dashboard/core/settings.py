@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from dashboard.core.catalogue import READING_CLASSES
 
 # The categories an office starts with; the list in force is the ``categories`` setting.
 DEFAULT_CATEGORIES: tuple[str, ...] = (
@@ -342,6 +345,91 @@ def defaults() -> dict[str, Any]:
     return {s.key: s.default for s in (*SETTINGS, *DATA_SETTINGS)}
 
 
+class Settings(Mapping[str, Any]):
+    """The campaign's settings as one frozen, typed object, built once from the stored values
+    (``repo.get_settings``) or any mapping: every declared key is present, the stored value
+    over its default, and the defaults come from the declarations above and nowhere else.
+
+    It is a read-only mapping (the stored keys and values, unchanged) with typed attributes
+    for what the judgments compute with; ``Settings.of`` returns a Settings as it is."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, stored: Mapping[str, Any] | None = None) -> None:
+        values = defaults()
+        values.update({k: v for k, v in (stored or {}).items() if v is not None})
+        self._values: dict[str, Any] = values
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any] | None) -> Settings:
+        return values if isinstance(values, Settings) else cls(values)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Settings({self._values!r})"
+
+    def _float(self, key: str, low: float | None = None) -> float:
+        try:
+            value = float(self._values[key])
+        except (TypeError, ValueError):
+            value = float(setting(key).default)
+        return value if low is None else max(value, low)
+
+    def _int(self, key: str) -> int:
+        try:
+            return int(self._values[key])
+        except (TypeError, ValueError):
+            return int(setting(key).default)
+
+    @property
+    def start_date(self) -> dt.date:
+        return dt.date.fromisoformat(str(self._values["start_date"])[:10])
+
+    @property
+    def end_date(self) -> dt.date:
+        return dt.date.fromisoformat(str(self._values["end_date"])[:10])
+
+    @property
+    def stall_weeks(self) -> int:
+        return self._int("stall_weeks")
+
+    @property
+    def bottom_share(self) -> float:
+        return self._float("bottom_share")
+
+    @property
+    def lag_spread(self) -> float:
+        return self._float("lag_spread", 0.0)
+
+    @property
+    def rank_green(self) -> float:
+        return self._float("rank_green")
+
+    @property
+    def rank_yellow(self) -> float:
+        return self._float("rank_yellow")
+
+    @property
+    def lagging_focus(self) -> int:
+        return self._int("lagging_focus")
+
+    @property
+    def gradient_effect(self) -> float:
+        return self._float("gradient_effect", 0.0)
+
+    @property
+    def gradient_min_units(self) -> int:
+        return self._int("gradient_min_units")
+
+
 def parse_value(key: str, text: str) -> Any:
     """Turn the text a user typed for ``key`` into its typed value, or raise SettingError."""
     item = setting(key)
@@ -412,7 +500,8 @@ def problems(values: dict[str, Any]) -> list[str]:
     found: list[str] = []
     if str(values.get("end_date", "")) < str(values.get("start_date", "")):
         found.append("结束日期早于开始日期：请调整其中之一")
-    if float(values.get("rank_green", 60)) < float(values.get("rank_yellow", 40)):
+    typed = Settings.of(values)
+    if typed.rank_green < typed.rank_yellow:
         found.append("绿色阈值低于黄色阈值：绿色阈值应不低于黄色阈值")
     weights = values.get("heat_weights")
     if isinstance(weights, dict) and sum(float(w) for w in weights.values()) <= 0:
@@ -501,7 +590,7 @@ _KIND_HINT: dict[str, str] = {
     "list": "用逗号分隔的若干项",
     "choices": "用逗号分隔的若干项",
     "weights": "“名称=权重”，用逗号分隔",
-    "targets": 'JSON 格式，如 {"村级": {"reading_classes": 1}}',
+    "targets": f'JSON 格式，如 {{"村级": {{"{READING_CLASSES}": 1}}}}',
     "json": "JSON 格式",
 }
 

@@ -8,7 +8,7 @@ is the one call the page and the CLI make.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,7 +17,9 @@ import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from dashboard.core import narrative
-from dashboard.core.settings import level_name
+from dashboard.core.catalogue import BRIEFING_STUDY_TOTALS
+from dashboard.core.flags import REASONS
+from dashboard.core.settings import Settings, level_name
 from dashboard.export import briefing_charts as bc
 from dashboard.export import charts, images, slides, word, workbook
 from dashboard.export.document import (
@@ -29,17 +31,10 @@ from dashboard.export.document import (
     resolve_fonts,
 )
 
-FORMATS: dict[str, str] = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-IMAGE_FORMATS = ("png", "svg")
 NUMERALS = "一二三四五六七八九十"
 DOC_IMAGE_WIDTH = 760  # CSS px of a chart placed in Word (15.5 cm): text stays legible
 DOC_IMAGE_SCALE = 2
 TABLE_LIMIT = 30
-REASONS_FALLBACK = ("未报送", "停滞", "排名末位", "销号率偏低", "两张皮", "不能按期完成")
 
 
 class BriefingError(ValueError):
@@ -84,7 +79,7 @@ class BriefingOptions:
             level_names=tuple(values.get("level_names") or cls.level_names),
             low_closure_rate=float(values.get("low_closure_rate", 0.5)),
             gradient_threshold=float(values.get("gradient_threshold", 10.0)),
-            stall_weeks=int(values.get("stall_weeks", 2)),
+            stall_weeks=Settings.of(values).stall_weeks,
             issued_for=_date_or_none(values.get("briefing_issue_date")),
             report_to=_names(values.get("briefing_report_to", _default("briefing_report_to"))),
             copy_to=_names(values.get("briefing_copy_to", _default("briefing_copy_to"))),
@@ -193,13 +188,7 @@ def _totals_paragraphs(report: Any) -> list[str]:
     out = [narrative.totals_sentence(report.totals, report.rates)]
     totals = report.totals.set_index("code")
     parts: list[str] = []
-    for code in (
-        "reading_classes",
-        "study_sessions",
-        "party_lectures",
-        "survey_topics",
-        "survey_reports",
-    ):
+    for code in BRIEFING_STUDY_TOTALS:
         if code not in totals.index:
             continue
         row = totals.loc[code]
@@ -250,17 +239,8 @@ def _gradient_paragraphs(report: Any, options: BriefingOptions) -> list[str]:
     return out
 
 
-def _reasons(report: Any) -> tuple[str, ...]:
-    try:
-        from dashboard.core.flags import REASONS
-
-        return tuple(REASONS)
-    except ImportError:  # pragma: no cover - flags ships with the core
-        return REASONS_FALLBACK
-
-
 def _lagging_paragraphs(report: Any, table_rows: int, total: int) -> list[str]:
-    out = [narrative.lagging_sentence(report.lagging, _reasons(report))]
+    out = [narrative.lagging_sentence(report.lagging, REASONS)]
     if total:
         tail = (
             "名单及原因见附表"
@@ -453,8 +433,8 @@ CHART_PLANS: tuple[ChartPlan, ...] = (
     ChartPlan(
         "落后原因分布",
         "lagging",
-        lambda r, o: bc.lagging_reasons(r, _reasons(r)),
-        lambda r, o: narrative.lagging_sentence(r.lagging, _reasons(r)).rstrip("。"),
+        lambda r, o: bc.lagging_reasons(r, REASONS),
+        lambda r, o: narrative.lagging_sentence(r.lagging, REASONS).rstrip("。"),
         lambda r: not r.lagging.empty,
     ),
 )
@@ -504,12 +484,8 @@ def render_charts(
     report: Any, fmt: str = "png", options: BriefingOptions | None = None
 ) -> dict[str, bytes]:
     """Every chart of the briefing and the board's overview as PNG or SVG, keyed by file stem."""
-    if fmt not in IMAGE_FORMATS:
-        raise BriefingError(f"不支持的图片格式“{fmt}”，请选择 png 或 svg。")
-    out: dict[str, bytes] = {}
-    for item in board_charts(report, options):
-        out[item.name] = images.to_png(item.figure) if fmt == "png" else images.to_svg(item.figure)
-    return out
+    render = image_renderer(fmt).render
+    return {item.name: render(item.figure) for item in board_charts(report, options)}
 
 
 def document_pngs(
@@ -577,20 +553,17 @@ def compose(report: Any, options: BriefingOptions | None = None) -> BriefingDoc:
     )
 
 
-def render_report(report: Any, fmt: str, options: BriefingOptions | None = None) -> bytes:
-    """The briefing of an already built report as ``docx``, ``pptx`` or ``xlsx`` bytes."""
-    options = options or BriefingOptions()
-    if fmt == "xlsx":
-        return workbook.write_xlsx(report)
-    if fmt not in FORMATS:
-        raise BriefingError(f"不支持的简报格式“{fmt}”，请选择 docx、pptx 或 xlsx。")
+def _render_docx(report: Any, options: BriefingOptions) -> bytes:
     doc = compose(report, options)
-    if fmt == "docx":
-        plan = word.plan_figures(_untitled(doc))
-        heights = {name: p.height_px for name, p in plan.items()}
-        starts = {name for name, p in plan.items() if p.new_page}
-        ahead = {name: p.ahead for name, p in plan.items() if p.ahead}
-        return word.write_docx(doc, document_pngs(doc.charts, heights), starts, ahead)
+    plan = word.plan_figures(_untitled(doc))
+    heights = {name: p.height_px for name, p in plan.items()}
+    starts = {name for name, p in plan.items() if p.new_page}
+    ahead = {name: p.ahead for name, p in plan.items() if p.ahead}
+    return word.write_docx(doc, document_pngs(doc.charts, heights), starts, ahead)
+
+
+def _render_pptx(report: Any, options: BriefingOptions) -> bytes:
+    doc = compose(report, options)
     pictures = [
         c
         for c, image in zip(
@@ -600,6 +573,77 @@ def render_report(report: Any, fmt: str, options: BriefingOptions | None = None)
     ]
     pngs = {c.name: images.to_png(c.figure, scale=2) for c in pictures}
     return slides.write_pptx(doc, pngs)
+
+
+def _render_xlsx(report: Any, _options: BriefingOptions) -> bytes:
+    return workbook.write_xlsx(report)
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """One export format: its file suffix, the page's button label, its MIME type, the
+    words the CLI's help uses, and the function that makes the bytes."""
+
+    suffix: str
+    label: str
+    mime: str
+    help: str
+    render: Callable[[Any, BriefingOptions], bytes]
+
+
+RENDERERS: tuple[Renderer, ...] = (
+    Renderer(
+        "docx",
+        "Word 简报",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word 简报",
+        _render_docx,
+    ),
+    Renderer(
+        "pptx",
+        "PowerPoint（16:9）",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "幻灯片",
+        _render_pptx,
+    ),
+    Renderer(
+        "xlsx",
+        "Excel（排名、落后、催报）",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Excel 表格",
+        _render_xlsx,
+    ),
+)
+FORMATS: dict[str, str] = {r.suffix: r.mime for r in RENDERERS}
+IMAGE_RENDERERS = images.IMAGE_RENDERERS
+IMAGE_FORMATS: tuple[str, ...] = images.IMAGE_FORMATS
+
+
+def choices_text(suffixes: Iterable[str]) -> str:
+    """``docx、pptx 或 xlsx``: the formats as the messages and the CLI's help name them."""
+    items = list(suffixes)
+    return "、".join(items[:-1]) + f" 或 {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+def renderer(fmt: str) -> Renderer:
+    """The briefing renderer of ``fmt``; BriefingError (Chinese) for an unknown one."""
+    for entry in RENDERERS:
+        if entry.suffix == fmt:
+            return entry
+    raise BriefingError(f"不支持的简报格式“{fmt}”，请选择 {choices_text(FORMATS)}。")
+
+
+def image_renderer(fmt: str) -> images.ImageRenderer:
+    """The chart image renderer of ``fmt``; BriefingError (Chinese) for an unknown one."""
+    found = images.image_renderer(fmt)
+    if found is None:
+        raise BriefingError(f"不支持的图片格式“{fmt}”，请选择 {choices_text(IMAGE_FORMATS)}。")
+    return found
+
+
+def render_report(report: Any, fmt: str, options: BriefingOptions | None = None) -> bytes:
+    """The briefing of an already built report as ``docx``, ``pptx`` or ``xlsx`` bytes."""
+    return renderer(fmt).render(report, options or BriefingOptions())
 
 
 def load_report(
@@ -625,8 +669,7 @@ def build_briefing(
     options: BriefingOptions | None = None,
 ) -> bytes:
     """The week's briefing as file bytes, numbered for its week unless ``options`` are given."""
-    if fmt not in FORMATS:
-        raise BriefingError(f"不支持的简报格式“{fmt}”，请选择 docx、pptx 或 xlsx。")
+    renderer(fmt)  # an unknown format is refused before the report is built
     report, values = load_report(engine, report_date, scope)
     chosen = options or BriefingOptions.from_settings(values).for_week(report.report_date)
     return render_report(report, fmt, chosen)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.core.catalogue import PROBLEMS_CLOSED, PROBLEMS_FOUND
 from dashboard.export import theme
 
 
@@ -84,8 +85,8 @@ def by_child_group(report: Any) -> pd.DataFrame:
     units = units.dropna(subset=["group"])
     if units.empty:
         return pd.DataFrame(columns=["code", "name", "expected", "reported", "coverage", "closure"])
-    units["found"] = _col(units, "problems_found")
-    units["closed"] = _col(units, "problems_closed")
+    units["found"] = _col(units, PROBLEMS_FOUND)
+    units["closed"] = _col(units, PROBLEMS_CLOSED)
     grouped = units.groupby("group", sort=False).agg(
         expected=("code", "size"),
         reported=("reported", "sum"),

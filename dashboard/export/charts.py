@@ -15,6 +15,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.core.catalogue import PROBLEMS_CLOSED, PROBLEMS_FOUND
+from dashboard.core.flags import REASONS
+from dashboard.core.heat import COMPONENTS
 from dashboard.core.metrics import PACE_WEEKS
 from dashboard.export import measure, theme
 
@@ -362,13 +365,13 @@ def closure_projection(
     if trends.empty:
         return _empty(title)
     total = trends.groupby("report_date", sort=True)[
-        ["cur_problems_found", "cur_problems_closed"]
+        [f"cur_{PROBLEMS_FOUND}", f"cur_{PROBLEMS_CLOSED}"]
     ].sum()
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
             x=total.index,
-            y=total["cur_problems_found"],
+            y=total[f"cur_{PROBLEMS_FOUND}"],
             name="检视问题数（累计）",
             mode="lines+markers",
         )
@@ -376,7 +379,7 @@ def closure_projection(
     fig.add_trace(
         go.Scatter(
             x=total.index,
-            y=total["cur_problems_closed"],
+            y=total[f"cur_{PROBLEMS_CLOSED}"],
             name="已整改销号（累计）",
             mode="lines+markers",
         )
@@ -398,8 +401,6 @@ def closure_projection(
 
 def heat_components(unit: pd.Series, until: dt.date) -> go.Figure:
     """What made one unit's heat: its component scores (0–100)."""
-    from dashboard.core.heat import COMPONENTS
-
     title = f"截至{theme.date_label(until)}{unit['name']}热度构成（热度 {unit['heat']:.1f}）"
     names = list(COMPONENTS.values())
     values = [unit.get(f"comp_{key}") for key in COMPONENTS]
@@ -418,8 +419,6 @@ def heat_components(unit: pd.Series, until: dt.date) -> go.Figure:
 
 def lagging_reasons(report: Any) -> go.Figure:
     """How many lagging units each reason names (a unit may count under several)."""
-    from dashboard.core.flags import REASONS
-
     title = f"{_when(report)}{_scope_word(report)}落后单位原因分布"
     lagging = report.lagging
     counts = [int(lagging[r].sum()) if r in lagging.columns else 0 for r in REASONS]

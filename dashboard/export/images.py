@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import atexit
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import kaleido
@@ -106,3 +108,34 @@ def png_size(data: bytes) -> tuple[int, int]:
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError("not a PNG")
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@dataclass(frozen=True)
+class ImageRenderer:
+    """One chart image format: suffix, label, MIME type, help words, render function."""
+
+    suffix: str
+    label: str
+    mime: str
+    help: str
+    render: Callable[[Any], bytes]
+
+
+def _png(fig: go.Figure | dict[str, Any]) -> bytes:
+    return to_png(fig)  # looked up when called: one place to replace in tests
+
+
+def _svg(fig: go.Figure | dict[str, Any]) -> bytes:
+    return to_svg(fig)
+
+
+IMAGE_RENDERERS: tuple[ImageRenderer, ...] = (
+    ImageRenderer("png", "PNG（高清，适合幻灯片）", "image/png", "高清位图，适合幻灯片", _png),
+    ImageRenderer("svg", "SVG（矢量，适合排版）", "image/svg+xml", "矢量，适合排版", _svg),
+)
+IMAGE_FORMATS: tuple[str, ...] = tuple(r.suffix for r in IMAGE_RENDERERS)
+
+
+def image_renderer(fmt: str) -> ImageRenderer | None:
+    """The image renderer of ``fmt`` (None: not a format the board writes)."""
+    return next((r for r in IMAGE_RENDERERS if r.suffix == fmt), None)

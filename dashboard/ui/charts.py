@@ -36,7 +36,10 @@ def file_stem(name: str) -> str:
 @functools.lru_cache(maxsize=32)
 def _render(fig_json: str, fmt: str) -> bytes:
     fig = pio.from_json(fig_json)
-    return images.to_png(fig) if fmt == "png" else images.to_svg(fig)
+    found = images.image_renderer(fmt)
+    if found is None:
+        raise ValueError(f"unknown image format {fmt!r}")
+    return found.render(fig)
 
 
 def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
@@ -96,19 +99,13 @@ def show_chart(
     st.plotly_chart(fig, key=key, width="stretch")
     stem = file_stem(name)
     with st.popover("导出图片", icon=":material/download:"):
-        st.download_button(
-            "PNG（高清，适合幻灯片）",
-            data=session.audited(_deferred(fig_json, "png"), "download", f"{stem}.png"),
-            file_name=f"{stem}.png",
-            mime="image/png",
-            key=f"{key}_png",
-            on_click="ignore",
-        )
-        st.download_button(
-            "SVG（矢量，适合排版）",
-            data=session.audited(_deferred(fig_json, "svg"), "download", f"{stem}.svg"),
-            file_name=f"{stem}.svg",
-            mime="image/svg+xml",
-            key=f"{key}_svg",
-            on_click="ignore",
-        )
+        for image in images.IMAGE_RENDERERS:
+            fmt = image.suffix
+            st.download_button(
+                image.label,
+                data=session.audited(_deferred(fig_json, fmt), "download", f"{stem}.{fmt}"),
+                file_name=f"{stem}.{fmt}",
+                mime=image.mime,
+                key=f"{key}_{fmt}",
+                on_click="ignore",
+            )

@@ -7,7 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.core.metrics import PACE_WEEKS
+from dashboard.core import flags, heat
+from dashboard.core.settings import Settings
 
 COVERAGE = (
     "- **应报单位**：名册中未撤销的单位（含本级）。\n"
@@ -27,21 +28,12 @@ TOTALS = (
 
 def heat_text(settings: Mapping[str, Any]) -> str:
     weights = settings.get("heat_weights") or {}
-    keys = ("study", "survey", "rectify", "activity", "targets")
-    w = {k: weights.get(k, "") for k in keys}
-    targets = settings.get("level_targets") or {}
+    current = "、".join(f"{c.label} {weights.get(c.key, '')}" for c in heat.HEAT_COMPONENTS)
     return (
         "**热度指数**（0–100）由各分量加权而成，每个分量都与“本层级可以期望的水平”相比（权重可在“设置”页调整，当前："
-        f"理论学习 {w['study']}、调查研究 {w['survey']}、检视整改 {w['rectify']}、活跃度 {w['activity']}、"
-        f"任务完成 {w['targets']}）：\n"
-        "- **理论学习分** = （读书班期数得分 ＋ 读书班天数、集中学习、专题党课的数量分）÷ 2；"
-        "读书班期数得分 =（本单位期数 ＋ 1）÷（同组中位数（至少 1 期）＋ 1）×100，封顶 100，按比例给分，不是“有或无”；\n"
-        "- **调查研究分** = （调研报告完成率 ×100 ＋ 调研课题、调研报告、典型案例的数量分）÷ 2；\n"
-        "- **检视整改分** = （问题销号率 ×100 ＋ 措施落实率 ×100 ＋ 检视问题、整改措施、征求意见、办实事、建章立制的数量分）÷ 3；\n"
-        f"- **活跃度分** = 近 {settings.get('stall_weeks', 2)} 周有增长的指标数 ÷ 同组中位数（至少 1 项）×100，封顶 100；本周未报为 0；\n"
-        "- **任务完成分**：只在“设置”页填了各层级任务清单时计入，= 各项累计数 ÷（目标数 × 已过时间比例），封顶 100"
-        + ("（当前未设任务清单，不计入）" if not targets else "")
-        + "。\n\n"
+        f"{current}）：\n"
+        + "".join(f"- {c.text(settings)}；\n" for c in heat.HEAT_COMPONENTS[:-1])
+        + f"- {heat.HEAT_COMPONENTS[-1].text(settings)}。\n\n"
         "**数量分** = （本单位累计数 ＋ 1）÷（同组中位数 ＋ 1）×100，封顶 100（达到同组中位数即满分，不鼓励堆数字；"
         "加 1 让小单位的零星数字不致忽高忽低）。\n"
         "**不适用的项不计分，也不记 0 分**：比率的分母为 0（未立调研课题、尚未检视出问题）时该比率不计；"
@@ -49,30 +41,20 @@ def heat_text(settings: Mapping[str, Any]) -> str:
         "该分量不计，其余权重按比例放大。\n"
         "- **比较组**：同层级（打开“按类别分组比较”后为同层级同类别）；排名在所看范围的同组单位内进行（联络员、只读账号只在所辖单位内），"
         "名次变化 = 上周名次 − 本周名次（正数为上升）。\n"
-        f"- **分档**：热度 ≥ {settings.get('rank_green', 60)} 为绿，≥ {settings.get('rank_yellow', 40)} 为黄，其余为红。"
+        f"- **分档**：热度 ≥ {Settings.of(settings)['rank_green']} 为绿，≥ {Settings.of(settings)['rank_yellow']} 为黄，其余为红。"
     )
 
 
 def lagging_text(settings: Mapping[str, Any]) -> str:
-    bar = settings.get("lag_spread", 2.0)
     return (
         "一个单位满足下列任一条即列为落后单位，所有原因一并列出；各条都与**同组单位**（同层级，或同层级同类别）相比，而不是一条固定线：\n"
-        "- **未报送**：本周没有有效报表；\n"
-        f"- **停滞**：本周已报，但近 {settings.get('stall_weeks', 2)} 周各项累计数均无增长，而同组多数单位仍在推进；\n"
-        f"- **排名末位**：热度位于同组最后 {float(settings.get('bottom_share', 0.05)) * 100:.0f}%（组内单位数 × 比例，四舍五入；并列者一并列入；全组并列时不列）；\n"
-        f"- **销号率偏低**：未销号问题至少 2 个，且问题销号率低于同组中位数超过 {bar} 倍离散度"
-        "（离散度取同组的稳健标准差与按本单位问题数估计的偶然波动中较大者，至少 5 个百分点）；只剩 1 个问题未销号不算；\n"
-        f"- **两张皮**：理论学习分居同组前 25%，而问题销号率低于同组中位数超过 {bar}/2 倍离散度（组内不少于 4 个单位）；\n"
-        f"- **不能按期完成**：按近 {PACE_WEEKS} 个报告周的平均每周销号数，到结束日期（{settings.get('end_date')}）"
-        f"仍有至少 2 个问题未销号，且这部分占本单位问题的比例高出同组中位数超过 {bar} 倍离散度。\n"
-        "**严重程度**决定名单顺序：未报送 40、排名末位 25、停滞 20、销号率偏低 20、不能按期完成 15、两张皮 10，"
-        "连续未报每多 1 周加 10（最多 30），热度每低于同组中位数 2 分加 1（最多 20）。"
-        f"页面默认列出最需督导的前 {settings.get('lagging_focus', 30)} 个（“设置”页可改），可切换显示全部。"
+        + flags.reasons_text(settings)
+        + f"页面默认列出最需督导的前 {Settings.of(settings)['lagging_focus']} 个（“设置”页可改），可切换显示全部。"
     )
 
 
 def gradient_text(settings: Mapping[str, Any]) -> str:
-    e = settings.get("gradient_effect", 1.0)
+    e = Settings.of(settings)["gradient_effect"]
     return (
         "- **系统**：每个县级单位（县市区、市直部门）连同其全部下属单位，层级多少不限。\n"
         "- **逐级平均热度**：系统内每一层级单位热度的平均（含未报单位）；县级一栏即牵头单位本身。\n"
@@ -85,7 +67,7 @@ def gradient_text(settings: Mapping[str, Any]) -> str:
         "这是“从上就冷”，不是“上热”；\n"
         "- 系统按**热度损失**排序（牵头单位到最冷一级的落差；整体偏冷为各级低于全市同级的平均差），"
         "并说明哪两级之间降幅最大、哪些分量降得最多。\n"
-        f"- 某一层级不足 {settings.get('gradient_min_units', 3)} 个单位时，其平均热度偶然性大，不参与判定（牵头单位本身除外）。\n"
+        f"- 某一层级不足 {Settings.of(settings)['gradient_min_units']} 个单位时，其平均热度偶然性大，不参与判定（牵头单位本身除外）。\n"
         "- 全市一句同样判断全市各层级（单位不少于上述数目的层级）是否逐级递减。阈值可在“设置”页调整（层级落差倍数）。"
     )
 
