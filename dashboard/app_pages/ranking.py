@@ -14,6 +14,7 @@ if filters.no_data():
     st.stop()
 chosen = filters.board_filters(show_pool_toggle=True)
 report, view = report_cache.filtered_week(chosen)
+token = report_cache.view_token(chosen)
 units = view.units.sort_values(["level", "pool", "rank", "code"])
 
 pools = list(dict.fromkeys(units["pool"]))
@@ -28,9 +29,17 @@ if pool != "全部":
 n = st.slider("图中显示单位数", min_value=5, max_value=30, value=10, key="ranking_n")
 left, right = st.columns(2)
 with left:
-    show_chart(charts.ranking_bars(view, "top", int(n), units), "热度排名前列")
+    show_chart(
+        lambda: charts.ranking_bars(view, "top", int(n), units),
+        "热度排名前列",
+        cache=(token, pool, int(n)),
+    )
 with right:
-    show_chart(charts.ranking_bars(view, "bottom", int(n), units), "热度排名后列")
+    show_chart(
+        lambda: charts.ranking_bars(view, "bottom", int(n), units),
+        "热度排名后列",
+        cache=(token, pool, int(n)),
+    )
 
 counts = units["status"].value_counts()
 st.caption(
@@ -49,7 +58,9 @@ columns = [
     "status",
     "reported",
 ]
-tables.show_table(units, f"热度排名_{report.report_date:%Y%m%d}", "ranking_table", columns)
+tables.show_table(
+    units, f"热度排名_{report.report_date:%Y%m%d}", "ranking_table", columns, cache=(token, pool)
+)
 filters.unit_picker(units, key="ranking")
 
 definitions.show(definitions.heat_text(state.settings()))
