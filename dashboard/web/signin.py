@@ -133,7 +133,8 @@ def _admit(engine: Engine, scope: Scope) -> _Admission:
     session = sessions.check(engine, cookies.get(SESSION_COOKIE))
     if session is not None:
         return _Admission(user=session.user)
-    if oidc.IDENTITY_COOKIE in cookies and scope.get("type") == "http" and oidc.enabled():
+    page_load = scope.get("type") == "http" and scope.get("method") == "GET"
+    if oidc.IDENTITY_COOKIE in cookies and page_load and oidc.enabled():
         admitted = _from_identity(engine, scope, cookies)
         if admitted is not None:
             return admitted

@@ -110,6 +110,10 @@ def test_unknown_stale_or_forged_identities_are_refused(board, monkeypatch) -> N
     monkeypatch.setattr(oidc, "FRESH_MINUTES", 5.0)
     ws = call(board, "/_stcore/stream", kind="websocket", cookies={oidc.IDENTITY_COOKIE: known})
     assert not ws.reached
+    upload = call(
+        board, "/_stcore/upload_file/s/f", method="PUT", cookies={oidc.IDENTITY_COOKIE: known}
+    )
+    assert not upload.reached and upload.cookie(SESSION_COOKIE) is None
 
 
 def test_oidc_routes_pass_only_when_configured(board, monkeypatch) -> None:
