@@ -18,7 +18,12 @@ token = report_cache.view_token(chosen)
 units = view.units.sort_values(["level", "pool", "rank", "code"])
 
 pools = list(dict.fromkeys(units["pool"]))
-pool = st.selectbox("比较组", ["全部", *pools], key="ranking_pool", help="排名在全市同组单位中进行")
+pool = st.selectbox(
+    "比较组",
+    ["全部", *pools],
+    key="ranking_pool",
+    help=f"排名在{filters.whole_label()}的同组单位中进行",
+)
 if pool != "全部":
     units = units[units["pool"] == pool]
 n = st.slider("图中显示单位数", min_value=5, max_value=30, value=10, key="ranking_n")
