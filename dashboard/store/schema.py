@@ -116,7 +116,7 @@ users = Table(
     Column("email", String(254), nullable=True),  # matches an OIDC sign-in (migration 0004)
     Column("oidc_subject", String(255), nullable=True),
     Column("entry_mode", String(16), nullable=False, default="subtree"),  # subtree | self
-    Index("ux_users_oidc_subject", "oidc_subject", unique=True),  # one account per subject
+    Index("ux_users_oidc_subject", "oidc_subject", unique=True),
 )
 
 auth_sessions = Table(
