@@ -41,3 +41,18 @@ def test_two_writers_queue_instead_of_failing(sqlite_engine) -> None:
     assert errors == []
     with engine.connect() as conn:
         assert len(conn.execute(select(settings.c.key)).all()) == 2
+
+
+def test_every_write_goes_through_engine_begin() -> None:
+    """Writes open with ``engine.begin()`` (BEGIN IMMEDIATE on SQLite): no module commits a
+    connection it opened for reading, which would upgrade a read lock and fail under load."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "dashboard"
+    offenders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "migrations" not in path.parts
+        and any(word in path.read_text(encoding="utf-8") for word in (".commit()", "AUTOCOMMIT"))
+    ]
+    assert offenders == []
