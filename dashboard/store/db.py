@@ -235,6 +235,20 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def serialise_migrations(conn: Connection, *, begun: bool = False) -> None:
+    """Make concurrent migrations of one database take turns (two replicas starting at once).
+
+    Called twice by the Alembic environment: before its transaction begins (SQLite: that
+    transaction then takes the write lock at BEGIN) and right after (PostgreSQL: an advisory
+    lock held to the commit). Alembic reads the schema's version only after this, so the
+    second process finds the first one's work done instead of creating the tables again.
+    """
+    if conn.dialect.name == "sqlite" and not begun:
+        conn.execution_options(**{_IMMEDIATE: True})
+    elif conn.dialect.name == "postgresql" and begun:
+        lock(conn, "schema-migrations")
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -116,14 +116,19 @@ def load_figures(
 def data_version(engine: Engine) -> str:
     """A cheap token that changes whenever imports, figures, units or settings change.
 
-    Cached loaders take it as an argument, so a new upload or an undo refreshes every page.
+    Cached loaders take it as an argument, so a new upload, an undo or a reinstated earlier
+    version refreshes every page — on every app process, since each reads it from the
+    database (a reinstate changes no import row: its audit entry marks it).
     """
-    from dashboard.store.schema import imports
+    from dashboard.store.schema import audit_log, imports
 
     with engine.connect() as conn:
         imp = conn.execute(
             select(func.count(), func.max(imports.c.id), func.max(imports.c.undone_at))
         ).one()
+        reinstated = conn.execute(
+            select(func.max(audit_log.c.id)).where(audit_log.c.action == "reinstate")
+        ).scalar()
         unit = conn.execute(select(func.count(), func.max(units.c.updated_at))).one()
         sets = conn.execute(select(settings.c.key, settings.c.value).order_by(settings.c.key)).all()
-    return f"{tuple(imp)}|{tuple(unit)}|{hash(repr(sets))}"
+    return f"{tuple(imp)}|{reinstated}|{tuple(unit)}|{hash(repr(sets))}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.store import db
 from dashboard.ui import filters
 
+from ..conftest import BACKENDS, PgDatabases, pg_url
 from ..core.report_data import W2, fill_database
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -30,9 +32,25 @@ def city_db_file(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def city_url(city_db_file: Path, monkeypatch) -> str:
-    url = f"sqlite:///{city_db_file}"
+@pytest.fixture(scope="module")
+def city_pg_url(pg_databases: PgDatabases) -> Iterator[str]:
+    """The same city in a PostgreSQL database of its own (the pages only read it)."""
+    name = pg_databases.fresh()
+    url = pg_url(name)
+    engine = db.make_engine(url)
+    fill_database(engine)
+    engine.dispose()
+    yield url
+    pg_databases.drop(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def city_url(request, monkeypatch) -> str:
+    """The app on the city's database: every page test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{request.getfixturevalue('city_db_file')}"
+    else:
+        url = request.getfixturevalue("city_pg_url")
     monkeypatch.setenv("DATABASE_URL", url)
     return url
 

@@ -6,16 +6,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import Engine
 
 from dashboard import cli
 from dashboard.store import db, repo
 from dashboard.store.registry_repo import load_categories
+from tests.conftest import engine_url
 from tests.registries import five_level_rows, registry_xlsx, three_level_rows
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+def url(engine: Engine) -> str:
+    """The database's URL, on SQLite and on PostgreSQL."""
+    return engine_url(engine)
 
 
 def run(*argv: str) -> int:

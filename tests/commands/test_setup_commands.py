@@ -8,15 +8,18 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import Engine
 
 from dashboard import cli
 from dashboard.store import db, repo
+from tests.conftest import engine_url
 from tests.core.test_registry import GOOD, workbook
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+def url(engine: Engine) -> str:
+    """The database's URL, on SQLite and on PostgreSQL."""
+    return engine_url(engine)
 
 
 def run(*argv: str) -> int:

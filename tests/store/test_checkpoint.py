@@ -33,8 +33,8 @@ def test_a_large_commit_reaches_the_database_file_in_the_background(tmp_path: Pa
     engine.dispose()
 
 
-def test_the_safety_net_threshold_is_set_on_every_connection(engine) -> None:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
+def test_the_safety_net_threshold_is_set_on_every_connection(sqlite_engine) -> None:  # type: ignore[no-untyped-def]
+    with sqlite_engine.connect() as conn:
         pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
     assert pages == db._SAFETY_AUTOCHECKPOINT_PAGES
 

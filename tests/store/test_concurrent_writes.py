@@ -78,9 +78,9 @@ def _current_per_unit_day(engine: Engine) -> list[int]:
         return [row[0] for row in conn.execute(query)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db(request) -> Engine:
-    return request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")
+@pytest.fixture
+def empty_db(engine: Engine) -> Engine:
+    return engine
 
 
 @pytest.fixture

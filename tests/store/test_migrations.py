@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -30,7 +31,7 @@ def test_migration_0002_repairs_duplicate_current_rows(request) -> None:
     from alembic import command
     from sqlalchemy import text
 
-    for name in ("engine", "pg_engine"):
+    for name in ("sqlite_engine", "pg_engine"):
         engine = request.getfixturevalue(name)
         config = db.alembic_config(engine)
         command.downgrade(config, "0001")
@@ -64,3 +65,55 @@ def test_migration_0002_repairs_duplicate_current_rows(request) -> None:
             total = conn.execute(text("SELECT COUNT(*) FROM figures")).scalar_one()
         assert [tuple(row) for row in current] == [("A", 3), ("B", 1), ("C", 3)]
         assert total == 6  # the others stay as history
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_processes_migrating_one_new_database_take_turns(backend, tmp_path, request) -> None:
+    """Two replicas started at once on an empty database: both come up, one schema."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    else:
+        url = request.getfixturevalue("empty_pg_url")
+    go = tmp_path / "go"
+    code = (
+        "import os, sys, time\n"
+        "from dashboard.store import db\n"
+        "engine = db.make_engine(sys.argv[1])\n"
+        "print('ready', flush=True)\n"
+        "while not os.path.exists(sys.argv[2]):\n"
+        "    time.sleep(0.005)\n"
+        "db.upgrade(engine)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, url, str(go)],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    go.touch()  # all three migrate at the same moment
+    for child in children:
+        _, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn)
+        assert compare_metadata(context, metadata) == []
+        assert context.get_current_heads() == (db_head(),)
+    engine.dispose()
+
+
+def db_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(db.alembic_config(None)).get_current_head()  # type: ignore[arg-type]

@@ -188,6 +188,22 @@ def test_data_version_changes_on_import_and_undo(any_engine) -> None:
     assert len({v0, v1, v2}) == 3
 
 
+def test_data_version_changes_when_an_earlier_version_is_reinstated(any_engine) -> None:
+    """Another app process's caches see the reinstate too: it reads the same token."""
+    first = returns_repo.save_upload(
+        any_engine, file_name="a.xlsx", content=b"a", status="imported",
+        rows=[_row("0101", FRI, problems_found=1)],
+    )  # fmt: skip
+    returns_repo.save_upload(
+        any_engine, file_name="b.xlsx", content=b"b", status="imported",
+        rows=[_row("0101", FRI, problems_found=2)],
+    )  # fmt: skip
+    before = repo.data_version(any_engine)
+    assert returns_repo.reinstate_import(any_engine, first.import_id) == 1
+    assert list(repo.load_figures(any_engine)["problems_found"]) == [1]
+    assert repo.data_version(any_engine) != before
+
+
 def test_settings_roundtrip_over_defaults(any_engine) -> None:
     assert repo.get_settings(any_engine)["report_weekday"] == 5
     repo.set_settings(any_engine, {"report_weekday": 3, "level_names": ["市", "县", "乡", "村"]})
