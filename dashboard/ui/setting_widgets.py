@@ -53,6 +53,35 @@ def _text(item: Setting, value: Any) -> Any:
     return st.text_input(item.label, value=str(value or ""), help=item.help, key=key_for(item))
 
 
+def _choice(item: Setting, value: Any) -> Any:
+    codes = [code for code, _label in item.options]
+    labels = dict(item.options)
+    return st.selectbox(
+        item.label,
+        codes,
+        index=codes.index(value) if value in codes else 0,
+        format_func=lambda code: labels.get(code, code),
+        help=item.help,
+        key=key_for(item),
+    )
+
+
+def _secret(item: Setting, value: Any) -> Any:
+    """A password box that never sends the stored secret to the browser: left empty, the
+    stored value stays; ticking 清除 removes it."""
+    typed = st.text_input(
+        item.label,
+        value="",
+        type="password",
+        placeholder="已保存，留空则不变" if value else "未设置",
+        help=item.help,
+        key=key_for(item),
+    )
+    if value and st.checkbox(f"清除已保存的{item.label}", key=key_for(item, "clear")):
+        return ""
+    return typed.strip() or value or ""
+
+
 def _date(item: Setting, value: Any) -> Any:
     chosen = st.date_input(
         item.label,
@@ -310,4 +339,6 @@ _DRAWERS: dict[str, Callable[[Setting, Any], Any]] = {
     "weights": _weights,
     "targets": _targets,
     "json": _json,
+    "choice": _choice,
+    "secret": _secret,
 }
