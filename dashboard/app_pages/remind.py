@@ -22,7 +22,8 @@ engine = state.engine()
 viewer = session.viewer()
 values = state.settings()
 tz_name = str(values.get("remind_timezone") or "Asia/Shanghai")
-this_week = service.current_report_date(values, dt.date.today())
+today = service.office_today(values)
+this_week = service.current_report_date(values, today)
 weeks = [this_week - dt.timedelta(days=7 * i) for i in range(6)]
 labels = dict(state.scopes())
 whole = "所辖全部单位" if viewer is not None and viewer.scope_code else "全部单位"
@@ -100,9 +101,7 @@ else:
 
 st.subheader("催报记录")
 one, two, three = st.columns(3)
-span = one.date_input(
-    "日期", value=(dt.date.today() - dt.timedelta(days=30), dt.date.today()), key="remind_log_dates"
-)
+span = one.date_input("日期", value=(today - dt.timedelta(days=30), today), key="remind_log_dates")
 channels = two.multiselect(
     "渠道",
     list(CHANNEL_ZH),
@@ -140,7 +139,7 @@ else:
     st.download_button(
         "下载催报记录（Excel）",
         data=session.audited(lambda: xlsx_bytes(log, sheet="催报记录"), "download", "催报记录"),
-        file_name=f"催报记录_{dt.date.today():%Y%m%d}.xlsx",
+        file_name=f"催报记录_{today:%Y%m%d}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="remind_log_download",
     )

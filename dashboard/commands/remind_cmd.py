@@ -8,7 +8,6 @@ import datetime as dt
 from sqlalchemy import Engine
 
 from dashboard.cli import CliError, add_db_option, terminal_text
-from dashboard.core import remind_rules
 from dashboard.remind import scheduler, service
 from dashboard.store import db, remind_repo, repo
 
@@ -81,8 +80,7 @@ def _list(engine: Engine, args: argparse.Namespace) -> int:
     except ValueError:
         raise CliError(f"日期“{terminal_text(args.date)}”格式不对：应为 YYYY-MM-DD") from None
     if day is None:
-        tz = remind_rules.zone(str(settings.get("remind_timezone") or ""))
-        day = service.current_report_date(settings, dt.datetime.now(tz).date())
+        day = service.current_report_date(settings, service.office_today(settings))
     units = repo.load_units(engine)
     if args.scope is not None and args.scope not in set(units["code"].astype(str)):
         raise CliError(f"单位名册中没有编码为“{terminal_text(args.scope)}”的单位")

@@ -34,6 +34,12 @@ class Week:
     scope_code: str | None
 
 
+def office_today(settings: dict[str, Any]) -> dt.date:
+    """Today in the office's time zone (the server may run in UTC)."""
+    tz = remind_rules.zone(str(settings.get("remind_timezone") or ""))
+    return dt.datetime.now(tz).date()
+
+
 def current_report_date(settings: dict[str, Any], today: dt.date) -> dt.date:
     """The report week that ``today`` belongs to."""
     return periods.report_day_for(today, int(settings.get("report_weekday") or 5))
@@ -328,7 +334,8 @@ def reminder_log(
         statuses=statuses or None,
     )
     if visible_codes is not None:
-        log = log[log["unit_codes"].map(lambda codes: bool(set(codes) & visible_codes))]
+        seen = [bool(set(codes) & visible_codes) for codes in log["unit_codes"]]
+        log = log.loc[pd.Series(seen, index=log.index, dtype=bool)]
     table = pd.DataFrame(
         {
             "at": [f"{t.astimezone(tz):%Y-%m-%d %H:%M:%S}" for t in log["at"]],
