@@ -34,10 +34,10 @@ Kind = Literal[
     "score",  # 0–100 on the heat scale
     "list",  # a list of texts, in order
     "choices",  # some of ``options`` (codes), in the options' order
+    "choice",  # exactly one of ``options`` (its code)
     "weights",  # a weight 0–1 for each of ``options`` (code -> weight)
     "targets",  # level name -> indicator code -> target (the page: levels × indicators)
     "json",  # anything else (the page shows a table for a flat mapping)
-    "choice",  # one of ``options`` (a code)
     "secret",  # a password or signing secret: never shown back, never printed
 ]
 
@@ -456,8 +456,6 @@ def parse_value(key: str, text: str) -> Any:
     try:
         if item.kind in ("text", "secret"):
             return raw
-        if item.kind == "choice":
-            return _option_code(item, raw)
         if item.kind == "optional_date":
             return dt.date.fromisoformat(raw).isoformat() if raw else ""
         if item.kind == "date":
@@ -486,6 +484,8 @@ def parse_value(key: str, text: str) -> Any:
             return parts
         if item.kind == "choices":
             return check_value(key, [_option_code(item, part) for part in _split(raw)])
+        if item.kind == "choice":
+            return _option_code(item, raw)
         if item.kind == "weights":
             parsed = json.loads(raw) if raw.startswith("{") else _pairs(raw)
             if not isinstance(parsed, dict):
@@ -513,6 +513,8 @@ def check_value(key: str, value: Any) -> Any:
         if set(value) - set(codes) or any(float(w) < 0 for w in value.values()):
             raise ValueError
         return {code: float(value.get(code, 0.0)) for code in codes}
+    if item.kind == "choice" and value not in codes:
+        raise ValueError
     return value
 
 
@@ -609,10 +611,10 @@ _KIND_HINT: dict[str, str] = {
     "score": "0–100 之间的分数",
     "list": "用逗号分隔的若干项",
     "choices": "用逗号分隔的若干项",
+    "choice": "其中一项",
     "weights": "“名称=权重”，用逗号分隔",
     "targets": 'JSON 格式，如 {"村级": {"reading_classes": 1}}',
     "json": "JSON 格式",
-    "choice": "其中一项",
     "secret": "文字",
 }
 

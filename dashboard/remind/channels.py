@@ -98,15 +98,6 @@ def secret(settings: dict[str, Any], key: str) -> str:
     return str(settings.get(key) or "")
 
 
-def secret_source(settings: dict[str, Any], key: str) -> str:
-    """Where a secret comes from, for the 设置 page ("环境变量" / "secrets.toml" / "设置" / "")."""
-    if os.environ.get(SECRET_ENV[key]):
-        return "环境变量"
-    if _secrets_toml().get(SECRET_TOML[key]):
-        return "secrets.toml"
-    return "设置" if settings.get(key) else ""
-
-
 def _secrets_toml() -> dict[str, Any]:
     from dashboard.store.db import SECRETS_FILE
 

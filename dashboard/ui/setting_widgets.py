@@ -53,19 +53,6 @@ def _text(item: Setting, value: Any) -> Any:
     return st.text_input(item.label, value=str(value or ""), help=item.help, key=key_for(item))
 
 
-def _choice(item: Setting, value: Any) -> Any:
-    codes = [code for code, _label in item.options]
-    labels = dict(item.options)
-    return st.selectbox(
-        item.label,
-        codes,
-        index=codes.index(value) if value in codes else 0,
-        format_func=lambda code: labels.get(code, code),
-        help=item.help,
-        key=key_for(item),
-    )
-
-
 def _secret(item: Setting, value: Any) -> Any:
     """A password box that never sends the stored secret to the browser: left empty, the
     stored value stays; ticking 清除 removes it."""
@@ -192,6 +179,19 @@ def _choices(item: Setting, value: Any) -> Any:
         if column.checkbox(label, value=code in chosen, key=key_for(item, code))
     ]
     return picked
+
+
+def _choice(item: Setting, value: Any) -> Any:
+    codes = [code for code, _label in item.options]
+    labels = dict(item.options)
+    return st.selectbox(
+        item.label,
+        codes,
+        index=codes.index(value) if value in codes else 0,
+        format_func=lambda code: labels[code],
+        help=item.help,
+        key=key_for(item),
+    )
 
 
 def _weights(item: Setting, value: Any) -> Any:
@@ -336,9 +336,9 @@ _DRAWERS: dict[str, Callable[[Setting, Any], Any]] = {
     "score": _score,
     "list": _list,
     "choices": _choices,
+    "choice": _choice,
     "weights": _weights,
     "targets": _targets,
     "json": _json,
-    "choice": _choice,
     "secret": _secret,
 }
