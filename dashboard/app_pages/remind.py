@@ -58,9 +58,9 @@ if not plan.groups:
         f"{report_date:%Y-%m-%d} 这一周，{plain(labels.get(scope, whole))}均已报送，无需催报。"
     )
 else:
-    st.metric(
-        "尚未报送的单位", f"{plan.unit_count} 个", f"{len(plan.groups)} 位联络人", delta_color="off"
-    )
+    counts = st.columns(4)
+    counts[0].metric("尚未报送的单位", f"{plan.unit_count} 个")
+    counts[1].metric("联络人", f"{len(plan.groups)} 位")
     for index, (group, text) in enumerate(zip(plan.groups, plan.messages, strict=True)):
         with st.expander(f"{plain(group.title)} — {len(group.units)} 个单位", expanded=index < 3):
             st.code(text, language=None, wrap_lines=True)

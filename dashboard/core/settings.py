@@ -309,6 +309,16 @@ SETTINGS: tuple[Setting, ...] = (
         group=REMIND,
     ),
     Setting(
+        "remind_auto",
+        "自动催报",
+        "choices",
+        [],
+        "勾选后按下面的时间经所选渠道自动催报（看板进程内每分钟检查；也可由 cron 运行 "
+        "python -m dashboard remind --due）",
+        options=(("auto", "按自动催报时间发送"),),
+        group=REMIND,
+    ),
+    Setting(
         "remind_times",
         "自动催报时间",
         "list",

@@ -77,7 +77,7 @@ def run_due(engine: Engine, now: dt.datetime | None = None) -> list[service.Outc
     now = now or dt.datetime.now(dt.UTC)
     settings = repo.get_settings(engine)
     chosen = [c for c in settings.get("remind_channels") or [] if c in service.CHANNELS]
-    if not chosen:
+    if "auto" not in (settings.get("remind_auto") or []) or not chosen:
         return []
     outcomes: list[service.Outcome] = []
     for week, slot in due_slots(engine, settings, now):

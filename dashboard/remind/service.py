@@ -345,7 +345,7 @@ def reminder_log(
             "units": [len(c) for c in log["unit_codes"]],
             "unit_codes": ["、".join(c) for c in log["unit_codes"]],
             "status": [remind_repo.STATUS_ZH.get(s, s) for s in log["status"]],
-            "error": [e or "" for e in log["error"]],
+            "error": [e if isinstance(e, str) else "" for e in log["error"]],
             "message": list(log["message"]),
         }
     )

@@ -34,8 +34,8 @@ UNITS = [
 ]
 
 
-def seed(engine: Engine, *, accounts: bool = True) -> None:
-    """The registry above; 甲镇 has reported figures for DAY, 西县 submitted online."""
+def seed(engine: Engine, *, accounts: bool = True, day: dt.date = DAY) -> None:
+    """The registry above; 甲镇 has reported figures for ``day``, 西县 submitted online."""
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         conn.execute(
@@ -49,7 +49,7 @@ def seed(engine: Engine, *, accounts: bool = True) -> None:
         )  # fmt: skip
         task = conn.execute(
             insert(fill_tasks).values(
-                report_date=DAY,
+                report_date=day,
                 opens_at=now - dt.timedelta(days=3),
                 deadline=now + dt.timedelta(days=1),
                 created_at=now,
@@ -75,19 +75,19 @@ def seed(engine: Engine, *, accounts: bool = True) -> None:
         file_name="甲镇.xlsx",
         content=b"jia",
         status="imported",
-        rows=[{"unit_code": "C0101", "report_date": DAY, "figures": {"problems_found": 3},
+        rows=[{"unit_code": "C0101", "report_date": day, "figures": {"problems_found": 3},
                "sheet": None, "row": None}],
-        report_date=DAY,
+        report_date=day,
     )  # fmt: skip
 
 
-def set_task_deadline(engine: Engine, deadline: dt.datetime) -> None:
+def set_task_deadline(engine: Engine, deadline: dt.datetime, day: dt.date = DAY) -> None:
     """Stored in UTC, as the app stores every moment (SQLite keeps no time zone)."""
     from sqlalchemy import update
 
     utc = deadline.astimezone(dt.UTC)
     with engine.begin() as conn:
-        conn.execute(update(fill_tasks).where(fill_tasks.c.report_date == DAY).values(deadline=utc))
+        conn.execute(update(fill_tasks).where(fill_tasks.c.report_date == day).values(deadline=utc))
 
 
 @dataclass

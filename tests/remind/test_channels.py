@@ -192,3 +192,9 @@ def test_mobile_numbers_only_are_mentioned() -> None:
         "13900000001",
         "13700000001",
     ]
+
+
+def test_a_sent_reminder_has_an_empty_reason_in_the_log(engine: Engine, robot: Recorder) -> None:
+    configure(engine, remind_wecom_url=f"{robot.url}/ok")
+    _send(engine, ["wecom"])
+    assert list(service.reminder_log(engine)["失败原因"]) == ["", ""]

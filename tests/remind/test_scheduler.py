@@ -36,6 +36,7 @@ def _due_now(engine: Engine, robot: Recorder) -> str:
         remind_channels=["wecom", "notice"],
         remind_wecom_url=f"{robot.url}/ok",
         remind_times=[f"截止前1天 {moment:%H:%M}"],
+        remind_auto=["auto"],
     )
     return f"{DAY:%Y%m%d}|b1@{moment:%H%M}|{moment:%Y%m%d}"
 
@@ -61,7 +62,9 @@ def test_a_due_slot_is_sent_once(any_engine: Engine, robot: Recorder) -> None:
 def test_nothing_is_due_before_the_slot_or_without_rules(engine: Engine, robot: Recorder) -> None:
     _due_now(engine, robot)
     assert scheduler.run_due(engine, now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)) == []
-    configure(engine, remind_times=[])
+    configure(engine, remind_auto=[])  # switched off
+    assert scheduler.run_due(engine) == []
+    configure(engine, remind_auto=["auto"], remind_times=[])
     assert scheduler.run_due(engine) == []
     assert robot.requests == []
 
