@@ -26,6 +26,7 @@ today = service.office_today(values)
 this_week = service.current_report_date(values, today)
 weeks = [this_week - dt.timedelta(days=7 * i) for i in range(6)]
 labels = dict(state.scopes())
+actor = viewer.name if viewer else ""
 whole = "所辖全部单位" if viewer is not None and viewer.scope_code else "全部单位"
 
 left, right = st.columns(2)
@@ -64,6 +65,15 @@ else:
     for index, (group, text) in enumerate(zip(plan.groups, plan.messages, strict=True)):
         with st.expander(f"{plain(group.title)} — {len(group.units)} 个单位", expanded=index < 3):
             st.code(text, language=None, wrap_lines=True)
+            if st.button(
+                "已复制并手动发出，记入催报记录",
+                key=f"remind_copied_{index}",
+                help="用右上角的复制按钮复制消息、在工作群或电话中催报后，点此记一笔",
+            ):
+                service.record_copied(
+                    engine, plan, index, actor, address=str(st.context.ip_address or "")
+                )
+                st.toast(f"已记录：{plain(group.title)}（复制消息）")
 
     enabled = [c for c in values.get("remind_channels") or [] if c in service.CHANNELS]
     chosen = st.multiselect(
@@ -81,7 +91,7 @@ else:
                 engine,
                 plan,
                 chosen,
-                viewer.name if viewer else "",
+                actor,
                 settings=values,
                 address=str(st.context.ip_address or ""),
             )

@@ -151,6 +151,19 @@ def send(
     return outcomes
 
 
+def record_copied(
+    engine: Engine, the_plan: Plan, index: int, actor: str, *, address: str = ""
+) -> Outcome:
+    """Log that the office copied group ``index``'s message and sent it by hand (a chat, a
+    call): the log then shows every reminder, not only those the board delivered."""
+    group, text = the_plan.groups[index], the_plan.messages[index]
+    outcome = _attempt(
+        engine, the_plan, group, text, "copy", group.title, lambda: None, actor, None
+    )
+    audit_outcomes(engine, the_plan, ["copy"], [outcome], actor, address, None)
+    return outcome
+
+
 def _attempt(
     engine: Engine,
     the_plan: Plan,

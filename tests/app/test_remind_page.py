@@ -79,6 +79,18 @@ def test_office_sees_groups_messages_and_sends(
     assert any(b.label == "下载催报记录（Excel）" for b in at.get("download_button"))
 
 
+def test_a_message_copied_by_hand_is_logged(seeded: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = open_page(monkeypatch, OFFICE)
+    at.button(key="remind_copied_1").click()
+    at.run()
+    assert not at.exception, at.exception
+    log = at.dataframe[-1].value
+    assert list(zip(log["渠道"], log["接收人"], log["结果"], strict=True)) == [
+        ("复制消息", "张三　139-0000-0001", "已发送")
+    ]
+    assert list(log["单位数"]) == [3]
+
+
 def test_a_robot_failure_is_shown_and_logged(
     seeded: str, robot: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
