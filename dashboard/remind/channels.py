@@ -34,6 +34,7 @@ SECRET_ENV = {
 }
 SECRET_TOML = {"remind_dingtalk_secret": "dingtalk_secret", "remind_smtp_password": "smtp_password"}
 _MOBILE = re.compile(r"1\d{10}")
+WECOM_MAX_BYTES = 2048  # 企业微信 robot text content, UTF-8
 
 
 @dataclass(frozen=True)

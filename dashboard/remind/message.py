@@ -23,7 +23,18 @@ class Context:
     now: dt.datetime  # local time
 
 
-def compose(group: LiaisonGroup, ctx: Context) -> str:
+def compose(group: LiaisonGroup, ctx: Context, max_bytes: int | None = None) -> str:
+    """The message; with ``max_bytes`` (a robot's limit, UTF-8) fewer units are named, the
+    rest counted, until it fits."""
+    listed = LISTED_UNITS
+    text = _compose(group, ctx, listed)
+    while max_bytes is not None and len(text.encode("utf-8")) > max_bytes and listed > 1:
+        listed = max(1, listed // 2 if listed > 8 else listed - 1)
+        text = _compose(group, ctx, listed)
+    return text
+
+
+def _compose(group: LiaisonGroup, ctx: Context, listed: int) -> str:
     greeting = f"{group.contact_name}同志：" if group.contact_name else "各位联络人："
     count = len(group.units)
     lines = [
@@ -32,11 +43,11 @@ def compose(group: LiaisonGroup, ctx: Context) -> str:
         f"{ctx.report_date.month}月{ctx.report_date.day}日（统计截止日）的周报：",
     ]
     for number, ((_code, name), via) in enumerate(
-        zip(group.units[:LISTED_UNITS], group.via[:LISTED_UNITS], strict=True), 1
+        zip(group.units[:listed], group.via[:listed], strict=True), 1
     ):
         lines.append(f"{number}. {name}" + (f"（由{via}联络人代报）" if via else ""))
-    if count > LISTED_UNITS:
-        lines.append(f"……另有{count - LISTED_UNITS}个单位，详见看板。")
+    if count > listed:
+        lines.append(f"……另有{count - listed}个单位，详见看板。")
     if ctx.now >= ctx.deadline:
         lines.append(f"报送截止时间{_moment(ctx.deadline)}已过，请尽快补报。")
     else:

@@ -212,7 +212,8 @@ def _deliveries(
         return [(group.title, lambda: problem)]
     phones = [group.contact_phone] if group.contact_phone else []
     if channel == "wecom":
-        return [(group.title, lambda: channels_mod.post_wecom(config, text, phones))]
+        fitted = compose(group, the_plan.context, channels_mod.WECOM_MAX_BYTES)
+        return [(group.title, lambda: channels_mod.post_wecom(config, fitted, phones))]
     if channel == "dingtalk":
         return [(group.title, lambda: channels_mod.post_dingtalk(config, text, phones))]
     covering = covering_accounts(group, the_plan.registry, accounts)

@@ -71,3 +71,18 @@ def test_without_a_task_the_deadline_is_the_report_day_evening(any_engine: Engin
     week = service.week_for(any_engine, later, repo.get_settings(any_engine))
     assert week.task_id is None
     assert week.deadline == dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.UTC)  # 18:00 Beijing
+
+
+def test_a_long_list_is_cut_to_fit_a_robots_limit() -> None:
+    from dashboard.remind.message import Context, compose
+    from dashboard.remind.pending import LiaisonGroup
+
+    units = [(f"U{i}", f"很长很长的某某县某某镇第{i}个社区居民委员会党支部") for i in range(80)]
+    group = LiaisonGroup("张三", "13900000001", units, ["某某县某某镇"] * 80)
+    moment = dt.datetime(2026, 11, 27, 10, 0)
+    ctx = Context("主题教育", "办公室", DAY, moment, "https://k.example.gov.cn", moment)
+    full = compose(group, ctx)
+    assert "30. " in full and "另有50个单位" in full
+    fitted = compose(group, ctx, 2048)
+    assert len(fitted.encode()) <= 2048 < len(full.encode())
+    assert "另有" in fitted and fitted.endswith("办公室")
