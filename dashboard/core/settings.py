@@ -313,8 +313,8 @@ SETTINGS: tuple[Setting, ...] = (
         "自动催报",
         "choices",
         [],
-        "勾选后按下面的时间经所选渠道自动催报（看板进程内每分钟检查；也可由 cron 运行 "
-        "python -m dashboard remind --due）",
+        "勾选后按下面的时间经所选渠道自动催报（看板每分钟检查一次；也可由服务器的定时任务"
+        "运行催报命令，见说明文档）",
         options=(("auto", "按自动催报时间发送"),),
         group=REMIND,
     ),
@@ -332,7 +332,7 @@ SETTINGS: tuple[Setting, ...] = (
         "催报时区",
         "text",
         "Asia/Shanghai",
-        "自动催报时间与截止时间按此时区理解（IANA 时区名）",
+        "自动催报时间与截止时间按此时区理解，如 Asia/Shanghai（北京时间）",
         group=REMIND,
     ),
     Setting(
@@ -348,7 +348,7 @@ SETTINGS: tuple[Setting, ...] = (
         "钉钉机器人地址",
         "text",
         "",
-        "钉钉群自定义机器人的 Webhook 地址（含 access_token）",
+        "钉钉群自定义机器人的 Webhook 地址（含访问令牌）",
         group=REMIND,
     ),
     Setting(
@@ -356,8 +356,8 @@ SETTINGS: tuple[Setting, ...] = (
         "钉钉加签密钥",
         "secret",
         "",
-        "机器人安全设置中“加签”的密钥（SEC 开头）；也可由环境变量 DASHBOARD_DINGTALK_SECRET "
-        "或 secrets.toml 的 [remind] dingtalk_secret 提供（优先）",
+        "机器人安全设置中“加签”的密钥（以 SEC 开头）；也可放在服务器的环境变量或密钥文件中"
+        "（优先于此处，见说明文档）",
         group=REMIND,
     ),
     Setting(
@@ -398,7 +398,7 @@ SETTINGS: tuple[Setting, ...] = (
         "邮件登录密码",
         "secret",
         "",
-        "也可由环境变量 DASHBOARD_SMTP_PASSWORD 或 secrets.toml 的 [remind] smtp_password 提供（优先）",
+        "也可放在服务器的环境变量或密钥文件中（优先于此处，见说明文档）",
         group=REMIND,
     ),
     Setting(
@@ -406,7 +406,7 @@ SETTINGS: tuple[Setting, ...] = (
         "发件人地址",
         "text",
         "",
-        "催报邮件的发件人，如 ztjy@example.gov.cn",
+        "催报邮件的发件人（办公室的邮箱地址）",
         group=REMIND,
     ),
     Setting(

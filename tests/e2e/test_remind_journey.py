@@ -74,7 +74,7 @@ def test_scheduler_notice_and_one_click_reminder(page, served, robot: Recorder) 
     assert "东县乙镇" in page.locator('[data-testid="stMain"]').inner_text()
     page.screenshot(path=str(SHOTS / "remind_notice.png"))
     page.get_by_role("button", name="知道了").click()
-    wait_for_app(page)
+    page.get_by_text("催报通知").wait_for(state="detached", timeout=60_000)
     assert remind_repo.unread_notices(engine, "dong").empty
 
     page.context.clear_cookies()
