@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboard.navigation import DEFAULT_PAGE, FIRST_START_PAGE, PAGES_DIR, may_open, pages_for
 from dashboard.ui import session, state
+from dashboard.ui.notices import render_notices
 
 
 def main() -> None:
@@ -28,6 +29,7 @@ def main() -> None:
     state.render_sidebar()
     session.render_account(viewer)
     state.render_demo_banner()
+    render_notices(viewer)  # 催报 notices until read
     current.run()
 
 

@@ -22,7 +22,7 @@ from dashboard.core import metrics, report
 from dashboard.core.report import WeekReport
 from dashboard.core.settings import Settings
 from dashboard.core.units import UnitTree
-from dashboard.store import repo, report_inputs
+from dashboard.store import remind_repo, repo, report_inputs
 
 __all__ = [
     "DoorError",
@@ -35,6 +35,7 @@ __all__ = [
     "inputs",
     "level_trends",
     "report_days",
+    "reported_codes",
     "scope_units",
     "status_grid",
     "units_history",
@@ -334,3 +335,9 @@ def scope_units(
     if scope is not None:
         units = units[units["code"].isin(subtree_codes(units.assign(retired=False), scope))]
     return units.reset_index(drop=True)
+
+
+def reported_codes(engine: Engine, report_date: dt.date) -> set[str]:
+    """Units holding current figures (at least one value) for ``report_date``: what 催报
+    counts as reported before online entry says more. Any week, with data or not."""
+    return remind_repo.codes_with_figures(engine, report_date)

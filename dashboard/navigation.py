@@ -25,6 +25,7 @@ NAVIGATION: dict[str, list[tuple[str, str, str]]] = {
         ("upload.py", "上传周报", ":material/upload_file:"),
         ("imports.py", "导入记录", ":material/history:"),
         ("registry.py", "单位名册", ":material/groups:"),
+        ("remind.py", "催报", ":material/notifications_active:"),
     ],
     "输出与设置": [
         ("briefing.py", "简报", ":material/description:"),
@@ -54,9 +55,10 @@ READ_PAGES = frozenset(
 # navigation nor reachable by its URL: st.navigation only routes the pages it is given.
 ROLE_PAGES: dict[str, frozenset[str]] = {
     "admin": frozenset(page_files()),
-    "office": READ_PAGES | {"upload.py", "imports.py"},
-    # 导入记录 lists every office's files (download, undo): not for a subtree's liaison
-    "liaison": READ_PAGES | {"upload.py"},
+    "office": READ_PAGES | {"upload.py", "imports.py", "remind.py"},
+    # 导入记录 lists every office's files (download, undo): not for a subtree's liaison;
+    # 催报 shows a liaison its own subtree's pending units and reminders only
+    "liaison": READ_PAGES | {"upload.py", "remind.py"},
     "viewer": READ_PAGES,
 }
 

@@ -34,7 +34,10 @@ def _show(args: argparse.Namespace) -> int:
     engine = db.connect(args.db)
     values = repo.get_settings(engine)
     for item in (*settings_def.SETTINGS, *settings_def.DATA_SETTINGS):
-        print(f"{item.key}\t{item.label}\t{json.dumps(values[item.key], ensure_ascii=False)}")
+        shown = values[item.key]
+        if item.kind == "secret":  # never printed: only whether one is stored
+            shown = "（已设置）" if shown else "（未设置）"
+        print(f"{item.key}\t{item.label}\t{json.dumps(shown, ensure_ascii=False)}")
     return 0
 
 
@@ -45,7 +48,7 @@ def _set(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     engine = db.connect(args.db)
     repo.set_settings(engine, {args.key: value})
-    print(
-        f"已设置 {settings_def.setting(args.key).label}（{args.key}）= {json.dumps(value, ensure_ascii=False)}"
-    )
+    item = settings_def.setting(args.key)
+    shown = "（已保存，不显示）" if item.kind == "secret" else json.dumps(value, ensure_ascii=False)
+    print(f"已设置 {item.label}（{args.key}）= {shown}")
     return 0

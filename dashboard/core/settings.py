@@ -37,9 +37,11 @@ Kind = Literal[
     "score",  # 0–100 on the heat scale
     "list",  # a list of texts, in order
     "choices",  # some of ``options`` (codes), in the options' order
+    "choice",  # exactly one of ``options`` (its code)
     "weights",  # a weight 0–1 for each of ``options`` (code -> weight)
     "targets",  # level name -> indicator code -> target (the page: levels × indicators)
     "json",  # anything else (the page shows a table for a flat mapping)
+    "secret",  # a password or signing secret: never shown back, never printed
 ]
 
 
@@ -62,6 +64,7 @@ BRIEFING = "简报"
 LAGGING = "落后单位判定"
 HEAT = "热度与层级传导"
 ACCESS = "登录与会话"
+REMIND = "催报"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -303,6 +306,137 @@ SETTINGS: tuple[Setting, ...] = (
         "从登录起算，无论是否有操作，满这么多小时须重新登录（1–168 小时）",
         group=ACCESS,
     ),
+    Setting(
+        "board_url",
+        "看板网址",
+        "text",
+        "",
+        "催报消息中附上的看板地址（如 https://kanban.example.gov.cn），单位点开即可填报；留空则消息不带链接",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_channels",
+        "催报渠道",
+        "choices",
+        ["notice"],
+        "一键催报和自动催报经由哪些渠道发出；群机器人与邮件还需填写下面的地址",
+        options=(
+            ("notice", "站内通知"),
+            ("wecom", "企业微信群机器人"),
+            ("dingtalk", "钉钉群机器人"),
+            ("email", "电子邮件"),
+        ),
+        group=REMIND,
+    ),
+    Setting(
+        "remind_auto",
+        "自动催报",
+        "choices",
+        [],
+        "勾选后按下面的时间经所选渠道自动催报（看板每分钟检查一次；也可由服务器的定时任务"
+        "运行催报命令，见说明文档）",
+        options=(("auto", "按自动催报时间发送"),),
+        group=REMIND,
+    ),
+    Setting(
+        "remind_times",
+        "自动催报时间",
+        "list",
+        ["截止前1天 10:00", "逾期每天 09:00"],
+        "每行一条，如“截止前1天 10:00”“截止当天 09:00”“逾期每天 09:00”（逾期最多连续 7 天）；"
+        "清空则不自动催报",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_timezone",
+        "催报时区",
+        "text",
+        "Asia/Shanghai",
+        "自动催报时间与截止时间按此时区理解，如 Asia/Shanghai（北京时间）",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_wecom_url",
+        "企业微信机器人地址",
+        "text",
+        "",
+        "企业微信群机器人的 Webhook 地址（政务网络可为本单位自建的地址）",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_dingtalk_url",
+        "钉钉机器人地址",
+        "text",
+        "",
+        "钉钉群自定义机器人的 Webhook 地址（含访问令牌）",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_dingtalk_secret",
+        "钉钉加签密钥",
+        "secret",
+        "",
+        "机器人安全设置中“加签”的密钥（以 SEC 开头）；也可放在服务器的环境变量或密钥文件中"
+        "（优先于此处，见说明文档）",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_smtp_host",
+        "邮件服务器",
+        "text",
+        "",
+        "SMTP 服务器地址；留空则不能发邮件",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_smtp_port",
+        "邮件服务器端口",
+        "int",
+        465,
+        "SSL 通常为 465，STARTTLS 通常为 587",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_smtp_security",
+        "邮件加密方式",
+        "choice",
+        "ssl",
+        "与邮件服务器的连接方式",
+        options=(("ssl", "SSL"), ("starttls", "STARTTLS"), ("none", "不加密（仅限内网）")),
+        group=REMIND,
+    ),
+    Setting(
+        "remind_smtp_user",
+        "邮件登录用户名",
+        "text",
+        "",
+        "留空则不登录（内网中继）",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_smtp_password",
+        "邮件登录密码",
+        "secret",
+        "",
+        "也可放在服务器的环境变量或密钥文件中（优先于此处，见说明文档）",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_smtp_sender",
+        "发件人地址",
+        "text",
+        "",
+        "催报邮件的发件人（办公室的邮箱地址）",
+        group=REMIND,
+    ),
+    Setting(
+        "remind_timeout",
+        "发送超时（秒）",
+        "int",
+        10,
+        "每次发送最多等待的秒数，超时记为发送失败",
+        group=REMIND,
+    ),
 )
 
 # Settings that are the office's data rather than campaign options: stored like the others,
@@ -435,7 +569,7 @@ def parse_value(key: str, text: str) -> Any:
     item = setting(key)
     raw = text.strip()
     try:
-        if item.kind == "text":
+        if item.kind in ("text", "secret"):
             return raw
         if item.kind == "optional_date":
             return dt.date.fromisoformat(raw).isoformat() if raw else ""
@@ -465,6 +599,8 @@ def parse_value(key: str, text: str) -> Any:
             return parts
         if item.kind == "choices":
             return check_value(key, [_option_code(item, part) for part in _split(raw)])
+        if item.kind == "choice":
+            return _option_code(item, raw)
         if item.kind == "weights":
             parsed = json.loads(raw) if raw.startswith("{") else _pairs(raw)
             if not isinstance(parsed, dict):
@@ -492,6 +628,8 @@ def check_value(key: str, value: Any) -> Any:
         if set(value) - set(codes) or any(float(w) < 0 for w in value.values()):
             raise ValueError
         return {code: float(value.get(code, 0.0)) for code in codes}
+    if item.kind == "choice" and value not in codes:
+        raise ValueError
     return value
 
 
@@ -513,6 +651,22 @@ def problems(values: dict[str, Any]) -> list[str]:
         items = values.get(key)
         if isinstance(items, list) and len(set(items)) < len(items):
             found.append(f"“{setting(key).label}”有重复项：{message}")
+    return found + _remind_problems(values)
+
+
+def _remind_problems(values: dict[str, Any]) -> list[str]:
+    """催报: readable rules and time zone, web addresses that are addresses."""
+    from dashboard.core import remind_rules
+
+    found = remind_rules.problems(values.get("remind_times"))
+    try:
+        remind_rules.zone(str(values.get("remind_timezone") or ""))
+    except remind_rules.RuleError as exc:
+        found.append(str(exc))
+    for key in ("board_url", "remind_wecom_url", "remind_dingtalk_url"):
+        url = str(values.get(key) or "").strip()
+        if url and not re.match(r"^https?://[^\s/]+", url):
+            found.append(f"“{setting(key).label}”应以 http:// 或 https:// 开头：{url}")
     return found
 
 
@@ -574,6 +728,8 @@ def _kind_hint(item: Setting) -> str:
         names = "、".join(label for _code, label in item.options)
         if item.kind == "choices":
             return f"用逗号分隔的若干项，可选：{names}"
+        if item.kind == "choice":
+            return f"其中一项：{names}"
         return f"“名称=权重”用逗号分隔，名称为：{names}（权重不小于 0）"
     return _KIND_HINT[item.kind]
 
@@ -589,9 +745,11 @@ _KIND_HINT: dict[str, str] = {
     "score": "0–100 之间的分数",
     "list": "用逗号分隔的若干项",
     "choices": "用逗号分隔的若干项",
+    "choice": "其中一项",
     "weights": "“名称=权重”，用逗号分隔",
     "targets": f'JSON 格式，如 {{"村级": {{"{READING_CLASSES}": 1}}}}',
     "json": "JSON 格式",
+    "secret": "文字",
 }
 
 

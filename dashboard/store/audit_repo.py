@@ -26,6 +26,7 @@ ACTIONS: dict[str, str] = {
     "registry": "名册变更",
     "settings": "设置变更",
     "user": "用户变更",
+    "remind": "催报",
 }
 
 

@@ -53,6 +53,22 @@ def _text(item: Setting, value: Any) -> Any:
     return st.text_input(item.label, value=str(value or ""), help=item.help, key=key_for(item))
 
 
+def _secret(item: Setting, value: Any) -> Any:
+    """A password box that never sends the stored secret to the browser: left empty, the
+    stored value stays; ticking 清除 removes it."""
+    typed = st.text_input(
+        item.label,
+        value="",
+        type="password",
+        placeholder="已保存，留空则不变" if value else "未设置",
+        help=item.help,
+        key=key_for(item),
+    )
+    if value and st.checkbox(f"清除已保存的{item.label}", key=key_for(item, "clear")):
+        return ""
+    return typed.strip() or value or ""
+
+
 def _date(item: Setting, value: Any) -> Any:
     chosen = st.date_input(
         item.label,
@@ -163,6 +179,19 @@ def _choices(item: Setting, value: Any) -> Any:
         if column.checkbox(label, value=code in chosen, key=key_for(item, code))
     ]
     return picked
+
+
+def _choice(item: Setting, value: Any) -> Any:
+    codes = [code for code, _label in item.options]
+    labels = dict(item.options)
+    return st.selectbox(
+        item.label,
+        codes,
+        index=codes.index(value) if value in codes else 0,
+        format_func=lambda code: labels[code],
+        help=item.help,
+        key=key_for(item),
+    )
 
 
 def _weights(item: Setting, value: Any) -> Any:
@@ -307,7 +336,9 @@ _DRAWERS: dict[str, Callable[[Setting, Any], Any]] = {
     "score": _score,
     "list": _list,
     "choices": _choices,
+    "choice": _choice,
     "weights": _weights,
     "targets": _targets,
     "json": _json,
+    "secret": _secret,
 }

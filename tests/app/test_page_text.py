@@ -18,6 +18,7 @@ ALLOWED = {
     "xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "docx", "pptx", "png", "svg",
     "YYYY", "MM", "DD", "MB", "Noto", "Serif", "Sans", "CJK", "SC",
     "SQLite", "PostgreSQL", "pg_dump", "Fc", "dump",
+    "SMTP", "SSL", "STARTTLS", "Webhook", "SEC",  # mail and robot settings as their own UIs say
 }  # fmt: skip
 TEXT_KINDS = (
     "title", "header", "subheader", "markdown", "caption", "info", "warning", "error",

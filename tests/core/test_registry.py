@@ -320,3 +320,13 @@ def test_a_registry_is_read_by_the_sandboxed_reader_with_its_checks() -> None:
     assert not registry.ok
     assert len(registry.errors) == 1 and registry.errors[0].row is None
     assert "压缩比" in registry.errors[0].message
+
+
+def test_other_wordings_of_the_contact_columns_are_read() -> None:
+    header = [*HEADER, "联络员姓名", "手机号"]
+    rows = [["01", "青川市", "", "党政机关", "", "李明", "13900000001"]]
+    frame = parse_registry("名册.xlsx", workbook(rows, header=header)).frame
+    assert (frame["contact_name"].iloc[0], frame["contact_phone"].iloc[0]) == (
+        "李明",
+        "13900000001",
+    )

@@ -1,0 +1,1 @@
+"""催报: who has not reported, the message per liaison, channels, the scheduler (no Streamlit)."""
