@@ -586,11 +586,12 @@ def render_report(report: Any, fmt: str, options: BriefingOptions | None = None)
         raise BriefingError(f"不支持的简报格式“{fmt}”，请选择 docx、pptx 或 xlsx。")
     doc = compose(report, options)
     if fmt == "docx":
-        plan = word.plan_figures(_untitled(doc))
-        heights = {name: p.height_px for name, p in plan.items()}
-        starts = {name for name, p in plan.items() if p.new_page}
-        ahead = {name: p.ahead for name, p in plan.items() if p.ahead}
-        return word.write_docx(doc, document_pngs(doc.charts, heights), starts, ahead)
+        plan = word.plan(_untitled(doc))
+        heights = {name: p.height_px for name, p in plan.charts.items()}
+        starts = {name for name, p in plan.charts.items() if p.new_page}
+        ahead = {name: p.ahead for name, p in plan.charts.items() if p.ahead}
+        pngs = document_pngs(doc.charts, heights)
+        return word.write_docx(doc, pngs, starts, ahead, plan.colophon_new_page)
     pictures = [
         c
         for c, image in zip(
