@@ -219,13 +219,15 @@ def classify(
         return PATTERN_COLD if _cold_below(h, mid, se, z) else ""
     last = len(h) - 1
     coldest = min(h)
-    best = min(_fits(h, se), key=lambda f: f.error)
+    fits = _fits(h, se)
     scale = [
         s[k] if scales is None else float(np.nan_to_num(scales[i])) for k, i in enumerate(keep)
     ]
     spread = float(np.sqrt((scale[0] ** 2 + scale[last] ** 2) / 2.0))
-    if best.fall > max(size * spread, z * best.se):
-        return PATTERN_BOTTOM if last < 2 else best.pattern
+    # the shapes whose fall passes the bar; of those, the one that fits the means best
+    passed = [f for f in fits if f.fall > max(size * spread, z * f.se)]
+    if passed:
+        return PATTERN_BOTTOM if last < 2 else min(passed, key=lambda f: f.error).pattern
     for m in range(1, last):
         below_top = h[0] - h[m] > _bar(s[0], n[0], s[m], n[m], size, z)
         below_bottom = h[last] - h[m] > _bar(s[last], n[last], s[m], n[m], size, z)
