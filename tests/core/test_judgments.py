@@ -150,7 +150,7 @@ def test_a_flat_city_fades_nowhere(depth: int) -> None:
 
 
 @pytest.mark.parametrize("depth", [3, 4, 5])
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_lagging_list_is_short_and_names_every_unit_built_to_lag(depth: int, seed: int) -> None:
     probe = build_city(seed, depth, profiles=("normal",) * 12)
     laggards = max(len(probe.units) // 25, 4)  # 4% of the city built to lag
@@ -163,3 +163,15 @@ def test_lagging_list_is_short_and_names_every_unit_built_to_lag(depth: int, see
     assert list(rep.lagging["severity"]) == sorted(rep.lagging["severity"], reverse=True)
     head = set(rep.lagging["unit_code"].head(2 * laggards))
     assert len(set(city.lagging) & head) >= 0.9 * laggards
+    # a unit with one open problem is never behind on closure, even at a closure rate of 0
+    single = [c for c in city.units["code"] if len(c) == 2 + 2 * (depth - 1)]
+    single = [c for c in single if c not in city.lagging][:8]
+    figures = city.figures.copy()
+    mask = figures["unit_code"].isin(single)
+    figures.loc[mask, "problems_found"] = 1
+    figures.loc[mask, "problems_closed"] = 0
+    rep = build_report(city.units, figures, city.settings())
+    units = rep.units.set_index("code")
+    assert (units.loc[single, "problems_found"] - units.loc[single, "problems_closed"] == 1).all()
+    closure = rep.lagging[rep.lagging["销号率偏低"] | rep.lagging["不能按期完成"]]
+    assert not set(single) & set(closure["unit_code"])
