@@ -24,7 +24,9 @@ cols[1].metric("已报单位", f"{cov['reported']:,}")
 cols[2].metric("未报单位", f"{cov['expected'] - cov['reported']:,}")
 cols[3].metric("报送率", f"{(cov['rate'] or 0) * 100:.1f}%")
 
-show_chart(charts.coverage_by_subtree(view), "各系统报送率")
+show_chart(
+    lambda: charts.coverage_by_subtree(view), "各系统报送率", cache=report_cache.view_token(chosen)
+)
 
 st.subheader("本周未报送单位（催报名单）")
 missing = units[~units["reported"]].sort_values(
@@ -38,6 +40,7 @@ tables.show_table(
     "coverage_missing",
     ["subtree", "code", "name", "level_name", "parent_name", "missing_weeks"],
     {"subtree": "所属系统"},
+    cache=report_cache.view_token(chosen),
 )
 with st.expander("复制到工作群的催报文字"):
     st.code(narrative.reminder_text(report.report_date, missing, subtree_names), language=None)
@@ -60,6 +63,7 @@ tables.show_table(
     f"逐周报送记录_{report.report_date:%Y%m%d}",
     "coverage_grid",
     [c for c in grid.columns if c != "has_gap"],
+    cache=(report_cache.view_token(chosen), int(weeks), only_gaps),
 )
 filters.unit_picker(units, key="coverage")
 
