@@ -10,19 +10,24 @@
 - Transmission ratio at level k = mean heat at level k / mean heat at level k−1.
 - Only levels whose mean rests on at least ``gradient_min_units`` units are judged (the root
   itself always is).
-- A fall from level j to level k is *significant* when it exceeds both ``gradient_effect`` ×
-  the spread of heat within those levels (city-wide, pooled) and NOISE_Z standard errors of
-  the two means (spread ÷ √units; the root counts as one unit): a fall that noise could make
-  is no flag.
+- Noise: a unit's own noise at each level is the spread of heat around the mean of its
+  subtree's level, pooled over the subtrees (``within_spread``; the roots take the next
+  level's); a level mean's standard error is that over √units.  The city-wide spread would
+  mix in the differences between hot and cold subtrees, the very signal looked for.
+- A fall is *significant* when it exceeds both ``gradient_effect`` × the city-wide spread
+  within the top and bottom levels and z standard errors, where z guards the many subtrees
+  judged at once (Bonferroni at ALPHA over the subtrees, ``guard_z``; NOISE_Z for one list):
+  a fall that noise could make is no flag, in any of a dozen counties.
 - Patterns, on the judged levels top-down:
   * 整体偏冷: the root is cold against its peers (below their lower quartile and more than
-    ``gradient_effect`` standard deviations under their mean) and every judged level below it
-    is under the same level's city-wide mean.  A root cold against its peers is never 上热….
-  * when the fall from the root to the bottom is significant, the middle levels' place
-    between the two (0 = as hot as the root, 1 = as cold as the bottom) says where it falls:
-    上热中温下冷 (level by level) in between, 上热下冷 below PLACE_BOTTOM (at the bottom),
-    中梗阻 above 1 − PLACE_BOTTOM (the heat stops in the middle).  With the root and one
-    level below, a significant fall is 上热下冷.
+    ``gradient_effect`` standard deviations under their mean) and the judged levels below it
+    are, together, significantly under the same levels city-wide, none significantly above.
+    A root cold against its peers is never 上热….
+  * else three fading shapes are fitted to the level means by weighted least squares (each
+    mean weighted by its precision, so a noisy root or a level of few units counts less):
+    上热中温下冷 (level by level), 上热下冷 (at the bottom), 中梗阻 (from the first level
+    down).  Of the shapes whose fitted fall is significant, the best fitting names the
+    pattern.  With the root and one level below, a significant fall is 上热下冷.
   * 中梗阻 also when a middle level is the coldest and significantly colder than both the
     root and the bottom.
 - ``loss`` (heat lost, the order of the flags): root − coldest level; for 整体偏冷 the mean
