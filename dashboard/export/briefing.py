@@ -555,11 +555,12 @@ def compose(report: Any, options: BriefingOptions | None = None) -> BriefingDoc:
 
 def _render_docx(report: Any, options: BriefingOptions) -> bytes:
     doc = compose(report, options)
-    plan = word.plan_figures(_untitled(doc))
-    heights = {name: p.height_px for name, p in plan.items()}
-    starts = {name for name, p in plan.items() if p.new_page}
-    ahead = {name: p.ahead for name, p in plan.items() if p.ahead}
-    return word.write_docx(doc, document_pngs(doc.charts, heights), starts, ahead)
+    plan = word.plan(_untitled(doc))
+    heights = {name: p.height_px for name, p in plan.charts.items()}
+    starts = {name for name, p in plan.charts.items() if p.new_page}
+    ahead = {name: p.ahead for name, p in plan.charts.items() if p.ahead}
+    pngs = document_pngs(doc.charts, heights)
+    return word.write_docx(doc, pngs, starts, ahead, plan.colophon_new_page)
 
 
 def _render_pptx(report: Any, options: BriefingOptions) -> bytes:

@@ -3,14 +3,15 @@
 版头: the briefing's name in red 方正小标宋, the issue, the issuing office and the date over
 a red rule; 标题 in 方正小标宋 二号; 正文 in 仿宋_GB2312 三号 on 28 pt lines; level-1
 headings in 黑体, level-2 and captions in 楷体_GB2312; the key charts with captions; the
-table of lagging units; 版记 (报/送/发, 印发机关 and date) at the end.  Fonts are named on
+table of lagging units; 版记 (报/送/发, 印发机关 and date) at the foot of the last page.  Fonts are named on
 every run AND as ``w:eastAsia`` (Word otherwise falls back to a Latin font for Chinese
 text), also on the styles, and listed in the font table with an ``altName`` for PCs
 without them.
 
-Charts are sized to the page: ``plan_figures`` follows the text down the page and gives a
-chart the room left on the page when its natural height does not fit but a legible one
-does, so a chart does not jump to the next page and leave half a page empty.
+Charts are sized to the page: ``plan`` follows the text down the page and gives a chart the
+room left on the page when its natural height does not fit but a legible one does, or takes
+that room from the charts already on the page, so a chart does not jump to the next page and
+leave half a page empty.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm, Pt, RGBColor
+from docx.shared import Cm, Length, Mm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
@@ -70,6 +71,11 @@ TRPR_SEQ = (
     "w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter",
     "w:cantSplit", "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden",
     "w:ins", "w:del", "w:trPrChange",
+)  # fmt: skip
+TBLPR_SEQ = (
+    "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+    "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders",
+    "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription",
 )  # fmt: skip
 TCPR_SEQ = (
     "w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders", "w:shd",
@@ -297,13 +303,13 @@ CELL_MARGIN = Cm(0.1)  # left and right in every cell (Word's default is 0.19 cm
 CELL_PAD_PT = 2 * CELL_MARGIN.pt + 3
 
 
-def _cell_margins(table) -> None:  # type: ignore[no-untyped-def]
+def _cell_margins(table, margin: Length = CELL_MARGIN) -> None:  # type: ignore[no-untyped-def]
     """Narrow left and right cell margins for the whole table (``w:tblCellMar``)."""
     tbl_pr = table._tbl.tblPr
     margins = OxmlElement("w:tblCellMar")
     for side in ("left", "right"):
         element = OxmlElement(f"w:{side}")
-        element.set(qn("w:w"), str(int(CELL_MARGIN.twips)))
+        element.set(qn("w:w"), str(int(margin.twips)))
         element.set(qn("w:type"), "dxa")
         margins.append(element)
     tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
@@ -353,16 +359,17 @@ def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyp
             cell.width = width
 
 
-def _colophon_rule(paragraph: Paragraph, where: str, size: int) -> None:
-    ppr = paragraph._p.get_or_add_pPr()
-    borders = ppr.find(qn("w:pBdr"))
+def _cell_rule(cell: _Cell, where: str, size: int) -> None:
+    """A black rule on one side of a cell (``w:tcBorders``); the other sides stay bare."""
+    tcpr = cell._tc.get_or_add_tcPr()
+    borders = tcpr.find(qn("w:tcBorders"))
     if borders is None:
-        borders = OxmlElement("w:pBdr")
-        ppr.insert_element_before(borders, *_after(PPR_SEQ, "w:pBdr"))
+        borders = OxmlElement("w:tcBorders")
+        tcpr.insert_element_before(borders, *_after(TCPR_SEQ, "w:tcBorders"))
     rule = OxmlElement(f"w:{where}")
     rule.set(qn("w:val"), "single")
     rule.set(qn("w:sz"), str(size))
-    rule.set(qn("w:space"), "1")
+    rule.set(qn("w:space"), "0")
     rule.set(qn("w:color"), "000000")
     if where == "top":
         borders.insert(0, rule)
@@ -381,24 +388,72 @@ def colophon_lines(doc: BriefingDoc) -> list[str]:
     return lines
 
 
-def _colophon(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
-    """版记 (GB/T 9704 7.4): 四号仿宋 lines between rules, thick first and last, kept together."""
-    spacer = document.add_paragraph()
-    spacer.paragraph_format.keep_with_next = True
-    _spacing(spacer)
+COLOPHON_INSET_MM = 5
+COLOPHON_ROW_PT = LINE_PT  # one 版记 line; GB/T 9704 puts them on the 28 pt grid
+
+
+def colophon_height(doc: BriefingDoc) -> float:
+    return len(colophon_lines(doc)) * COLOPHON_ROW_PT
+
+
+def _float_to_page_foot(table, width: Length) -> None:  # type: ignore[no-untyped-def]
+    """Make ``table`` a floating table pinned to the bottom of the text area
+    (``w:tblpPr``: vertical anchor the margin, bottom-aligned), that other text never
+    overlaps: GB/T 9704 sets the 版记 at the foot of the last page, its last rule on the
+    page's last line, whatever the length of the text above it."""
+    tbl_pr = table._tbl.tblPr
+    position = OxmlElement("w:tblpPr")
+    for attr, value in (
+        ("w:leftFromText", "0"), ("w:rightFromText", "0"), ("w:topFromText", "0"),
+        ("w:bottomFromText", "0"), ("w:vertAnchor", "margin"), ("w:horzAnchor", "margin"),
+        ("w:tblpXSpec", "center"), ("w:tblpYSpec", "bottom"),
+    ):  # fmt: skip
+        position.set(qn(attr), value)
+    table_width = tbl_pr.find(qn("w:tblW"))
+    if table_width is not None:
+        table_width.set(qn("w:type"), "dxa")
+        table_width.set(qn("w:w"), str(int(width.twips)))
+    overlap = OxmlElement("w:tblOverlap")
+    overlap.set(qn("w:val"), "never")
+    style = tbl_pr.find(qn("w:tblStyle"))
+    at = 1 if style is not None else 0
+    tbl_pr.insert(at, position)
+    tbl_pr.insert(at + 1, overlap)
+
+
+def _colophon(document, doc: BriefingDoc, new_page: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """版记 (GB/T 9704 7.4): 四号仿宋 lines between rules, thick first and last, in a table
+    floating at the foot of the last page.  ``new_page``: the text above leaves no room for
+    it, so it goes to the foot of a page of its own."""
     lines = colophon_lines(doc)
-    width = Mm(PAGE_W_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM)
-    for index, text in enumerate(lines):
-        paragraph = document.add_paragraph()
+    # 5 mm narrower than the text, centred: Word floats a table of any width, LibreOffice
+    # (and so the previews) only one at least 4.69 mm narrower than the text area
+    width = Mm(PAGE_W_MM - MARGIN_LEFT_MM - MARGIN_RIGHT_MM - COLOPHON_INSET_MM)
+    gap = document.add_paragraph()  # keeps it apart from a table above (else they merge)
+    _spacing(gap, fixed=1)
+    table = document.add_table(rows=len(lines), cols=1)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _float_to_page_foot(table, width)
+    _cell_margins(table, Length(0))
+    table.columns[0].width = width
+    for index, (row, text) in enumerate(zip(table.rows, lines, strict=True)):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.insert_element_before(OxmlElement("w:cantSplit"), *_after(TRPR_SEQ, "w:cantSplit"))
+        cell = row.cells[0]
+        cell.width = width
+        paragraph = cell.paragraphs[0]
         fmt = paragraph.paragraph_format
         fmt.left_indent = fmt.right_indent = Pt(COLOPHON_PT)
-        fmt.keep_with_next = index < len(lines) - 1
         fmt.tab_stops.add_tab_stop(width - Pt(2 * COLOPHON_PT), WD_TAB_ALIGNMENT.RIGHT)
-        _spacing(paragraph)
+        _spacing(paragraph, fixed=COLOPHON_ROW_PT)
         if index == 0:
-            _colophon_rule(paragraph, "top", 8)
-        _colophon_rule(paragraph, "bottom", 8 if index == len(lines) - 1 else 4)
+            _cell_rule(cell, "top", 8)
+        _cell_rule(cell, "bottom", 8 if index == len(lines) - 1 else 4)
         _font_run(paragraph.add_run(text), doc.fonts.body, COLOPHON_PT)
+    anchor = document.add_paragraph()  # a floating table is anchored to the paragraph after it
+    anchor.paragraph_format.page_break_before = new_page
+    _spacing(anchor, fixed=1)
 
 
 # ---------------------------------------------------------------- flow & page plan
@@ -445,7 +500,8 @@ def _text_lines(text: str, size: float, indent_chars: float = 2) -> int:
 def _block_height(block: Block) -> float:
     """Height in pt of the 版头 or the title as laid out at the top of the first page."""
     if block.kind == "masthead":
-        return MASTHEAD_PT * 1.3 + 6 + LINE_PT + 6 + LINE_PT + 18
+        # the name on a CJK line (1.45 em), the issue, the office line and its red rule
+        return MASTHEAD_PT * 1.45 + 6 + LINE_PT + 6 + LINE_PT + 18 + RULE_PT
     if block.kind == "title":
         return _text_lines(block.text, TITLE_PT, 0) * TITLE_PT * 1.45 + 24
     return 0.0
@@ -467,6 +523,7 @@ def least_px(chart: ChartItem) -> int:
     return min(natural_px(chart), max(200, rows + 80))
 
 
+RULE_PT = 4 + 12 / 8  # the 版头's red rule: its space above the line, and its width
 CAPTION_H_PT = 6 + CAPTION_PT * 1.4 + 6 + 2
 PAGE_SLACK_PT = 20  # in hand per page for what the estimate cannot see
 
@@ -478,10 +535,10 @@ def _add_lines(used: float, lines: int, keep_with_next: bool = False) -> float:
     if keep_with_next and fit < lines + 1:
         fit = 0
     elif 0 < fit < lines:  # widow and orphan control: never one line alone
-        if fit == 1:
-            fit = 0
-        elif lines - fit == 1:
+        if lines - fit == 1:  # one line would be left alone on the next page
             fit -= 1
+        if fit == 1:  # one line would be left alone on this page
+            fit = 0
     if lines <= fit:
         return used + lines * LINE_PT
     per_page = math.floor(TEXT_H_PT / LINE_PT)
@@ -497,38 +554,124 @@ class Placement:
 
 
 def plan_figures(doc: BriefingDoc, chart_names: set[str] | None = None) -> dict[str, Placement]:
-    """Each chart's height so that it fits the room left on its page when a legible height
-    fits there; otherwise it starts the next page at its natural height (the writer puts a
-    page break before it, so the pages follow this plan rather than drift from it), and the
-    text that follows it moves ahead of it as far as it fills the page being left — a chart
-    never leaves half a page empty behind it while there is text to set there."""
+    """Each chart's height, so that no page but the last is left part empty (see ``plan``)."""
+    return plan(doc, chart_names).charts
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    charts: dict[str, Placement]
+    end_pt: float  # how far down the last page of text the table (or text) ends
+    colophon_new_page: bool  # the 版记 has no room under it: it goes to the next page's foot
+
+
+def plan(doc: BriefingDoc, chart_names: set[str] | None = None) -> PagePlan:
+    """The page plan, following the text down the page.
+
+    A chart that fits takes its natural height; one that does not takes the room left when
+    that is legible; else the charts already on the page give up height (down to their own
+    legible least, in proportion to what each can spare) so that it fits with them.  Only
+    when even that fails does it start the next page at its natural height (the writer puts
+    a page break before it, so the pages follow this plan rather than drift from it), and
+    the text that follows it moves ahead of it as far as it fills the page being left.  The
+    附表 follows (rows measured in their columns), and the 版记 goes to the foot of the page
+    where the table ends, or of the next one when it has no room there."""
     page = TEXT_H_PT - PAGE_SLACK_PT
     used = 0.0
     placed: dict[str, Placement] = {}
+    on_page: list[ChartItem] = []  # the charts on the current page, in order
     blocks = list(flow(doc, chart_names))
     skip: set[int] = set()
     for index, block in enumerate(blocks):
         if index in skip:
             continue
-        if block.kind == "figure" and block.chart is not None:
-            natural = min(natural_px(block.chart), int(PICTURE_MAX_HEIGHT.pt / PX_PT))
+        chart = block.chart
+        if block.kind == "figure" and chart is not None:
+            natural = _capped(chart)
             room_px = int((page - used - CAPTION_H_PT) / PX_PT)
-            new_page, ahead = False, 0
+            spare = sum(placed[c.name].height_px - least_px(c) for c in on_page)
             if natural <= room_px:
-                chosen = natural
-            elif room_px >= least_px(block.chart):
-                chosen = room_px
+                placed[chart.name] = Placement(natural, False)
+            elif room_px >= least_px(chart):
+                placed[chart.name] = Placement(room_px, False)
+            elif room_px + spare >= least_px(chart):  # the page's charts make room for it
+                group = [*on_page, chart]
+                total = room_px + sum(placed[c.name].height_px for c in on_page)
+                for item, height in zip(group, _share(group, total), strict=True):
+                    old = placed.get(item.name, Placement(0, False))
+                    placed[item.name] = Placement(height, old.new_page, old.ahead)
             else:  # not even a legible chart fits: fill the page with text, then the chart
                 ahead, used = _text_ahead(blocks, index + 1, used)
                 skip.update(range(index + 1, index + 1 + ahead))
-                used, chosen, new_page = 0.0, natural, True
-            placed[block.chart.name] = Placement(chosen, new_page, ahead)
-            used += chosen * PX_PT + CAPTION_H_PT
-        elif block.kind in ("table", "colophon"):
+                placed[chart.name] = Placement(natural, True, ahead)
+                used, on_page = 0.0, []
+            on_page.append(chart)
+            used += placed[chart.name].height_px * PX_PT + CAPTION_H_PT
+            used = min(used, page)
+        elif block.kind == "table":
+            used = _after_table(doc.lagging_table, used)
+        elif block.kind == "colophon":
             break
         else:
+            before = used
             used = _after_text(block, used)
-    return placed
+            if used <= before:  # the text ran onto the next page
+                on_page = []
+    fits = used + colophon_height(doc) + COLOPHON_CLEAR_PT <= TEXT_H_PT
+    return PagePlan(placed, used, not fits)
+
+
+COLOPHON_CLEAR_PT = 8  # kept between the text and the 版记 at the least
+TABLE_LINE_PT = TABLE_PT * 1.45  # a 五号 line of the CJK faces (ascent + descent)
+TABLE_ROW_PAD_PT = 4 + 0.5  # spacing before and after in every cell, and the rule
+
+
+def table_row_heights(frame: pd.DataFrame) -> list[float]:
+    """The height (pt) of the 附表's header row and of each row, their text wrapped in the
+    columns ``column_widths`` gives them."""
+    widths = column_widths(frame, TEXT_W_PT)
+    rows = [[str(c) for c in frame.columns]]
+    rows += [["" if v is None else str(v) for v in values] for values in frame.itertuples(False)]
+    heights = []
+    for row in rows:
+        lines = max(
+            len(measure.wrap(text, width - CELL_PAD_PT, TABLE_PT, measure.SERIF))
+            for text, width in zip(row, widths, strict=True)
+        )
+        heights.append(lines * TABLE_LINE_PT + TABLE_ROW_PAD_PT)
+    return heights
+
+
+TABLE_CAPTION_PT = 12 + 6 + COLOPHON_PT * 1.45
+
+
+def _after_table(frame: pd.DataFrame, used: float) -> float:
+    """Where the 附表 ends: its caption, header and first row start a page together, rows
+    never split, and the header repeats on every page."""
+    header, *rows = table_row_heights(frame)
+    if used + TABLE_CAPTION_PT + header + (rows[0] if rows else 0) > TEXT_H_PT:
+        used = 0.0
+    used += TABLE_CAPTION_PT + header
+    for height in rows:
+        if used + height > TEXT_H_PT:
+            used = header
+        used += height
+    return used
+
+
+def _capped(chart: ChartItem) -> int:
+    return min(natural_px(chart), int(PICTURE_MAX_HEIGHT.pt / PX_PT))
+
+
+def _share(group: list[ChartItem], total: int) -> list[int]:
+    """Heights for the charts of one page that add up to ``total`` px: each its legible least
+    plus a share of the rest in proportion to what it would gain up to its natural height."""
+    least = [min(least_px(c), _capped(c)) for c in group]
+    gain = [_capped(c) - low for c, low in zip(group, least, strict=True)]
+    extra = max(0, total - sum(least))
+    if sum(gain) <= 0:
+        return least
+    return [low + min(g, int(extra * g / sum(gain))) for low, g in zip(least, gain, strict=True)]
 
 
 def _after_text(block: Block, used: float) -> float:
@@ -560,10 +703,12 @@ def write_docx(
     pngs: Mapping[str, bytes],
     new_pages: set[str] | None = None,
     ahead: Mapping[str, int] | None = None,
+    colophon_new_page: bool = False,
 ) -> bytes:
     """The Word file; ``pngs`` maps each chart's name to its PNG (charts without one are
     skipped); the charts named in ``new_pages`` start a page, after the ``ahead`` text blocks
-    that follow them in the flow (see ``plan_figures``)."""
+    that follow them in the flow; ``colophon_new_page`` puts the 版记 at the foot of a page of
+    its own (see ``plan``)."""
     new_pages = new_pages or set()
     ahead = ahead or {}
     document = Document()
@@ -589,7 +734,7 @@ def write_docx(
         elif block.kind == "table":
             _lagging_table(document, doc)
         elif block.kind == "colophon":
-            _colophon(document, doc)
+            _colophon(document, doc, colophon_new_page)
 
     for index, block in enumerate(blocks):
         if index in written:

@@ -71,8 +71,12 @@ def test_masthead_in_red_with_the_issue_under_it(docx_file: Document) -> None:
 
 
 def test_colophon_lines_from_settings(docx_file: Document) -> None:
-    texts = [p.text for p in docx_file.paragraphs if p.text]
-    assert texts[-4:] == [
+    colophon = docx_file.tables[-1]  # the 版记: a table floating at the foot of the page
+    position = colophon._tbl.tblPr.find(qn("w:tblpPr"))
+    assert position is not None and position.get(qn("w:tblpYSpec")) == "bottom"
+    assert position.get(qn("w:vertAnchor")) == "margin"
+    texts = [row.cells[0].text for row in colophon.rows]
+    assert texts == [
         "报：市委主题教育领导小组组长、副组长。",
         "送：市委主题教育领导小组成员。",
         "发：各县（市、区）主题教育领导小组办公室，市直各单位。",

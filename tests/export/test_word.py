@@ -103,7 +103,7 @@ def test_sections_can_be_left_out() -> None:
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["一、报送情况", "二、落后单位"]
     assert len(document.inline_shapes) == 0  # "charts" not chosen
-    assert len(document.tables) == 1
+    assert len(document.tables) == 2  # the 附表 and the 版记
     assert set(options.sections) < set(SECTION_KEYS)
 
 
@@ -122,11 +122,16 @@ def test_scope_briefing_names_the_subtree() -> None:
 
 def test_property_elements_in_schema_order(docx_file: Document) -> None:
     """Word rejects out-of-order children ("unreadable content"); LibreOffice does not care."""
-    from dashboard.export.word import PPR_SEQ, TCPR_SEQ, TRPR_SEQ
+    from dashboard.export.word import PPR_SEQ, TBLPR_SEQ, TCPR_SEQ, TRPR_SEQ
 
     body = docx_file.element.body
     checked = 0
-    for tag, seq in (("w:pPr", PPR_SEQ), ("w:trPr", TRPR_SEQ), ("w:tcPr", TCPR_SEQ)):
+    for tag, seq in (
+        ("w:pPr", PPR_SEQ),
+        ("w:trPr", TRPR_SEQ),
+        ("w:tcPr", TCPR_SEQ),
+        ("w:tblPr", TBLPR_SEQ),
+    ):
         order = {qn(t): i for i, t in enumerate(seq)}
         for element in body.iter(qn(tag)):
             positions = [order[child.tag] for child in element if child.tag in order]
