@@ -10,24 +10,19 @@
 - Transmission ratio at level k = mean heat at level k / mean heat at level k−1.
 - Only levels whose mean rests on at least ``gradient_min_units`` units are judged (the root
   itself always is).
-- Noise: a unit's own noise at each level is the spread of heat around the mean of its
-  subtree's level, pooled over the subtrees (``within_spread``; the roots take the next
-  level's); a level mean's standard error is that over √units.  The city-wide spread would
-  mix in the differences between hot and cold subtrees, the very signal looked for.
-- A fall is *significant* when it exceeds both ``gradient_effect`` × the city-wide spread
-  within the top and bottom levels and z standard errors, where z guards the many subtrees
-  judged at once (Bonferroni at ALPHA over the subtrees, ``guard_z``; NOISE_Z for one list):
-  a fall that noise could make is no flag, in any of a dozen counties.
+- A fall from level j to level k is *significant* when it exceeds both ``gradient_effect`` ×
+  the spread of heat within those levels (city-wide, pooled) and NOISE_Z standard errors of
+  the two means (spread ÷ √units; the root counts as one unit): a fall that noise could make
+  is no flag.
 - Patterns, on the judged levels top-down:
   * 整体偏冷: the root is cold against its peers (below their lower quartile and more than
-    ``gradient_effect`` standard deviations under their mean) and the judged levels below it
-    are, together, significantly under the same levels city-wide, none significantly above.
-    A root cold against its peers is never 上热….
-  * else three fading shapes are fitted to the level means by weighted least squares (each
-    mean weighted by its precision, so a noisy root or a level of few units counts less):
-    上热中温下冷 (level by level), 上热下冷 (at the bottom), 中梗阻 (from the first level
-    down).  Of the shapes whose fitted fall is significant, the best fitting names the
-    pattern.  With the root and one level below, a significant fall is 上热下冷.
+    ``gradient_effect`` standard deviations under their mean) and every judged level below it
+    is under the same level's city-wide mean.  A root cold against its peers is never 上热….
+  * when the fall from the root to the bottom is significant, the middle levels' place
+    between the two (0 = as hot as the root, 1 = as cold as the bottom) says where it falls:
+    上热中温下冷 (level by level) in between, 上热下冷 below PLACE_BOTTOM (at the bottom),
+    中梗阻 above 1 − PLACE_BOTTOM (the heat stops in the middle).  With the root and one
+    level below, a significant fall is 上热下冷.
   * 中梗阻 also when a middle level is the coldest and significantly colder than both the
     root and the bottom.
 - ``loss`` (heat lost, the order of the flags): root − coldest level; for 整体偏冷 the mean
@@ -41,7 +36,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -52,8 +46,7 @@ from dashboard.core.settings import Settings
 MIN_UNITS = 3  # default of settings["gradient_min_units"]: a level's mean must rest on 3+ units
 DEFAULT_EFFECT = 1.0  # default of settings["gradient_effect"], in within-level spreads
 NOISE_Z = 1.645  # one-sided 5%: a fall smaller than this many standard errors is noise
-ALPHA = 0.05  # the chance, over all subtrees judged together, of a flag that noise made
-SE_FLOOR = 0.5  # heat points: no level mean is weighted as if known better than this
+PLACE_BOTTOM = 0.25  # middle levels this close to the top: the fall is at the bottom
 SD_FLOOR = 0.5  # the robust spread is never taken below this share of the plain one
 COLD_QUANTILE = 0.25  # a root below this quantile of its peers' heat is cold, never 上热
 PATTERN_FULL = "上热中温下冷"
@@ -122,67 +115,12 @@ def _robust_sd(values: pd.Series, groups: pd.Series) -> pd.Series:
     return np.maximum(mad, plain * SD_FLOOR)
 
 
-def _bar(
-    sd_a: float, n_a: float, sd_b: float, n_b: float, size: float, z: float = NOISE_Z
-) -> float:
-    """How far one mean must lie below another to count: ``size`` × pooled spread, and ``z``
+def _bar(sd_a: float, n_a: float, sd_b: float, n_b: float, size: float) -> float:
+    """How far one mean must lie below another to count: ``size`` × pooled spread, and NOISE_Z
     standard errors of the difference."""
     pooled = np.sqrt((sd_a**2 + sd_b**2) / 2.0)
     noise = np.sqrt(sd_a**2 / max(n_a, 1) + sd_b**2 / max(n_b, 1))
-    return float(max(size * pooled, z * noise))
-
-
-def guard_z(tests: int, alpha: float = ALPHA) -> float:
-    """The z a fall must pass when ``tests`` subtrees are judged at once (Bonferroni): with
-    a dozen counties, one of them passing a 5% test by chance is the rule, not a finding."""
-    return max(NOISE_Z, NormalDist().inv_cdf(1.0 - alpha / max(tests, 1)))
-
-
-def _shapes(levels: int) -> dict[str, list[float]]:
-    """Where each level sits between the top (0) and the bottom (1) in each fading pattern."""
-    last = levels - 1
-    return {
-        PATTERN_FULL: [i / last for i in range(levels)],  # level by level
-        PATTERN_BOTTOM: [0.0] * last + [1.0],  # at the bottom
-        PATTERN_MIDDLE: [0.0] + [1.0] * last,  # from the first level down
-    }
-
-
-@dataclass(frozen=True)
-class _Fit:
-    pattern: str
-    fall: float  # the fitted heat lost from the top to the bottom
-    se: float  # its standard error
-    error: float  # weighted squared residuals: how far the means stray from the shape
-
-
-def _fits(h: list[float], se: list[float]) -> list[_Fit]:
-    """Each fading shape fitted to the level means (top = a, bottom = a − fall) by weighted
-    least squares, each mean weighted by its precision (1 / standard error²): a noisy root or
-    a level of few units moves the reading less than a level of many."""
-    weights = np.array([1.0 / max(e, SE_FLOOR) ** 2 for e in se])
-    y = np.array(h)
-    out = []
-    for name, shape in _shapes(len(h)).items():
-        design = np.column_stack([np.ones(len(shape)), -np.array(shape)])
-        normal = design.T @ (design * weights[:, None])
-        cov = np.linalg.inv(normal)
-        coef = cov @ (design.T @ (weights * y))
-        error = float(np.sum(weights * (y - design @ coef) ** 2))
-        out.append(_Fit(name, float(coef[1]), float(np.sqrt(cov[1, 1])), error))
-    return out
-
-
-def _cold_below(h: list[float], mid: list[float], se: list[float], z: float) -> bool:
-    """Are the levels under a cold root cold too: together below the same levels city-wide by
-    more than ``z`` standard errors (each level weighted by its precision), and none of them
-    above by that much?  A city whose grassroots are all cold leaves a cold county's villages
-    little colder than the rest; its townships then carry the finding."""
-    rows = range(1, len(h))
-    weights = [1.0 / max(se[i], SE_FLOOR) ** 2 for i in rows]
-    gap = sum(w * (mid[i] - h[i]) for w, i in zip(weights, rows, strict=True)) / sum(weights)
-    above = any(h[i] - mid[i] > z * max(se[i], SE_FLOOR) for i in rows)
-    return gap > z / np.sqrt(sum(weights)) and not above
+    return float(max(size * pooled, NOISE_Z * noise))
 
 
 def classify(
@@ -193,18 +131,14 @@ def classify(
     min_count: int = MIN_UNITS,
     level_means: list[float] | None = None,
     root_low: float | None = None,
-    z: float = NOISE_Z,
-    scales: list[float] | None = None,
 ) -> str:
     """The pattern of one top-down list of level means ('' when not flagged).
 
-    ``sds`` are the spreads of a unit's heat within each level (the noise of one unit),
-    ``counts`` the units behind each mean (the standard error of a mean is sd / √count);
-    levels below the top with fewer than ``min_count`` units are left out.  A fall counts when
-    it passes ``_bar`` at ``z``.  With ``root_low`` (how cold a root must be against its peers)
-    a root below it is cold and never 上热…; it is 整体偏冷 when the judged levels below lie
-    under ``level_means`` (the same levels' means over all units) too (``_cold_below``).  ``scales`` (default ``sds``) are the spreads an effect is measured in:
-    a fall must also exceed ``size`` × their pooled value at the top and the bottom.
+    ``sds`` are the within-level spreads of heat, ``counts`` the units behind each mean;
+    levels below the top with fewer than ``min_count`` units are left out.  With ``root_low``
+    (how cold a root must be against its peers) a root below it is cold and never 上热…; it
+    is 整体偏冷 when every judged level below also lies under ``level_means`` (the same
+    levels' means over all units).
     """
     keep = [
         i
@@ -216,26 +150,26 @@ def classify(
     h = [float(values[i]) for i in keep]
     s = [float(sds[i]) if not np.isnan(sds[i]) else 0.0 for i in keep]
     n = [max(int(counts[i]), 1) for i in keep]
-    se = [sd / np.sqrt(k) for sd, k in zip(s, n, strict=True)]
     if root_low is not None and h[0] < root_low:
         if level_means is None:
             return ""
         mid = [float(level_means[i]) for i in keep]
-        return PATTERN_COLD if _cold_below(h, mid, se, z) else ""
+        cold = all(h[i] < mid[i] for i in range(1, len(h)))
+        return PATTERN_COLD if cold else ""
     last = len(h) - 1
+    total = h[0] - h[last]
     coldest = min(h)
-    fits = _fits(h, se)
-    scale = [
-        s[k] if scales is None else float(np.nan_to_num(scales[i])) for k, i in enumerate(keep)
-    ]
-    spread = float(np.sqrt((scale[0] ** 2 + scale[last] ** 2) / 2.0))
-    # the shapes whose fall passes the bar; of those, the one that fits the means best
-    passed = [f for f in fits if f.fall > max(size * spread, z * f.se)]
-    if passed:
-        return PATTERN_BOTTOM if last < 2 else min(passed, key=lambda f: f.error).pattern
+    if total > _bar(s[0], n[0], s[last], n[last], size):
+        if last < 2:
+            return PATTERN_BOTTOM
+        # where the middle levels sit between the top (0) and the bottom (1)
+        place = float(np.mean([(h[0] - h[i]) / total for i in range(1, last)]))
+        if place < PLACE_BOTTOM:
+            return PATTERN_BOTTOM
+        return PATTERN_MIDDLE if place > 1 - PLACE_BOTTOM else PATTERN_FULL
     for m in range(1, last):
-        below_top = h[0] - h[m] > _bar(s[0], n[0], s[m], n[m], size, z)
-        below_bottom = h[last] - h[m] > _bar(s[last], n[last], s[m], n[m], size, z)
+        below_top = h[0] - h[m] > _bar(s[0], n[0], s[m], n[m], size)
+        below_bottom = h[last] - h[m] > _bar(s[last], n[last], s[m], n[m], size)
         if h[m] <= coldest + 1e-9 and below_top and below_bottom:
             return PATTERN_MIDDLE
     return ""
@@ -300,12 +234,11 @@ def subtrees(
     names_of = dict(level_names or {})
     ref = stats.reindex(levels)
     size, least = effect(settings), min_units(settings)
-    reference = _Reference.of(ref, within_spread(data, levels, ref["sd"]))
+    reference = _Reference.of(ref)
     matrix = means[levels].to_numpy(dtype="float64")
     sizes = counts[levels].to_numpy(dtype="int64")
-    z = guard_z(len(matrix))
     judged = [
-        _judge(row.tolist(), n.tolist(), reference, size, least, z)
+        _judge(row.tolist(), n.tolist(), reference, size, least)
         for row, n in zip(matrix, sizes, strict=True)
     ]
     out["pattern"] = [j[0] for j in judged]
@@ -336,50 +269,20 @@ class _Reference:
     """The city-wide level statistics as plain lists (one entry per level column)."""
 
     mean: list[float]
-    sd: list[float]  # robust spread of each level city-wide: the scale of an effect
+    sd: list[float]
     low: list[float]
     sd_all: list[float]
-    noise: list[float]  # a unit's own noise at each level: the spread within subtrees
 
     @classmethod
-    def of(cls, ref: pd.DataFrame, within: list[float]) -> _Reference:
+    def of(cls, ref: pd.DataFrame) -> _Reference:
         def col(name: str) -> list[float]:
             return [float(v) for v in ref[name].to_numpy(dtype="float64")]
 
-        return cls(col("mean"), col("sd"), col("low"), col("sd_all"), within)
-
-
-def within_spread(data: pd.DataFrame, levels: list[int], city: pd.Series) -> list[float]:
-    """The spread of a unit's heat around the mean of its own subtree's level, pooled over the
-    subtrees (degrees of freedom counted): the noise a level mean is judged against.  The
-    city-wide spread of a level would mix in the differences between hot and cold subtrees —
-    the very signal being looked for.  A level with no subtree of 2+ units there (the roots
-    themselves) takes the nearest deeper level's spread, else the city's."""
-    keys = [data["root"], data["level"]]
-    resid = data["heat"] - data.groupby(keys)["heat"].transform("mean")
-    members = data.groupby(keys)["heat"].transform("size")
-    frame = pd.DataFrame({"level": data["level"], "sq": resid**2, "dof": 1.0 - 1.0 / members})
-    frame = frame[members >= 2]
-    pooled = frame.groupby("level")[["sq", "dof"]].sum()
-    spread = np.sqrt(pooled["sq"] / pooled["dof"]).reindex(levels)
-    out = [float(v) for v in spread]
-    for i in range(len(out) - 1, -1, -1):  # fill from the deeper level
-        if np.isnan(out[i]) and i + 1 < len(out):
-            out[i] = out[i + 1]
-    for i in range(len(out)):  # a bottom with no spread: the level above it
-        if np.isnan(out[i]) and i > 0:
-            out[i] = out[i - 1]
-    fallback = [float(v) for v in city.reindex(levels).fillna(0.0)]
-    return [f if np.isnan(v) else v for v, f in zip(out, fallback, strict=True)]
+        return cls(col("mean"), col("sd"), col("low"), col("sd_all"))
 
 
 def _judge(
-    values: list[float],
-    counts: list[int],
-    ref: _Reference,
-    size: float,
-    least: int,
-    z: float = NOISE_Z,
+    values: list[float], counts: list[int], ref: _Reference, size: float, least: int
 ) -> Judgment:
     """Pattern, heat lost and the pair of levels (positions in ``values``) to describe."""
     start = next((i for i, v in enumerate(values) if not np.isnan(v)), None)
@@ -388,8 +291,7 @@ def _judge(
     vals, cnts = values[start:], counts[start:]
     sds, refs = ref.sd[start:], ref.mean[start:]
     root_low = min(ref.low[start], ref.mean[start] - size * ref.sd_all[start])
-    noise = ref.noise[start:]
-    pattern = classify(vals, noise, cnts, size, least, refs, root_low, z, sds)
+    pattern = classify(vals, sds, cnts, size, least, refs, root_low)
     judged = [
         i
         for i, (v, c) in enumerate(zip(vals, cnts, strict=True))

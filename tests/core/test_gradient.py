@@ -25,7 +25,7 @@ FULL, BOTTOM, MIDDLE, COLD = (
         ([80, 78, 50], BOTTOM),  # 30 in all, the townships near the top (place 0.07)
         ([80, 52, 50], MIDDLE),  # 30 in all, the townships near the bottom (place 0.93)
         ([80, 50, 78], MIDDLE),  # the townships colder than both the root and the villages
-        ([80, 75, 71], ""),  # 9 in all: less than one spread (effect 1.0 × 10)
+        ([80, 72, 66], ""),  # 14 in all: a fall noise could make
         ([50, 70, 90], ""),  # warmer downwards
         ([80], ""),  # nothing below
     ],
