@@ -34,6 +34,7 @@ Kind = Literal[
     "score",  # 0–100 on the heat scale
     "list",  # a list of texts, in order
     "choices",  # some of ``options`` (codes), in the options' order
+    "choice",  # exactly one of ``options`` (its code)
     "weights",  # a weight 0–1 for each of ``options`` (code -> weight)
     "targets",  # level name -> indicator code -> target (the page: levels × indicators)
     "json",  # anything else (the page shows a table for a flat mapping)
@@ -58,6 +59,7 @@ CAMPAIGN = "活动"
 BRIEFING = "简报"
 LAGGING = "落后单位判定"
 HEAT = "热度与层级传导"
+ENTRY = "在线填报"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -283,6 +285,57 @@ SETTINGS: tuple[Setting, ...] = (
         "写入 Word 与幻灯片的正文字体名（公文正文为仿宋三号），办公电脑装有该字体即按其显示",
         group=BRIEFING,
     ),
+    Setting(
+        "fill_deadline_weekday",
+        "填报截止日（周几）",
+        "weekday",
+        5,
+        "每周填报任务的截止日：报送日当天或其后最近的这一天（北京时间）",
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_deadline_hour",
+        "填报截止时刻（时）",
+        "int",
+        17,
+        "截止日的几点整截止（0–23，北京时间）",
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_open_days",
+        "提前开放天数",
+        "int",
+        3,
+        "填报任务在截止日前几天的 0 点开放填写",
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_auto",
+        "自动创建填报任务",
+        "choices",
+        ["auto"],
+        "勾选后每周按报送日自动创建填报任务（打开填报或审核页面时创建）",
+        options=(("auto", "按报送日每周自动创建"),),
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_allow_late",
+        "允许逾期补报",
+        "choices",
+        ["allow"],
+        "勾选后截止后仍可提交，记为“逾期补报”；不勾选则截止后不能再提交",
+        options=(("allow", "截止后仍可提交（记为逾期补报）"),),
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_late_change",
+        "截止后修改已提交数据",
+        "choice",
+        "approve",
+        "截止后修改已提交的数据：需办公室批准后生效，或直接生效并记为“逾期修改”",
+        options=(("approve", "需办公室批准"), ("record", "记为逾期修改")),
+        group=ENTRY,
+    ),
 )
 
 # Settings that are the office's data rather than campaign options: stored like the others,
@@ -360,6 +413,8 @@ def parse_value(key: str, text: str) -> Any:
             return parts
         if item.kind == "choices":
             return check_value(key, [_option_code(item, part) for part in _split(raw)])
+        if item.kind == "choice":
+            return _option_code(item, raw)
         if item.kind == "weights":
             parsed = json.loads(raw) if raw.startswith("{") else _pairs(raw)
             if not isinstance(parsed, dict):
@@ -387,6 +442,8 @@ def check_value(key: str, value: Any) -> Any:
         if set(value) - set(codes) or any(float(w) < 0 for w in value.values()):
             raise ValueError
         return {code: float(value.get(code, 0.0)) for code in codes}
+    if item.kind == "choice" and value not in codes:
+        raise ValueError
     return value
 
 
@@ -450,6 +507,8 @@ def _kind_hint(item: Setting) -> str:
         names = "、".join(label for _code, label in item.options)
         if item.kind == "choices":
             return f"用逗号分隔的若干项，可选：{names}"
+        if item.kind == "choice":
+            return f"其中一项：{names}"
         return f"“名称=权重”用逗号分隔，名称为：{names}（权重不小于 0）"
     return _KIND_HINT[item.kind]
 
@@ -465,6 +524,7 @@ _KIND_HINT: dict[str, str] = {
     "score": "0–100 之间的分数",
     "list": "用逗号分隔的若干项",
     "choices": "用逗号分隔的若干项",
+    "choice": "其中一项",
     "weights": "“名称=权重”，用逗号分隔",
     "targets": 'JSON 格式，如 {"村级": {"reading_classes": 1}}',
     "json": "JSON 格式",

@@ -26,6 +26,9 @@ ACTIONS: dict[str, str] = {
     "registry": "名册变更",
     "settings": "设置变更",
     "user": "用户变更",
+    "fill_task": "填报任务",
+    "fill": "在线填报",
+    "fill_review": "填报审核",
 }
 
 

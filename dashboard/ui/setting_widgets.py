@@ -165,6 +165,19 @@ def _choices(item: Setting, value: Any) -> Any:
     return picked
 
 
+def _choice(item: Setting, value: Any) -> Any:
+    codes = [code for code, _label in item.options]
+    labels = dict(item.options)
+    return st.selectbox(
+        item.label,
+        codes,
+        index=codes.index(value) if value in codes else 0,
+        format_func=lambda code: labels[code],
+        help=item.help,
+        key=key_for(item),
+    )
+
+
 def _weights(item: Setting, value: Any) -> Any:
     _heading(item)
     current = value if isinstance(value, dict) else {}
@@ -307,6 +320,7 @@ _DRAWERS: dict[str, Callable[[Setting, Any], Any]] = {
     "score": _score,
     "list": _list,
     "choices": _choices,
+    "choice": _choice,
     "weights": _weights,
     "targets": _targets,
     "json": _json,
