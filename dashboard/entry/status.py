@@ -169,6 +169,8 @@ def _entries(conn: Connection, task_id: int) -> dict[str, _EntryRow]:
     )
     out: dict[str, _EntryRow] = {}
     for code, status, at, by, version, late, import_status in conn.execute(query):
+        if status == "pending":  # a late change awaits the office: the figures sent stand
+            status = "submitted"
         if status == "submitted" and import_status not in (None, "imported"):
             status = "draft"  # its figures were withdrawn (导入记录 → 撤销): not reported
         elif status == "submitted" and late:
