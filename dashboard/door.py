@@ -21,6 +21,12 @@ from sqlalchemy import Engine
 from dashboard.core import metrics, report
 from dashboard.core.report import WeekReport
 from dashboard.core.units import UnitTree
+from dashboard.entry import entries
+from dashboard.entry import rules as entry_rules
+from dashboard.entry import sheet as entry_views
+from dashboard.entry import status as entry_status
+from dashboard.entry import tasks as entry_tasks
+from dashboard.entry.status import TaskInfo
 from dashboard.store import repo, report_inputs
 
 __all__ = [
@@ -29,7 +35,14 @@ __all__ = [
     "Viewer",
     "scope_for",
     "visible",
+    "check_entries",
     "check_request",
+    "entry_actor",
+    "entry_review",
+    "entry_sheet",
+    "fill_task",
+    "fill_task_dates",
+    "timeliness",
     "indicator_trends",
     "inputs",
     "level_trends",
@@ -333,3 +346,76 @@ def scope_units(
     if scope is not None:
         units = units[units["code"].isin(subtree_codes(units.assign(retired=False), scope))]
     return units.reset_index(drop=True)
+
+
+# --- online entry (填报): tasks, the entry grid, the review grid, timeliness ----------------
+def entry_actor(engine: Engine, viewer: Viewer | None) -> entries.Actor:
+    """Who enters: the signed-in user with its entry mode; local mode acts as the office."""
+    if viewer is None:
+        return entries.Actor("", "office")
+    return entries.actor_for(engine, viewer.name, viewer.role, viewer.scope_code)
+
+
+def fill_task(
+    engine: Engine, report_date: dt.date | None = None, now: dt.datetime | None = None
+) -> TaskInfo | None:
+    """The task of ``report_date``; without a date the current week's (created from the
+    settings when automatic tasks are on)."""
+    if report_date is not None:
+        return entry_status.task_for(engine, report_date)
+    return entry_tasks.ensure_auto_task(engine, now)
+
+
+def fill_task_dates(engine: Engine) -> list[dt.date]:
+    """The report days that have a 填报 task, newest first."""
+    return list(entry_tasks.list_tasks(engine)["report_date"])
+
+
+def check_entries(
+    engine: Engine, task: TaskInfo, cells: Mapping[str, Mapping[str, object]]
+) -> entry_rules.Checked:
+    """The importer's rules on typed cells, against each unit's previous stored week."""
+    return entry_rules.check_entries(engine, task.report_date, cells)
+
+
+def entry_sheet(
+    engine: Engine, task: TaskInfo, viewer: Viewer | None, now: dt.datetime | None = None
+) -> entry_views.Sheet:
+    """The viewer's units for the task, figures beside last week's."""
+    return entry_views.entry_sheet(engine, task, entry_actor(engine, viewer), now)
+
+
+def entry_review(
+    engine: Engine,
+    task: TaskInfo,
+    viewer: Viewer | None,
+    scope: str | None = None,
+    now: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Units × status of the task within what the viewer may see (and ``scope``)."""
+    units = repo.load_units(engine)
+    allowed = _visible_codes(units, viewer, scope)
+    return entry_views.review_grid(engine, task, allowed, now)
+
+
+def timeliness(
+    engine: Engine,
+    report_date: dt.date,
+    scope: str | None,
+    viewer: Viewer | None = None,
+    now: dt.datetime | None = None,
+) -> entry_views.Timeliness | None:
+    """按时报送率 of the week within the viewer's scope (None: no task that week)."""
+    units = metrics.expected_units(repo.load_units(engine))
+    return entry_views.timeliness(engine, report_date, _visible_codes(units, viewer, scope), now)
+
+
+def _visible_codes(units: pd.DataFrame, viewer: Viewer | None, scope: str | None) -> list[str]:
+    data = visible(Inputs(units, _NO_FIGURES, {}, []), viewer)
+    scope = scope_for(scope, data, viewer)
+    codes = [str(c) for c in data.units["code"]]
+    if scope is None:
+        return codes
+    if scope not in set(codes):
+        raise _unknown_scope(scope)
+    return UnitTree(data.units).subtree(scope)

@@ -142,7 +142,8 @@ class Outcome:
 
     @property
     def blocked(self) -> bool:
-        return bool(self.checked and self.checked.errors)
+        """A submission stopped by errors (a draft is saved whatever its problems)."""
+        return bool(self.checked and self.checked.errors) and not self.written
 
 
 def load_entries(

@@ -91,7 +91,7 @@ def open_task(
                 )
             )
             detail = {"report_date": day.isoformat(), "scope": scope_code, "auto": auto}
-            audit_repo.record(conn, "fill_task", user=actor or "system", detail=detail)
+            audit_repo.record(conn, "fill_task", user=actor or "自动创建", detail=detail)
     except IntegrityError:
         raise EntryError(
             f"{day.isoformat()} 这一周的填报任务已经存在：请在任务列表中修改它的时间"

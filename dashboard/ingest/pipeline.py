@@ -1181,8 +1181,9 @@ def hold_back(
         result,
         lambda row: (row["sheet"], row["row"]) in held,
         HELD_BACK,
-        lambda unit: f"本行（{unit}）经办公室核对暂缓入库：请核对本行各项数字（均为累计数）"
-        "后重新报送",
+        lambda unit: (
+            f"本行（{unit}）经办公室核对暂缓入库：请核对本行各项数字（均为累计数）后重新报送"
+        ),
         names,
     )
 
@@ -1203,8 +1204,10 @@ def keep_inside(
         result,
         lambda row: row["unit_code"] not in inside,
         OUTSIDE_SCOPE,
-        lambda unit: f"本行单位“{unit}”不在您管辖的“{scope_name}”及其下级单位之内，未入库："
-        "请只报送本单位及下级单位的数字，其他单位的数字由其自行报送",
+        lambda unit: (
+            f"本行单位“{unit}”不在您管辖的“{scope_name}”及其下级单位之内，未入库："
+            "请只报送本单位及下级单位的数字，其他单位的数字由其自行报送"
+        ),
         names,
     )
 
