@@ -25,6 +25,7 @@ from sqlalchemy import insert
 
 from dashboard.core.catalogue import INDICATORS
 from dashboard.ingest import pipeline
+from dashboard.ingest.context import load_context_beside_parser
 from dashboard.store import db, repo
 from dashboard.store.schema import units
 
@@ -112,14 +113,14 @@ def phases(content: bytes, path: str) -> tuple[float, float, float, float]:
     background checkpoint that follows the commit (not part of the import's time)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from dashboard.ingest.reader import read_workbook
+    from dashboard.ingest.sandbox import read_workbook
 
     engine = db.make_engine(f"sqlite:///{path}")
     start = time.perf_counter()
-    with pipeline._bulk():  # as import_file: no cyclic GC from the read to the commit
+    with pipeline.bulk():  # as import_file: no cyclic GC from the read to the commit
         with ThreadPoolExecutor(max_workers=1) as pool:
             # as check_file does: the registry loads while the worker parses
-            context = pool.submit(pipeline._context_in_background, engine, None)
+            context = pool.submit(load_context_beside_parser, engine, None)
             workbook = read_workbook("汇总.xlsx", content)
             ctx = context.result()
         read = time.perf_counter()

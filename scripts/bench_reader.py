@@ -16,7 +16,8 @@ import python_calamine
 import xlsxwriter
 
 from dashboard.ingest import sandbox
-from dashboard.ingest.reader import parse_workbook, read_workbook
+from dashboard.ingest.reader import parse_workbook
+from dashboard.ingest.sandbox import read_workbook
 
 
 def make_workbook(rows: int, cols: int) -> bytes:

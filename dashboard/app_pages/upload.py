@@ -14,7 +14,7 @@ from dashboard.ingest import formats, limits, pipeline
 from dashboard.ingest.annotate import returned_name, returned_workbook, summary_only
 from dashboard.ingest.formats import ReadError
 from dashboard.store import returns_repo
-from dashboard.ui import report_cache, session, state
+from dashboard.ui import import_tables, report_cache, session, state
 from dashboard.ui.tables import hold_back_editor, problems_table
 from dashboard.ui.text import plain, session_key
 from dashboard.ui.wordings import column_mapping_form, mappable_columns
@@ -162,7 +162,7 @@ for index, (key, content, result, earlier) in enumerate(items):
         if result.ignored_columns:
             st.caption("未识别、已忽略的列：" + plain("、".join(result.ignored_columns)))
         if result.problems:
-            problems_table(pipeline.problems_frame(result), f"upload_{index}")
+            problems_table(import_tables.problems_frame(result), f"upload_{index}")
         if done is None and earlier is None:
             mappable = mappable_columns(result.problems)
             if column_mapping_form(mappable, f"upload_map_{index}_{key[1][:12]}"):
@@ -174,10 +174,10 @@ for index, (key, content, result, earlier) in enumerate(items):
                 "**将入库的行**（有提醒的行在前；勾选“暂缓入库”的行本次不入库，列入退回修改表）"
             )
             held = hold_back_editor(
-                pipeline.rows_to_confirm(result, names), f"upload_rows_{index}_{key[1][:12]}"
+                import_tables.rows_to_confirm(result, names), f"upload_rows_{index}_{key[1][:12]}"
             )
         elif result.accepted:
-            st.dataframe(pipeline.accepted_frame(result, names), hide_index=True, width="stretch")
+            st.dataframe(import_tables.accepted_frame(result, names), hide_index=True, width="stretch")
         held_rows[key] = held
         final = pipeline.hold_back(result, held, names) if held else result
         if final.has_errors and final.format is not None:  # a file that could be read

@@ -130,12 +130,7 @@ def _charts(args: argparse.Namespace) -> int:
             (folder / f"{name}.{args.format}").write_bytes(content)
     except OSError as exc:
         raise CliError(f"无法写入目录“{folder}”：{exc.strerror}。请检查路径与权限。") from None
-    detail = {
-        "what": "charts",
-        "format": args.format,
-        "date": day.isoformat(),
-        "count": len(images),
-    }
+    detail = {"what": "charts", "format": args.format, "date": day.isoformat(), "count": len(images)}
     audit.record(engine, "export", user="命令行", detail=detail)
     print(f"已导出 {len(images)} 张图表到 {folder}：")
     for name in images:

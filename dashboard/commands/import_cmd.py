@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard.cli import CliError, add_db_option, problem_line, read_input_file, terminal_text
+from dashboard.core.problems import Problem
 from dashboard.ingest import pipeline
-from dashboard.ingest.problems import Problem
 from dashboard.store import db
 
 SHOWN_PROBLEMS = 30  # per file in the readable summary; --json lists every one

@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
-from dashboard.core.catalogue import normalise_header
+from dashboard.core.catalogue import Severity, normalise_header
+from dashboard.core.problems import PROBLEM_COLUMNS, Problem, ProblemCollector, problem_records
 from dashboard.core.settings import DEFAULT_CATEGORIES
-
-Severity = Literal["error", "warning"]
 
 ALIAS_SEPARATOR = "；"
 _ALIAS_SPLIT = re.compile(r"[；;\n]+")
@@ -79,29 +79,19 @@ _CATEGORY_ALIASES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class RegistryProblem:
-    """One thing wrong with the registry, in the user's terms."""
-
-    severity: Severity
-    sheet: str
-    row: int | None  # Excel row number (1-based), None for the whole file
-    column: str  # header as the template names it, "" for the whole row
-    value: str
-    message: str  # what is wrong and what to do
-
-
 @dataclass
-class Registry:
+class Registry(ProblemCollector):
     """The parsed registry: ``frame`` has code, name, parent_code, category, aliases,
     contact_name, contact_phone, level, sort_order, row; ``problems`` lists every error and
     warning found; ``new_categories`` the categories not in the office's list, each with its
     number of units (in order of first appearance)."""
 
     frame: pd.DataFrame
-    problems: list[RegistryProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     sheet: str = ""
     new_categories: dict[str, int] = field(default_factory=dict)
+    # Problems past the first PROBLEMS_KEPT, counted by (severity, code) (ProblemCollector).
+    dropped: Counter[tuple[str, str]] = field(default_factory=Counter, compare=False)
 
     @property
     def depth(self) -> int:
@@ -119,50 +109,33 @@ class Registry:
         return "、".join(f"“{c}”{n:,} 个" for c, n in self.new_categories.items())
 
     @property
-    def errors(self) -> list[RegistryProblem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[RegistryProblem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    @property
     def ok(self) -> bool:
-        return not self.errors
+        return self.error_total == 0
 
     def problems_frame(self) -> pd.DataFrame:
         """The problems as the upload page shows a return's: the same columns and words
         (工作表, 行, 列, 值, 级别 错误/提醒, 问题)."""
-        rows = [
-            {
-                "工作表": p.sheet or "（整个文件）",
-                "行": p.row,
-                "列": p.column,
-                "值": p.value,
-                "级别": "错误" if p.severity == "error" else "提醒",
-                "问题": p.message,
-            }
-            for p in self.problems
-        ]
-        frame = pd.DataFrame(rows, columns=["工作表", "行", "列", "值", "级别", "问题"])
+        records = problem_records(self.problems, unit_column=False)
+        frame = pd.DataFrame(records, columns=[c for c in PROBLEM_COLUMNS if c != "单位"])
         return frame.astype({"行": "Int64"})
 
     def problem_dicts(self) -> list[dict[str, Any]]:
-        return [asdict(p) for p in self.problems]
+        """The problems as stored with the registry import (kept ones, then counted kinds)."""
+        return self.stored_problems()
 
 
 class RegistryError(ValueError):
     """The registry cannot be used; ``problems`` says why."""
 
-    def __init__(self, problems: list[RegistryProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         first = problems[0].message if problems else "单位名册有误"
         super().__init__(f"单位名册有 {len(problems)} 处错误，第一处：{first}")
 
 
-def file_error(message: str, value: str = "") -> RegistryError:
+def file_error(message: str, value: str = "", code: str = "unreadable") -> RegistryError:
     """The registry file as a whole cannot be read (``message`` says what to do)."""
-    return RegistryError([RegistryProblem("error", "", None, "", value, message)])
+    return RegistryError([Problem("", None, "", value, "error", code, message)])
 
 
 def split_aliases(text: object) -> list[str]:
@@ -351,9 +324,10 @@ def find_header(rows: list[list[_Cell]]) -> tuple[int, dict[str, int]] | None:
 # --------------------------------------------------------------------------- parse + validate
 
 
-def unreadable(message: str, file_name: str) -> Registry:
-    """The registry of a file the reader refused: no units, one whole-file problem."""
-    return Registry(_empty_frame(), list(file_error(message, file_name).problems))
+def unreadable(message: str, file_name: str, code: str = "unreadable") -> Registry:
+    """The registry of a file the reader refused: no units, one whole-file problem
+    (``code``: the reader's code)."""
+    return Registry(_empty_frame(), list(file_error(message, file_name, code).problems))
 
 
 def parse_sheets(sheets: Sequence[_Sheet], categories: Sequence[str] | None = None) -> Registry:
@@ -370,12 +344,13 @@ def parse_sheets(sheets: Sequence[_Sheet], categories: Sequence[str] | None = No
     return Registry(
         _empty_frame(),
         [
-            RegistryProblem(
-                "error",
+            Problem(
                 names,
                 None,
                 "",
                 "",
+                "error",
+                "no_header",
                 f"在前 {HEADER_SCAN_ROWS} 行中没有找到表头：请保留表头行，列名应包含{wanted}",
             )
         ],
@@ -412,27 +387,37 @@ class _Row:
     contact_phone: str = ""
 
 
+# Reports one problem: (code, Excel row, column key, value, message[, severity]).
+_Add = Callable[..., None]
+
+
 def _validate(
     sheet: _Sheet, header_row: int, columns: dict[str, int], categories: Sequence[str]
 ) -> Registry:
-    problems: list[RegistryProblem] = []
+    found = Registry(_empty_frame(), sheet=sheet.name)
 
     def add(
-        row: int | None, key: str, value: str, message: str, severity: Severity = "error"
+        code: str,
+        row: int | None,
+        key: str,
+        value: str,
+        message: str,
+        severity: Severity = "error",
     ) -> None:
         label = COLUMN_LABELS.get(key, key)
-        problems.append(RegistryProblem(severity, sheet.name, row, label, value, message))
+        found.add_problem(Problem(sheet.name, row, label, value, severity, code, message))
 
     missing = [k for k in REQUIRED if k not in columns]
     for key in missing:
         add(
+            "missing_column",
             header_row + 1,
             key,
             "",
             f"表头缺少“{COLUMN_LABELS[key]}”列：请在第 {header_row + 1} 行加上该列后重新上传",
         )
     if missing:
-        return Registry(_empty_frame(), problems, sheet.name)
+        return found
 
     rows = _collect_rows(sheet, header_row, columns, categories, add)
     _check_duplicates(rows, add)
@@ -453,18 +438,14 @@ def _validate(
             "row": [r.excel_row for r in rows],
         }
     )
-    problems.sort(key=lambda p: (p.severity != "error", p.row or 0))
-    new_categories: dict[str, int] = {}
+    found.problems.sort(key=lambda p: (p.severity != "error", p.row or 0))
+    found.note_dropped()
     for row in rows:
         if row.category is None and row.category_raw:
             label = clean_category(row.category_raw)
-            new_categories[label] = new_categories.get(label, 0) + 1
-    return Registry(
-        frame.astype({"level": "int64", "sort_order": "int64", "row": "int64"}),
-        problems,
-        sheet.name,
-        new_categories,
-    )
+            found.new_categories[label] = found.new_categories.get(label, 0) + 1
+    found.frame = frame.astype({"level": "int64", "sort_order": "int64", "row": "int64"})
+    return found
 
 
 def _collect_rows(
@@ -472,7 +453,7 @@ def _collect_rows(
     header_row: int,
     columns: dict[str, int],
     categories: Sequence[str],
-    add: Any,
+    add: _Add,
 ) -> list[_Row]:
     def cell(row: list[_Cell], key: str) -> _Cell:
         col = columns.get(key)
@@ -498,10 +479,10 @@ def _collect_rows(
             ("parent_code", parent, parent_warning),
         ):
             if warning:
-                add(excel_row, key, value, warning, "warning")
+                add("code_as_number", excel_row, key, value, warning, "warning")
         for key, value in (("code", code), ("name", name), ("parent_code", parent)):
             if has_control_characters(value):
-                add(excel_row, key, visible_controls(value), CONTROL_MESSAGE)
+                add("control_characters", excel_row, key, visible_controls(value), CONTROL_MESSAGE)
         for key, value in (
             ("aliases", alias_text),
             ("category", category_raw),
@@ -509,14 +490,21 @@ def _collect_rows(
             ("contact_phone", contact_phone),
         ):
             if has_control_characters(value):
-                add(excel_row, key, visible_controls(value), CONTROL_MESSAGE)
+                add("control_characters", excel_row, key, visible_controls(value), CONTROL_MESSAGE)
         if not code:
-            add(excel_row, "code", "", "单位编码为空：请填写该单位的编码（每个单位唯一）")
+            add(
+                "empty_code",
+                excel_row,
+                "code",
+                "",
+                "单位编码为空：请填写该单位的编码（每个单位唯一）",
+            )
         if not name:
-            add(excel_row, "name", "", "单位名称为空：请填写该单位的全称")
+            add("empty_name", excel_row, "name", "", "单位名称为空：请填写该单位的全称")
         category = normalise_category(category_raw, categories) if category_raw else None
         if not category_raw:
             add(
+                "empty_category",
                 excel_row,
                 "category",
                 "",
@@ -524,6 +512,7 @@ def _collect_rows(
             )
         elif category is None and len(clean_category(category_raw)) > CATEGORY_MAX_LENGTH:
             add(
+                "category_too_long",
                 excel_row,
                 "category",
                 category_raw,
@@ -544,7 +533,7 @@ def _collect_rows(
             )
         )
     if not rows:
-        add(header_row + 1, "code", "", "表头下没有任何单位：请在表头下方逐行填写单位")
+        add("no_units", header_row + 1, "code", "", "表头下没有任何单位：请在表头下方逐行填写单位")
     return rows
 
 
@@ -553,9 +542,10 @@ def _phone_text(cell: _Cell) -> str:
     return unicodedata.normalize("NFKC", _cell_text(cell)).strip()
 
 
-def _check_contact(excel_row: int, name: str, phone: str, add: Any) -> None:
+def _check_contact(excel_row: int, name: str, phone: str, add: _Add) -> None:
     if len(name) > CONTACT_NAME_MAX_LENGTH:
         add(
+            "contact_too_long",
             excel_row,
             "contact_name",
             name,
@@ -563,6 +553,7 @@ def _check_contact(excel_row: int, name: str, phone: str, add: Any) -> None:
         )
     if len(phone) > CONTACT_PHONE_MAX_LENGTH:
         add(
+            "phone_too_long",
             excel_row,
             "contact_phone",
             phone,
@@ -570,6 +561,7 @@ def _check_contact(excel_row: int, name: str, phone: str, add: Any) -> None:
         )
     elif phone and not re.search(r"\d{5}", re.sub(r"[\s\-－—()（）]", "", phone)):
         add(
+            "phone_no_number",
             excel_row,
             "contact_phone",
             phone,
@@ -578,13 +570,14 @@ def _check_contact(excel_row: int, name: str, phone: str, add: Any) -> None:
         )
 
 
-def _check_duplicates(rows: list[_Row], add: Any) -> None:
+def _check_duplicates(rows: list[_Row], add: _Add) -> None:
     first_row: dict[str, int] = {}
     for row in rows:
         if not row.code:
             continue
         if row.code in first_row:
             add(
+                "duplicate_code",
                 row.excel_row,
                 "code",
                 row.code,
@@ -595,7 +588,7 @@ def _check_duplicates(rows: list[_Row], add: Any) -> None:
             first_row[row.code] = row.excel_row
 
 
-def _check_tree(rows: list[_Row], by_code: dict[str, _Row], add: Any) -> dict[str, int]:
+def _check_tree(rows: list[_Row], by_code: dict[str, _Row], add: _Add) -> dict[str, int]:
     """Check parents, roots and cycles; return code -> level for units reachable from the root."""
     roots = [r for r in rows if r.code and not r.parent]
     for row in rows:
@@ -603,6 +596,7 @@ def _check_tree(rows: list[_Row], by_code: dict[str, _Row], add: Any) -> dict[st
             continue
         if row.parent == row.code:
             add(
+                "parent_is_self",
                 row.excel_row,
                 "parent_code",
                 row.parent,
@@ -610,6 +604,7 @@ def _check_tree(rows: list[_Row], by_code: dict[str, _Row], add: Any) -> dict[st
             )
         elif row.parent not in by_code:
             add(
+                "unknown_parent",
                 row.excel_row,
                 "parent_code",
                 row.parent,
@@ -617,6 +612,7 @@ def _check_tree(rows: list[_Row], by_code: dict[str, _Row], add: Any) -> dict[st
             )
     if not roots and rows:
         add(
+            "no_root",
             None,
             "parent_code",
             "",
@@ -626,6 +622,7 @@ def _check_tree(rows: list[_Row], by_code: dict[str, _Row], add: Any) -> dict[st
         listed = "、".join(f"第 {r.excel_row} 行“{r.name or r.code}”" for r in roots[:10])
         for root in roots[1:]:
             add(
+                "many_roots",
                 root.excel_row,
                 "parent_code",
                 "",
@@ -650,7 +647,7 @@ def _check_tree(rows: list[_Row], by_code: dict[str, _Row], add: Any) -> dict[st
     return levels
 
 
-def _report_cycles(rows: list[_Row], by_code: dict[str, _Row], add: Any) -> None:
+def _report_cycles(rows: list[_Row], by_code: dict[str, _Row], add: _Add) -> None:
     reported: set[str] = set()
     for row in rows:
         if not row.code or row.code in reported:
@@ -672,6 +669,7 @@ def _report_cycles(rows: list[_Row], by_code: dict[str, _Row], add: Any) -> None
         chain = " → ".join([*loop, loop[0]])
         first = by_code[loop[0]]
         add(
+            "parent_cycle",
             first.excel_row,
             "parent_code",
             first.parent,

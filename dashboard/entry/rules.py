@@ -1,10 +1,9 @@
 """The importer's rules on online entries: ONE adapter, so the rule set stays one.
 
-Every cell typed in the 填报 grid goes through the importer's own cell parser
-(``ingest.values.parse_cell``: blank, 0/无/—, X placeholders, full-width digits, "12项") and
-its row checks (``ingest.checks``: the catalogue's pair rules, a drop against last week).
-When the importer exposes its row engine (context + rows → problems per row and column),
-``check_cells`` is the one place to switch to it.
+Every cell typed in the 填报 grid goes through the importer's row engine
+(``ingest.rows.check_rows``: its cell parser — blank, 0/无/—, X placeholders, full-width
+digits, "12项" — and its row checks: the catalogue's pair rules, a unit twice, a drop
+against last week), problems coming back by unit and indicator.
 """
 
 from __future__ import annotations
@@ -17,7 +16,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.core.catalogue import INDICATOR_CODES
-from dashboard.ingest import checks
+from dashboard.ingest.context import CheckContext, load_context
+from dashboard.ingest.rows import check_rows
 from dashboard.ingest.values import CellIssue, parse_cell
 from dashboard.store import returns_repo
 
@@ -65,34 +65,50 @@ def previous_week(
 def check_entries(
     engine: Engine, report_date: dt.date, cells: Mapping[str, Mapping[str, object]]
 ) -> Checked:
-    """``check_cells`` against the units' previous stored week."""
-    return check_cells(cells, previous_week(engine, report_date, list(cells)))
+    """The importer's row engine (``ingest.rows.check_rows``) on the typed cells, with the
+    check context loaded for ``report_date`` (registry, last week's figures)."""
+    if not cells:
+        return Checked({}, [])
+    ctx = load_context(engine, report_date, days=[report_date])
+    return check_cells(ctx, report_date, cells)
 
 
 def check_cells(
-    cells: Mapping[str, Mapping[str, object]],
-    previous: Mapping[str, Mapping[str, int | None]],
+    ctx: CheckContext, report_date: dt.date, cells: Mapping[str, Mapping[str, object]]
 ) -> Checked:
     """Parse and check the cells of each unit (unit code → indicator code → cell as typed)."""
-    figures: dict[str, dict[str, int | None]] = {}
-    found: list[CellProblem] = []
-    rows: list[checks.Row] = []
-    for unit, values in cells.items():
-        typed: dict[str, int | None] = {}
-        for code in INDICATOR_CODES:
-            parsed = parse_cell(_blank_to_none(values.get(code)))
-            if isinstance(parsed, CellIssue):
-                found.append(CellProblem(unit, code, "error", parsed.code, parsed.message))
-                typed[code] = None
-            else:
-                typed[code] = parsed
-        figures[unit] = typed
-        rows.append(_row(unit, typed))
-    for problem in checks.rule_problems(rows) + checks.decrease_problems(rows, previous):
-        unit = str(problem.unit)
-        cell = problem.column if problem.column in INDICATOR_CODES else None
-        found.append(CellProblem(unit, cell, problem.severity, problem.code, problem.message))
+    units = list(cells)
+    frame = pd.DataFrame(
+        {
+            "unit_code": units,
+            **{
+                code: [_blank_to_none(cells[u].get(code)) for u in units]
+                for code in INDICATOR_CODES
+            },
+        },
+        index=units,
+        dtype=object,
+    )
+    found = [
+        CellProblem(
+            str(row.row),
+            row.column if row.column in INDICATOR_CODES else None,
+            str(row.severity),
+            str(row.code),
+            str(row.message),
+        )
+        for row in check_rows(ctx, frame, report_date).itertuples()
+        if row.row is not None
+    ]
+    figures = {u: {code: _typed(cells[u].get(code)) for code in INDICATOR_CODES} for u in units}
     return Checked(figures, found)
+
+
+def _typed(value: object) -> int | None:
+    """The cell's value as stored: what the importer's parser reads (a cell it cannot read
+    is blank; the check above names it)."""
+    parsed = parse_cell(_blank_to_none(value))
+    return None if isinstance(parsed, CellIssue) else parsed
 
 
 def _blank_to_none(value: object) -> object:
@@ -106,19 +122,3 @@ def _blank_to_none(value: object) -> object:
     if value is pd.NA:
         return None
     return value
-
-
-def _row(unit: str, typed: dict[str, int | None]) -> checks.Row:
-    """A grid row in the importer's shape; each indicator's "column" is its code, so every
-    problem maps back to its cell."""
-    return checks.Row(
-        sheet="在线填报",
-        row=0,
-        unit_code=unit,
-        unit_label=unit,
-        unit_col=-1,
-        unit_header=None,
-        report_date=None,
-        values={k: v for k, v in typed.items() if v is not None},
-        columns={code: (i, code) for i, code in enumerate(INDICATOR_CODES)},
-    )

@@ -24,10 +24,12 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from dashboard.core.problems import Problem
 from dashboard.export.cells import safe_cell_text, safe_cell_value
 from dashboard.export.workbook import fit_for_print
-from dashboard.ingest import formats
-from dashboard.ingest.problems import Problem
+from dashboard.ingest import formats, sandbox
+from dashboard.ingest.reader import parse_workbook
+from dashboard.ingest.worker import limit_resources
 
 RED = PatternFill("solid", fgColor="FFC7CE")
 YELLOW = PatternFill("solid", fgColor="FFEB9C")
@@ -66,8 +68,6 @@ def returned_workbook(result: Any, content: bytes, password: str | None = None) 
     reader's memory limit and a time limit: however large or hostile the file, the app
     process only receives the finished bytes. Raises ``ReadError`` when it cannot be made.
     """
-    from dashboard.ingest import sandbox
-
     problems = [dataclasses.astuple(p) for p in result.problems]
     dropped = dict(getattr(result, "dropped", {}) or {})
     extra = (str(getattr(result, "status", "")), list(getattr(result, "sheets", []) or []))
@@ -83,10 +83,7 @@ def returned_workbook(result: Any, content: bytes, password: str | None = None) 
 
 def _serve_once() -> None:
     """The child's side of ``returned_workbook``: one request on stdin, the xlsx on stdout."""
-    from dashboard.ingest import sandbox
-    from dashboard.ingest.reader import parse_workbook
-
-    sandbox.limit_resources()
+    limit_resources()
     request = pickle.loads(sys.stdin.buffer.read())
     file_name, fmt, content, password, problems, dropped, (status, sheets) = request
     checked = _Checked(

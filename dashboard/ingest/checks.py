@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dashboard.core.catalogue import RULES, indicator
-from dashboard.ingest.problems import Problem
+from dashboard.core.problems import Problem
 
 
 @dataclass(slots=True)

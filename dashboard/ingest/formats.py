@@ -28,6 +28,10 @@ MAX_ZIP_ENTRY_BYTES = 1024 * 1024 * 1024  # one uncompressed entry
 MAX_ZIP_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # all uncompressed entries together
 WORKER_MEMORY_BYTES = 2 * 1024 * 1024 * 1024  # RLIMIT_AS of the parsing process
 WORKER_TIMEOUT_S = 60.0  # wall-clock limit of one parse
+# The worker's reply protocol (sandbox ↔ worker): 8-byte length frames, rows per frame.
+FRAME_HEADER_BYTES = 8
+CHUNK_ROWS = 1000  # rows per reply frame: small enough that both sides work at once
+MEMORY_ENV = "DASHBOARD_READER_MEMORY_BYTES"  # the worker's memory limit, read at its start
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -54,6 +58,14 @@ class ReadError(Exception):
 
 
 # --- messages ----------------------------------------------------------------------------------
+def check_size(content: bytes) -> None:
+    """The checks that need no parsing: empty and over-size files."""
+    if not content:
+        raise err_empty()
+    if len(content) > MAX_FILE_BYTES:
+        raise err_too_big(len(content))
+
+
 def err_empty() -> ReadError:
     return ReadError("empty", "文件是空的（没有任何内容），请确认选择了正确的文件后重新上传")
 

@@ -1,11 +1,11 @@
-"""Untrusted workbook bytes → sheets of cells.
+"""Untrusted workbook bytes → sheets of cells (``workbook.Workbook``): the parser.
 
-``read_workbook`` is the only entry point the rest of the app uses: it parses in a sandboxed
-worker process (``dashboard.ingest.sandbox``) so a panic, an abort or a runaway allocation in
-the native reader cannot take the app down. ``read_cells`` is the parser itself; it runs
-inside the worker, which sends the rows in chunks that the app cleans (``clean_rows``) and
-finishes (``settle_rows``) as they arrive. ``parse_workbook`` does it all in-process (unit
-tests, benchmarks).
+This module runs inside the sandboxed worker (``dashboard.ingest.worker``); the app reads an
+upload through ``sandbox.read_workbook``, so a panic, an abort or a runaway allocation in the
+native reader cannot take the app down. ``read_cells`` is the parser itself; the worker sends
+the rows in chunks that the app cleans (``workbook.clean_rows``) and finishes
+(``workbook.settle_rows``) as they arrive. ``parse_workbook`` does it all in-process (the
+worker's registry request, unit tests, benchmarks). It never imports ``sandbox``.
 """
 
 from __future__ import annotations
@@ -19,66 +19,28 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
 from dashboard.ingest import formats
-from dashboard.ingest.formats import ReadError
+from dashboard.ingest.formats import ReadError, check_size
+from dashboard.ingest.workbook import (
+    Sheet,
+    Workbook,
+    as_text,
+    clean_rows,
+    drop_blank_tail,
+    has_cells,
+    set_cell,
+)
 
 __all__ = [
     "ReadError",
-    "Sheet",
-    "Workbook",
-    "clean_rows",
+    "iter_sheet_rows",
     "parse_workbook",
     "read_cells",
-    "read_workbook",
+    "read_registry_cells",
 ]
-
-
-@dataclass
-class Sheet:
-    """One worksheet; ``rows[r][c]`` is the cell at Excel row r+1, column c+1.
-
-    Rows are padded from A1 and all have the same width; trailing empty rows are dropped.
-    Values: None (blank), str, int, float (whole numbers may stay float), bool, date, datetime.
-    Formula cells hold their cached value; a cached error is its text ("#DIV/0!"); times of
-    day and durations are text ("10:30:00"); CSV cells are always text. ``merged`` lists
-    (first_row, first_col, last_row, last_col), 0-based inclusive. Chart sheets are left out.
-    """
-
-    name: str
-    visible: bool
-    rows: list[list[object]]
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
-    # Only between ``read_cells(stream=True)`` and the worker's sender: the parser's sheet
-    # whose rows are read while they are sent, and the error cells to set once they are in.
-    source: Any = field(default=None, repr=False, compare=False)
-    patches: list[tuple[int, int, str]] = field(default_factory=list, repr=False, compare=False)
-
-
-@dataclass
-class Workbook:
-    file_name: str
-    format: str  # "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "csv"
-    sheets: list[Sheet]
-
-
-def read_workbook(file_name: str, content: bytes, password: str | None = None) -> Workbook:
-    """Read an uploaded file safely; raise ``ReadError`` (Chinese message) when it cannot be read."""
-    check_size(content)
-    from dashboard.ingest import sandbox  # the worker imports this module: import lazily
-
-    return sandbox.run(file_name, content, password)
-
-
-def check_size(content: bytes) -> None:
-    """The checks that need no parsing: empty and over-size files."""
-    if not content:
-        raise formats.err_empty()
-    if len(content) > formats.MAX_FILE_BYTES:
-        raise formats.err_too_big(len(content))
 
 
 def parse_workbook(
@@ -159,22 +121,11 @@ def read_cells(
 
 def _finish(book: Workbook) -> Workbook:
     """No filled cell anywhere: ``ReadError`` (a streamed sheet is judged once it is read)."""
-    if not any(s.source is not None or _has_content(s.rows) for s in book.sheets):
+    if not any(s.source is not None or has_cells(s.rows) for s in book.sheets):
         raise formats.err_no_data()
     for sheet in book.sheets:
-        _drop_blank_tail(sheet.rows)
+        drop_blank_tail(sheet.rows)
     return book
-
-
-def settle_rows(rows: list[list[object]], patches: list[tuple[int, int, str]]) -> None:
-    """A streamed sheet's last steps, on its cleaned rows: error cells, trailing blank rows."""
-    for r, c, text in patches:
-        _set_cell(rows, r, c, text)
-    _drop_blank_tail(rows)
-
-
-def has_content(sheets: list[Sheet]) -> bool:
-    return any(_has_content(s.rows) for s in sheets)
 
 
 def iter_sheet_rows(sheet: Sheet) -> Iterator[list[object]]:
@@ -285,7 +236,7 @@ def _add_xls_error_cells(content: bytes, book: Workbook) -> None:
             sheet = by_name.get(name)
             if sheet is not None:
                 for r, c, text in _xls_sheet_errors(stream, start):
-                    _set_cell(sheet.rows, r, c, text)
+                    set_cell(sheet.rows, r, c, text)
     except Exception:  # best effort: the cells calamine read stand as they are
         return
 
@@ -520,7 +471,7 @@ def _add_error_cells(zf: zipfile.ZipFile, workbook: Workbook, parts: dict[str, s
             if sheet.source is not None:
                 sheet.patches.append((pos[0], pos[1], text or "#错误"))
             else:
-                _set_cell(sheet.rows, pos[0], pos[1], text or "#错误")
+                set_cell(sheet.rows, pos[0], pos[1], text or "#错误")
 
 
 def _part_has_errors(content: bytes, info: zipfile.ZipInfo) -> bool:
@@ -578,20 +529,6 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
             if part:
                 parts[elem.get("name", "")] = part
     return parts
-
-
-def _set_cell(rows: list[list[object]], r: int, c: int, value: object) -> None:
-    """Set a cell, growing the (rectangular) grid if it lies beyond the read extent."""
-    if r * max(c + 1, len(rows[0]) if rows else 0) > formats.MAX_CELLS:
-        return
-    width = max(len(rows[0]) if rows else 0, c + 1)
-    if rows and len(rows[0]) < width:
-        for i, row in enumerate(rows):
-            rows[i] = [*row, *([None] * (width - len(row)))]
-    while len(rows) <= r:
-        rows.append([None] * width)
-    if rows[r][c] is None or rows[r][c] == "":
-        rows[r][c] = value
 
 
 # --- calamine ----------------------------------------------------------------------------------
@@ -653,24 +590,6 @@ def _sheet_from_calamine(raw: Any, meta: object, budget: int, stream: bool) -> t
 _PLAIN = frozenset({str, float, int, bool, dt.date, dt.datetime, type(None)})
 
 
-def clean_rows(rows: list[list[object]], start: int, stop: int) -> None:
-    """calamine's blank cell ``""`` → ``None`` in ``rows[start:stop]``, in place.
-
-    The rows are fresh lists, owned by the caller. Blanks are found with ``list.index``
-    (C speed) rather than a comprehension that rebuilds every row holding one.
-    """
-    for row in rows[start:stop]:
-        at = -1
-        for _ in range(row.count("")):
-            at = row.index("", at + 1)
-            row[at] = None
-
-
-def _drop_blank_tail(rows: list[list[object]]) -> None:
-    while rows and all(v is None or v == "" for v in rows[-1]):
-        rows.pop()
-
-
 def _plain_rows(rows: list[list[object]]) -> list[list[object]]:
     """Times of day and durations → text, so every cell is one of the interface's types."""
     odd: set[type] = set()
@@ -679,24 +598,6 @@ def _plain_rows(rows: list[list[object]]) -> list[list[object]]:
     if odd <= _PLAIN:
         return rows
     return [[v if type(v) in _PLAIN else as_text(v) for v in row] for row in rows]
-
-
-def _has_content(rows: list[list[object]]) -> bool:
-    """Any cell that is not blank (whitespace-only text counts as blank)?"""
-    for row in rows:
-        for v in row:
-            if v is not None and not (isinstance(v, str) and not v.strip()):
-                return True
-    return False
-
-
-def as_text(value: object) -> str:
-    if isinstance(value, dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        seconds = int(value.total_seconds())
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    return str(value)
 
 
 def _merges(raw: object) -> list[tuple[int, int, int, int]]:
@@ -762,7 +663,7 @@ def _read_text(file_name: str, content: bytes) -> Workbook:
     if markup and markup != "JSON 文件":
         raise formats.err_not_excel(f"实际是{markup}")
     rows = _csv_rows(text)
-    if not _has_content(rows):
+    if not has_cells(rows):
         raise formats.err_no_data()
     name = PurePath(file_name).stem or "Sheet1"
     return Workbook(file_name=file_name, format="csv", sheets=[Sheet(name, True, rows, [])])

@@ -22,5 +22,5 @@ def parse_registry(
     try:
         cells = sandbox.read_registry(file_name, content)
     except ReadError as exc:
-        return unreadable(exc.message, file_name)
+        return unreadable(exc.message, file_name, exc.code)
     return parse_sheets(sheets_from_cells(cells), categories)

@@ -2,7 +2,7 @@
 
 The native reader (python-calamine) can panic, abort or try to allocate tens of gigabytes on a
 hostile file. Each parse therefore runs in a small pool of warm worker processes
-(``python -m dashboard.ingest.sandbox``) that already have the readers imported and run under
+(``python -m dashboard.ingest.worker``) that already have the readers imported and run under
 ``RLIMIT_AS`` (memory) and a wall-clock deadline. A worker that dies or overruns is killed and
 replaced; the caller gets a ``ReadError`` and the app carries on.
 
@@ -11,7 +11,7 @@ Request: (file_name, content, password). Reply: ("error", code, message), or
 ("ok", format, [(name, visible, merged, error_cells)]) followed, sheet after sheet, by frames
 ("rows", [row, …]) of at most ``CHUNK_ROWS`` rows and an ("end",) frame; an ("error", …)
 frame may come instead of any of them. An .xlsx sheet's rows are made from the parser's
-cells only as they are sent, and the app cleans each chunk (``reader.clean_rows``) as it
+cells only as they are sent, and the app cleans each chunk (``workbook.clean_rows``) as it
 arrives: the two processes work at once instead of one after the other. The parent
 unpickles with an allow-list (dates only) and checks every frame's shape.
 """
@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import datetime as dt
-import functools
 import gc
 import io
-import itertools
 import os
 import pickle
 import select
@@ -38,14 +35,33 @@ from pathlib import Path
 from typing import IO, Any
 
 from dashboard.ingest import formats
-from dashboard.ingest.formats import ReadError
+from dashboard.ingest.formats import (
+    CHUNK_ROWS,
+    FRAME_HEADER_BYTES,
+    MEMORY_ENV,
+    ReadError,
+    check_size,
+)
+from dashboard.ingest.workbook import Sheet, Workbook, clean_rows, has_content, settle_rows
+
+__all__ = [
+    "CHUNK_ROWS",
+    "POOL_SIZE",
+    "read_registry",
+    "read_workbook",
+    "run",
+    "run_once",
+    "shutdown",
+    "warm",
+    "worker_environment",
+]
 
 POOL_SIZE = 2  # concurrent parses; the machine has two cores
 RECYCLE_AFTER_REQUESTS = 200
 RECYCLE_AFTER_BYTES = 4 * 1024 * 1024  # a big parse fragments the heap: start afresh after it
-CHUNK_ROWS = 1000  # rows per reply frame: small enough that both sides work at once
-_HEADER = 8
-_MEMORY_ENV = "DASHBOARD_READER_MEMORY_BYTES"
+_HEADER = FRAME_HEADER_BYTES
+_MEMORY_ENV = MEMORY_ENV
+WORKER_MODULE = "dashboard.ingest.worker"
 
 
 # --- parent side -------------------------------------------------------------------------------
@@ -61,7 +77,7 @@ class _Worker:
         env["RUST_BACKTRACE"] = "0"  # a native abort's one line says enough; keep it first
         env[_MEMORY_ENV] = str(formats.WORKER_MEMORY_BYTES)  # read at start: tests may lower it
         self.proc = subprocess.Popen(
-            command or [sys.executable, "-m", "dashboard.ingest.sandbox"],
+            command or [sys.executable, "-m", WORKER_MODULE],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
@@ -101,8 +117,6 @@ class _Worker:
                 gc.enable()
 
     def _sheet(self, meta: Any, deadline: float) -> tuple[Any, ...]:
-        from dashboard.ingest.reader import clean_rows, settle_rows
-
         if not (isinstance(meta, tuple) and len(meta) == 4 and _are_cells(meta[3])):
             raise self._malformed()
         name, visible, merged, patches = meta
@@ -360,10 +374,15 @@ def read_registry(file_name: str, content: bytes) -> list[tuple[str, list[list[A
     return list(reply[1])
 
 
-def run(file_name: str, content: bytes, password: str | None = None) -> Any:
-    """Parse ``content`` in a worker; return a ``reader.Workbook`` or raise ``ReadError``."""
-    from dashboard.ingest.reader import Sheet, Workbook, has_content
+def read_workbook(file_name: str, content: bytes, password: str | None = None) -> Workbook:
+    """Read an uploaded file safely; raise ``ReadError`` (Chinese message) when it cannot be
+    read. The one way the app reads an untrusted workbook."""
+    check_size(content)
+    return run(file_name, content, password)
 
+
+def run(file_name: str, content: bytes, password: str | None = None) -> Workbook:
+    """Parse ``content`` in a worker; return a ``workbook.Workbook`` or raise ``ReadError``."""
     request = pickle.dumps((file_name, bytes(content), password), protocol=5)
     reply = _pool.run(request, retire=len(content) > RECYCLE_AFTER_BYTES)
     if reply[0] == "error":
@@ -400,24 +419,6 @@ def _loads(data: bytes) -> Any:
             gc.enable()
 
 
-class _ReplyPickler(pickle.Pickler):
-    """Pickles a reply; times of day and durations travel as text (the interface's types)."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        # Called only for objects that are not plain builtins, i.e. the few date/time cells.
-        if isinstance(obj, dt.time | dt.timedelta):
-            from dashboard.ingest.reader import as_text
-
-            return str, (as_text(obj),)
-        return NotImplemented
-
-
-def _dumps(reply: Any) -> bytes:
-    buffer = io.BytesIO()
-    _ReplyPickler(buffer, protocol=5).dump(reply)
-    return buffer.getvalue()
-
-
 def worker_environment() -> dict[str, str]:
     """The environment of a sandboxed child: the project importable, quiet native aborts."""
     root = str(Path(__file__).resolve().parents[2])
@@ -451,126 +452,3 @@ def run_once(module: str, request: bytes, timeout: float) -> bytes:
             raise formats.err_worker_memory()
         raise formats.err_worker_crash()
     return done.stdout
-
-
-# --- worker side -------------------------------------------------------------------------------
-def limit_resources() -> None:
-    """The worker's limits, applied in the child itself (memory, core dumps, file size)."""
-    _limit_resources()
-
-
-def _limit_resources() -> None:
-    import resource
-
-    limits = [
-        (resource.RLIMIT_AS, int(os.environ.get(_MEMORY_ENV, formats.WORKER_MEMORY_BYTES))),
-        (resource.RLIMIT_CORE, 0),
-        (resource.RLIMIT_FSIZE, 16 * 1024 * 1024),
-    ]
-    for which, value in limits:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(which, (value, value))
-
-
-def _read_exact_stream(stream: IO[bytes], size: int) -> bytes | None:
-    data = stream.read(size)
-    if data is None or len(data) < size:
-        return None
-    return data
-
-
-def _serve() -> None:
-    # Preload everything a parse needs so the first request is as fast as the next.
-    import defusedxml.ElementTree  # noqa: F401
-    import msoffcrypto  # noqa: F401
-    import olefile  # noqa: F401
-    import python_calamine  # noqa: F401
-
-    from dashboard.ingest.reader import read_cells
-
-    stream = functools.partial(read_cells, stream=True)
-    _limit_resources()
-    gc.disable()  # see _loads; the worker collects between requests instead
-    stdin = sys.stdin.buffer
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt replies
-    hard_limit = int(formats.WORKER_TIMEOUT_S) + 10
-    while True:
-        header = _read_exact_stream(stdin, _HEADER)
-        if header is None:
-            return
-        payload = _read_exact_stream(stdin, int.from_bytes(header, "big"))
-        if payload is None:
-            return
-        signal.alarm(hard_limit)  # default SIGALRM action ends the process even inside Rust
-        book_or_error = _handle(stream, payload)
-        if isinstance(book_or_error, tuple):
-            _send(out, book_or_error)
-        else:
-            _send_book(out, book_or_error)
-        signal.alarm(0)
-        del book_or_error, payload
-        gc.collect()  # off the critical path: the parent is busy with the reply
-
-
-def _send(out: IO[bytes], reply: Any) -> None:
-    data = _dumps(reply)
-    out.write(len(data).to_bytes(_HEADER, "big"))
-    out.write(data)
-    out.flush()
-
-
-def _send_book(out: IO[bytes], book: Any) -> None:
-    """The sheets' outline, then each sheet's rows chunk by chunk and its end. A streamed
-    .xlsx sheet's rows are made from the parser's cells one chunk at a time."""
-    from dashboard.ingest.reader import iter_sheet_rows
-
-    sheets = book.sheets
-    outline = [(s.name, s.visible, s.merged, s.patches) for s in sheets]
-    _send(out, ("ok", book.format, outline))
-    for sheet in sheets:
-        rows = iter_sheet_rows(sheet) if sheet.source is not None else iter(sheet.rows)
-        try:
-            while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
-                _send(out, ("rows", chunk))
-        except ReadError as exc:
-            _send(out, ("error", exc.code, exc.message))
-            return
-        except MemoryError:
-            err = formats.err_worker_memory()
-            _send(out, ("error", err.code, err.message))
-            return
-        except Exception as exc:  # the parser failing on a cell it had not turned yet
-            err = formats.err_corrupt(type(exc).__name__)
-            _send(out, ("error", err.code, err.message))
-            return
-        _send(out, ("end",))
-
-
-def _handle(parse: Any, payload: bytes) -> Any:
-    """The parsed ``reader.Workbook``, or the ("error", code, message) reply."""
-    try:
-        request = pickle.loads(payload)
-        if len(request) == 4 and request[3] == "registry":
-            from dashboard.ingest.reader import read_registry_cells
-
-            return read_registry_cells(request[0], request[1])
-        file_name, content, password = request
-        return parse(file_name, content, password)
-    except ReadError as exc:
-        return ("error", exc.code, exc.message)
-    except MemoryError:
-        err = formats.err_worker_memory()
-        return ("error", err.code, err.message)
-    except Exception as exc:
-        err = formats.err_corrupt(type(exc).__name__)
-        return ("error", err.code, err.message)
-    except BaseException as exc:  # pyo3 PanicException
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
-            raise
-        err = formats.err_worker_crash()
-        return ("error", err.code, err.message)
-
-
-if __name__ == "__main__":
-    _serve()

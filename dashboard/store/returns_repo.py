@@ -21,11 +21,11 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from dashboard.core.problems import PROBLEMS_KEPT
 from dashboard.store import audit_repo, db
 from dashboard.store.schema import blobs, figures, imports
 
 _CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
-PROBLEMS_KEPT = 1_000  # problems listed one by one per file; the rest are counted by kind
 _SUMMARY_LINES = 50  # room for the per-kind lines after the kept problems
 
 

@@ -114,8 +114,9 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("password_changed_at", DateTime(timezone=True), nullable=True),
     Column("email", String(254), nullable=True),  # matches an OIDC sign-in (migration 0004)
-    Column("oidc_subject", String(255), nullable=True, unique=True),
+    Column("oidc_subject", String(255), nullable=True),
     Column("entry_mode", String(16), nullable=False, default="subtree"),  # subtree | self
+    Index("ux_users_oidc_subject", "oidc_subject", unique=True),
 )
 
 auth_sessions = Table(

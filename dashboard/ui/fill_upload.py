@@ -12,8 +12,8 @@ from dashboard.entry.errors import EntryError
 from dashboard.entry.sheet import Sheet
 from dashboard.entry.status import TaskInfo
 from dashboard.export.template import TemplateError
-from dashboard.ingest import limits, pipeline
-from dashboard.ui import fill
+from dashboard.ingest import limits
+from dashboard.ui import fill, import_tables
 from dashboard.ui.tables import problems_table
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -48,7 +48,7 @@ def template_section(
             return
         result = template_upload.check_template(engine, task, actor, upload.name, content)
         if result.problems:
-            problems_table(pipeline.problems_frame(result), key="fill_upload_problems")
+            problems_table(import_tables.problems_frame(result), key="fill_upload_problems")
         if result.status == "rejected":
             st.error("文件没有可入库的行：请按上面的问题改正后重新上传")
             return

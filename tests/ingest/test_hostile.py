@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 
 from dashboard.ingest import formats, sandbox
-from dashboard.ingest.reader import ReadError, read_workbook
+from dashboard.ingest.reader import ReadError
+from dashboard.ingest.sandbox import read_workbook
 from tests.ingest.test_reader import (
     MAIN_NS,
     openpyxl_bytes,

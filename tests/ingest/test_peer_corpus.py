@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from dashboard.ingest import formats, sandbox
-from dashboard.ingest.reader import ReadError, Workbook, read_workbook
+from dashboard.ingest.reader import ReadError
+from dashboard.ingest.sandbox import read_workbook
+from dashboard.ingest.workbook import Workbook
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "peer-corpus" / "calamine"
 CODES = {"encrypted", "not_excel", "corrupt", "empty", "too_large"}

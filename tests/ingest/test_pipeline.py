@@ -27,6 +27,7 @@ from dashboard.ingest.formats import ReadError
 from dashboard.store import repo, returns_repo
 from dashboard.store.returns_repo import PROBLEMS_KEPT
 from dashboard.store.schema import blobs, figures, imports
+from dashboard.ui import import_tables
 from tests.ingest.builders import (
     CODES,
     TEMPLATE_HEADERS,
@@ -254,7 +255,7 @@ def test_totals_blank_rows_hidden_and_instruction_sheets_every_visible_sheet(db:
 
 def test_total_rows_by_their_wording_only() -> None:
     from dashboard.ingest.matching import fold_name
-    from dashboard.ingest.pipeline import _names_total
+    from dashboard.ingest.rows import _names_total
 
     for text in [
         "合计",
@@ -1115,7 +1116,7 @@ def test_hidden_sheets_and_every_report_week_are_named(db: Engine) -> None:
     )
     assert result.hidden_sheets == ["旧表"] and result.sheets == ["周报"]
     assert result.report_dates == [OCT27, NOV03]
-    frame = pipeline.problems_frame(result)
+    frame = import_tables.problems_frame(result)
     assert list(frame.columns) == ["工作表", "行", "单位", "列", "值", "级别", "问题"]
 
 

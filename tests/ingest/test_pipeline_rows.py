@@ -10,7 +10,8 @@ import orjson
 import pytest
 
 from dashboard.ingest import formats
-from dashboard.ingest.pipeline import AcceptedRows, _Figures, _json_template
+from dashboard.ingest.results import AcceptedRows
+from dashboard.ingest.rows import _Figures, _json_template
 from dashboard.store import returns_repo
 
 DAY = dt.date(2023, 10, 27)

@@ -16,7 +16,9 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from dashboard.ingest import sandbox
-from dashboard.ingest.reader import ReadError, Workbook, parse_workbook, read_workbook
+from dashboard.ingest.reader import ReadError, parse_workbook
+from dashboard.ingest.sandbox import read_workbook
+from dashboard.ingest.workbook import Workbook
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -19,7 +19,8 @@ import pytest
 
 from dashboard.ingest import sandbox
 from dashboard.ingest.formats import ReadError
-from dashboard.ingest.reader import parse_workbook, read_workbook
+from dashboard.ingest.reader import parse_workbook
+from dashboard.ingest.sandbox import read_workbook
 
 PLAYBACK = """
 import sys
