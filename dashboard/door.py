@@ -215,6 +215,8 @@ def week_report(
         report_date = check_request(engine, report_date, scope, units=data.units)
     data = visible(data, viewer)
     scope = scope_for(scope, data, viewer)
+    day = report_date or (data.days[-1] if data.days else None)
+    overdue, on_time = _entry_timeliness(engine, day, data.units, scope)
     return report.build_report(
         data.units,
         data.figures,
@@ -225,7 +227,30 @@ def week_report(
         all_dates=data.days,
         history_codes=list(history_codes) if history_codes is not None else None,
         history_weeks=weeks or None,
+        overdue=overdue,
+        timeliness=on_time,
     )
+
+
+def _entry_timeliness(
+    engine: Engine, day: dt.date | None, units: pd.DataFrame, scope: str | None
+) -> tuple[list[str], dict[str, Any] | None]:
+    """Units 逾期未报 and the scope's 按时报送率 figures for the week (none without a task)."""
+    if day is None or entry_status.task_for(engine, day) is None:
+        return [], None
+    expected = metrics.expected_units(units)
+    codes = subtree_codes(units, scope) if scope is not None else list(expected["code"])
+    found = entry_views.timeliness(engine, day, codes)
+    if found is None:
+        return [], None
+    overdue = entry_views.overdue_units(engine, day)
+    figures = {
+        "on_time": found.on_time,
+        "late": found.late,
+        "overdue": found.overdue,
+        "on_time_rate": found.rate,
+    }
+    return overdue, figures
 
 
 def level_trends(

@@ -4,6 +4,9 @@ Reasons are judged against the unit's peer pool (its level, optionally × catego
 fixed line (the 口径说明 on the page repeats these):
 
 - 未报送: no usable return this week.
+- 逾期未报: the week's 填报 task has passed its deadline and the unit has still not reported
+  (or its return was sent back and not resubmitted); the ``overdue`` column of the week,
+  filled from the online entry status (no column, no task: never).
 - 停滞: reported, but no cumulative figure rose over the last ``stall_weeks`` report weeks,
   while the pool's typical unit did move.
 - 排名末位: in the bottom ``bottom_share`` of its peer pool by heat (pool size × share, rounded;
@@ -32,9 +35,18 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-REASONS: tuple[str, ...] = ("未报送", "停滞", "排名末位", "销号率偏低", "两张皮", "不能按期完成")
+REASONS: tuple[str, ...] = (
+    "未报送",
+    "逾期未报",
+    "停滞",
+    "排名末位",
+    "销号率偏低",
+    "两张皮",
+    "不能按期完成",
+)
 SEVERITY: dict[str, float] = {
     "未报送": 40.0,
+    "逾期未报": 10.0,
     "停滞": 20.0,
     "排名末位": 25.0,
     "销号率偏低": 20.0,
@@ -166,6 +178,8 @@ def reasons(
     end_date = dt.date.fromisoformat(str(settings.get("end_date", "2099-12-31"))[:10])
     flags = pd.DataFrame(index=week.index)
     flags["未报送"] = ~week["reported"].astype(bool)
+    overdue = week["overdue"] if "overdue" in week.columns else pd.Series(False, index=week.index)
+    flags["逾期未报"] = overdue.astype(bool)
     flags["停滞"] = stalled_mask(week)
     flags["排名末位"] = bottom_mask(week, share)
     flags["销号率偏低"] = low_closure_mask(week, bar)
@@ -217,6 +231,7 @@ def _details(
     left = weeks_left(report_date, end_date)
     texts: dict[str, pd.Series] = {
         "未报送": "连续" + week["missing_weeks"].astype("int64").astype(str) + "周未报送",
+        "逾期未报": pd.Series("已过本周填报截止时间仍未报送", index=week.index),
         "停滞": pd.Series(
             f"近{stall_n}周各项累计数均无增长，同组多数单位仍在推进", index=week.index
         ),

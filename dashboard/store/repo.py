@@ -118,12 +118,22 @@ def data_version(engine: Engine) -> str:
 
     Cached loaders take it as an argument, so a new upload or an undo refreshes every page.
     """
-    from dashboard.store.schema import imports
+    from dashboard.store.schema import fill_rounds, fill_tasks, imports
 
+    now = dt.datetime.now(dt.UTC)
     with engine.connect() as conn:
+        # online entry: every save/submit/return is a round; a deadline passing makes units
+        # 逾期未报 without any write
+        fill = conn.execute(
+            select(
+                func.max(fill_rounds.c.id),
+                select(func.count()).where(fill_tasks.c.deadline < now).scalar_subquery(),
+                select(func.count()).select_from(fill_tasks).scalar_subquery(),
+            )
+        ).one()
         imp = conn.execute(
             select(func.count(), func.max(imports.c.id), func.max(imports.c.undone_at))
         ).one()
         unit = conn.execute(select(func.count(), func.max(units.c.updated_at))).one()
         sets = conn.execute(select(settings.c.key, settings.c.value).order_by(settings.c.key)).all()
-    return f"{tuple(imp)}|{tuple(unit)}|{hash(repr(sets))}"
+    return f"{tuple(imp)}|{tuple(unit)}|{hash(repr(sets))}|{tuple(fill)}"
