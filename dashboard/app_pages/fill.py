@@ -23,7 +23,7 @@ if sheet.rows.empty:
 fill.show_returned(sheet)
 st.caption("只填写累计数；灰色列为上周数，供对照。每次修改后立即按导入规则检查。")
 edited = fill.grid(sheet)
-checked = door.check_entries(engine, task, fill.cells_of(edited, fill.filled(edited)))
+checked = door.check_entries(engine, task, fill.cells_of(edited, fill.open_rows(sheet, edited)))
 fill.show_problems(checked, edited)
 fill.actions(engine, task, viewer, sheet, edited, checked)
 fill_upload.template_section(engine, task, viewer, sheet)

@@ -131,6 +131,13 @@ def filled(edited: pd.DataFrame) -> list[str]:
     return [str(c) for c in edited.loc[mask.any(axis=1), "unit_code"]]
 
 
+def open_rows(sheet: Sheet, edited: pd.DataFrame) -> list[str]:
+    """The units a submit would send: typed in, and not submitted yet or changed since."""
+    status = dict(zip(sheet.rows["unit_code"], sheet.rows["status"], strict=True))
+    moved = set(changed(sheet, edited))
+    return [c for c in filled(edited) if status[c] not in DONE or c in moved]
+
+
 def changed(sheet: Sheet, edited: pd.DataFrame) -> list[str]:
     """Units whose typed cells differ from what was loaded."""
     before = sheet.rows.set_index("unit_code")
@@ -168,21 +175,20 @@ def show_problems(checked: rules.Checked, edited: pd.DataFrame) -> None:
             shade = "#f8d7da" if p.is_error else "#fff3cd"
             if marks.get((p.unit_code, p.indicator)) != "#f8d7da":
                 marks[(p.unit_code, p.indicator)] = shade
-    view = edited.set_index("unit_code")[list(INDICATOR_CODES)]
-    view.index = [names.get(c, c) for c in view.index]
+    labels = {code: indicator(code).label for code in INDICATOR_CODES}
+    view = edited.set_index("unit_code")[list(INDICATOR_CODES)].rename(columns=labels)
+    view.index = pd.Index([names.get(c, c) for c in view.index], name="单位名称")
     codes = list(edited["unit_code"])
+    by_label = {label: code for code, label in labels.items()}
 
     def colour(column: pd.Series) -> list[str]:
+        code_of = by_label.get(str(column.name), "")
         return [
-            f"background-color: {marks[(code, str(column.name))]}"
-            if (code, str(column.name)) in marks
-            else ""
+            f"background-color: {marks[(code, code_of)]}" if (code, code_of) in marks else ""
             for code in codes
         ]
 
-    styled = view.style.apply(colour, axis=0)
-    labels = {code: indicator(code).label for code in INDICATOR_CODES}
-    st.dataframe(styled.relabel_index(list(labels.values()), axis=1), width="stretch")
+    st.dataframe(view.style.apply(colour, axis=0), width="stretch")
     st.markdown("\n".join(f"- {line}" for line in lines))
 
 
@@ -198,7 +204,7 @@ def actions(
     status = dict(zip(sheet.rows["unit_code"], sheet.rows["status"], strict=True))
     moved = changed(sheet, edited)
     drafts = [c for c in moved if status[c] not in DONE]
-    to_submit = [c for c in filled(edited) if status[c] not in DONE or c in moved]
+    to_submit = open_rows(sheet, edited)
     confirm = False
     if checked.warnings:
         confirm = st.checkbox("我已核对以上提醒，确认无误后提交", key=f"fill_confirm_{task.id}")
