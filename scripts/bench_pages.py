@@ -6,17 +6,25 @@ each board page with Streamlit's AppTest: cold (data caches cleared) and warm (a
 best of a few runs, small and big interleaved.  Prints each page's times and the ratios big/small.
 Targets (issue 4): warm ratio ≤ 2×, cold ratio ≤ 3×.
 
+With ``--big`` (issue 15) it runs 1,000, 10,000 and 50,000 units × 52 weeks instead, on
+SQLite and on PostgreSQL (``--backends``; a fresh database per size on the server in
+``TEST_PG_URL``, default 127.0.0.1:5432), and prints how each page's cold and warm time
+grow from 1,000 units (units × 10 and × 50): warm pages should grow sub-linearly.
+
     .venv/bin/python scripts/bench_pages.py [--repeat 5] [--pages ranking,gradient]
+    .venv/bin/python scripts/bench_pages.py --big [--backends sqlite,postgresql] [--repeat 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -33,11 +41,44 @@ PAGES = ("overview", "coverage", "ranking", "lagging", "gradient", "trends", "un
 FIRST_DAY = dt.date(2023, 9, 8)
 
 
+BIG_SIZES = (1_000, 10_000, 50_000)
+PG_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
 def tree_shape(total: int) -> tuple[int, int, int]:
     """Counties, townships per county, villages per township giving about ``total`` units."""
+    shapes = {
+        1_000: (5, 10, 19),  # 1 + 5 + 50 + 950 = 1,006
+        10_000: (10, 20, 49),  # 1 + 10 + 200 + 9,800 = 10,011
+        50_000: (20, 25, 99),  # 1 + 20 + 500 + 49,500 = 50,021
+    }
+    if total in shapes:
+        return shapes[total]
     if total <= 150:
         return 3, 4, 7  # 1 + 3 + 12 + 84 = 100
     return 10, 12, 20  # 1 + 10 + 120 + 2,400 = 2,531
+
+
+@contextlib.contextmanager
+def database(backend: str, folder: Path, label: str) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file in ``folder`` or a new PostgreSQL database
+    (dropped at the end)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / f'{label}.sqlite3'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    name = f"bench_{label}_{os.getpid()}"
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def make_units(counties: int, towns: int, villages: int) -> list[dict]:
@@ -172,12 +213,20 @@ def time_pages(
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="看板页面基准：规模增长时页面耗时之比")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--pages", default=",".join(PAGES))
-    args = parser.parse_args()
+    parser.add_argument(
+        "--big", action="store_true", help="1,000 / 10,000 / 50,000 units × 52 weeks (slow)"
+    )
+    parser.add_argument("--backends", default="sqlite,postgresql", help="with --big")
+    parser.add_argument("--sizes", default=",".join(str(n) for n in BIG_SIZES), help="with --big")
+    args = parser.parse_args(argv)
     pages = [p for p in args.pages.split(",") if p]
+    if args.big:
+        sizes = [int(n) for n in args.sizes.split(",")]
+        return big(pages, sizes, [b for b in args.backends.split(",") if b], args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
         urls: dict[str, str] = {}
         for label, total, weeks in (("small", 100, 8), ("big", 2500, 52)):
@@ -201,6 +250,40 @@ def main() -> int:
         print(f"{page:<12}{cs:>10.3f}s{cb:>9.3f}s{rc:>6.2f}×{ws:>11.3f}s{wb:>9.3f}s{rw:>6.2f}×")
     print("targets: cold ≤ 3×, warm ≤ 2×", "— MISSED" if failed else "— met")
     return 1 if failed else 0
+
+
+def big(pages: list[str], sizes: list[int], backends: list[str], repeat: int) -> int:
+    """Each size × 52 weeks on each backend; cold and warm page times and their growth from
+    the smallest size (sizes interleaved per page, as in ``time_pages``)."""
+    weeks = 52
+    for backend in backends:
+        with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+            urls: dict[str, str] = {}
+            for total in sizes:
+                url = stack.enter_context(database(backend, Path(tmp), f"u{total}"))
+                engine = db.connect(url)
+                start = time.perf_counter()
+                fill(engine, total, weeks)
+                engine.dispose()
+                print(
+                    f"{backend} {total:,} 个单位 × {weeks} 周：数据生成 {time.perf_counter() - start:.0f}s",
+                    flush=True,
+                )
+                urls[f"{total}"] = url
+            results = time_pages(pages, urls, repeat)
+        base = str(sizes[0])
+        print(f"== {backend}：相对 {sizes[0]:,} 个单位的增长（冷 = 数据缓存清空，热 = 再次运行）==")
+        for page in pages:
+            cold0, warm0 = results[base][page]
+            parts = [f"{page:<12} {sizes[0]:,}: 冷 {cold0:.2f}s 热 {warm0:.2f}s"]
+            for total in sizes[1:]:
+                cold, warm = results[str(total)][page]
+                parts.append(
+                    f"{total:,}（单位 ×{total / sizes[0]:.0f}）: 冷 {cold:.2f}s ×{cold / cold0:.1f}，"
+                    f"热 {warm:.2f}s ×{warm / warm0:.1f}"
+                )
+            print(" | ".join(parts), flush=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ if filters.no_data():
 values = state.settings()
 scope_labels = dict(state.scopes())
 scopes = [filters.ALL, *scope_labels]
+whole = filters.whole_label()
 week = state.selected_report_date()
 remembered = briefing.BriefingOptions.from_settings(values)
 if week is not None:
@@ -39,9 +40,9 @@ with left:
     scope = st.selectbox(
         "范围",
         scopes,
-        format_func=lambda c: "全市" if c == filters.ALL else scope_labels.get(c, c),
+        format_func=lambda c: whole if c == filters.ALL else scope_labels.get(c, c),
         key="briefing_scope",
-        help="全市，或某个县（市、区）、市直部门、乡镇（街道）及其下属单位",
+        help=f"{whole}，或某个县（市、区）、市直部门、乡镇（街道）及其下属单位",
     )
     st.text_input("发文单位", key="briefing_office_name")
     st.number_input("期号", min_value=1, step=1, key="briefing_issue")
@@ -77,7 +78,12 @@ assert report is not None
 
 
 def _remember() -> None:
-    repo.set_settings(state.engine(), options.to_settings())
+    """The office's defaults for the next briefing; a liaison's or viewer's download (read
+    only in settings) changes nothing."""
+    who = session.viewer()
+    if who is not None and who.role not in ("admin", "office"):
+        return
+    repo.set_settings(state.engine(), options.to_settings(), actor=session.actor())
 
 
 st.subheader("下载")

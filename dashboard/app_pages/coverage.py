@@ -32,7 +32,9 @@ if on_time is not None:
         f"逾期未报 {report.coverage['overdue']} 个",
     )
 
-show_chart(charts.coverage_by_subtree(view), "各系统报送率")
+show_chart(
+    lambda: charts.coverage_by_subtree(view), "各系统报送率", cache=report_cache.view_token(chosen)
+)
 
 st.subheader("本周未报送单位（催报名单）")
 missing = units[~units["reported"]].sort_values(
@@ -46,6 +48,7 @@ tables.show_table(
     "coverage_missing",
     ["subtree", "code", "name", "level_name", "parent_name", "missing_weeks"],
     {"subtree": "所属系统"},
+    cache=report_cache.view_token(chosen),
 )
 with st.expander("复制到工作群的催报文字"):
     st.code(narrative.reminder_text(report.report_date, missing, subtree_names), language=None)
@@ -68,6 +71,7 @@ tables.show_table(
     f"逐周报送记录_{report.report_date:%Y%m%d}",
     "coverage_grid",
     [c for c in grid.columns if c != "has_gap"],
+    cache=(report_cache.view_token(chosen), int(weeks), only_gaps),
 )
 filters.unit_picker(units, key="coverage")
 

@@ -14,6 +14,7 @@ if filters.no_data():
     st.stop()
 chosen = filters.board_filters()
 report, view = report_cache.filtered_week(chosen)
+token = report_cache.view_token(chosen)
 subtrees = view.subtrees
 
 flagged = subtrees[subtrees["flagged"]] if not subtrees.empty else subtrees
@@ -30,10 +31,14 @@ if not flagged.empty:
 
 left, right = st.columns(2)
 with left:
-    show_chart(charts.heat_by_level(view), "各层级平均热度")
+    show_chart(lambda: charts.heat_by_level(view), "各层级平均热度", cache=token)
 with right:
     only = st.toggle("只画传导异常的系统", key="gradient_only_flagged")
-    show_chart(charts.subtree_gradient_lines(view, only_flagged=only), "各系统逐级平均热度")
+    show_chart(
+        lambda: charts.subtree_gradient_lines(view, only_flagged=only),
+        "各系统逐级平均热度",
+        cache=(token, only),
+    )
 
 if not subtrees.empty:
     level_cols = sorted(
@@ -68,7 +73,7 @@ if not subtrees.empty:
         labels,
     )
 
-show_chart(charts.heat_treemap(view), "单位热度分布")
+show_chart(lambda: charts.heat_treemap(view), "单位热度分布", cache=token)
 filters.unit_picker(view.units, key="gradient")
 
 definitions.show(

@@ -14,6 +14,7 @@ if filters.no_data():
     st.stop()
 chosen = filters.board_filters(show_pool_toggle=True)
 report, view = report_cache.filtered_week(chosen)
+token = report_cache.view_token(chosen)
 lagging = view.lagging
 
 counts = lagging[list(REASONS)].sum()
@@ -22,7 +23,11 @@ cols[0].metric("落后单位", f"{len(lagging):,}")
 for col, reason in zip(cols[1:], REASONS, strict=True):
     col.metric(reason, f"{int(counts[reason]):,}")
 
-show_chart(charts.lagging_reasons(view), "落后单位原因分布")
+show_chart(
+    lambda: charts.lagging_reasons(view),
+    "落后单位原因分布",
+    cache=token,
+)
 
 wanted = st.multiselect("按原因筛选", list(REASONS), key="lagging_reasons", placeholder="全部原因")
 if wanted:
@@ -50,6 +55,7 @@ tables.show_table(
         "details",
     ],
     max_rows=tables.MAX_ROWS_ON_SCREEN if show_all else focus,
+    cache=(token, tuple(wanted)),
 )
 stalled = view.units[view.units["stalled"]]
 with st.expander(f"停滞单位（{len(stalled):,}个）"):
@@ -58,6 +64,7 @@ with st.expander(f"停滞单位（{len(stalled):,}个）"):
         f"停滞单位_{report.report_date:%Y%m%d}",
         "lagging_stalled",
         ["code", "name", "level_name", "parent_name", "heat"],
+        cache=token,
     )
 filters.unit_picker(lagging.rename(columns={"unit_code": "code"}), key="lagging")
 

@@ -16,6 +16,7 @@ if filters.no_data():
     st.stop()
 chosen = filters.board_filters()
 report, view = report_cache.filtered_week(chosen)
+token = report_cache.view_token(chosen)
 
 st.caption(
     f"{plain(report.scope_name)} · 截至{report.report_date:%Y年%m月%d日}"
@@ -52,7 +53,7 @@ for col, row in zip(st.columns(len(report.rates)), report.rates.itertuples(), st
 
 left, right = st.columns([3, 2])
 with left:
-    show_chart(charts.heat_by_level(view), "各层级平均热度")
+    show_chart(lambda: charts.heat_by_level(view), "各层级平均热度", cache=token)
 with right:
     st.subheader("本周要点")
     for sentence in report.findings:

@@ -6,9 +6,10 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.auth import sessions
 from dashboard.core import settings as settings_def
 from dashboard.store import repo
-from dashboard.ui import setting_widgets, state
+from dashboard.ui import session, setting_widgets, state
 from dashboard.ui.categories import category_editor
 from dashboard.ui.wordings import wordings_editor
 
@@ -42,7 +43,8 @@ if saved:
         for message in errors:
             st.error(message)
     else:
-        repo.set_settings(state.engine(), changes)
+        repo.set_settings(state.engine(), changes, actor=session.actor())
+        sessions.forget_limits()  # this process at once; others within sessions.LIMITS_TTL
         st.cache_data.clear()
         st.session_state["settings_message"] = "设置已保存。"
         st.rerun()

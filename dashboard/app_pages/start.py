@@ -10,7 +10,7 @@ from dashboard.core import periods
 from dashboard.core import settings as settings_def
 from dashboard.export import registry_template, template
 from dashboard.store import repo, reset
-from dashboard.ui import reset_panel, setting_widgets, state
+from dashboard.ui import reset_panel, session, setting_widgets, state
 from dashboard.ui.text import plain
 
 CHOSEN_KEY = "start_own_campaign"
@@ -64,7 +64,7 @@ if saved:
     for message in errors:
         st.error(message)
     if not errors:
-        repo.set_settings(state.engine(), entered)
+        repo.set_settings(state.engine(), entered, actor=session.actor())
         state.clear_caches()
         st.rerun()
 if settings_saved:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.core import report as report_core
@@ -52,26 +53,39 @@ level_names = {
     for lv in trends["level"].unique()
 }
 
+token = (report_cache.view_token(chosen), span, value)  # what the level charts depend on
+shown_day: dt.date = day
 left, right = st.columns(2)
 with left:
     show_chart(
-        charts.trend_lines(trends, value, options[value], day, level_names),
+        lambda: charts.trend_lines(trends, value, options[value], shown_day, level_names),
         "各层级累计走势",
+        cache=token,
     )
 with right:
     if value.startswith("cur_"):
         show_chart(
-            charts.trend_lines(trends, value, options[value], day, level_names, weekly=True),
+            lambda: charts.trend_lines(
+                trends, value, options[value], shown_day, level_names, weekly=True
+            ),
             "各层级本周新增走势",
+            cache=token,
         )
     else:
         st.info("比率与热度类指标不计算“本周新增”，请看左图。")
 
-closed = (
-    trends.groupby("report_date")["cur_problems_closed"].sum() if not trends.empty else pd.Series()
-)
-projected = report_core.projection(closed, end_date)
-show_chart(charts.closure_projection(trends, projected, day, end_date), "问题销号进度预测")
+
+def _projection_chart() -> go.Figure:
+    closed = (
+        trends.groupby("report_date")["cur_problems_closed"].sum()
+        if not trends.empty
+        else pd.Series()
+    )
+    projected = report_core.projection(closed, end_date)
+    return charts.closure_projection(trends, projected, shown_day, end_date)
+
+
+show_chart(_projection_chart, "问题销号进度预测", cache=token)
 
 st.subheader("所选单位走势")
 pool = chosen.apply(report_cache.scope_units(chosen.scope))

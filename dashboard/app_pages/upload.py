@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard.ingest import formats, limits, pipeline
 from dashboard.ingest.annotate import returned_name, returned_workbook, summary_only
 from dashboard.ingest.formats import ReadError
+from dashboard.ingest.matching import MatchScope
 from dashboard.store import returns_repo
 from dashboard.ui import import_tables, report_cache, session, state
 from dashboard.ui.tables import hold_back_editor, problems_table
@@ -90,6 +91,17 @@ stored: dict = st.session_state[STORED]
 if refusal := limits.batch_refusal([upload.size for upload in uploads]):
     st.error(refusal)
     st.stop()
+viewer = session.viewer()
+in_scope = report_cache.scope_units(None) if viewer and viewer.scope_code else None
+# a scoped user's files match, suggest and name only units of its own subtree
+match_scope = (
+    None
+    if in_scope is None or viewer is None
+    else MatchScope.of(
+        in_scope["code"],
+        str(next(iter(in_scope.loc[in_scope["code"] == viewer.scope_code, "name"]), "")),
+    )
+)
 items = []
 refused = []
 try:
@@ -103,7 +115,12 @@ try:
             key = (upload.name, hashlib.sha256(content).hexdigest(), report_date, password or None)
             if key not in checked:
                 checked[key] = pipeline.check_file(
-                    engine, upload.name, content, report_date=report_date, password=password or None
+                    engine,
+                    upload.name,
+                    content,
+                    report_date=report_date,
+                    password=password or None,
+                    scope=match_scope,
                 )
             earlier = pipeline.already_imported(engine, content) if key not in stored else None
             items.append((key, content, checked[key], earlier))
@@ -204,9 +221,8 @@ for index, (key, content, result, earlier) in enumerate(items):
                     st.toast(f"已以 #{done.import_id} 为准：{count} 行重新设为当前数据")
                     st.rerun()
 
-viewer = session.viewer()
-inside = set(report_cache.scope_units(None)["code"]) if viewer and viewer.scope_code else None
-scope_name = names.get(viewer.scope_code, "") if viewer and viewer.scope_code else ""
+inside = match_scope.codes if match_scope is not None else None
+scope_name = match_scope.name if match_scope is not None else ""
 
 
 def _limited(result: pipeline.FileResult) -> pipeline.FileResult:

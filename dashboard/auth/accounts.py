@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from dashboard.store import db
 from dashboard.store.schema import units, users
@@ -19,6 +19,10 @@ ROLES: dict[str, str] = {
     "viewer": "只读（在所辖范围内查看）",
 }
 SCOPED_ROLES = ("liaison", "viewer")
+ENTRY_MODES: dict[str, str] = {
+    "subtree": "可为所辖范围内各单位填报",
+    "self": "只为本单位填报",
+}
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()  # argon2id with the library's current parameters
 
@@ -35,6 +39,9 @@ class User:
     scope_code: str | None
     disabled: bool
     password_changed_at: dt.datetime | None
+    email: str | None = None
+    oidc_subject: str | None = None
+    entry_mode: str = "subtree"
 
 
 def hash_password(password: str) -> str:
@@ -55,40 +62,170 @@ def any_users(engine: Engine) -> bool:
 
 
 def add_user(
-    engine: Engine, name: str, role: str, password: str, scope_code: str | None = None
+    engine: Engine,
+    name: str,
+    role: str,
+    password: str | None,
+    scope_code: str | None = None,
+    *,
+    email: str | None = None,
+    oidc_subject: str | None = None,
+    entry_mode: str = "subtree",
 ) -> User:
+    """A new account. ``password`` None: the account signs in only through OIDC (by
+    ``email`` or ``oidc_subject``) or the trusted proxy, never with a password."""
     name = name.strip()
     if not name or len(name) > 64 or any(ch.isspace() for ch in name):
         raise AccountError("用户名不能为空、不能含空格，最多 64 个字符")
-    if role not in ROLES:
-        raise AccountError(f"角色“{role}”不存在：可选 {'、'.join(ROLES)}")
-    if role in SCOPED_ROLES and not scope_code:
-        raise AccountError(f"{role} 账号须指定所辖单位（--scope 单位编码）")
-    check_password_rules(password)
+    _check_role_scope(role, scope_code)
+    _check_entry_mode(entry_mode)
+    email, oidc_subject = normal_email(email), _normal_subject(oidc_subject)
+    if password is None and email is None and oidc_subject is None:
+        raise AccountError("不设密码的账号须指定 --email 或 --subject（通过单点登录进入）")
+    if password is not None:
+        check_password_rules(password)
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         db.lock(conn, "users")
-        if scope_code is not None:
-            known = conn.execute(select(units.c.code).where(units.c.code == scope_code)).scalar()
-            if known is None:
-                raise AccountError(f"单位编码“{scope_code}”不在单位名册中（注意前导零）")
+        _check_scope_known(conn, scope_code)
         taken = conn.execute(select(users.c.id).where(users.c.name == name)).scalar()
         if taken is not None:
             raise AccountError(f"用户“{name}”已存在")
+        _check_identity_free(conn, None, email, oidc_subject)
         conn.execute(
             insert(users).values(
                 name=name,
-                password_hash=hash_password(password),
+                password_hash=hash_password(password) if password is not None else None,
                 role=role,
                 scope_code=scope_code,
                 disabled=False,
                 created_at=now,
                 password_changed_at=now,
+                email=email,
+                oidc_subject=oidc_subject,
+                entry_mode=entry_mode,
             )
         )
     user = find_user(engine, name)
     assert user is not None
     return user
+
+
+class Unset:
+    """Marks an option of :func:`update_user` that was not given (None clears a value)."""
+
+
+UNSET = Unset()
+
+
+def update_user(
+    engine: Engine,
+    name: str,
+    *,
+    role: str | Unset = UNSET,
+    scope_code: str | None | Unset = UNSET,
+    email: str | None | Unset = UNSET,
+    oidc_subject: str | None | Unset = UNSET,
+    entry_mode: str | Unset = UNSET,
+) -> tuple[User, dict[str, object]]:
+    """Change what is given; returns the user after and the changed fields (old → new).
+
+    A role or scope change takes effect on the user's next action: every request reads the
+    account afresh.
+    """
+    before = find_user(engine, name)
+    if before is None:
+        raise AccountError(f"没有用户“{name}”")
+    values: dict[str, object] = {}
+    new_role = before.role if isinstance(role, Unset) else role
+    new_scope = before.scope_code if isinstance(scope_code, Unset) else (scope_code or None)
+    if not isinstance(role, Unset) or not isinstance(scope_code, Unset):
+        _check_role_scope(new_role, new_scope)
+        values.update(role=new_role, scope_code=new_scope)
+    if not isinstance(entry_mode, Unset):
+        _check_entry_mode(entry_mode)
+        values["entry_mode"] = entry_mode
+    new_email = None if isinstance(email, Unset) else normal_email(email)
+    new_subject = None if isinstance(oidc_subject, Unset) else _normal_subject(oidc_subject)
+    if not isinstance(email, Unset):
+        values["email"] = new_email
+    if not isinstance(oidc_subject, Unset):
+        values["oidc_subject"] = new_subject
+    with engine.begin() as conn:
+        db.lock(conn, "users")
+        if "scope_code" in values:
+            _check_scope_known(conn, new_scope)
+        _check_identity_free(conn, before.id, new_email, new_subject)
+        if values:
+            conn.execute(update(users).where(users.c.id == before.id).values(**values))
+    after = user_by_id(engine, before.id)
+    assert after is not None
+    changed: dict[str, object] = {
+        key: [getattr(before, key), value]
+        for key, value in values.items()
+        if getattr(before, key) != value
+    }
+    return after, changed
+
+
+def normal_email(email: str | None) -> str | None:
+    """Lower-case and trimmed; None or blank: no e-mail. Refuses what is not an address."""
+    if email is None or not email.strip():
+        return None
+    email = email.strip().lower()
+    local, at, domain = email.partition("@")
+    if not at or not local or "." not in domain or any(ch.isspace() for ch in email):
+        raise AccountError(f"“{email}”不是电子邮箱地址")
+    if len(email) > 254:
+        raise AccountError("电子邮箱地址最多 254 个字符")
+    return email
+
+
+def _normal_subject(subject: str | None) -> str | None:
+    if subject is None or not subject.strip():
+        return None
+    subject = subject.strip()
+    if len(subject) > 255:
+        raise AccountError("单点登录标识（subject）最多 255 个字符")
+    return subject
+
+
+def _check_role_scope(role: str, scope_code: str | None) -> None:
+    if role not in ROLES:
+        raise AccountError(f"角色“{role}”不存在：可选 {'、'.join(ROLES)}")
+    if role in SCOPED_ROLES and not scope_code:
+        raise AccountError(f"{role} 账号须指定所辖单位（--scope 单位编码）")
+
+
+def _check_entry_mode(entry_mode: str) -> None:
+    if entry_mode not in ENTRY_MODES:
+        raise AccountError(f"填报方式“{entry_mode}”不存在：可选 {'、'.join(ENTRY_MODES)}")
+
+
+def _check_scope_known(conn: Connection, scope_code: str | None) -> None:
+    if scope_code is None:
+        return
+    known = conn.execute(select(units.c.code).where(units.c.code == scope_code)).scalar()
+    if known is None:
+        raise AccountError(f"单位编码“{scope_code}”不在单位名册中（注意前导零）")
+
+
+def _check_identity_free(
+    conn: Connection, user_id: int | None, email: str | None, subject: str | None
+) -> None:
+    """One account per e-mail and per OIDC subject, so a sign-in maps to one account."""
+    for column, value, label in (
+        (users.c.email, email, "电子邮箱"),
+        (users.c.oidc_subject, subject, "单点登录标识"),
+    ):
+        if value is None:
+            continue
+        query = select(users.c.name).where(column == value)
+        if user_id is not None:
+            query = query.where(users.c.id != user_id)
+        holder = conn.execute(query).scalar()
+        if holder is not None:
+            raise AccountError(f"{label}“{value}”已属于用户“{holder}”")
 
 
 def find_user(engine: Engine, name: str) -> User | None:
@@ -116,6 +253,9 @@ def _user_query():  # type: ignore[no-untyped-def]
         users.c.scope_code,
         users.c.disabled,
         users.c.password_changed_at,
+        users.c.email,
+        users.c.oidc_subject,
+        users.c.entry_mode,
     )
 
 

@@ -4,6 +4,10 @@ A session is valid while it is not revoked, not past its maximum age, not idle l
 the idle timeout, its user is enabled and has not changed password since it began. Every
 request checks this against the database, so sign-out, disabling a user, a password change
 or a revocation ends the session on every app process at once.
+
+The idle timeout and maximum age are settings (``session_idle_minutes``,
+``session_max_hours``, edited by an admin on 设置); each process reads them at most every
+``LIMITS_TTL`` seconds, so a change reaches every open session within that time.
 """
 
 from __future__ import annotations
@@ -11,15 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
 from dashboard.auth.accounts import User, user_by_id
-from dashboard.store.schema import auth_failures, auth_sessions, users
+from dashboard.core import settings as settings_def
+from dashboard.store.schema import auth_failures, auth_sessions, settings, users
 
-IDLE_TIMEOUT = dt.timedelta(hours=2)
-MAX_AGE = dt.timedelta(hours=12)
+IDLE_KEY, MAX_KEY = "session_idle_minutes", "session_max_hours"
+IDLE_TIMEOUT = dt.timedelta(minutes=settings_def.setting(IDLE_KEY).default)  # the defaults
+MAX_AGE = dt.timedelta(hours=settings_def.setting(MAX_KEY).default)
+LIMITS_TTL = 15.0  # seconds a process keeps the two settings before reading them again
 TOUCH_EVERY = dt.timedelta(minutes=1)  # last_seen is written at most this often
 LOCK_WINDOW = dt.timedelta(minutes=15)
 LOCK_AFTER_USER = 5  # failed sign-ins of one account within the window
@@ -44,6 +53,64 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
+@dataclass(frozen=True)
+class Limits:
+    idle: dt.timedelta
+    max_age: dt.timedelta
+
+
+_LIMITS: dict[str, tuple[float, Limits]] = {}
+_LIMITS_LOCK = threading.Lock()
+
+
+def limits(engine: Engine) -> Limits:
+    """The idle timeout and maximum age in force (the settings, or their defaults)."""
+    key = engine.url.render_as_string(hide_password=True)
+    now = time.monotonic()
+    with _LIMITS_LOCK:
+        cached = _LIMITS.get(key)
+    if cached is not None and now - cached[0] < LIMITS_TTL:
+        return cached[1]
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(
+                select(settings.c.key, settings.c.value).where(
+                    settings.c.key.in_([IDLE_KEY, MAX_KEY])
+                )
+            ).all()
+        )
+    found = Limits(
+        idle=_within(stored.get(IDLE_KEY), IDLE_TIMEOUT, dt.timedelta(minutes=1), *_IDLE_RANGE),
+        max_age=_within(stored.get(MAX_KEY), MAX_AGE, dt.timedelta(hours=1), *_MAX_RANGE),
+    )
+    with _LIMITS_LOCK:
+        _LIMITS[key] = (now, found)
+    return found
+
+
+_IDLE_RANGE = settings_def.SESSION_IDLE_MINUTES
+_MAX_RANGE = settings_def.SESSION_MAX_HOURS
+
+
+def _within(
+    value: object, default: dt.timedelta, unit: dt.timedelta, low: int, high: int
+) -> dt.timedelta:
+    """A stored count of ``unit`` clamped to its range; the default when unusable."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return default
+    try:
+        count = int(value)
+    except ValueError:
+        return default
+    return unit * min(max(count, low), high)
+
+
+def forget_limits() -> None:
+    """Read the settings again on the next check (tests; after saving them here)."""
+    with _LIMITS_LOCK:
+        _LIMITS.clear()
+
+
 def start(engine: Engine, user: User, address: str = "") -> str:
     """A new session for ``user``; returns the token for the cookie (stored only hashed)."""
     token = secrets.token_urlsafe(32)
@@ -55,7 +122,7 @@ def start(engine: Engine, user: User, address: str = "") -> str:
                 user_id=user.id,
                 created_at=now,
                 last_seen_at=now,
-                expires_at=now + MAX_AGE,
+                expires_at=now + limits(engine).max_age,
                 address=address[:64],
             )
         )
@@ -80,7 +147,8 @@ def check(engine: Engine, token: str | None) -> Session | None:
     if row is None or row.revoked_at is not None:
         return None
     created, seen = _aware(row.created_at), _aware(row.last_seen_at)
-    if now >= _aware(row.expires_at) or now - seen > IDLE_TIMEOUT:
+    limit = limits(engine)
+    if now >= created + limit.max_age or now - seen > limit.idle:
         return None
     user = user_by_id(engine, int(row.user_id))
     if user is None or user.disabled:

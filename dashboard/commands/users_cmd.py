@@ -1,4 +1,4 @@
-"""``users add|list|disable|enable|passwd|sessions``: the board's accounts.
+"""``users add|set|list|disable|enable|passwd|sessions``: the board's accounts.
 
 The CLI is for whoever can read the database (the server's administrator): it needs no
 sign-in. Passwords are read from a prompt, or from standard input when it is not a
@@ -33,8 +33,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument(
         "--scope", metavar="UNIT_CODE", default=None, help="所辖单位编码（联络员、只读账号必填）"
     )
+    _identity_options(add)
+    add.add_argument(
+        "--no-password",
+        action="store_true",
+        help="不设密码：只能通过单点登录（须有 --email 或 --subject）或受信任代理登录",
+    )
     add_db_option(add)
     add.set_defaults(handler=_add)
+    change = actions.add_parser(
+        "set", help="修改账号的角色、所辖单位、电子邮箱、单点登录标识或填报方式"
+    )
+    change.add_argument("name", metavar="NAME", help="用户名")
+    change.add_argument("--role", default=None, choices=list(accounts.ROLES), help="角色")
+    change.add_argument(
+        "--scope", metavar="UNIT_CODE", default=None, help="所辖单位编码；空字符串表示全部单位"
+    )
+    _identity_options(change, blank_clears=True)
+    add_db_option(change)
+    change.set_defaults(handler=_set)
     listing = actions.add_parser("list", help="列出账号")
     add_db_option(listing)
     listing.set_defaults(handler=_list)
@@ -53,6 +70,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     listed.set_defaults(handler=_sessions)
 
 
+def _identity_options(parser: argparse.ArgumentParser, blank_clears: bool = False) -> None:
+    clears = "；空字符串表示清除" if blank_clears else ""
+    parser.add_argument(
+        "--email", metavar="ADDRESS", default=None, help=f"电子邮箱（单点登录时据此认人）{clears}"
+    )
+    parser.add_argument(
+        "--subject",
+        metavar="SUB",
+        default=None,
+        help=f"单点登录（OIDC）返回的用户标识 sub，比邮箱更稳定{clears}",
+    )
+    parser.add_argument(
+        "--entry-mode",
+        default=None,
+        choices=list(accounts.ENTRY_MODES),
+        help="在线填报方式：subtree 为所辖范围内各单位填报（默认），self 只为本单位填报",
+    )
+
+
 def _password(confirm: bool = True) -> str:
     if not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
@@ -65,13 +101,76 @@ def _password(confirm: bool = True) -> str:
 def _add(args: argparse.Namespace) -> int:
     engine = db.connect(args.db)
     try:
-        user = accounts.add_user(engine, args.name, args.role, _password(), args.scope)
+        user = accounts.add_user(
+            engine,
+            args.name,
+            args.role,
+            None if args.no_password else _password(),
+            args.scope,
+            email=args.email,
+            oidc_subject=args.subject,
+            entry_mode=args.entry_mode or "subtree",
+        )
     except accounts.AccountError as exc:
         raise CliError(str(exc)) from None
-    audit.record(engine, "user", user="命令行", detail={"added": user.name, "role": user.role})
+    audit.record(
+        engine,
+        "user",
+        user="命令行",
+        detail={
+            "added": user.name,
+            "role": user.role,
+            "scope": user.scope_code,
+            "email": user.email,
+            "oidc_subject": user.oidc_subject,
+            "entry_mode": user.entry_mode,
+        },
+    )
     scope = f"，所辖单位 {user.scope_code}" if user.scope_code else ""
     print(f"已添加账号 {terminal_text(user.name)}（{accounts.ROLES[user.role]}{scope}）")
     return 0
+
+
+def _set(args: argparse.Namespace) -> int:
+    """Change only the options given; a blank --scope/--email/--subject clears it."""
+    options = (args.role, args.scope, args.email, args.subject, args.entry_mode)
+    if all(value is None for value in options):
+        raise CliError(
+            "没有要修改的内容：请给出 --role、--scope、--email、--subject 或 --entry-mode"
+        )
+    engine = db.connect(args.db)
+    try:
+        user, changed = accounts.update_user(
+            engine,
+            args.name,
+            role=_given(args.role),
+            scope_code=_given(args.scope),
+            email=_given(args.email),
+            oidc_subject=_given(args.subject),
+            entry_mode=_given(args.entry_mode),
+        )
+    except accounts.AccountError as exc:
+        raise CliError(str(exc)) from None
+    if changed:
+        audit.record(engine, "user", user="命令行", detail={"changed": user.name, **changed})
+        what = "、".join(_FIELD_NAMES[key] for key in changed)
+        print(f"已修改 {terminal_text(user.name)} 的{what}（下次操作即生效）")
+    else:
+        print(f"{terminal_text(user.name)} 没有变化")
+    return 0
+
+
+def _given(value: str | None) -> str | accounts.Unset:
+    return accounts.UNSET if value is None else value
+
+
+_FIELD_NAMES = {
+    "role": "角色",
+    "scope_code": "所辖单位",
+    "email": "电子邮箱",
+    "oidc_subject": "单点登录标识",
+    "entry_mode": "填报方式",
+}
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -81,7 +180,10 @@ def _list(args: argparse.Namespace) -> int:
     for user in users:
         state = "已停用" if user.disabled else "正常"
         scope = user.scope_code or "全部单位"
-        print(f"{terminal_text(user.name)}\t{user.role}\t{scope}\t{state}")
+        email = terminal_text(user.email or "-")
+        print(
+            f"{terminal_text(user.name)}\t{user.role}\t{scope}\t{state}\t{email}\t{user.entry_mode}"
+        )
     return 0
 
 

@@ -60,6 +60,9 @@ COMPONENT_NAMES: dict[str, str] = {
 }
 
 
+WHOLE_CITY = "全市"  # what the reference levels cover when the viewer sees every unit
+
+
 def effect(settings: Mapping[str, object]) -> float:
     try:
         return max(float(settings.get("gradient_effect", DEFAULT_EFFECT)), 0.0)  # type: ignore[arg-type]
@@ -197,13 +200,15 @@ def subtrees(
     settings: Mapping[str, object],
     stats: pd.DataFrame | None = None,
     level_names: Mapping[int, str] | None = None,
+    area: str = WHOLE_CITY,
 ) -> pd.DataFrame:
     """One row per subtree root: heat_l<k>, units_l<k>, ratio_l<k>, transmission, fall,
     pattern, flagged, loss, detail — flagged subtrees first, the most heat lost first.
 
     ``frame`` has one row per unit (code, level, heat, optionally comp_*); ``root_of`` maps
     unit code → the code of its subtree root (NaN for units outside every subtree);
-    ``stats`` is ``level_stats`` of every unit city-wide (default: of ``frame``).
+    ``stats`` is ``level_stats`` of every unit city-wide (default: of ``frame``); ``area``
+    names what ``stats`` covers in the texts (the city, or a scoped viewer's own subtree).
     """
     if stats is None:
         stats = level_stats(frame)
@@ -243,7 +248,7 @@ def subtrees(
     out["flagged"] = out["pattern"] != ""
     out["loss"] = [round(j[1], 1) for j in judged]
     out["detail"] = [
-        _detail(root, j, ref, comp_means, comps, names_of)
+        _detail(root, j, ref, comp_means, comps, names_of, area)
         for root, j in zip(means.index, judged, strict=True)
     ]
     top = means[levels[0]]
@@ -315,6 +320,7 @@ def _detail(
     comp_means: pd.DataFrame | None,
     comps: list[str],
     level_names: Mapping[int, str],
+    area: str = "全市",
 ) -> str:
     """Which components fell most between which levels (empty when not flagged)."""
     pattern, loss, upper, lower = judgment
@@ -323,7 +329,7 @@ def _detail(
     levels = list(ref.index)
     name = {lvl: level_names.get(lvl, f"第{lvl}级") for lvl in levels}
     if pattern == PATTERN_COLD:
-        lead = f"各层级热度均低于全市同级，平均低{loss:.1f}分"
+        lead = f"各层级热度均低于{area}同级，平均低{loss:.1f}分"
         if comp_means is None or not comps:
             return lead
         lvl = levels[upper]
@@ -332,7 +338,7 @@ def _detail(
         listed = "、".join(
             f"{COMPONENT_NAMES[c]}低{v:.1f}分" for c, v in gaps.head(2).items() if v > 0
         )
-        return lead + (f"；{name[lvl]}与全市同级相比{listed}" if listed else "")
+        return lead + (f"；{name[lvl]}与{area}同级相比{listed}" if listed else "")
     top, low = levels[upper], levels[lower]
     lead = f"热度损失{loss:.1f}分，{name[top]}→{name[low]}降幅最大"
     if comp_means is None or not comps:

@@ -46,6 +46,8 @@ class WeekReport:
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
     # Does the scope as a whole fade level by level (a gradient pattern, '' when not)?
     city_pattern: str = ""
+    # what the comparisons cover: 全市, or the subtree a scoped viewer sees (its root's name)
+    reference_area: str = gradient.WHOLE_CITY
     # gradient.level_stats of every unit city-wide: what subtrees are judged against.
     level_stats: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -265,7 +267,8 @@ def build_report(
     roots = gradient.subtree_roots(attrs, scope, scope_level)
     names = dict(zip(attrs["code"], attrs["name"], strict=True))
     stats = gradient.level_stats(week)
-    subtrees = gradient.subtrees(unit_table, roots, names, settings, stats, level_names)
+    area = reference_area(attrs)
+    subtrees = gradient.subtrees(unit_table, roots, names, settings, stats, level_names, area)
     city_pattern = gradient.city_pattern(gradient.level_stats(unit_table), settings)
     lagging = _lagging(unit_table)
     findings = narrative.findings(
@@ -301,7 +304,21 @@ def build_report(
         history=history_rows,
         city_pattern=city_pattern,
         level_stats=stats,
+        reference_area=area,
     )
+
+
+def reference_area(attrs: pd.DataFrame) -> str:
+    """全市 when ``attrs`` holds the registry's root; else (a scoped viewer's units) the name
+    of their top unit — never 全市 for a part of the city."""
+    if attrs.empty:
+        return gradient.WHOLE_CITY
+    codes = set(attrs["code"])
+    parents = attrs["parent_code"]
+    tops = attrs[parents.isna() | (parents == "") | ~parents.isin(codes)]
+    if len(tops) == 1 and not (tops["parent_code"].isna() | (tops["parent_code"] == "")).iloc[0]:
+        return str(tops["name"].iloc[0])
+    return gradient.WHOLE_CITY
 
 
 def _scope(
@@ -648,6 +665,7 @@ def narrow(rep: WeekReport, units: pd.DataFrame, settings: Mapping[str, Any]) ->
             settings,
             rep.level_stats if len(rep.level_stats) else None,
             rep.level_names,
+            rep.reference_area,
         ),
         lagging=_lagging(units),
         not_reported=units.loc[~units["reported"], "code"].tolist(),
@@ -658,4 +676,5 @@ def narrow(rep: WeekReport, units: pd.DataFrame, settings: Mapping[str, Any]) ->
         by_category=rep.by_category,
         city_pattern=gradient.city_pattern(gradient.level_stats(units), settings),
         level_stats=rep.level_stats,
+        reference_area=rep.reference_area,
     )

@@ -60,6 +60,7 @@ BRIEFING = "简报"
 LAGGING = "落后单位判定"
 HEAT = "热度与层级传导"
 ENTRY = "在线填报"
+ACCESS = "登录与会话"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -336,6 +337,22 @@ SETTINGS: tuple[Setting, ...] = (
         options=(("approve", "需办公室批准"), ("record", "记为逾期修改")),
         group=ENTRY,
     ),
+    Setting(
+        "session_idle_minutes",
+        "登录空闲超时（分钟）",
+        "int",
+        120,
+        "登录后连续这么多分钟没有操作，须重新登录（5–1440 分钟）；保存后约半分钟内对所有会话生效",
+        group=ACCESS,
+    ),
+    Setting(
+        "session_max_hours",
+        "登录最长有效期（小时）",
+        "int",
+        12,
+        "从登录起算，无论是否有操作，满这么多小时须重新登录（1–168 小时）",
+        group=ACCESS,
+    ),
 )
 
 # Settings that are the office's data rather than campaign options: stored like the others,
@@ -457,12 +474,30 @@ def problems(values: dict[str, Any]) -> list[str]:
     weights = values.get("heat_weights")
     if isinstance(weights, dict) and sum(float(w) for w in weights.values()) <= 0:
         found.append("热度指数权重全部为 0：请至少给一项分量设置大于 0 的权重")
+    found += _session_problems(values)
     if not values.get("level_names", ["-"]):
         found.append("层级名称为空：请至少填写第 1 级的名称")
     for key, message in _DISTINCT_LISTS.items():
         items = values.get(key)
         if isinstance(items, list) and len(set(items)) < len(items):
             found.append(f"“{setting(key).label}”有重复项：{message}")
+    return found
+
+
+SESSION_IDLE_MINUTES = (5, 24 * 60)
+SESSION_MAX_HOURS = (1, 7 * 24)
+
+
+def _session_problems(values: dict[str, Any]) -> list[str]:
+    idle = int(values.get("session_idle_minutes", 120))
+    longest = int(values.get("session_max_hours", 12))
+    found: list[str] = []
+    if not SESSION_IDLE_MINUTES[0] <= idle <= SESSION_IDLE_MINUTES[1]:
+        found.append("登录空闲超时应在 5 到 1440 分钟之间")
+    if not SESSION_MAX_HOURS[0] <= longest <= SESSION_MAX_HOURS[1]:
+        found.append("登录最长有效期应在 1 到 168 小时之间")
+    elif idle > longest * 60:
+        found.append("登录空闲超时不应长于登录最长有效期：请缩短空闲超时或延长最长有效期")
     return found
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from dashboard.ingest import formats
 from dashboard.ingest.dates import Campaign
 from dashboard.ingest.header import Wordings, office_wordings
-from dashboard.ingest.matching import UnitMatcher
+from dashboard.ingest.matching import MatchScope, UnitMatcher
 from dashboard.store import repo, returns_repo
 
 __all__ = [
@@ -69,26 +69,32 @@ class CheckContext:
 
 
 def load_context(
-    engine: Engine, report_date: dt.date | None = None, days: Iterable[dt.date] = ()
+    engine: Engine,
+    report_date: dt.date | None = None,
+    days: Iterable[dt.date] = (),
+    scope: MatchScope | None = None,
 ) -> CheckContext:
     """The context of a check; ``report_date``: the user's date for files without one;
-    ``days``: older report days whose previous figures to load as well."""
+    ``days``: older report days whose previous figures to load as well; ``scope``: a scoped
+    user's subtree, the only units its rows match (``MatchScope``)."""
     values = repo.get_settings(engine)
     campaign = Campaign.from_settings(values)
     stored = repo.report_dates(engine)
     latest_day = stored[-1] if stored else None
     latest = returns_repo.previous_figures(engine, dt.date.max) if latest_day else {}
     wordings = office_wordings(values.get("column_wordings"))
-    matcher = UnitMatcher.from_engine(engine)
+    matcher = UnitMatcher.from_engine(engine, scope)
     context = CheckContext(campaign, matcher, report_date, latest_day, latest, wordings)
     older = context.older_days(days)
     return context.with_earlier(load_earlier(engine, older)) if older else context
 
 
-def load_context_beside_parser(engine: Engine, report_date: dt.date | None) -> CheckContext:
+def load_context_beside_parser(
+    engine: Engine, report_date: dt.date | None, scope: MatchScope | None = None
+) -> CheckContext:
     """``load_context`` on a helper thread that yields the CPU to the parser it runs beside."""
     formats.yield_cpu()
-    return load_context(engine, report_date)
+    return load_context(engine, report_date, scope=scope)
 
 
 def load_earlier(engine: Engine, days: Iterable[dt.date]) -> dict[dt.date, Figures]:

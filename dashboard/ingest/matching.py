@@ -4,6 +4,10 @@ Codes that lost their leading zeros (typed as numbers: 101 for ``0101``) are res
 against the registry; names are compared with spaces removed and full-width characters
 folded.  A row that matches nothing — or more than one unit — is an ``unknown_unit``
 error that suggests the closest registry names; the matcher never guesses.
+
+A scoped user's upload is matched against its subtree only (``MatchScope``): a unit outside
+it matches nothing, and no suggestion, conflict or message names a unit outside it — the
+message does not even say whether such a unit exists.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ import difflib
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import pandas as pd
@@ -43,6 +48,18 @@ def fold_code(value: object) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
 
 
+@dataclass(frozen=True)
+class MatchScope:
+    """The units a scoped user may report for (its subtree) and the scope unit's name."""
+
+    codes: frozenset[str]
+    name: str
+
+    @classmethod
+    def of(cls, codes: Collection[str], name: str) -> MatchScope:
+        return cls(frozenset(str(c) for c in codes), name)
+
+
 class UnitMatch(NamedTuple):
     code: str | None
     problem: str | None = None  # Chinese message when code is None
@@ -51,12 +68,26 @@ class UnitMatch(NamedTuple):
 class UnitMatcher:
     """Lookups built once per import: dicts, no scans."""
 
-    def __init__(self, registry: pd.DataFrame | Sequence[tuple[str, str, str]]) -> None:
+    def __init__(
+        self,
+        registry: pd.DataFrame | Sequence[tuple[str, str, str]],
+        scope: MatchScope | None = None,
+    ) -> None:
         if isinstance(registry, pd.DataFrame):
             aliases = registry["aliases"] if "aliases" in registry else [""] * len(registry)
             triples = list(zip(registry["code"], registry["name"], aliases, strict=True))
         else:
             triples = list(registry)
+        self.scope = scope
+        self._elsewhere: frozenset[str] = frozenset()
+        if scope is not None:  # everything below (indexes, names, suggestions) sees only these
+            self._elsewhere = frozenset(
+                key
+                for code, _n, _a in triples
+                if str(code) not in scope.codes
+                for key in _code_keys(str(code))
+            )
+            triples = [t for t in triples if str(t[0]) in scope.codes]
         codes = [str(c) for c, _n, _a in triples]
         self._triples = triples
         self.names = {str(c): str(n) for c, n, _a in triples}
@@ -69,13 +100,13 @@ class UnitMatcher:
         self._suggested = 0
 
     @classmethod
-    def from_engine(cls, engine: Engine) -> UnitMatcher:
-        """The active registry, read with one plain query (no DataFrame)."""
+    def from_engine(cls, engine: Engine, scope: MatchScope | None = None) -> UnitMatcher:
+        """The active registry (within ``scope`` when given), read with one plain query."""
         query = select(units.c.code, units.c.name, units.c.aliases).where(
             units.c.retired.is_(False)
         )
         with engine.connect() as conn:
-            return cls([(c, n, a or "") for c, n, a in conn.execute(query)])
+            return cls([(c, n, a or "") for c, n, a in conn.execute(query)], scope)
 
     def _code_indexes(self) -> tuple[dict[str, str], dict[str, set[str]]]:
         if self._folded is None or self._unpadded is None:
@@ -133,6 +164,9 @@ class UnitMatcher:
         code = self.by_code(code_cell)
         if code is not None:
             return UnitMatch(code)
+        if self._elsewhere and _code_keys(fold_code(code_cell)) & self._elsewhere:
+            # another office's unit by its code: never re-read as an own unit by its name
+            return UnitMatch(None, self._outside_message(self._what(code_cell, name_cell), []))
         key = fold_name(name_cell)
         for table in self._name_indexes():
             found = table.get(key)
@@ -174,13 +208,31 @@ class UnitMatcher:
         name = "" if name_cell is None else str(name_cell).strip()
         if not written and not name:
             return "本行没有填写单位名称或编码，请补填"
-        what = f"单位“{name}”" if name else f"单位编码“{written}”"
-        if written and name:
-            what = f"单位“{name}”（编码 {written}）"
+        what = self._what(code_cell, name_cell)
         hint = self.suggest(name) if name else []
+        if self.scope is not None:
+            return self._outside_message(what, hint)
         if hint:
             return f"{what}不在单位名册中。是否为：{'、'.join(hint)}？请改为名册中的名称或编码"
         return f"{what}不在单位名册中，请核对名称，或先在“单位名册”中添加该单位"
+
+    @staticmethod
+    def _what(code_cell: object, name_cell: object) -> str:
+        """The row's unit as its sender wrote it."""
+        written = fold_code(code_cell)
+        name = "" if name_cell is None else str(name_cell).strip()
+        if written and name:
+            return f"单位“{name}”（编码 {written}）"
+        return f"单位“{name}”" if name else f"单位编码“{written}”"
+
+    def _outside_message(self, what: str, hint: list[str]) -> str:
+        """A scoped user's unknown unit: outside its subtree or not registered, never said
+        which (that would tell whether a unit exists elsewhere)."""
+        scope = f"您管辖的“{self.scope.name}”及其下级单位" if self.scope else "您管辖的单位"
+        text = f"{what}不在{scope}之中，未入库"
+        if hint:
+            return f"{text}。是否为：{'、'.join(hint)}？请改为其中的名称或编码"
+        return f"{text}：请只报送本单位及下级单位的数字，并核对名称或编码"
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """The closest registry names (difflib), for the first rows of an import only."""
@@ -195,3 +247,11 @@ class UnitMatcher:
         if not close:
             close = [key for key in pool if folded and (folded in key or key in folded)][:n]
         return [pool[key] for key in close]
+
+
+def _code_keys(code: str) -> set[str]:
+    """A code as a written cell could give it: folded, and without leading zeros."""
+    if not code:
+        return set()
+    folded = fold_code(code).lower()
+    return {folded, folded.lstrip("0") or "0"} if folded.isdigit() else {folded}

@@ -36,7 +36,7 @@ from dashboard.ingest.context import (
 )
 from dashboard.ingest.file_checks import finish_check, read_return
 from dashboard.ingest.formats import ReadError
-from dashboard.ingest.matching import UnitMatcher
+from dashboard.ingest.matching import MatchScope, UnitMatcher
 from dashboard.ingest.results import (
     CLI_DATE_HINT,
     FILE_CODES,
@@ -87,9 +87,11 @@ def check_file(
     report_date: dt.date | None = None,
     password: str | None = None,
     date_hint: str = PAGE_DATE_HINT,
+    scope: MatchScope | None = None,
 ) -> FileResult:
     """Read and check one file; nothing is stored. ``date_hint`` says where to give a date
-    (the page's field, or ``CLI_DATE_HINT``) when the file has none.
+    (the page's field, or ``CLI_DATE_HINT``) when the file has none. ``scope``: a scoped
+    user's subtree, the only units rows match, are suggested or named (``MatchScope``).
 
     Large files are checked one at a time per process (``LARGE_FILE_BYTES``): a 200,000-row
     return costs the app about half a gigabyte while it is checked, so three at once from
@@ -97,7 +99,7 @@ def check_file(
     """
     gate = _LARGE_CHECKS if len(content) > LARGE_FILE_BYTES else contextlib.nullcontext()
     with gate:
-        return _check_file(engine, file_name, content, report_date, password, date_hint)
+        return _check_file(engine, file_name, content, report_date, password, date_hint, scope)
 
 
 LARGE_FILE_BYTES = 2 * 1024 * 1024  # ~30,000 rows of a return
@@ -111,10 +113,11 @@ def _check_file(
     report_date: dt.date | None,
     password: str | None,
     date_hint: str = PAGE_DATE_HINT,
+    scope: MatchScope | None = None,
 ) -> FileResult:
     # The registry and settings load while the worker parses (it waits on a pipe, GIL free).
     with bulk(), ThreadPoolExecutor(max_workers=1) as pool:
-        context = pool.submit(load_context_beside_parser, engine, report_date)
+        context = pool.submit(load_context_beside_parser, engine, report_date, scope)
         try:
             workbook = read_workbook(file_name, content, password)
         except ReadError as exc:

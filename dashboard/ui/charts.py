@@ -2,13 +2,21 @@
 
 Images are rendered only when the user clicks a download (``data=callable``), and the
 last few renders are kept, so pages stay fast however many charts they draw.
+
+Building a plotly figure is most of a warm page view's CPU (plotly validates every layout
+update), so a page may pass a builder and a ``cache`` key instead of a figure: the figure
+and its JSON are then made once per process for that key (the key holds the data version,
+the week, the filters and the viewer, see ``report_cache.view_token``) and shared by every
+session. Cached figures are never changed after they are made.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -35,11 +43,57 @@ def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
     return lambda: _render(fig_json, fmt)
 
 
-def show_chart(fig: go.Figure, name: str, key: str | None = None) -> None:
-    """Draw ``fig``; ``name`` is the file stem used for downloads of this chart."""
+class _Drawn(go.Figure):
+    """A finished figure whose dict is made once: Streamlit asks for ``to_dict()`` (a deep
+    copy through every validator) each time the chart is drawn. Never changed once made."""
+
+    def to_dict(self) -> dict:
+        return self._as_dict
+
+    def freeze(self) -> _Drawn:
+        self._as_dict = super().to_dict()
+        return self
+
+
+MAX_FIGURES = 256
+_FIGURES: OrderedDict[Hashable, tuple[go.Figure, str]] = OrderedDict()
+_FIGURES_LOCK = threading.Lock()
+
+
+def _figure(build: Callable[[], go.Figure], cache: Hashable) -> tuple[go.Figure, str]:
+    """The figure for ``cache`` and its JSON, built once per process (least recently used
+    entries go first)."""
+    with _FIGURES_LOCK:
+        hit = _FIGURES.get(cache)
+        if hit is not None:
+            _FIGURES.move_to_end(cache)
+            return hit
+    fig = _Drawn(build()).freeze()
+    made = (fig, fig.to_json())
+    with _FIGURES_LOCK:
+        _FIGURES[cache] = made
+        while len(_FIGURES) > MAX_FIGURES:
+            _FIGURES.popitem(last=False)
+    return made
+
+
+def show_chart(
+    fig: go.Figure | Callable[[], go.Figure],
+    name: str,
+    key: str | None = None,
+    *,
+    cache: Hashable | None = None,
+) -> None:
+    """Draw ``fig`` (a figure, or a builder of one); ``name`` is the file stem used for
+    downloads of this chart. With ``cache`` (a key naming everything the figure depends
+    on), a builder runs once per process for that key."""
     key = key or f"chart_{name}"
+    if cache is not None and callable(fig) and not isinstance(fig, go.Figure):
+        fig, fig_json = _figure(fig, (name, key, cache))
+    else:
+        fig = fig() if callable(fig) and not isinstance(fig, go.Figure) else fig
+        fig_json = fig.to_json()
     st.plotly_chart(fig, key=key, width="stretch")
-    fig_json = fig.to_json()
     stem = file_stem(name)
     with st.popover("导出图片", icon=":material/download:"):
         st.download_button(

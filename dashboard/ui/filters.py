@@ -49,13 +49,18 @@ class Filters:
         return "；".join(parts)
 
 
+def whole_label() -> str:
+    """What "every unit" means to this viewer: 全市, or for a scoped account its own units."""
+    viewer = st.session_state.get("viewer")
+    return "所辖全部单位" if viewer is not None and viewer.scope_code else "全市"
+
+
 def board_filters(show_pool_toggle: bool = False) -> Filters:
     """Draw the filter row at the top of a board page and return the choices."""
     units = state.units()
     names = list(state.settings().get("level_names") or [])
     labels = dict(state.scopes())
-    viewer = st.session_state.get("viewer")
-    whole = "所辖全部单位" if viewer is not None and viewer.scope_code else "全市"
+    whole = whole_label()
     scope_options = [ALL, *labels]
     if st.session_state.get(SCOPE_KEY) not in scope_options:
         st.session_state[SCOPE_KEY] = ALL

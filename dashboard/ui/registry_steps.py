@@ -9,7 +9,7 @@ from dashboard.core import settings as settings_def
 from dashboard.core.registry import Registry
 from dashboard.export.registry_changes import changes_file_name, changes_xlsx
 from dashboard.store import registry_repo, repo
-from dashboard.ui import state
+from dashboard.ui import session, state
 
 # Names offered for levels the office has not named yet (by depth, 1 = root).
 _SUGGESTED = {5: "第五级", 6: "第六级"}
@@ -47,7 +47,9 @@ def level_names_editor(depth: int, names: list[str], key: str, expanded: bool = 
                 elif len(set(cleaned)) < len(cleaned):
                     st.error("层级名称有重复：每一级的名称应各不相同")
                 else:
-                    repo.set_settings(state.engine(), {"level_names": cleaned})
+                    repo.set_settings(
+                        state.engine(), {"level_names": cleaned}, actor=session.actor()
+                    )
                     state.clear_caches()
                     st.session_state["registry_message"] = "层级名称已保存：" + "、".join(cleaned)
                     st.rerun()

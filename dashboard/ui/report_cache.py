@@ -10,6 +10,9 @@ Results are small (one report week, aggregated trends, a few units' histories).
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 
 import pandas as pd
 import streamlit as st
@@ -260,11 +263,38 @@ def scope_units(scope: str | None = None) -> pd.DataFrame:
     return _scope_units(state.url(), state.version(), scope, session.viewer())
 
 
+MAX_VIEWS = 64
+_VIEWS: OrderedDict[Hashable, tuple[WeekReport, WeekReport]] = OrderedDict()
+_VIEWS_LOCK = threading.Lock()
+
+
+def view_token(chosen: filters_mod.Filters) -> Hashable:
+    """Everything a board page's report and narrowed view depend on: the database, its data
+    version, the week, the filters and the viewer (so a cached figure or view never crosses
+    scopes, and a new upload, undo or settings change makes new ones)."""
+    return (state.url(), state.version(), state.selected_report_date(), chosen, session.viewer())
+
+
 def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
     """The board pages' common start: the week's report for the chosen scope, and the same
-    report narrowed to the chosen level and category."""
+    report narrowed to the chosen level and category.
+
+    Kept per process by ``view_token`` and shared by the sessions that ask for the same
+    (``st.cache_data`` would unpickle a fresh copy on every rerun): pages only read them.
+    """
+    token = view_token(chosen)
+    with _VIEWS_LOCK:
+        hit = _VIEWS.get(token)
+        if hit is not None:
+            _VIEWS.move_to_end(token)
+            return hit
     week = week_report(chosen.scope, chosen.by_category)
     if week is None:  # pages call filters.no_data() first
         st.stop()
     assert week is not None
-    return week, report.narrow(week, chosen.apply(week.units), state.settings())
+    made = (week, report.narrow(week, chosen.apply(week.units), state.settings()))
+    with _VIEWS_LOCK:
+        _VIEWS[token] = made
+        while len(_VIEWS) > MAX_VIEWS:
+            _VIEWS.popitem(last=False)
+    return made

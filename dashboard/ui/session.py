@@ -54,14 +54,26 @@ def viewer() -> door.Viewer | None:
     return st.session_state.get("viewer")
 
 
+LOCAL_ACTOR = "本机（单机模式）"
+
+
+def actor() -> str:
+    """Who to name in the audit log for this run's changes (settings, registry …)."""
+    who = viewer()
+    return who.name if who is not None else LOCAL_ACTOR
+
+
 def audited(make: Callable[[], bytes], action: str, what: str) -> Callable[[], bytes]:
     """A download's deferred data that records who took what (``export`` for briefings,
     ``download`` for charts and tables) when the button is pressed."""
     who = viewer()
     engine = state.engine()
+    address = str(st.context.ip_address or "")  # the browser's, as the request came in
 
     def made() -> bytes:
-        audit.record(engine, action, user=who.name if who else "", detail={"what": what})
+        audit.record(
+            engine, action, user=who.name if who else "", address=address, detail={"what": what}
+        )
         return make()
 
     return made

@@ -10,12 +10,18 @@ that imports streamlit.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import bootstrap, door
 from dashboard.core.units import UnitTree
@@ -53,19 +59,64 @@ def office_engine() -> Engine:
     return _engine_for(bootstrap.office_url())
 
 
+_RUN_VERSIONS: weakref.WeakKeyDictionary[object, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _this_run() -> object | None:
+    """An object that lives exactly as long as this script run (Streamlit makes a new
+    coordinator for every run), or None outside a run."""
+    ctx = get_script_run_ctx()
+    return getattr(ctx, "parallel_coordinator", None) if ctx is not None else None
+
+
 def version() -> str:
-    """The data version token; pass it to cached loaders."""
-    return repo.data_version(engine())
+    """The data version token; pass it to cached loaders.
+
+    Read from the database once per script run (a page asks a dozen times): a change made
+    by another session, replica or the CLI shows on the next rerun.
+    """
+    run, key = _this_run(), url()
+    if run is None:
+        return repo.data_version(engine())
+    try:
+        memo = _RUN_VERSIONS.setdefault(run, {})
+    except TypeError:  # not weak-referenceable: no memo
+        return repo.data_version(engine())
+    if key not in memo:
+        memo[key] = repo.data_version(engine())
+    return memo[key]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+MAX_SHARED = 32
+_SHARED: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+    """One object per process for ``key`` (which holds the data version), shared by every
+    session: ``st.cache_data`` would unpickle a new copy of the registry on every call, a
+    dozen times a page. Callers get copies (``settings``, ``units`` …) or only read."""
+    with _SHARED_LOCK:
+        if key in _SHARED:
+            _SHARED.move_to_end(key)
+            return _SHARED[key]
+    value = make()
+    with _SHARED_LOCK:
+        _SHARED[key] = value
+        while len(_SHARED) > MAX_SHARED:
+            _SHARED.popitem(last=False)
+    return value
+
+
 def _settings(url: str, token: str) -> dict[str, Any]:
-    return repo.get_settings(_engine_for(url))
+    return _shared(("settings", url, token), lambda: repo.get_settings(_engine_for(url)))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def _units(url: str, token: str, include_retired: bool) -> pd.DataFrame:
-    return repo.load_units(_engine_for(url), include_retired=include_retired)
+    return _shared(
+        ("units", url, token, include_retired),
+        lambda: repo.load_units(_engine_for(url), include_retired=include_retired),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -78,17 +129,20 @@ def _scopes(url: str, token: str) -> list[tuple[str, str]]:
     ]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def _report_dates(url: str, token: str) -> list[dt.date]:
-    return door.report_days(_engine_for(url))  # repo.report_dates, index-walked
+    # repo.report_dates, index-walked
+    return _shared(("dates", url, token), lambda: door.report_days(_engine_for(url)))
 
 
 def settings() -> dict[str, Any]:
-    return _settings(url(), version())
+    """The campaign's settings (a copy: change it freely)."""
+    return copy.deepcopy(_settings(url(), version()))
 
 
 def units(include_retired: bool = False) -> pd.DataFrame:
-    return _units(url(), version(), include_retired)
+    """The registry (a shallow copy of the shared frame: with pandas' copy-on-write a change
+    to it never reaches the shared one)."""
+    return _units(url(), version(), include_retired).copy(deep=False)
 
 
 def scopes() -> list[tuple[str, str]]:
@@ -112,11 +166,16 @@ def _scopes_within(url: str, token: str, within: str | None) -> list[tuple[str, 
 
 
 def report_dates() -> list[dt.date]:
-    return _report_dates(url(), version())
+    return list(_report_dates(url(), version()))
 
 
 def clear_caches() -> None:
     st.cache_data.clear()
+    with _SHARED_LOCK:
+        _SHARED.clear()
+    run = _this_run()
+    if run is not None:
+        _RUN_VERSIONS.pop(run, None)
 
 
 def selected_report_date() -> dt.date | None:

@@ -5,7 +5,9 @@ prefixed with ')."""
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -115,15 +117,23 @@ def show_table(
     columns: Sequence[str] | None = None,
     labels: Mapping[str, str] | None = None,
     max_rows: int = MAX_ROWS_ON_SCREEN,
+    *,
+    cache: Hashable | None = None,
 ) -> None:
     """Draw ``frame`` (``columns`` of it, with Chinese headers) and a download button for the
     whole of it as .xlsx.
 
     At most ``max_rows`` rows are drawn and made readable on a rerun; the workbook holds
-    every row and is only written when the button is clicked.
+    every row and is only written when the button is clicked. With ``cache`` (a key naming
+    everything the frame depends on) the readable rows are made once per process.
     """
+    shown = (
+        _readable_once((key, cache, max_rows), frame.head(max_rows), columns, labels)
+        if cache is not None
+        else readable(frame.head(max_rows), columns, labels)
+    )
     st.dataframe(
-        readable(frame.head(max_rows), columns, labels),
+        shown,
         hide_index=True,
         width="stretch",
         placeholder="",  # a missing value is an empty cell, never the word "None"
@@ -142,6 +152,30 @@ def show_table(
         key=f"{key}_xlsx",
         on_click="ignore",
     )
+
+
+MAX_READABLE = 128
+_READABLE: OrderedDict[Hashable, pd.DataFrame] = OrderedDict()
+_READABLE_LOCK = threading.Lock()
+
+
+def _readable_once(
+    cache: Hashable,
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None,
+    labels: Mapping[str, str] | None,
+) -> pd.DataFrame:
+    """``readable`` made once per process for ``cache`` (shared: only drawn, never changed)."""
+    with _READABLE_LOCK:
+        if cache in _READABLE:
+            _READABLE.move_to_end(cache)
+            return _READABLE[cache]
+    made = readable(frame, columns, labels)
+    with _READABLE_LOCK:
+        _READABLE[cache] = made
+        while len(_READABLE) > MAX_READABLE:
+            _READABLE.popitem(last=False)
+    return made
 
 
 # --- the upload page's tables ----------------------------------------------------------------

@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard.core.catalogue import INDICATORS, normalise_header
 from dashboard.store import repo
-from dashboard.ui import state
+from dashboard.ui import session, state
 
 KEY = "column_wordings"
 SKIP = ""  # the stored code of a column the office leaves out
@@ -36,7 +36,7 @@ def stored_wordings() -> dict[str, str]:
 
 
 def save_wordings(wordings: dict[str, str]) -> None:
-    repo.set_settings(state.engine(), {KEY: wordings})
+    repo.set_settings(state.engine(), {KEY: wordings}, actor=session.actor())
     st.cache_data.clear()
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from dashboard.auth import audit
 from dashboard.core import settings as settings_def
 from dashboard.core.settings import SETTINGS
 from dashboard.store import db, repo
-from dashboard.ui import setting_widgets
+from dashboard.ui import session, setting_widgets
 from tests.app.conftest import APP
 
 INPUT_KINDS = (
@@ -161,3 +162,22 @@ def test_cli_texts_for_the_new_kinds() -> None:
             assert settings_def.setting(key).label in str(exc)
         else:
             raise AssertionError((key, text))
+
+
+def test_session_limits_are_admin_settings_checked_and_audited(demo_app_db: str) -> None:
+    at = open_page()
+    assert any(h.value == settings_def.ACCESS for h in at.subheader)
+    at.number_input(key="settings_session_idle_minutes").set_value(1)
+    save(at)
+    assert any("5 到 1440" in e.value for e in at.error)
+    engine = db.make_engine(demo_app_db)
+    assert repo.get_settings(engine)["session_idle_minutes"] == 120
+    at.number_input(key="settings_session_idle_minutes").set_value(30)
+    at.number_input(key="settings_session_max_hours").set_value(8)
+    save(at)
+    values = repo.get_settings(engine)
+    assert (values["session_idle_minutes"], values["session_max_hours"]) == (30, 8)
+    log = audit.entries(engine)
+    changed = log[log["action"] == "settings"].iloc[0]
+    assert changed["user_name"] == session.LOCAL_ACTOR
+    assert "session_idle_minutes" in changed["detail"]["changed"]

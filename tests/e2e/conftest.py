@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -74,7 +74,7 @@ def demo_database(bootstrapped: tuple[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def _serve(env_overrides: dict[str, str], log: Path) -> Iterator[str]:
+def _serve(env_overrides: dict[str, str], log: Path, extra: Sequence[str] = ()) -> Iterator[str]:
     port = _free_port()
     env = {**os.environ, **env_overrides}
     with open(log, "wb") as out:
@@ -93,6 +93,7 @@ def _serve(env_overrides: dict[str, str], log: Path) -> Iterator[str]:
                 "true",
                 "--browser.gatherUsageStats",
                 "false",
+                *extra,
             ],
             cwd=ROOT,
             env=env,

@@ -31,6 +31,17 @@ def test_import_benchmark_prints_its_ratios(capsys: pytest.CaptureFixture[str]) 
     assert "100 行" in out and "300 行" in out
 
 
+def test_import_benchmark_big_sizes_print_their_growth(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The --big path (10,000 and 50,000 units × 52 weeks when run in full), tiny here."""
+    argv = ["--big", "--sizes", "60,120", "--weeks", "3", "--repeat", "1", "--backends", "sqlite"]
+    load("bench_import").main(argv)
+    out = capsys.readouterr().out
+    assert "sqlite      60 个单位（库中已有 2 周" in out and "第 3 周导入" in out
+    assert "sqlite 相对 60 个单位：120 个单位（×2）耗时 ×" in out
+
+
 def test_reader_benchmark_prints_its_ratios(capsys: pytest.CaptureFixture[str]) -> None:
     load("bench_reader").main(["--rows", "200", "--cols", "6", "--repeat", "1"])
     out = capsys.readouterr().out

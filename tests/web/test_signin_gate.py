@@ -186,7 +186,8 @@ def test_a_cookie_replayed_after_sign_out_disable_or_password_change_is_refused(
 def test_forged_and_expired_tokens_are_refused(board, monkeypatch) -> None:
     assert not call(board, "/", cookies={SESSION_COOKIE: "guess" * 8}).reached
     token = sign_in(board).cookie(SESSION_COOKIE)
-    monkeypatch.setattr(sessions, "IDLE_TIMEOUT", sessions.dt.timedelta(seconds=-1))
+    later = sessions._now() + sessions.IDLE_TIMEOUT + sessions.dt.timedelta(minutes=1)
+    monkeypatch.setattr(sessions, "_now", lambda: later)
     assert not call(board, "/", cookies={SESSION_COOKIE: token}).reached
 
 
