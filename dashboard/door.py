@@ -22,6 +22,12 @@ from dashboard.core import metrics, report
 from dashboard.core.report import WeekReport
 from dashboard.core.settings import Settings
 from dashboard.core.units import UnitTree
+from dashboard.entry import entries
+from dashboard.entry import rules as entry_rules
+from dashboard.entry import sheet as entry_views
+from dashboard.entry import status as entry_status
+from dashboard.entry import tasks as entry_tasks
+from dashboard.entry.status import TaskInfo
 from dashboard.store import remind_repo, repo, report_inputs
 
 __all__ = [
@@ -30,7 +36,14 @@ __all__ = [
     "Viewer",
     "scope_for",
     "visible",
+    "check_entries",
     "check_request",
+    "entry_actor",
+    "entry_review",
+    "entry_sheet",
+    "fill_task",
+    "fill_task_dates",
+    "timeliness",
     "indicator_trends",
     "inputs",
     "level_trends",
@@ -204,6 +217,8 @@ def week_report(
         report_date = check_request(engine, report_date, scope, units=data.units)
     data = visible(data, viewer)
     scope = scope_for(scope, data, viewer)
+    day = report_date or (data.days[-1] if data.days else None)
+    overdue, on_time = _entry_timeliness(engine, day, data.units, scope)
     return report.build_report(
         data.units,
         data.figures,
@@ -214,7 +229,30 @@ def week_report(
         all_dates=data.days,
         history_codes=list(history_codes) if history_codes is not None else None,
         history_weeks=weeks or None,
+        overdue=overdue,
+        timeliness=on_time,
     )
+
+
+def _entry_timeliness(
+    engine: Engine, day: dt.date | None, units: pd.DataFrame, scope: str | None
+) -> tuple[list[str], dict[str, Any] | None]:
+    """Units 逾期未报 and the scope's 按时报送率 figures for the week (none without a task)."""
+    if day is None or entry_status.task_for(engine, day) is None:
+        return [], None
+    expected = metrics.expected_units(units)
+    codes = subtree_codes(units, scope) if scope is not None else list(expected["code"])
+    found = entry_views.timeliness(engine, day, codes)
+    if found is None:
+        return [], None
+    overdue = entry_views.overdue_units(engine, day)
+    figures = {
+        "on_time": found.on_time,
+        "late": found.late,
+        "overdue": found.overdue,
+        "on_time_rate": found.rate,
+    }
+    return overdue, figures
 
 
 def level_trends(
@@ -341,3 +379,76 @@ def reported_codes(engine: Engine, report_date: dt.date) -> set[str]:
     """Units holding current figures (at least one value) for ``report_date``: what 催报
     counts as reported before online entry says more. Any week, with data or not."""
     return remind_repo.codes_with_figures(engine, report_date)
+
+
+# --- online entry (填报): tasks, the entry grid, the review grid, timeliness ----------------
+def entry_actor(engine: Engine, viewer: Viewer | None) -> entries.Actor:
+    """Who enters: the signed-in user with its entry mode; local mode acts as the office."""
+    if viewer is None:
+        return entries.Actor("", "office")
+    return entries.actor_for(engine, viewer.name, viewer.role, viewer.scope_code)
+
+
+def fill_task(
+    engine: Engine, report_date: dt.date | None = None, now: dt.datetime | None = None
+) -> TaskInfo | None:
+    """The task of ``report_date``; without a date the current week's (created from the
+    settings when automatic tasks are on)."""
+    if report_date is not None:
+        return entry_status.task_for(engine, report_date)
+    return entry_tasks.ensure_auto_task(engine, now)
+
+
+def fill_task_dates(engine: Engine) -> list[dt.date]:
+    """The report days that have a 填报 task, newest first."""
+    return list(entry_tasks.list_tasks(engine)["report_date"])
+
+
+def check_entries(
+    engine: Engine, task: TaskInfo, cells: Mapping[str, Mapping[str, object]]
+) -> entry_rules.Checked:
+    """The importer's rules on typed cells, against each unit's previous stored week."""
+    return entry_rules.check_entries(engine, task.report_date, cells)
+
+
+def entry_sheet(
+    engine: Engine, task: TaskInfo, viewer: Viewer | None, now: dt.datetime | None = None
+) -> entry_views.Sheet:
+    """The viewer's units for the task, figures beside last week's."""
+    return entry_views.entry_sheet(engine, task, entry_actor(engine, viewer), now)
+
+
+def entry_review(
+    engine: Engine,
+    task: TaskInfo,
+    viewer: Viewer | None,
+    scope: str | None = None,
+    now: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """Units × status of the task within what the viewer may see (and ``scope``)."""
+    units = repo.load_units(engine)
+    allowed = _visible_codes(units, viewer, scope)
+    return entry_views.review_grid(engine, task, allowed, now)
+
+
+def timeliness(
+    engine: Engine,
+    report_date: dt.date,
+    scope: str | None,
+    viewer: Viewer | None = None,
+    now: dt.datetime | None = None,
+) -> entry_views.Timeliness | None:
+    """按时报送率 of the week within the viewer's scope (None: no task that week)."""
+    units = metrics.expected_units(repo.load_units(engine))
+    return entry_views.timeliness(engine, report_date, _visible_codes(units, viewer, scope), now)
+
+
+def _visible_codes(units: pd.DataFrame, viewer: Viewer | None, scope: str | None) -> list[str]:
+    data = visible(Inputs(units, _NO_FIGURES, {}, []), viewer)
+    scope = scope_for(scope, data, viewer)
+    codes = [str(c) for c in data.units["code"]]
+    if scope is None:
+        return codes
+    if scope not in set(codes):
+        raise _unknown_scope(scope)
+    return UnitTree(data.units).subtree(scope)

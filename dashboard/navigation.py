@@ -22,6 +22,8 @@ NAVIGATION: dict[str, list[tuple[str, str, str]]] = {
         ("unit_detail.py", "单位详情", ":material/apartment:"),
     ],
     "数据": [
+        ("fill.py", "在线填报", ":material/edit_note:"),
+        ("review.py", "填报审核", ":material/rule:"),
         ("upload.py", "上传周报", ":material/upload_file:"),
         ("imports.py", "导入记录", ":material/history:"),
         ("registry.py", "单位名册", ":material/groups:"),
@@ -55,10 +57,11 @@ READ_PAGES = frozenset(
 # navigation nor reachable by its URL: st.navigation only routes the pages it is given.
 ROLE_PAGES: dict[str, frozenset[str]] = {
     "admin": frozenset(page_files()),
-    "office": READ_PAGES | {"upload.py", "imports.py", "remind.py"},
+    "office": READ_PAGES | {"upload.py", "imports.py", "remind.py", "fill.py", "review.py"},
     # 导入记录 lists every office's files (download, undo): not for a subtree's liaison;
-    # 催报 shows a liaison its own subtree's pending units and reminders only
-    "liaison": READ_PAGES | {"upload.py", "remind.py"},
+    # 催报 shows a liaison its own subtree's pending units and reminders only;
+    # 填报审核: a county liaison reviews its townships (its page shows only units below it).
+    "liaison": READ_PAGES | {"upload.py", "remind.py", "fill.py", "review.py"},
     "viewer": READ_PAGES,
 }
 

@@ -18,11 +18,19 @@ report, view = report_cache.filtered_week(chosen)
 units = view.units
 
 cov = view.coverage
-cols = st.columns(4)
+on_time = report.coverage.get("on_time_rate")  # of the scope; None: no 填报 task that week
+cols = st.columns(5 if on_time is not None else 4)
 cols[0].metric("应报单位", f"{cov['expected']:,}")
 cols[1].metric("已报单位", f"{cov['reported']:,}")
 cols[2].metric("未报单位", f"{cov['expected'] - cov['reported']:,}")
 cols[3].metric("报送率", f"{(cov['rate'] or 0) * 100:.1f}%")
+if on_time is not None:
+    cols[4].metric(
+        "按时报送率",
+        f"{on_time * 100:.1f}%",
+        help=f"在填报截止时间前报送的单位占应报单位的比例；逾期补报 {report.coverage['late']} 个，"
+        f"逾期未报 {report.coverage['overdue']} 个",
+    )
 
 show_chart(
     lambda: charts.coverage_by_subtree(view), "各系统报送率", cache=report_cache.view_token(chosen)

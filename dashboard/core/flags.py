@@ -4,6 +4,8 @@ Reasons are judged against the unit's peer pool (its level, optionally × catego
 fixed line (the 口径说明 on the page repeats these):
 
 - 未报送: no usable return this week.
+- 逾期未报: the week's 填报 task has passed its deadline and the unit has still not reported
+  (listed with 未报送; the ``overdue`` column of the week, from dashboard.entry).
 - 停滞: reported, but no cumulative figure rose over the last ``stall_weeks`` report weeks,
   while the pool's typical unit did move.
 - 排名末位: in the bottom ``bottom_share`` of its peer pool by heat (pool size × share, rounded;
@@ -286,6 +288,12 @@ def _late_detail(w: Week) -> pd.Series:
     )
 
 
+def _overdue_mask(w: Week) -> pd.Series:
+    if "overdue" not in w.frame.columns:
+        return pd.Series(False, index=w.frame.index)
+    return w.frame["overdue"].fillna(False).astype(bool)
+
+
 REASON_ENTRIES: tuple[Reason, ...] = (
     Reason(
         "未报送",
@@ -293,6 +301,13 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: ~w.frame["reported"].astype(bool),
         _not_reported_detail,
         lambda s: "本周没有有效报表",
+    ),
+    Reason(
+        "逾期未报",
+        10.0,
+        _overdue_mask,
+        lambda w: pd.Series("已过本周填报截止时间仍未报送", index=w.frame.index),
+        lambda s: "本周开放了在线填报任务，已过截止时间仍未报送（与“未报送”同时列出）",
     ),
     Reason(
         "停滞",

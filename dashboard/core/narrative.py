@@ -45,7 +45,20 @@ def coverage_sentence(day: dt.date, scope_name: str, coverage: dict[str, Any]) -
         f"截至{day_text(day)}，{scope_name}应报单位{number(coverage['expected'])}个，"
         f"已报{number(coverage['reported'])}个，报送率{percent(coverage['rate'])}"
     )
-    return text + change_points(coverage["rate"], coverage.get("previous_rate")) + "。"
+    text += change_points(coverage["rate"], coverage.get("previous_rate"))
+    return text + timeliness_clause(coverage) + "。"
+
+
+def timeliness_clause(coverage: dict[str, Any]) -> str:
+    """'，按时报送率…' when the week had a 填报 task with a deadline (else '')."""
+    if coverage.get("on_time_rate") is None:
+        return ""
+    text = f"；按期限报送{number(coverage['on_time'])}个，按时报送率{percent(coverage['on_time_rate'])}"
+    if coverage.get("late"):
+        text += f"，逾期补报{number(coverage['late'])}个"
+    if coverage.get("overdue"):
+        text += f"，逾期未报{number(coverage['overdue'])}个"
+    return text
 
 
 def totals_sentence(totals: pd.DataFrame, rates: pd.DataFrame) -> str:

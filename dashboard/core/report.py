@@ -7,7 +7,7 @@ unit's heat and rank do not depend on who is looking.  Pure functions on DataFra
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,6 +200,8 @@ def build_report(
     all_dates: list[dt.date] | None = None,
     history_codes: list[str] | None = None,
     history_weeks: int | None = None,
+    overdue: Collection[str] = (),
+    timeliness: Mapping[str, Any] | None = None,
 ) -> WeekReport:
     """The week's report for ``scope`` (a unit code: it and every unit below it; None = all).
 
@@ -208,7 +210,9 @@ def build_report(
     before them (``dashboard.store.report_inputs.load_window``); then pass ``all_dates``, the
     campaign's report days.  With ``history_codes``, ``report.history`` holds those units'
     last ``history_weeks`` weeks (all when None), computed in the same pass (as
-    ``history()`` would).  Raises KeyError for an unknown scope code.
+    ``history()`` would).  ``overdue``: units past the week's 填报 deadline without a
+    return (a lagging reason); ``timeliness``: 按时报送率 figures of the scope (on_time_rate,
+    on_time, late, overdue) added to ``coverage``. Raises KeyError for an unknown scope code.
     """
     attrs = _unit_attributes(units, settings)
     report_date, dates = _dates_upto(figures, report_date, all_dates)
@@ -232,6 +236,7 @@ def build_report(
     stamp = pd.Timestamp(report_date)
     week = panel[panel["report_date"] == stamp].reset_index(drop=True)
     week = _with_rank_change(week, panel, previous)
+    week["overdue"] = week["unit_code"].isin(set(overdue)) & ~week["reported"].astype(bool)
     reason_flags = flags_mod.reasons(week, settings, report_date)
     week["reasons"] = reason_flags["reasons"]
     week["reason_details"] = reason_flags["details"]
@@ -254,6 +259,7 @@ def build_report(
         else None
     )
     coverage = _coverage(in_scope, prev_scope)
+    coverage.update(timeliness or {})
     totals = _totals(in_scope, prev_scope)
     rates = _rates(in_scope, prev_scope)
     levels = levels_table(in_scope)

@@ -63,6 +63,7 @@ CAMPAIGN = "活动"
 BRIEFING = "简报"
 LAGGING = "落后单位判定"
 HEAT = "热度与层级传导"
+ENTRY = "在线填报"
 ACCESS = "登录与会话"
 REMIND = "催报"
 
@@ -289,6 +290,57 @@ SETTINGS: tuple[Setting, ...] = (
         "仿宋_GB2312",
         "写入 Word 与幻灯片的正文字体名（公文正文为仿宋三号），办公电脑装有该字体即按其显示",
         group=BRIEFING,
+    ),
+    Setting(
+        "fill_deadline_weekday",
+        "填报截止日（周几）",
+        "weekday",
+        5,
+        "每周填报任务的截止日：报送日当天或其后最近的这一天（北京时间）",
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_deadline_hour",
+        "填报截止时刻（时）",
+        "int",
+        17,
+        "截止日的几点整截止（0–23，北京时间）",
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_open_days",
+        "提前开放天数",
+        "int",
+        3,
+        "填报任务在截止日前几天的 0 点开放填写",
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_auto",
+        "自动创建填报任务",
+        "choices",
+        ["auto"],
+        "勾选后每周按报送日自动创建填报任务（打开填报或审核页面时创建）",
+        options=(("auto", "按报送日每周自动创建"),),
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_allow_late",
+        "允许逾期补报",
+        "choices",
+        ["allow"],
+        "勾选后截止后仍可提交，记为“逾期补报”；不勾选则截止后不能再提交",
+        options=(("allow", "截止后仍可提交（记为逾期补报）"),),
+        group=ENTRY,
+    ),
+    Setting(
+        "fill_late_change",
+        "截止后修改已提交数据",
+        "choice",
+        "approve",
+        "截止后修改已提交的数据：需办公室批准后生效，或直接生效并记为“逾期修改”",
+        options=(("approve", "需办公室批准"), ("record", "记为逾期修改")),
+        group=ENTRY,
     ),
     Setting(
         "session_idle_minutes",

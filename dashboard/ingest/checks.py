@@ -75,7 +75,7 @@ def decrease_problems(
             if value is None or old is None or value >= old:
                 continue
             label = indicator(code).label
-            message = f"{label}为累计数，本周 {value} 低于上周 {old}，请核对是否填成了本周新增数"
+            message = f"{label}为累计数，本周 {value} 低于上周 {old}：是否误填了本周新增数？请核对"
             found.append(_at(row, code, value, "warning", "decreased", message))
     return found
 

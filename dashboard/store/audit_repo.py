@@ -27,6 +27,9 @@ ACTIONS: dict[str, str] = {
     "settings": "设置变更",
     "user": "用户变更",
     "remind": "催报",
+    "fill_task": "填报任务",
+    "fill": "在线填报",
+    "fill_review": "填报审核",
 }
 
 

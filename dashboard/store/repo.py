@@ -120,9 +120,19 @@ def data_version(engine: Engine) -> str:
     version refreshes every page — on every app process, since each reads it from the
     database (a reinstate changes no import row: its audit entry marks it).
     """
-    from dashboard.store.schema import audit_log, imports
+    from dashboard.store.schema import audit_log, fill_rounds, fill_tasks, imports
 
+    now = dt.datetime.now(dt.UTC)
     with engine.connect() as conn:
+        # online entry: every save/submit/return is a round; a deadline passing makes units
+        # 逾期未报 without any write
+        fill = conn.execute(
+            select(
+                func.max(fill_rounds.c.id),
+                select(func.count()).where(fill_tasks.c.deadline < now).scalar_subquery(),
+                select(func.count()).select_from(fill_tasks).scalar_subquery(),
+            )
+        ).one()
         imp = conn.execute(
             select(func.count(), func.max(imports.c.id), func.max(imports.c.undone_at))
         ).one()
@@ -131,4 +141,4 @@ def data_version(engine: Engine) -> str:
         ).scalar()
         unit = conn.execute(select(func.count(), func.max(units.c.updated_at))).one()
         sets = conn.execute(select(settings.c.key, settings.c.value).order_by(settings.c.key)).all()
-    return f"{tuple(imp)}|{reinstated}|{tuple(unit)}|{hash(repr(sets))}"
+    return f"{tuple(imp)}|{reinstated}|{tuple(unit)}|{hash(repr(sets))}|{tuple(fill)}"

@@ -156,50 +156,79 @@ def save_upload(
 
     Re-uploading bytes that are already imported changes nothing and returns the old id.
     """
-    columns = rows if isinstance(rows, FigureColumns) else FigureColumns.from_rows(rows)
-    count = len(columns.unit_codes)
     with engine.begin() as conn:
-        sha = sha256_of(content)
-        # Writers of the same bytes or the same report weeks take turns, all locks at once
-        # and before the import gets its id: import ids follow the order the writes land in,
-        # and the latest import holds the current rows, as in a serial run.
-        days = dict.fromkeys(columns.report_dates) if status == "imported" else {}
-        db.lock(conn, f"upload:{kind}:{sha}", *week_lock_names(days))
-        if status == "imported":
-            existing = find_active_import(conn, sha, kind)
-            if existing is not None:
-                replaced = superseded_rows(conn, existing)
-                return SaveResult(existing, duplicate=True, stored_rows=0, superseded=replaced)
-        import_id = record_import(
+        return save_upload_on(
             conn,
-            kind=kind,
             file_name=file_name,
             content=content,
-            sha=sha,
             status=status,
-            report_date=report_date,
-            accepted_rows=count if status == "imported" else 0,
+            rows=rows,
             problems=problems,
             problem_total=problem_total,
+            report_date=report_date,
             uploaded_by=uploaded_by,
+            kind=kind,
         )
-        stored = 0
-        if status == "imported" and count:
-            stored = _store_figures(conn, import_id, columns)
-        audit_repo.record(
-            conn,
-            "upload",
-            user=uploaded_by,
-            detail={
-                "import": import_id,
-                "file": file_name,
-                "sha256": sha,
-                "status": status,
-                "rows": stored,
-                "kind": kind,
-            },
-        )
-        return SaveResult(import_id, duplicate=False, stored_rows=stored)
+
+
+def save_upload_on(
+    conn: Connection,
+    *,
+    file_name: str,
+    content: bytes,
+    status: str,
+    rows: Sequence[FigureRow] | FigureColumns = (),
+    problems: Sequence[dict[str, Any]] = (),
+    problem_total: int | None = None,
+    report_date: dt.date | None = None,
+    uploaded_by: str = "",
+    kind: str = "return",
+) -> SaveResult:
+    """``save_upload`` inside the caller's transaction (online entry writes its entries and
+    their figures in one): the same locks, archive, import row, replacement and audit."""
+    columns = rows if isinstance(rows, FigureColumns) else FigureColumns.from_rows(rows)
+    count = len(columns.unit_codes)
+    sha = sha256_of(content)
+    # Writers of the same bytes or the same report weeks take turns, all locks at once
+    # and before the import gets its id: import ids follow the order the writes land in,
+    # and the latest import holds the current rows, as in a serial run.
+    days = dict.fromkeys(columns.report_dates) if status == "imported" else {}
+    db.lock(conn, f"upload:{kind}:{sha}", *week_lock_names(days))
+    if status == "imported":
+        existing = find_active_import(conn, sha, kind)
+        if existing is not None:
+            replaced = superseded_rows(conn, existing)
+            return SaveResult(existing, duplicate=True, stored_rows=0, superseded=replaced)
+    import_id = record_import(
+        conn,
+        kind=kind,
+        file_name=file_name,
+        content=content,
+        sha=sha,
+        status=status,
+        report_date=report_date,
+        accepted_rows=count if status == "imported" else 0,
+        problems=problems,
+        problem_total=problem_total,
+        uploaded_by=uploaded_by,
+    )
+    stored = 0
+    if status == "imported" and count:
+        stored = _store_figures(conn, import_id, columns)
+    audit_repo.record(
+        conn,
+        "upload",
+        user=uploaded_by,
+        detail={
+            "import": import_id,
+            "file": file_name,
+            "sha256": sha,
+            "status": status,
+            "rows": stored,
+            "kind": kind,
+        },
+    )
+    return SaveResult(import_id, duplicate=False, stored_rows=stored)
 
 
 def _store_figures(conn: Connection, import_id: int, rows: FigureColumns) -> int:

@@ -1,0 +1,112 @@
+"""Widgets of the 填报审核 page: opening a task, counts, the status table, late changes,
+the county's batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from dashboard import door
+from dashboard.entry import entries, sheet, tasks
+from dashboard.entry.errors import EntryError
+from dashboard.entry.status import TaskInfo
+from dashboard.ui import state
+from dashboard.ui.fill import local_time
+
+
+def open_task_form(engine: Engine, viewer: door.Viewer | None) -> None:
+    """The office opens (or closes) a week's task; times default to the settings."""
+    if viewer is not None and viewer.role not in entries.REVIEW_ROLES:
+        return
+    with st.expander("开放填报任务"):
+        values = state.settings()
+        day = st.date_input(
+            "统计截止日期", value=tasks.current_report_date(values), key="review_task_day"
+        )
+        report_day = tasks.current_report_date(values, day)
+        opens, deadline = tasks.default_times(report_day, values)
+        st.caption(
+            f"报送日 {report_day.isoformat()}：开放 {local_time(opens)}，"
+            f"截止 {local_time(deadline)}（北京时间；在“设置 → 在线填报”修改默认值）"
+        )
+        if st.button("开放这一周的填报任务", key="review_open_task"):
+            try:
+                tasks.open_task(engine, report_day, actor=viewer.name if viewer else "")
+            except EntryError as exc:
+                st.error(str(exc))
+                return
+            st.session_state["review_message"] = f"已开放 {report_day.isoformat()} 这一周的填报任务"
+            st.rerun()
+
+
+def counts(grid: pd.DataFrame) -> None:
+    total = len(grid)
+    done = int(grid["status"].isin(["submitted", "late"]).sum())
+    cols = st.columns(4)
+    cols[0].metric("应报单位", f"{total:,}")
+    cols[1].metric("已提交", f"{done:,}")
+    cols[2].metric("已退回", f"{int((grid['status'] == 'returned').sum()):,}")
+    cols[3].metric("逾期未报", f"{int((grid['status'] == 'overdue').sum()):,}")
+    st.dataframe(sheet.status_counts(grid), hide_index=True, width="stretch")
+
+
+def status_table(grid: pd.DataFrame) -> None:
+    labels = ["全部", *dict.fromkeys(grid["label"])]
+    chosen = st.segmented_control("只看", labels, default="全部", key="review_filter")
+    view = grid if chosen in (None, "全部") else grid[grid["label"] == chosen]
+    shown = pd.DataFrame(
+        {
+            "所属系统": view["subtree"],
+            "单位名称": view["unit_name"],
+            "状态": view["label"],
+            "来源": view["source"].map({"online": "在线填报", "upload": "上传周报"}).fillna(""),
+            "提交人": view["submitted_by"].fillna(""),
+            "提交时间": [
+                local_time(t) if isinstance(t, dt.datetime) and not pd.isna(t) else ""
+                for t in view["submitted_at"]
+            ],
+            "汇总上报": view["forwarded_by"],
+            "退回原因": view["return_reason"].fillna(""),
+        }
+    )
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def pending_changes(
+    engine: Engine, task: TaskInfo, viewer: door.Viewer | None, grid: pd.DataFrame
+) -> None:
+    waiting = grid[grid["pending"]]
+    if waiting.empty or (viewer is not None and viewer.role not in entries.REVIEW_ROLES):
+        return
+    st.subheader("截止后修改（待批准）")
+    actor = door.entry_actor(engine, viewer)
+    for row in waiting.itertuples():
+        left, mid, right = st.columns([3, 1, 1])
+        left.write(f"{row.unit_name}：截止后提交了修改")
+        for column, approve, text in ((mid, True, "批准"), (right, False, "不批准")):
+            if column.button(text, key=f"review_change_{row.unit_code}_{approve}"):
+                try:
+                    entries.decide_change(engine, task, actor, row.unit_code, row.version, approve)
+                except EntryError as exc:
+                    st.error(str(exc))
+                    return
+                st.session_state["review_message"] = f"{row.unit_name}：已{text}修改"
+                st.rerun()
+
+
+def forward(engine: Engine, task: TaskInfo, viewer: door.Viewer | None) -> None:
+    """多级上报: a county liaison reports its townships' submitted entries up."""
+    if viewer is None or viewer.role != "liaison":
+        return
+    st.subheader("汇总上报")
+    if st.button("将下级已提交的数据汇总上报办公室", key="review_forward"):
+        try:
+            sent = entries.forward_batch(engine, task, door.entry_actor(engine, viewer))
+        except EntryError as exc:
+            st.error(str(exc))
+            return
+        st.session_state["review_message"] = f"已汇总上报 {len(sent)} 个单位"
+        st.rerun()

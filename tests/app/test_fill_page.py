@@ -1,0 +1,115 @@
+"""AppTest: the 在线填报 grid (rules at the cell, draft, submit, errors block) and the
+填报审核 page (counts, 退回)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.entry import entries, status, tasks
+from dashboard.store import db, repo
+from tests.app.conftest import APP
+from tests.entry.helpers import add_units
+
+EDITOR = "fill_editor_1"
+
+
+@pytest.fixture
+def fill_db(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'fill.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DEMO_DATABASE_URL", f"sqlite:///{tmp_path / 'demo-unused.sqlite3'}")
+    engine = db.connect(url)
+    add_units(engine)
+    now = dt.datetime.now(dt.UTC)
+    day = tasks.current_report_date(repo.get_settings(engine))
+    tasks.open_task(
+        engine, day, opens_at=now - dt.timedelta(hours=1), deadline=now + dt.timedelta(days=2)
+    )
+    engine.dispose()
+    return url
+
+
+def _open(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(f"app_pages/{page}")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _edit(at: AppTest, rows: dict[int, dict[str, str]]) -> None:
+    at.session_state[EDITOR] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(
+        [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+        + [s.value for s in at.success]
+    )
+
+
+def test_grid_rules_draft_and_submit(fill_db: str) -> None:
+    at = _open("fill.py")
+    assert at.title[0].value == "在线填报"
+    grid = at.data_editor(key=EDITOR).value
+    assert list(grid["单位名称"])[:2] == ["青川市", "甲县"]
+    assert "为民办实事件数（上周）" in grid.columns
+    # rules at the cell: closed > found is an error naming the indicator; X is a placeholder
+    _edit(at, {1: {"检视问题数": "3", "已整改销号问题数": "5", "为民办实事件数": "X"}})
+    text = _texts(at)
+    assert "2 处错误" in text and "已整改销号问题数" in text and "占位符" in text
+    assert "甲县 · 已整改销号问题数" in text
+    # errors block submission
+    _button(at, "提交").click()
+    at.run()
+    assert any("不能提交" in e.value for e in at.error)
+    engine = db.make_engine(fill_db)
+    task = tasks.ensure_auto_task(engine)
+    assert entries.load_entries(engine, task.id) == {}
+    # a draft is saved whatever the problems
+    _edit(at, {1: {"检视问题数": "3", "已整改销号问题数": "5", "为民办实事件数": "X"}})
+    _button(at, "保存草稿").click()
+    at.run()
+    assert any("已保存草稿" in s.value for s in at.success), _texts(at)
+    assert entries.load_entries(engine, task.id)["101"].status == "draft"
+    # fixed, then submitted: the figures are on the board
+    _edit(at, {1: {"检视问题数": "６", "已整改销号问题数": "5", "为民办实事件数": "2"}})
+    assert "错误" not in "".join(m.value for m in at.markdown if "检查结果" in m.value)
+    _button(at, "提交").click()
+    at.run()
+    assert any("已提交 1 个单位" in s.value for s in at.success), _texts(at)
+    board = repo.load_figures(engine).set_index("unit_code")
+    assert board.loc["101", "problems_found"] == 6
+    grid = status.entry_status(engine, task.report_date).set_index("unit_code")
+    assert grid.loc["101", "label"] == "已提交"
+
+
+def test_review_page_counts_and_returns(fill_db: str) -> None:
+    engine = db.make_engine(fill_db)
+    task = tasks.ensure_auto_task(engine)
+    office = entries.Actor("", "office")
+    entries.submit(engine, task, office, {"10101": {"deeds_done": 3}}, {"10101": 0})
+    at = _open("review.py")
+    assert at.title[0].value == "填报审核"
+    assert [m.value for m in at.metric][:2] == ["7", "1"]
+    form_select = at.selectbox(key="review_unit")
+    assert form_select.value == "10101"
+    at.text_input(key="review_reason").set_value("数字偏低，请核对")
+    next(b for b in at.button if b.label == "退回").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("已退回" in s.value for s in at.success), _texts(at)
+    assert entries.load_entries(engine, task.id)["10101"].status == "returned"
+    # the unit's page shows the reason
+    at = _open("fill.py")
+    assert any("数字偏低" in w.value for w in at.warning)
