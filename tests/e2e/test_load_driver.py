@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,6 +17,13 @@ import pytest
 from tests.scripts.test_benchmarks import load
 
 pytestmark = pytest.mark.e2e
+
+
+def _run(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: another test (a browser's sync API) may leave an
+    event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +76,7 @@ def test_signed_in_sessions_render_pages_filter_and_download(
             await session.close()
         return stats, titles
 
-    stats, titles = asyncio.run(scenario())
+    stats, titles = _run(scenario())
     assert not stats.errors, stats.errors[:3]
     assert set(driver.BOARD_PAGES) <= set(titles)  # every board page ran and drew its title
     assert stats.views >= 3 + len(driver.BOARD_PAGES) + 2
@@ -83,7 +91,7 @@ def test_concurrent_imports_lose_no_row(driver: ModuleType, served: tuple[Any, A
     async def imports() -> list[tuple[int, str]]:
         return await asyncio.gather(*(driver.run_import(world, path) for path, _ in plan.files))
 
-    results = asyncio.run(imports())
+    results = _run(imports())
     assert [code for code, _ in results] == [0, 0, 0], [text[-300:] for _, text in results]
     sent, lost = driver.rows_lost(world, plan)
     assert sent > 0 and lost == 0
