@@ -256,9 +256,17 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+_MIGRATING = threading.Lock()
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (creates it on an empty database)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest migration (creates it on an empty database).
+
+    One thread at a time per process: Alembic's ``context`` and ``config`` are module-level
+    proxies, and two threads migrating at once (the sign-in gate's first requests arrive
+    together, each in the thread pool) remove each other's proxy mid-run."""
+    with _MIGRATING:
+        command.upgrade(alembic_config(engine), "head")
 
 
 def is_initialised(engine: Engine) -> bool:

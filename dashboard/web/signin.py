@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import ipaddress
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -187,13 +188,17 @@ _LOCAL_ONLY = (
     "python -m dashboard users add 用户名 --role admin 创建账号后再从其他电脑访问。"
 )
 _ENGINE: list[Engine] = []
+_ENGINE_LOCK = threading.Lock()
 
 
 def _default_engine() -> Engine:
-    if not _ENGINE:
-        from dashboard.store import db
+    """The office database's engine, made (and migrated) once however many first requests
+    arrive together in the thread pool."""
+    with _ENGINE_LOCK:
+        if not _ENGINE:
+            from dashboard.store import db
 
-        _ENGINE.append(db.connect())
+            _ENGINE.append(db.connect())
     return _ENGINE[0]
 
 

@@ -117,3 +117,29 @@ def db_head() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(db.alembic_config(None)).get_current_head()  # type: ignore[arg-type]
+
+
+def test_threads_migrating_one_database_at_once_take_turns(tmp_path) -> None:
+    """The sign-in gate's first requests each open the database from the thread pool at once:
+    Alembic's module-level proxies must not be torn down under another thread's migration."""
+    import threading
+
+    from dashboard.store import db
+
+    url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            db.connect(url).dispose()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
