@@ -235,10 +235,11 @@ def week_report(
 
 
 def _entry_timeliness(
-    engine: Engine, day: dt.date | None, units: pd.DataFrame, scope: str | None
+    engine: Engine | None, day: dt.date | None, units: pd.DataFrame, scope: str | None
 ) -> tuple[list[str], dict[str, Any] | None]:
-    """Units 逾期未报 and the scope's 按时报送率 figures for the week (none without a task)."""
-    if day is None or entry_status.task_for(engine, day) is None:
+    """Units 逾期未报 and the scope's 按时报送率 figures for the week (none without a task,
+    and none for inputs given without a database)."""
+    if engine is None or day is None or entry_status.task_for(engine, day) is None:
         return [], None
     expected = metrics.expected_units(units)
     codes = subtree_codes(units, scope) if scope is not None else list(expected["code"])
