@@ -159,7 +159,12 @@ def test_a_liaison_journey_and_the_admins_audit(page, board_url: str, tmp_path) 
     grid.first.wait_for(timeout=60_000)
     assert "审计日志" in log
     # the grid is a canvas: read its rows through the page's own CSV-free accessor (aria)
-    rows = page.locator('[data-testid="stDataFrame"] [role="row"]').all_inner_texts()
+    rows: list[str] = []
+    for _ in range(60):  # the canvas grid fills its rows a moment after it appears
+        rows = page.locator('[data-testid="stDataFrame"] [role="row"]').all_inner_texts()
+        if any("songqiao" in row for row in rows):
+            break
+        page.wait_for_timeout(1000)
     listed = "\n".join(rows)
     (SHOTS / "audit_rows.txt").write_text(listed)
     for action in ("登录", "上传", "导出", "退出"):
