@@ -323,6 +323,22 @@ LOG_HEADERS = {
 }
 
 
+OUTSIDE_MESSAGE = "（此条催报还涉及所辖范围以外的单位，消息内容不予显示）"
+
+
+def _inside(log: pd.DataFrame, visible_codes: set[str]) -> pd.DataFrame:
+    """The reminders that name a unit in ``visible_codes``, cut to those units: a message that
+    also names units outside them is withheld, so a subtree's liaison never reads another
+    subtree's units in the log."""
+    inside = [[c for c in codes if c in visible_codes] for codes in log["unit_codes"]]
+    whole = [len(kept) == len(codes) for kept, codes in zip(inside, log["unit_codes"], strict=True)]
+    log = log.assign(
+        unit_codes=inside,
+        message=[m if w else OUTSIDE_MESSAGE for m, w in zip(log["message"], whole, strict=True)],
+    )
+    return log.loc[pd.Series([bool(k) for k in inside], index=log.index, dtype=bool)]
+
+
 def reminder_log(
     engine: Engine,
     *,
@@ -348,8 +364,7 @@ def reminder_log(
         statuses=statuses or None,
     )
     if visible_codes is not None:
-        seen = [bool(set(codes) & visible_codes) for codes in log["unit_codes"]]
-        log = log.loc[pd.Series(seen, index=log.index, dtype=bool)]
+        log = _inside(log, visible_codes)
     table = pd.DataFrame(
         {
             "at": [f"{t.astimezone(tz):%Y-%m-%d %H:%M:%S}" for t in log["at"]],

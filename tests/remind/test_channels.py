@@ -187,6 +187,18 @@ def test_the_log_filters_by_channel_status_scope_and_day(engine: Engine, robot: 
     assert service.reminder_log(engine, since=tomorrow).empty
 
 
+def test_a_subtree_log_names_no_unit_outside_it(engine: Engine, robot: Recorder) -> None:
+    configure(engine, remind_wecom_url=f"{robot.url}/ok")
+    _send(engine, ["wecom", "notice"])
+    assert service.OUTSIDE_MESSAGE not in set(service.reminder_log(engine)["消息内容"])
+    subtree = {"C0102", "C010201"}  # 东县乙镇: its liaison must not read 东县's other units
+    scoped = service.reminder_log(engine, visible_codes=subtree)
+    assert not scoped.empty
+    # each reminder about 乙镇 went to 东县's group, which also names 东县 itself
+    assert set(scoped["消息内容"]) == {service.OUTSIDE_MESSAGE}
+    assert all(set(codes.split("、")) <= subtree for codes in scoped["单位编码"])
+
+
 def test_mobile_numbers_only_are_mentioned() -> None:
     assert channels.mobiles(["139-0000-0001", "0871-6000001", "+86 137 0000 0001", ""]) == [
         "13900000001",
