@@ -102,15 +102,20 @@ class ProblemCollector:
     def add_problem(self, problem: Problem) -> None:
         self.add_problems((problem,))
 
+    def _has_notice(self) -> bool:
+        return bool(self.problems) and self.problems[0].code == TOO_MANY
+
     @property
     def problem_total(self) -> int:
-        kept = len(self.problems) - (1 if self.dropped else 0)  # less the too_many notice
+        # Less the too_many notice only once it is in the list: the notice's own text is
+        # written before it is inserted, and must count every problem found.
+        kept = len(self.problems) - (1 if self._has_notice() else 0)
         return kept + sum(self.dropped.values())
 
     @property
     def error_total(self) -> int:
         dropped = sum(n for (severity, _), n in self.dropped.items() if severity == "error")
-        notice = sum(1 for p in self.problems[:1] if p.code == TOO_MANY and p.is_error)
+        notice = 1 if self._has_notice() and self.problems[0].is_error else 0
         return len(self.errors) - notice + dropped
 
     @property
@@ -128,7 +133,7 @@ class ProblemCollector:
     def note_dropped(self) -> None:
         """Put the notice that not every problem is listed at the head (once, when some were
         only counted)."""
-        if self.dropped and not (self.problems and self.problems[0].code == TOO_MANY):
+        if self.dropped and not self._has_notice():
             self.problems.insert(0, self._too_many())
 
     def _too_many(self) -> Problem:
