@@ -12,6 +12,29 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from dashboard.store import db
 from dashboard.store.schema import units, users
 
+__all__ = [
+    "ENTRY_MODES",
+    "MIN_PASSWORD_LENGTH",
+    "ROLES",
+    "SCOPED_ROLES",
+    "UNSET",
+    "AccountError",
+    "Unset",
+    "User",
+    "add_user",
+    "any_users",
+    "check_password_rules",
+    "find_user",
+    "hash_password",
+    "list_users",
+    "normal_email",
+    "set_disabled",
+    "set_password",
+    "update_user",
+    "user_by_id",
+    "verify",
+]
+
 ROLES: dict[str, str] = {
     "admin": "管理员（全部功能，含用户、名册与设置）",
     "office": "办公室（上传、撤销导入、导出，全部单位）",

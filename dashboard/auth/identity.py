@@ -17,6 +17,8 @@ from sqlalchemy import Engine, select
 from dashboard.auth.accounts import AccountError, User, normal_email, user_by_id
 from dashboard.store.schema import users
 
+__all__ = ["Match", "account_for", "who"]
+
 
 @dataclass(frozen=True)
 class Match:

@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 
 from dashboard.auth.accounts import User, find_user
 
+__all__ = ["ENV", "HEADER", "trusted_addresses", "user_from_proxy"]
+
 HEADER = "remote-user"
 ENV = "DASHBOARD_TRUSTED_PROXIES"
 

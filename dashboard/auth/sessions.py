@@ -25,6 +25,32 @@ from dashboard.auth.accounts import User, user_by_id
 from dashboard.core import settings as settings_def
 from dashboard.store.schema import auth_failures, auth_sessions, settings, users
 
+__all__ = [
+    "IDLE_KEY",
+    "IDLE_TIMEOUT",
+    "LIMITS_TTL",
+    "LOCK_AFTER_ADDRESS",
+    "LOCK_AFTER_USER",
+    "LOCK_WINDOW",
+    "MAX_AGE",
+    "MAX_KEY",
+    "TOUCH_EVERY",
+    "Limits",
+    "Session",
+    "check",
+    "clear_failures",
+    "current_time",
+    "end",
+    "failure_keys",
+    "forget_limits",
+    "is_locked",
+    "limits",
+    "open_sessions",
+    "record_failure",
+    "revoke_user",
+    "start",
+]
+
 IDLE_KEY, MAX_KEY = "session_idle_minutes", "session_max_hours"
 IDLE_TIMEOUT = dt.timedelta(minutes=settings_def.setting(IDLE_KEY).default)  # the defaults
 MAX_AGE = dt.timedelta(hours=settings_def.setting(MAX_KEY).default)
@@ -45,7 +71,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _now() -> dt.datetime:
+def current_time() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
@@ -114,7 +140,7 @@ def forget_limits() -> None:
 def start(engine: Engine, user: User, address: str = "") -> str:
     """A new session for ``user``; returns the token for the cookie (stored only hashed)."""
     token = secrets.token_urlsafe(32)
-    now = _now()
+    now = current_time()
     with engine.begin() as conn:
         conn.execute(
             insert(auth_sessions).values(
@@ -133,7 +159,7 @@ def check(engine: Engine, token: str | None) -> Session | None:
     """The session of ``token`` when it is valid now, else None (and nothing is revealed)."""
     if not isinstance(token, str) or not token or len(token) > 200:
         return None
-    now = _now()
+    now = current_time()
     with engine.connect() as conn:
         row = conn.execute(
             select(
@@ -174,7 +200,7 @@ def end(engine: Engine, token: str | None) -> None:
         conn.execute(
             update(auth_sessions)
             .where(auth_sessions.c.id == _digest(token), auth_sessions.c.revoked_at.is_(None))
-            .values(revoked_at=_now())
+            .values(revoked_at=current_time())
         )
 
 
@@ -186,14 +212,14 @@ def revoke_user(engine: Engine, name: str) -> int:
             conn.execute(
                 update(auth_sessions)
                 .where(auth_sessions.c.user_id == ids, auth_sessions.c.revoked_at.is_(None))
-                .values(revoked_at=_now())
+                .values(revoked_at=current_time())
             ).rowcount
         )
 
 
 def open_sessions(engine: Engine) -> list[tuple[str, dt.datetime, dt.datetime, str]]:
     """(user, started, last seen, address) of sessions not revoked and not expired."""
-    now = _now()
+    now = current_time()
     query = (
         select(
             users.c.name,
@@ -215,7 +241,7 @@ def failure_keys(name: str, address: str) -> list[str]:
 
 
 def record_failure(engine: Engine, name: str, address: str) -> None:
-    now = _now()
+    now = current_time()
     with engine.begin() as conn:
         conn.execute(
             insert(auth_failures), [{"key": k, "at": now} for k in failure_keys(name, address)]
@@ -225,7 +251,7 @@ def record_failure(engine: Engine, name: str, address: str) -> None:
 
 def is_locked(engine: Engine, name: str, address: str) -> bool:
     """Too many recent failures for this account or from this address."""
-    since = _now() - LOCK_WINDOW
+    since = current_time() - LOCK_WINDOW
     user_key, addr_key = failure_keys(name, address)
     with engine.connect() as conn:
         counts: dict[str, int] = dict(

@@ -22,7 +22,7 @@ def user(any_engine: Engine) -> accounts.User:
 
 
 def at(monkeypatch, moment: dt.datetime) -> None:
-    monkeypatch.setattr(sessions, "_now", lambda: moment)
+    monkeypatch.setattr(sessions, "current_time", lambda: moment)
 
 
 @pytest.mark.parametrize("any_engine", ["sqlite", "postgresql"], indirect=True)

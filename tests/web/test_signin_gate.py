@@ -5,6 +5,7 @@ failures; single-user local mode serves loopback only. Run on SQLite and Postgre
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -186,8 +187,8 @@ def test_a_cookie_replayed_after_sign_out_disable_or_password_change_is_refused(
 def test_forged_and_expired_tokens_are_refused(board, monkeypatch) -> None:
     assert not call(board, "/", cookies={SESSION_COOKIE: "guess" * 8}).reached
     token = sign_in(board).cookie(SESSION_COOKIE)
-    later = sessions._now() + sessions.IDLE_TIMEOUT + sessions.dt.timedelta(minutes=1)
-    monkeypatch.setattr(sessions, "_now", lambda: later)
+    later = sessions.current_time() + sessions.IDLE_TIMEOUT + dt.timedelta(minutes=1)
+    monkeypatch.setattr(sessions, "current_time", lambda: later)
     assert not call(board, "/", cookies={SESSION_COOKIE: token}).reached
 
 
