@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import secrets
 
+__all__ = ["on_script_error", "reference"]
+
 log = logging.getLogger("dashboard.errors")
 
 

@@ -20,6 +20,20 @@ import logging
 import re
 from typing import Any
 
+__all__ = [
+    "CALLBACK_ROUTE",
+    "FRESH_MINUTES",
+    "IDENTITY_COOKIE",
+    "LOGIN_ROUTE",
+    "TOKENS_COOKIE",
+    "auth_section",
+    "enabled",
+    "forget",
+    "identity",
+    "login_url",
+    "providers",
+]
+
 log = logging.getLogger(__name__)
 
 IDENTITY_COOKIE = "_streamlit_user"  # streamlit.web.server.starlette.starlette_server_config
@@ -31,7 +45,7 @@ _PROVIDER_KEYS = {"client_id", "client_secret", "server_metadata_url"}
 _CHUNK = re.compile(rf"^(?:{IDENTITY_COOKIE}|{TOKENS_COOKIE})_\d+$")
 
 
-def _auth_section() -> dict[str, Any]:
+def auth_section() -> dict[str, Any]:
     try:
         from streamlit.auth_util import get_secrets_auth_section
 
@@ -44,7 +58,7 @@ def _auth_section() -> dict[str, Any]:
 
 def providers() -> list[str]:
     """The configured providers (``default`` for a flat ``[auth]``); empty: OIDC is off."""
-    section = _auth_section()
+    section = auth_section()
     if not section.get("redirect_uri") or not section.get("cookie_secret"):
         return []
     found = ["default"] if section.get("client_id") else []

@@ -35,6 +35,18 @@ from dashboard.auth import accounts, audit, identity, proxy, sessions
 from dashboard.web import oidc
 from dashboard.web.upload_guard import ASGIApp, Message, Receive, Scope, Send
 
+__all__ = [
+    "CSRF_COOKIE",
+    "LOGIN_PATH",
+    "LOGOUT_PATH",
+    "MAX_FORM_BYTES",
+    "OPEN_PATHS",
+    "SECURITY_HEADERS",
+    "SESSION_COOKIE",
+    "SignInGate",
+    "signed_in_user",
+]
+
 SESSION_COOKIE = "dash_session"
 CSRF_COOKIE = "dash_csrf"
 LOGIN_PATH = "/auth/login"

@@ -19,6 +19,18 @@ from starlette.requests import Request
 
 from dashboard.ingest import formats, limits
 
+__all__ = [
+    "MAX_BODY",
+    "SNIFF_BYTES",
+    "UPLOAD_PATH",
+    "ASGIApp",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+    "UploadGuard",
+]
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]

@@ -151,9 +151,9 @@ def test_providers_read_from_the_auth_secrets(monkeypatch) -> None:
         "county": {"client_id": "c", "client_secret": "s", "server_metadata_url": "http://x"},
         "expose_tokens": [],
     }
-    monkeypatch.setattr(oidc, "_auth_section", lambda: section)
+    monkeypatch.setattr(oidc, "auth_section", lambda: section)
     assert oidc.providers() == ["default", "county"]
-    monkeypatch.setattr(oidc, "_auth_section", lambda: {**section, "cookie_secret": ""})
+    monkeypatch.setattr(oidc, "auth_section", lambda: {**section, "cookie_secret": ""})
     assert oidc.providers() == []
-    monkeypatch.setattr(oidc, "_auth_section", lambda: {})
+    monkeypatch.setattr(oidc, "auth_section", lambda: {})
     assert not oidc.enabled()
