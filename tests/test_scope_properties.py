@@ -233,5 +233,5 @@ def test_a_part_of_the_city_is_never_called_the_whole_city() -> None:
     county = units[units["code"].isin(["01", "0101", "0102", "010101", "010102"])]
     assert report.reference_area(county) == "东城县"
     stats = pd.DataFrame({"mean": [80.0, 70.0]}, index=[2, 3])
-    text = gradient._detail("01", ("整体偏冷", 5.0, 0, 1), stats, None, [], {}, "东城县")
+    text = gradient.subtree_detail("01", ("整体偏冷", 5.0, 0, 1), stats, None, [], {}, "东城县")
     assert "东城县同级" in text and "全市" not in text

@@ -11,6 +11,43 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 
+__all__ = [
+    "BRIEFING_STUDY_TOTALS",
+    "COUNT_HINTS",
+    "DEEDS_DONE",
+    "DERIVED_WORDS",
+    "GROUPS",
+    "INDICATORS",
+    "INDICATOR_CODES",
+    "META_COLUMNS",
+    "NOT_FIGURE_WORDS",
+    "OVERVIEW_TOTALS",
+    "PLACEHOLDER_RE",
+    "PROBLEMS_CLOSED",
+    "PROBLEMS_FOUND",
+    "RATES",
+    "READING_CLASSES",
+    "RULES",
+    "TOTAL_ROW_WORDS",
+    "ZERO_TOKENS",
+    "Indicator",
+    "PairRule",
+    "Rate",
+    "Severity",
+    "by_group",
+    "disambiguate_by_unit",
+    "header_index",
+    "header_unit",
+    "heat_graded",
+    "heat_rates",
+    "heat_volumes",
+    "indicator",
+    "indicator_for_header",
+    "meta_index",
+    "normalise_header",
+    "rate",
+]
+
 Severity = Literal["error", "warning"]
 
 GROUPS: tuple[str, ...] = ("理论学习", "调查研究", "检视整改", "推动发展", "建章立制")

@@ -41,6 +41,32 @@ from dashboard.core.catalogue import PROBLEMS_CLOSED, PROBLEMS_FOUND
 from dashboard.core.metrics import PACE_WEEKS
 from dashboard.core.settings import Settings
 
+__all__ = [
+    "CLOSED",
+    "DEFAULT_SPREAD",
+    "FOUND",
+    "MIN_OPEN",
+    "MIN_POOL",
+    "MIN_SPREAD",
+    "REASONS",
+    "REASON_ENTRIES",
+    "SEVERITY",
+    "Reason",
+    "Week",
+    "bottom_mask",
+    "closure_gap",
+    "late_mask",
+    "low_closure_mask",
+    "projected_open",
+    "reasons",
+    "reasons_text",
+    "severity",
+    "spread_bar",
+    "stalled_mask",
+    "two_skins_mask",
+    "weeks_left",
+]
+
 FOUND, CLOSED = f"cur_{PROBLEMS_FOUND}", f"cur_{PROBLEMS_CLOSED}"  # the problem ledger
 
 MIN_OPEN = 2  # fewer open (or projected open) problems than this never make a closure reason

@@ -43,6 +43,32 @@ import pandas as pd
 
 from dashboard.core.settings import Settings
 
+__all__ = [
+    "COLD_QUANTILE",
+    "COMPONENT_NAMES",
+    "DEFAULT_EFFECT",
+    "FADE_PATTERNS",
+    "MIN_UNITS",
+    "NOISE_Z",
+    "PATTERN_BOTTOM",
+    "PATTERN_COLD",
+    "PATTERN_FULL",
+    "PATTERN_MIDDLE",
+    "PLACE_BOTTOM",
+    "SD_FLOOR",
+    "WHOLE_CITY",
+    "Judgment",
+    "city_pattern",
+    "classify",
+    "effect",
+    "level_profile",
+    "level_stats",
+    "min_units",
+    "subtree_detail",
+    "subtree_roots",
+    "subtrees",
+]
+
 MIN_UNITS = 3  # default of settings["gradient_min_units"]: a level's mean must rest on 3+ units
 DEFAULT_EFFECT = 1.0  # default of settings["gradient_effect"], in within-level spreads
 NOISE_Z = 1.645  # one-sided 5%: a fall smaller than this many standard errors is noise
@@ -245,7 +271,7 @@ def subtrees(
     out["flagged"] = out["pattern"] != ""
     out["loss"] = [round(j[1], 1) for j in judged]
     out["detail"] = [
-        _detail(root, j, ref, comp_means, comps, names_of, area)
+        subtree_detail(root, j, ref, comp_means, comps, names_of, area)
         for root, j in zip(means.index, judged, strict=True)
     ]
     top = means[levels[0]]
@@ -310,7 +336,7 @@ def _judge(
     return pattern, loss, start + judged[k], start + judged[k + 1]
 
 
-def _detail(
+def subtree_detail(
     root: object,
     judgment: Judgment,
     ref: pd.DataFrame,

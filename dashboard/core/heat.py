@@ -39,6 +39,24 @@ from dashboard.core.catalogue import INDICATOR_CODES, heat_graded, heat_rates, h
 from dashboard.core.metrics import FIGS
 from dashboard.core.settings import Settings
 
+__all__ = [
+    "COMPONENTS",
+    "COMP_COLUMNS",
+    "DEFAULT_WEIGHTS",
+    "HEAT_COMPONENTS",
+    "MIN_ELAPSED",
+    "SMOOTHING",
+    "STATUS_LABELS",
+    "HeatComponent",
+    "add_heat",
+    "level_targets",
+    "pool_labels",
+    "status",
+    "targets_score",
+    "volume_scores",
+    "weights",
+]
+
 
 @dataclass(frozen=True)
 class HeatComponent:

@@ -26,6 +26,23 @@ import pandas as pd
 
 from dashboard.core.catalogue import INDICATOR_CODES, PROBLEMS_CLOSED, RATES, READING_CLASSES
 
+__all__ = [
+    "CUR",
+    "FIGS",
+    "INC",
+    "PACE_WEEKS",
+    "RATE_CODES",
+    "carried_values",
+    "expected_units",
+    "panel",
+    "rate_values",
+    "report_dates",
+    "status_grid",
+    "to_date",
+    "totals",
+    "usable_rows",
+]
+
 FIGS: list[str] = list(INDICATOR_CODES)
 CUR: list[str] = [f"cur_{c}" for c in FIGS]
 INC: list[str] = [f"inc_{c}" for c in FIGS]

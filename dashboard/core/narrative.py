@@ -11,6 +11,22 @@ import pandas as pd
 
 from dashboard.core.catalogue import DEEDS_DONE, PROBLEMS_CLOSED, PROBLEMS_FOUND
 
+__all__ = [
+    "change_points",
+    "coverage_sentence",
+    "day_text",
+    "findings",
+    "gradient_sentence",
+    "lagging_sentence",
+    "levels_sentence",
+    "number",
+    "percent",
+    "reminder_text",
+    "tied_names",
+    "timeliness_clause",
+    "totals_sentence",
+]
+
 
 def day_text(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"

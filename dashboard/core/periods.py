@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+__all__ = ["report_day_for", "report_days"]
+
 
 def report_day_for(day: dt.date, report_weekday: int) -> dt.date:
     """The report day (ISO weekday 1–7) on or after ``day``.

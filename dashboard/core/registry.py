@@ -22,6 +22,38 @@ from dashboard.core.catalogue import Severity, normalise_header
 from dashboard.core.problems import PROBLEM_COLUMNS, Problem, ProblemCollector, problem_records
 from dashboard.core.settings import DEFAULT_CATEGORIES
 
+__all__ = [
+    "ALIAS_SEPARATOR",
+    "CATEGORY_MAX_LENGTH",
+    "COLUMNS",
+    "COLUMN_LABELS",
+    "CONTACT_NAME_MAX_LENGTH",
+    "CONTACT_PHONE_MAX_LENGTH",
+    "CONTROL_MESSAGE",
+    "HEADER_SCAN_ROWS",
+    "REQUIRED",
+    "CategoryError",
+    "Registry",
+    "RegistryError",
+    "category_counts",
+    "category_list_problems",
+    "clean_category",
+    "file_error",
+    "find_header",
+    "has_control_characters",
+    "level_counts",
+    "normalise_category",
+    "parse_sheets",
+    "registry_rows",
+    "registry_table",
+    "require_valid",
+    "search_units",
+    "sheets_from_cells",
+    "split_aliases",
+    "unreadable",
+    "visible_controls",
+]
+
 ALIAS_SEPARATOR = "；"
 _ALIAS_SPLIT = re.compile(r"[；;\n]+")
 HEADER_SCAN_ROWS = 30

@@ -16,6 +16,20 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+__all__ = [
+    "GRACE",
+    "OVERDUE_DAYS",
+    "Rule",
+    "RuleError",
+    "Slot",
+    "due",
+    "parse_rule",
+    "parse_rules",
+    "problems",
+    "slots",
+    "zone",
+]
+
 OVERDUE_DAYS = 7  # overdue reminders stop after a week: the next week's task takes over
 GRACE = dt.timedelta(hours=12)  # a slot missed while no process ran is still sent this long
 

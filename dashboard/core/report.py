@@ -20,6 +20,22 @@ from dashboard.core.catalogue import INDICATORS, PROBLEMS_CLOSED, PROBLEMS_FOUND
 from dashboard.core.settings import Settings, level_name
 from dashboard.core.units import UnitTree
 
+__all__ = [
+    "HISTORY_COLUMNS",
+    "READING_COVERAGE",
+    "WeekReport",
+    "build_report",
+    "heat_panel",
+    "history",
+    "indicator_trends",
+    "level_trends",
+    "levels_table",
+    "narrow",
+    "projection",
+    "reference_area",
+    "window_size",
+]
+
 READING_COVERAGE = ("reading_coverage", "读书班覆盖率")
 
 

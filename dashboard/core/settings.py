@@ -15,6 +15,34 @@ from typing import Any, Literal
 
 from dashboard.core.catalogue import READING_CLASSES
 
+__all__ = [
+    "ACCESS",
+    "BRIEFING",
+    "CAMPAIGN",
+    "DATA_SETTINGS",
+    "DEFAULT_CATEGORIES",
+    "ENTRY",
+    "HEAT",
+    "LAGGING",
+    "REMIND",
+    "SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS",
+    "SETTINGS",
+    "Kind",
+    "Setting",
+    "SettingError",
+    "Settings",
+    "check_value",
+    "defaults",
+    "level_name",
+    "level_names_for",
+    "missing_level_names",
+    "option_label",
+    "parse_value",
+    "problems",
+    "setting",
+]
+
 # The categories an office starts with; the list in force is the ``categories`` setting.
 DEFAULT_CATEGORIES: tuple[str, ...] = (
     "党政机关",

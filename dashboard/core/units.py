@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+__all__ = ["UnitTree"]
+
 
 @dataclass
 class UnitTree:
