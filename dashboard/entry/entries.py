@@ -47,6 +47,7 @@ __all__ = [
     "rounds",
     "save_drafts",
     "submit",
+    "REVIEW_ROLES",
 ]
 
 ONLINE_FILE = "在线填报"

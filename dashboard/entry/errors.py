@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["ConflictError", "EntryError"]
+
 
 class EntryError(Exception):
     """A 填报 request that cannot be done (closed task, outside scope, a conflict…)."""

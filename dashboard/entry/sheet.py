@@ -25,6 +25,8 @@ __all__ = [
     "review_grid",
     "status_counts",
     "timeliness",
+    "cell_reason_text",
+    "overdue_units",
 ]
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import insert
 
 from dashboard.entry import status, tasks
+from dashboard.entry.errors import EntryError
 from dashboard.store import returns_repo
 from dashboard.store.schema import fill_entries
 from tests.entry.helpers import FRI, add_units, at
@@ -86,7 +87,7 @@ def test_one_task_per_week(any_engine) -> None:
     tasks.open_task(any_engine, FRI - dt.timedelta(days=2))  # a Wednesday: that Friday's week
     try:
         tasks.open_task(any_engine, FRI)
-    except tasks.EntryError as exc:
+    except EntryError as exc:
         assert "已经存在" in str(exc)
     else:
         raise AssertionError("a second task for one week was opened")
