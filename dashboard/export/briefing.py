@@ -31,6 +31,45 @@ from dashboard.export.document import (
     resolve_fonts,
 )
 
+__all__ = [
+    "CHART_PLANS",
+    "DOC_IMAGE_SCALE",
+    "DOC_IMAGE_WIDTH",
+    "FORMATS",
+    "GRADIENT_LINES",
+    "IMAGE_FORMATS",
+    "IMAGE_RENDERERS",
+    "NUMERALS",
+    "RENDERERS",
+    "TABLE_LIMIT",
+    "TIE_NAMES",
+    "BriefingError",
+    "BriefingOptions",
+    "ChartPlan",
+    "Renderer",
+    "board_charts",
+    "build_briefing",
+    "chart_items",
+    "choices_text",
+    "compose",
+    "document_pngs",
+    "extreme",
+    "file_name",
+    "gradient_paragraphs",
+    "headline_bottom",
+    "image_renderer",
+    "lagging_paragraphs",
+    "lagging_table",
+    "load_report",
+    "masthead",
+    "paper_name",
+    "render_charts",
+    "render_report",
+    "renderer",
+    "tied",
+    "untitled_charts",
+]
+
 NUMERALS = "一二三四五六七八九十"
 DOC_IMAGE_WIDTH = 760  # CSS px of a chart placed in Word (15.5 cm): text stays legible
 DOC_IMAGE_SCALE = 2
@@ -216,7 +255,7 @@ def _totals_paragraphs(report: Any) -> list[str]:
     return out
 
 
-def _gradient_paragraphs(report: Any, options: BriefingOptions) -> list[str]:
+def gradient_paragraphs(report: Any, options: BriefingOptions) -> list[str]:
     out = []
     levels = narrative.levels_sentence(report.levels, getattr(report, "city_pattern", ""))
     if levels:
@@ -239,7 +278,7 @@ def _gradient_paragraphs(report: Any, options: BriefingOptions) -> list[str]:
     return out
 
 
-def _lagging_paragraphs(report: Any, table_rows: int, total: int) -> list[str]:
+def lagging_paragraphs(report: Any, table_rows: int, total: int) -> list[str]:
     out = [narrative.lagging_sentence(report.lagging, REASONS)]
     if total:
         tail = (
@@ -343,7 +382,7 @@ def _headline_closure(report: Any) -> str:
     return text
 
 
-def _headline_bottom(report: Any) -> str:
+def headline_bottom(report: Any) -> str:
     units = report.units.dropna(subset=["heat"])
     if units.empty:
         return "热度排名"
@@ -427,7 +466,7 @@ CHART_PLANS: tuple[ChartPlan, ...] = (
         "热度排名后10位",
         "lagging",
         lambda r, o: charts.ranking_bars(r, "bottom", 10),
-        lambda r, o: _headline_bottom(r),
+        lambda r, o: headline_bottom(r),
         lambda r: "heat" in r.units.columns and r.units["heat"].notna().any(),
     ),
     ChartPlan(
@@ -500,7 +539,7 @@ def document_pngs(
     }
 
 
-def _untitled(doc: BriefingDoc) -> BriefingDoc:
+def untitled_charts(doc: BriefingDoc) -> BriefingDoc:
     """The document with its charts as placed in Word (untitled, 760 px wide) for the plan."""
     charts = [replace(c, figure=_for_document(c.figure)) for c in doc.charts]
     return replace(doc, charts=charts)
@@ -524,8 +563,8 @@ def compose(report: Any, options: BriefingOptions | None = None) -> BriefingDoc:
     writers: dict[str, Callable[[], list[str]]] = {
         "coverage": lambda: _coverage_paragraphs(report, options),
         "totals": lambda: _totals_paragraphs(report),
-        "gradient": lambda: _gradient_paragraphs(report, options),
-        "lagging": lambda: _lagging_paragraphs(report, len(table), len(full_table)),
+        "gradient": lambda: gradient_paragraphs(report, options),
+        "lagging": lambda: lagging_paragraphs(report, len(table), len(full_table)),
     }
     sections: list[Section] = []
     for key in SECTION_KEYS:
@@ -555,7 +594,7 @@ def compose(report: Any, options: BriefingOptions | None = None) -> BriefingDoc:
 
 def _render_docx(report: Any, options: BriefingOptions) -> bytes:
     doc = compose(report, options)
-    plan = word.plan(_untitled(doc))
+    plan = word.plan(untitled_charts(doc))
     heights = {name: p.height_px for name, p in plan.charts.items()}
     starts = {name for name, p in plan.charts.items() if p.new_page}
     ahead = {name: p.ahead for name, p in plan.charts.items() if p.ahead}

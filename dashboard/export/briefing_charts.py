@@ -16,6 +16,17 @@ import plotly.graph_objects as go
 from dashboard.core.catalogue import PROBLEMS_CLOSED, PROBLEMS_FOUND
 from dashboard.export import theme
 
+__all__ = [
+    "COUNTY_SUFFIXES",
+    "GROUP_LIMIT",
+    "by_child_group",
+    "child_groups",
+    "closure_by_group",
+    "coverage_by_group",
+    "group_label",
+    "lagging_reasons",
+]
+
 
 def _col(frame: pd.DataFrame, indicator: str) -> pd.Series:
     """The carried (cumulative) value of ``indicator`` when present, else the reported one."""

@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+__all__ = ["FORMULA_PREFIXES", "safe_cell_text", "safe_cell_value"]
+
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@")
 _CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_AND_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f]")

@@ -21,6 +21,22 @@ from dashboard.core.heat import COMPONENTS
 from dashboard.core.metrics import PACE_WEEKS
 from dashboard.export import measure, theme
 
+__all__ = [
+    "STATUS_NAMES",
+    "closure_projection",
+    "coverage_by_subtree",
+    "heat_by_level",
+    "heat_components",
+    "heat_treemap",
+    "lagging_reasons",
+    "rank_history",
+    "rank_ticks",
+    "ranking_bars",
+    "subtree_gradient_lines",
+    "trend_lines",
+    "unit_history_lines",
+]
+
 STATUS_NAMES = {"green": "绿（较好）", "yellow": "黄（一般）", "red": "红（落后）"}
 
 

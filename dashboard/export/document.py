@@ -14,6 +14,25 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
+__all__ = [
+    "ALT_NAMES",
+    "BODY_FONT",
+    "HEADING2_FONT",
+    "HEADING_FONT",
+    "SANS_FALLBACK",
+    "SECTION_KEYS",
+    "SECTION_LABELS",
+    "SERIF_FALLBACK",
+    "TITLE_FONT",
+    "BriefingDoc",
+    "ChartItem",
+    "Fonts",
+    "Section",
+    "font_available",
+    "installed_families",
+    "resolve_fonts",
+]
+
 SECTION_KEYS: tuple[str, ...] = ("coverage", "totals", "gradient", "lagging", "charts")
 SECTION_LABELS: dict[str, str] = {
     "coverage": "报送情况",

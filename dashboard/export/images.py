@@ -16,6 +16,22 @@ from typing import Any
 import kaleido
 import plotly.graph_objects as go
 
+__all__ = [
+    "DEFAULT_HEIGHT",
+    "DEFAULT_WIDTH",
+    "IMAGE_FORMATS",
+    "IMAGE_RENDERERS",
+    "PNG_SCALE",
+    "ImageError",
+    "ImageRenderer",
+    "image_renderer",
+    "png_size",
+    "render",
+    "stop",
+    "to_png",
+    "to_svg",
+]
+
 DEFAULT_WIDTH = 1000  # CSS pixels; PNG pixels are width × scale
 DEFAULT_HEIGHT = 420
 PNG_SCALE = 3  # 3000 px wide: sharp on a projected slide and in print

@@ -16,6 +16,8 @@ import subprocess
 import unicodedata
 from typing import Any
 
+__all__ = ["NO_LINE_START", "SANS", "SERIF", "fit_columns", "nice_step", "text_width", "wrap"]
+
 SANS = "Noto Sans CJK SC"
 SERIF = "Noto Serif CJK SC"
 NO_LINE_START = frozenset("）)】」』〕，。、；：！？%％")

@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape
 
 from dashboard.export import document
 
+__all__ = ["FALLBACKS", "PreviewError", "fontconfig_file", "to_pdf", "to_pngs"]
+
 FALLBACKS: dict[str, str] = {
     document.TITLE_FONT: document.SERIF_FALLBACK,
     document.BODY_FONT: document.SERIF_FALLBACK,

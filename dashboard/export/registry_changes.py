@@ -9,6 +9,8 @@ from openpyxl import Workbook
 
 from dashboard.export.workbook import write_sheet
 
+__all__ = ["CHANGES_SHEET", "changes_file_name", "changes_xlsx"]
+
 CHANGES_SHEET = "名册变动清单"
 
 

@@ -8,6 +8,8 @@ import plotly.graph_objects as go
 from dashboard.core.settings import level_name
 from dashboard.export import theme
 
+__all__ = ["registry_treemap"]
+
 
 def registry_treemap(
     units: pd.DataFrame, level_names: list[str], title: str, max_depth: int = 3

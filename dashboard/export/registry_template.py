@@ -18,6 +18,15 @@ from dashboard.core.registry import COLUMN_LABELS
 from dashboard.core.settings import DEFAULT_CATEGORIES
 from dashboard.export.cells import safe_cell_value
 
+__all__ = [
+    "FILE_NAME",
+    "INSTRUCTIONS_SHEET",
+    "PREPARED_ROWS",
+    "SHEET_NAME",
+    "build_workbook",
+    "template_bytes",
+]
+
 SHEET_NAME = "单位名册"
 INSTRUCTIONS_SHEET = "填写说明"
 FILE_NAME = "单位名册模板.xlsx"

@@ -32,6 +32,31 @@ from pptx.util import Emu, Inches, Pt
 from dashboard.export import images, measure, theme
 from dashboard.export.document import BriefingDoc, Fonts
 
+__all__ = [
+    "CELL_MARGIN_X",
+    "CELL_MARGIN_Y",
+    "DARK",
+    "HEADLINE_SIZES",
+    "LINE_EM",
+    "MARGIN",
+    "MUTED",
+    "RED",
+    "SLIDE_H",
+    "SLIDE_W",
+    "TABLE_BOTTOM_GAP",
+    "TABLE_PT",
+    "TABLE_TOP",
+    "WHITE",
+    "NativeChart",
+    "column_widths",
+    "headline_size",
+    "native_chart",
+    "needs_image",
+    "row_height",
+    "table_pages",
+    "write_pptx",
+]
+
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 RED = RGBColor(0xB7, 0x28, 0x2E)
 DARK = RGBColor(0x1F, 0x1F, 0x1F)
@@ -409,7 +434,7 @@ CELL_MARGIN_Y = Inches(0.05)
 LINE_EM = 1.45  # line height per em: Noto CJK's (the tallest of the fonts it may be shown in)
 
 
-def _column_widths(frame: pd.DataFrame) -> list[int]:
+def column_widths(frame: pd.DataFrame) -> list[int]:
     """Column widths (EMU) across the slide, measured from the table's text."""
     columns = [[str(c), *(str(v) for v in frame[c])] for c in frame.columns]
     total = (SLIDE_W - 2 * MARGIN) / Pt(1)
@@ -445,7 +470,7 @@ def table_pages(frame: pd.DataFrame, available: int) -> list[tuple[int, int]]:
     """Row ranges (start, stop) of the table per slide: rows by their measured heights under
     the header in ``available`` EMU, on as few slides as they need and spread evenly over
     them (no last slide with two rows)."""
-    widths = _column_widths(frame)
+    widths = column_widths(frame)
     header = row_height([str(c) for c in frame.columns], widths)
     heights = [row_height(row, widths) for row in frame.astype(str).values.tolist()]
     pages = _fill(heights, header, available)
@@ -464,7 +489,7 @@ def _table_slides(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def
     frame = doc.lagging_table.astype(str)
     available = SLIDE_H - TABLE_TOP - TABLE_BOTTOM_GAP
     pages = table_pages(frame, available)
-    widths = _column_widths(frame)
+    widths = column_widths(frame)
     for start, stop in pages:
         part = frame.iloc[start:stop]
         slide = prs.slides.add_slide(prs.slide_layouts[6])

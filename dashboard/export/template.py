@@ -31,6 +31,29 @@ from dashboard.core.units import UnitTree
 from dashboard.export.cells import safe_cell_text, safe_cell_value
 from dashboard.export.workbook import fit_for_print
 
+__all__ = [
+    "FIRST_DATA_ROW",
+    "GROUP_ROW",
+    "HEADER_ROW",
+    "INSTRUCTIONS_SHEET",
+    "META_TAIL",
+    "SHEET_NAME",
+    "TITLE_ROW",
+    "WEEKDAYS",
+    "Column",
+    "TemplateError",
+    "build_workbook",
+    "columns",
+    "indicator_columns",
+    "scoped_units",
+    "split_zip",
+    "template_bytes",
+    "template_file_name",
+    "title_text",
+    "weekday_name",
+    "workbook_bytes",
+]
+
 SHEET_NAME = "周报"
 INSTRUCTIONS_SHEET = "说明"
 TITLE_ROW = 1

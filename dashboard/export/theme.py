@@ -15,6 +15,35 @@ import plotly.graph_objects as go
 
 from dashboard.export import measure
 
+__all__ = [
+    "AXIS_COLOUR",
+    "COLOURS",
+    "DAY_MS",
+    "FONT_FAMILY",
+    "FONT_PX",
+    "GRID_COLOUR",
+    "HEAT_SCALE",
+    "HIGHLIGHT",
+    "LABEL_MAX_PX",
+    "LEGEND_ROW_PX",
+    "MAX_DATE_TICKS",
+    "MORE_COLOURS",
+    "MUTED_COLOUR",
+    "NEUTRAL",
+    "PALETTE",
+    "STATUS_COLOURS",
+    "TEXT_COLOUR",
+    "bar_height",
+    "colour",
+    "count_axis",
+    "date_label",
+    "finish",
+    "fit_category_axis",
+    "label_width",
+    "legend_below",
+    "wrapped_labels",
+]
+
 # Noto CJK comes from Debian's fonts-noto-cjk; the others cover readers on Windows / macOS
 # who open an SVG download (SVG keeps text as text and uses the reader's fonts).
 FONT_FAMILY = (

@@ -39,6 +39,59 @@ from dashboard.export import measure
 from dashboard.export.document import ALT_NAMES, BriefingDoc, ChartItem, Fonts
 from dashboard.export.images import png_size
 
+__all__ = [
+    "BODY_PT",
+    "CAPTION_H_PT",
+    "CAPTION_PT",
+    "CELL_MARGIN",
+    "CELL_PAD_PT",
+    "COLOPHON_CLEAR_PT",
+    "COLOPHON_INSET_MM",
+    "COLOPHON_PT",
+    "COLOPHON_ROW_PT",
+    "LINE_PT",
+    "MARGIN_BOTTOM_MM",
+    "MARGIN_LEFT_MM",
+    "MARGIN_RIGHT_MM",
+    "MARGIN_TOP_MM",
+    "MASTHEAD_PT",
+    "MIN_CHART_PX",
+    "PAGE_H_MM",
+    "PAGE_NUMBER_FONT",
+    "PAGE_SLACK_PT",
+    "PAGE_W_MM",
+    "PICTURE_MAX_HEIGHT",
+    "PICTURE_WIDTH",
+    "PPR_SEQ",
+    "PX_PT",
+    "RED",
+    "RULE_PT",
+    "TABLE_CAPTION_PT",
+    "TABLE_LINE_PT",
+    "TABLE_PT",
+    "TABLE_ROW_PAD_PT",
+    "TBLPR_SEQ",
+    "TCPR_SEQ",
+    "TEXT_H_PT",
+    "TEXT_W_PT",
+    "TITLE_PT",
+    "TRPR_SEQ",
+    "Block",
+    "PagePlan",
+    "Placement",
+    "colophon_height",
+    "colophon_lines",
+    "column_widths",
+    "flow",
+    "least_px",
+    "natural_px",
+    "plan",
+    "plan_figures",
+    "share_heights",
+    "table_row_heights",
+    "write_docx",
+]
+
 RED = RGBColor(0xC0, 0x00, 0x00)
 PAGE_NUMBER_FONT = "宋体"
 BODY_PT = 16  # 三号
@@ -597,7 +650,7 @@ def plan(doc: BriefingDoc, chart_names: set[str] | None = None) -> PagePlan:
             elif room_px + spare >= least_px(chart):  # the page's charts make room for it
                 group = [*on_page, chart]
                 total = room_px + sum(placed[c.name].height_px for c in on_page)
-                for item, height in zip(group, _share(group, total), strict=True):
+                for item, height in zip(group, share_heights(group, total), strict=True):
                     old = placed.get(item.name, Placement(0, False))
                     placed[item.name] = Placement(height, old.new_page, old.ahead)
             else:  # not even a legible chart fits: fill the page with text, then the chart
@@ -663,7 +716,7 @@ def _capped(chart: ChartItem) -> int:
     return min(natural_px(chart), int(PICTURE_MAX_HEIGHT.pt / PX_PT))
 
 
-def _share(group: list[ChartItem], total: int) -> list[int]:
+def share_heights(group: list[ChartItem], total: int) -> list[int]:
     """Heights for the charts of one page that add up to ``total`` px: each its legible least
     plus a share of the rest in proportion to what it would gain up to its natural height."""
     least = [min(least_px(c), _capped(c)) for c in group]

@@ -23,6 +23,22 @@ from dashboard.export.cells import safe_cell_value
 from dashboard.export.document import BODY_FONT as BODY_FONT_NAME
 from dashboard.export.document import HEADING_FONT
 
+__all__ = [
+    "BODY_FONT",
+    "BORDER",
+    "HEADER_FILL",
+    "HEADER_FONT",
+    "PERCENT",
+    "THIN",
+    "fit_for_print",
+    "lagging_frame",
+    "ordered_lagging",
+    "rankings_frame",
+    "reminder_frame",
+    "write_sheet",
+    "write_xlsx",
+]
+
 HEADER_FILL = PatternFill("solid", fgColor="B7282E")
 # The 简报's fonts by name, as in the Word and PowerPoint (an office PC has them).
 HEADER_FONT = Font(name=HEADING_FONT, bold=True, color="FFFFFF")

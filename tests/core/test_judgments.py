@@ -95,7 +95,7 @@ def test_a_fading_city_like_the_issue() -> None:
         first = flagged[flagged["pattern"].isin(FADES)].iloc[0]
         assert "降幅最大" in first["detail"] and "→" in first["detail"]
         assert "降" in first["detail"].split("（")[-1]  # names the components that fell
-        text = "".join(briefing._gradient_paragraphs(rep, briefing.BriefingOptions()))
+        text = "".join(briefing.gradient_paragraphs(rep, briefing.BriefingOptions()))
         assert "第10县" not in text
 
 

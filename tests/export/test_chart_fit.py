@@ -13,6 +13,7 @@ from PIL import Image
 
 from dashboard.core import report
 from dashboard.export import briefing, charts, images, measure, theme
+from dashboard.export.document import ChartItem
 
 from ..core.report_data import W3, figures_frame, settings, units_frame
 from .conftest import LONG_NAMES, make_long_report
@@ -31,12 +32,12 @@ def _edge_is_blank(png: bytes, columns: int = 3) -> tuple[bool, bool]:
 
 
 @pytest.fixture(scope="module")
-def long_charts() -> list[briefing.ChartItem]:
+def long_charts() -> list[ChartItem]:
     return briefing.chart_items(make_long_report(), briefing.BriefingOptions())
 
 
 def test_long_names_are_wrapped_and_the_margin_holds_the_widest_line(
-    long_charts: list[briefing.ChartItem],
+    long_charts: list[ChartItem],
 ) -> None:
     horizontal = [c for c in long_charts if c.figure.data[0].orientation == "h"]
     assert {c.name for c in horizontal} >= {"报送率_分系统", "热度排名后10位"}
@@ -55,7 +56,7 @@ def test_long_names_are_wrapped_and_the_margin_holds_the_widest_line(
 
 
 def test_document_images_are_wide_enough_for_their_labels(
-    long_charts: list[briefing.ChartItem],
+    long_charts: list[ChartItem],
 ) -> None:
     pngs = briefing.document_pngs(long_charts)
     assert set(pngs) == {c.name for c in long_charts}
@@ -126,14 +127,16 @@ def test_table_columns_are_measured() -> None:
 
 
 def test_long_slide_headlines_shrink_to_two_lines() -> None:
+    from pptx.util import Pt
+
     from dashboard.export import slides
 
     from .test_official_document import tied_long_report
 
-    headline = briefing._headline_bottom(tied_long_report())
+    headline = briefing.headline_bottom(tied_long_report())
     size = slides.headline_size(headline)
     assert size < 24
-    width = (slides.SLIDE_W - 2 * slides.MARGIN) / slides.Pt(1)
+    width = (slides.SLIDE_W - 2 * slides.MARGIN) / Pt(1)
     assert len(measure.wrap(headline, width, size, measure.SANS)) <= 2
     assert slides.headline_size("各层级平均热度：市级92.9") == 24
 

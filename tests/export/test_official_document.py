@@ -103,9 +103,9 @@ def test_colophon_settings_exist_with_chinese_labels() -> None:
 
 def test_no_pointer_to_an_excel_export() -> None:
     report = make_report()
-    assert "Excel" not in "".join(briefing._lagging_paragraphs(report, 1, 2))
+    assert "Excel" not in "".join(briefing.lagging_paragraphs(report, 1, 2))
     assert "附表按严重程度列出最需督导的1个单位" in "".join(
-        briefing._lagging_paragraphs(report, 1, 2)
+        briefing.lagging_paragraphs(report, 1, 2)
     )
 
 
@@ -151,9 +151,9 @@ def test_ties_are_named_as_ties() -> None:
 def test_bottom_headline_counts_tied_units() -> None:
     units = _frame({f"{i}村": 0.0 for i in range(6)} | {"高村": 50.0}).assign(code="x")
     report = SimpleNamespace(units=units)
-    assert briefing._headline_bottom(report) == "热度排名靠后单位：6个单位热度为0.0，并列最低"
+    assert briefing.headline_bottom(report) == "热度排名靠后单位：6个单位热度为0.0，并列最低"
     lone = SimpleNamespace(units=_frame({"甲村": 1.0, "乙村": 5.0}))
-    assert briefing._headline_bottom(lone) == "热度排名靠后单位：甲村热度1.0，为本范围最低"
+    assert briefing.headline_bottom(lone) == "热度排名靠后单位：甲村热度1.0，为本范围最低"
 
 
 def tied_long_report():  # type: ignore[no-untyped-def]
@@ -164,7 +164,7 @@ def tied_long_report():  # type: ignore[no-untyped-def]
 
 
 def test_long_city_headline_names_both_tied_units() -> None:
-    headline = briefing._headline_bottom(tied_long_report())
+    headline = briefing.headline_bottom(tied_long_report())
     assert headline.endswith("并列最低") and "热度均为" in headline
 
 
@@ -181,7 +181,7 @@ def test_page_plan_sizes_charts_between_legible_and_natural() -> None:
     """Each chart is planned at its natural height, or squeezed into the room left on its
     page but no lower than legible, or started on a new page (a page break in the file)."""
     options = briefing.BriefingOptions.from_settings(settings_values())
-    doc = briefing._untitled(briefing.compose(make_long_report(), options))
+    doc = briefing.untitled_charts(briefing.compose(make_long_report(), options))
     plan = word.plan_figures(doc)
     assert set(plan) == {c.name for c in doc.charts}
     for chart in doc.charts:
@@ -208,7 +208,7 @@ def test_text_fills_the_page_a_chart_leaves_before_the_chart(monkeypatch) -> Non
     """A chart with no legible room left starts the next page, and the text after it moves
     ahead to fill the page it leaves (whole paragraphs, a heading only with its text)."""
     options = briefing.BriefingOptions.from_settings(settings_values())
-    doc = briefing._untitled(briefing.compose(make_long_report(), options))
+    doc = briefing.untitled_charts(briefing.compose(make_long_report(), options))
     monkeypatch.setattr(word, "least_px", lambda chart: 10_000)  # nothing squeezes
     plan = word.plan_figures(doc)
     moved = {name: p.ahead for name, p in plan.items() if p.ahead}

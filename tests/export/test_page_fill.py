@@ -168,11 +168,11 @@ def test_charts_of_a_page_shrink_together_to_make_room(monkeypatch) -> None:
     from .conftest import make_long_report
 
     options = briefing.BriefingOptions.from_settings(settings_values())
-    doc = briefing._untitled(briefing.compose(make_long_report(), options))
+    doc = briefing.untitled_charts(briefing.compose(make_long_report(), options))
     plan = word.plan_figures(doc)
     for chart in doc.charts:
         assert word.least_px(chart) <= plan[chart.name].height_px <= word.natural_px(chart)
     group = doc.charts[:2]
-    heights = word._share(group, sum(word.least_px(c) for c in group) + 100)
+    heights = word.share_heights(group, sum(word.least_px(c) for c in group) + 100)
     assert sum(heights) <= sum(word.least_px(c) for c in group) + 100
     assert all(h >= word.least_px(c) for h, c in zip(heights, group, strict=True))

@@ -125,7 +125,7 @@ def test_wrapped_lagging_rows_fit_every_slide(tmp_path: Path) -> None:
     )
     doc.lagging_table = table
     doc.charts = []
-    widths = slides._column_widths(table.astype(str))
+    widths = slides.column_widths(table.astype(str))
     available = slides.SLIDE_H - slides.TABLE_TOP - slides.TABLE_BOTTOM_GAP
     pages = slides.table_pages(table.astype(str), available)
     assert len(pages) >= 2  # twelve wrapped rows do not fit one slide
