@@ -31,6 +31,21 @@ from dashboard.ingest import formats, sandbox
 from dashboard.ingest.reader import parse_workbook
 from dashboard.ingest.worker import limit_resources
 
+__all__ = [
+    "ANNOTATE_TIMEOUT_S",
+    "AUTHOR",
+    "MARK_UP_TO_BYTES",
+    "MAX_COMMENTS",
+    "MAX_SUMMARY_ROWS",
+    "RED",
+    "SUMMARY_SHEET",
+    "YELLOW",
+    "annotate",
+    "returned_name",
+    "returned_workbook",
+    "summary_only",
+]
+
 RED = PatternFill("solid", fgColor="FFC7CE")
 YELLOW = PatternFill("solid", fgColor="FFEB9C")
 AUTHOR = "主题教育办"

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from dashboard.core.catalogue import RULES, indicator
 from dashboard.core.problems import Problem
 
+__all__ = ["PLACES_NAMED", "Row", "decrease_problems", "duplicate_problems", "rule_problems"]
+
 
 @dataclass(slots=True)
 class Row:

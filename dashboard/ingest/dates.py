@@ -17,6 +17,20 @@ from dataclasses import dataclass
 
 from dashboard.core.periods import report_day_for
 
+__all__ = [
+    "COVER_COLS",
+    "COVER_ROWS",
+    "CUT_OFF_WORDS",
+    "NOTE_ROWS",
+    "Campaign",
+    "date_in_cell",
+    "date_in_file_name",
+    "date_in_notes",
+    "date_in_rows",
+    "date_in_text",
+    "date_on_cover",
+]
+
 _FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[年./\-_]\s*(\d{1,2})\s*[月./\-_]\s*(\d{1,2})(?!\d)")
 _COMPACT = re.compile(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(?!\d)")
 _MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")

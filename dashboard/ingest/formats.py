@@ -16,6 +16,51 @@ import threading
 import zipfile
 from dataclasses import dataclass
 
+__all__ = [
+    "CHUNK_ROWS",
+    "FRAME_HEADER_BYTES",
+    "MAX_CELLS",
+    "MAX_FILE_BYTES",
+    "MAX_REPLY_BYTES",
+    "MAX_WORKBOOK_CELLS",
+    "MAX_ZIP_ENTRIES",
+    "MAX_ZIP_ENTRY_BYTES",
+    "MAX_ZIP_RATIO",
+    "MAX_ZIP_TOTAL_BYTES",
+    "MEMORY_ENV",
+    "ODS_MIME",
+    "OLE_MAGIC",
+    "WORKER_MEMORY_BYTES",
+    "WORKER_TIMEOUT_S",
+    "ZIP_EMPTY_MAGIC",
+    "ZIP_MAGIC",
+    "ZIP_RATIO_GRACE",
+    "ReadError",
+    "Sniffed",
+    "check_size",
+    "check_xml_parts",
+    "err_corrupt",
+    "err_empty",
+    "err_encrypted",
+    "err_no_data",
+    "err_not_excel",
+    "err_sheet_too_large",
+    "err_too_big",
+    "err_workbook_too_large",
+    "err_worker_crash",
+    "err_worker_memory",
+    "err_worker_timeout",
+    "err_wrong_password",
+    "err_zip_bomb",
+    "looks_like_markup",
+    "ods_is_encrypted",
+    "open_zip",
+    "parse_cell_ref",
+    "sniff",
+    "yield_cpu",
+    "zip_format",
+]
+
 # --- limits ------------------------------------------------------------------------------------
 MAX_FILE_BYTES = 50 * 1024 * 1024  # upload size cap
 MAX_CELLS = 5_000_000  # rows × columns of one sheet's used range

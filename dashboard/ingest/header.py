@@ -25,6 +25,21 @@ from dashboard.core.catalogue import (
     normalise_header,
 )
 
+__all__ = [
+    "FUZZY_CUTOFF",
+    "GROUP_MAX_LEN",
+    "SCAN_ROWS",
+    "Column",
+    "HeaderMap",
+    "Match",
+    "Merged",
+    "Wordings",
+    "find_header",
+    "is_derived",
+    "match_label",
+    "office_wordings",
+]
+
 SCAN_ROWS = 40  # the header is looked for in the first rows of a sheet
 FUZZY_CUTOFF = 0.8
 GROUP_MAX_LEN = 10  # longer texts above the header are titles, not group headers

@@ -11,6 +11,17 @@ from pathlib import PurePath
 from dashboard.ingest import formats
 from dashboard.ingest.formats import ReadError
 
+__all__ = [
+    "MAX_BATCH_BYTES",
+    "MAX_FILES_PER_BATCH",
+    "UPLOAD_CHECKS",
+    "UPLOAD_TYPES",
+    "BusyError",
+    "InFlight",
+    "batch_refusal",
+    "upload_refusal",
+]
+
 UPLOAD_TYPES: tuple[str, ...] = ("xlsx", "xlsm", "xls", "xlsb", "ods", "csv")
 MAX_FILES_PER_BATCH = 60
 MAX_BATCH_BYTES = 200 * 1024 * 1024

@@ -25,6 +25,8 @@ from sqlalchemy import Engine, select
 
 from dashboard.store.schema import units
 
+__all__ = ["MAX_SUGGESTED_ROWS", "MatchScope", "UnitMatch", "UnitMatcher", "fold_code", "fold_name"]
+
 MAX_SUGGESTED_ROWS = 200  # difflib over a large registry is slow: suggest for the first rows
 _SPACES = re.compile(r"\s+")
 

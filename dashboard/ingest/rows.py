@@ -57,6 +57,9 @@ __all__ = [
     "check_table",
     "read_rows",
     "superseded_note",
+    "RowFigures",
+    "json_template",
+    "names_total",
 ]
 
 _RowCheck = Callable[[list[checks.Row]], list[Problem]]
@@ -74,7 +77,7 @@ def _cell(row: list[object], col: int | None) -> object:
     return value
 
 
-def _names_total(folded: str) -> bool:
+def names_total(folded: str) -> bool:
     """合计, 东城县合计, 合计（15个单位）, 小计: … — but not a unit such as 总计划科."""
     for word in _TOTAL_FOLDED:
         if folded.endswith(word):
@@ -117,7 +120,7 @@ class _SheetPart:
     name_col: int | None
 
 
-class _Figures(Sequence[dict[str, int | None]]):
+class RowFigures(Sequence[dict[str, int | None]]):
     """Each data row's figures by indicator code, in table order.
 
     A row read one by one brings its dict. A clean block read column by column keeps its
@@ -166,7 +169,7 @@ class _Figures(Sequence[dict[str, int | None]]):
         done = 0
         for start, (codes, columns) in zip(self._starts, self._blocks, strict=True):
             texts.extend(_json(self[k]) for k in range(done, start))
-            texts.extend(map(_json_template(codes).__mod__, zip(*columns, strict=True)))
+            texts.extend(map(json_template(codes).__mod__, zip(*columns, strict=True)))
             done = start + (len(columns[0]) if columns else 0)
         texts.extend(_json(self[k]) for k in range(done, len(self)))
         return texts
@@ -176,7 +179,7 @@ def _json(values: dict[str, int | None]) -> str:
     return orjson.dumps(values).decode()
 
 
-def _json_template(codes: list[str]) -> str:
+def json_template(codes: list[str]) -> str:
     """'{"a":%d,"b":%d}' for codes a, b: filled with a row of ints it is orjson's text."""
     keys = (orjson.dumps(code).decode().replace("%", "%%") for code in codes)
     return "{" + ",".join(f"{key}:%d" for key in keys) + "}"
@@ -196,7 +199,7 @@ class RowTable:
     excel_rows: list[int] = field(default_factory=list)
     units: list[str | None] = field(default_factory=list)
     days: list[dt.date | None] = field(default_factory=list)
-    values: _Figures = field(default_factory=_Figures)
+    values: RowFigures = field(default_factory=RowFigures)
     bad: list[bool] = field(default_factory=list)
     broken: set[int] = field(default_factory=set)  # rows breaking a rule, found while reading
     own_days: dict[int, dt.date] = field(default_factory=dict)  # a row's own date column
@@ -356,7 +359,7 @@ def _skipped(data: _Columns, label_cols: list[int], repeated: dict[int, str]) ->
         ]:
             value = str(cells[i])
             folded = fold_name(value)
-            if (total and "计" in value and _names_total(folded)) or (
+            if (total and "计" in value and names_total(folded)) or (
                 label and first in value and last in value and folded == label
             ):
                 skip.add(i)

@@ -54,6 +54,8 @@ __all__ = [
     "shutdown",
     "warm",
     "worker_environment",
+    "Worker",
+    "worker_pool",
 ]
 
 POOL_SIZE = 2  # concurrent parses; the machine has two cores
@@ -65,7 +67,7 @@ WORKER_MODULE = "dashboard.ingest.worker"
 
 
 # --- parent side -------------------------------------------------------------------------------
-class _Worker:
+class Worker:
     """One worker process and its pipes. Not thread-safe: the pool hands it to one caller."""
 
     def __init__(self, command: list[str] | None = None) -> None:
@@ -298,12 +300,12 @@ class _Pool:
         self._size = size
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
-        self._idle: list[_Worker] = []
+        self._idle: list[Worker] = []
 
     def warm(self) -> None:
         with self._lock:
             if not self._idle:
-                self._idle.append(_Worker())
+                self._idle.append(Worker())
 
     def run(self, request: bytes, retire: bool) -> Any:
         with self._slots:
@@ -322,16 +324,16 @@ class _Pool:
                     self._give_back(worker, healthy and not retire)
             raise AssertionError("unreachable")
 
-    def _take(self) -> _Worker:
+    def _take(self) -> Worker:
         with self._lock:
             while self._idle:
                 worker = self._idle.pop()
                 if worker.alive():
                     return worker
                 worker.close()
-        return _Worker()
+        return Worker()
 
-    def _give_back(self, worker: _Worker, keep: bool) -> None:
+    def _give_back(self, worker: Worker, keep: bool) -> None:
         if keep and worker.alive() and worker.requests < RECYCLE_AFTER_REQUESTS:
             with self._lock:
                 if len(self._idle) < self._size:
@@ -349,18 +351,18 @@ class _Pool:
             worker.close()
 
 
-_pool = _Pool(POOL_SIZE)
-atexit.register(_pool.shutdown)
+worker_pool = _Pool(POOL_SIZE)
+atexit.register(worker_pool.shutdown)
 
 
 def warm() -> None:
     """Start a worker ahead of the first upload (optional: ``run`` starts one when needed)."""
-    _pool.warm()
+    worker_pool.warm()
 
 
 def shutdown() -> None:
     """Stop idle workers (tests; the workers also exit on their own when the app exits)."""
-    _pool.shutdown()
+    worker_pool.shutdown()
 
 
 def read_registry(file_name: str, content: bytes) -> list[tuple[str, list[list[Any]], Any]]:
@@ -368,7 +370,7 @@ def read_registry(file_name: str, content: bytes) -> list[tuple[str, list[list[A
     same reader, checks and limits as a return; the formats ((row, col, format) of numeric
     cells in an .xlsx) let codes such as 0101 keep their leading zeros."""
     request = pickle.dumps((file_name, bytes(content), None, "registry"), protocol=5)
-    reply = _pool.run(request, retire=len(content) > RECYCLE_AFTER_BYTES)
+    reply = worker_pool.run(request, retire=len(content) > RECYCLE_AFTER_BYTES)
     if reply[0] == "error":
         raise ReadError(str(reply[1]), str(reply[2]))
     return list(reply[1])
@@ -384,7 +386,7 @@ def read_workbook(file_name: str, content: bytes, password: str | None = None) -
 def run(file_name: str, content: bytes, password: str | None = None) -> Workbook:
     """Parse ``content`` in a worker; return a ``workbook.Workbook`` or raise ``ReadError``."""
     request = pickle.dumps((file_name, bytes(content), password), protocol=5)
-    reply = _pool.run(request, retire=len(content) > RECYCLE_AFTER_BYTES)
+    reply = worker_pool.run(request, retire=len(content) > RECYCLE_AFTER_BYTES)
     if reply[0] == "error":
         raise ReadError(str(reply[1]), str(reply[2]))
     _, fmt, sheets = reply

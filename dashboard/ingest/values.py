@@ -20,6 +20,16 @@ import numpy as np
 
 from dashboard.core.catalogue import PLACEHOLDER_RE, ZERO_TOKENS
 
+__all__ = [
+    "NEGATIVE",
+    "NOT_INTEGER",
+    "PLACEHOLDER",
+    "CellIssue",
+    "parse_cell",
+    "parse_column",
+    "plain_column",
+]
+
 
 class CellIssue(NamedTuple):
     code: str  # placeholder | not_integer | negative

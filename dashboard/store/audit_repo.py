@@ -13,6 +13,8 @@ from sqlalchemy import Connection, Engine, insert
 
 from dashboard.store.schema import audit_log
 
+__all__ = ["ACTIONS", "record"]
+
 ACTIONS: dict[str, str] = {
     "sign_in": "登录",
     "sign_in_failed": "登录失败",

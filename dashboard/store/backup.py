@@ -20,6 +20,8 @@ from sqlalchemy.engine import URL, make_url
 
 from dashboard.store import reset
 
+__all__ = ["BackupError", "backup", "libpq_url", "restore_postgres"]
+
 
 class BackupError(Exception):
     """A backup or restore that could not be made; the message says what to do (Chinese)."""

@@ -17,6 +17,27 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 
+__all__ = [
+    "DEFAULT_SQLITE_PATH",
+    "MIGRATIONS",
+    "PROJECT_ROOT",
+    "SAFETY_AUTOCHECKPOINT_PAGES",
+    "SECRETS_FILE",
+    "alembic_config",
+    "checkpointer",
+    "connect",
+    "default_url",
+    "is_initialised",
+    "json_dumps",
+    "json_loads",
+    "lock",
+    "lock_key",
+    "make_engine",
+    "serialise_migrations",
+    "upgrade",
+    "wait_for_checkpoints",
+]
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +118,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         # The background checkpointer copies the WAL back after each write; SQLite's own
         # checkpoint-at-commit stays only as a safety net if that thread ever falls behind.
-        cursor.execute(f"PRAGMA wal_autocheckpoint={_SAFETY_AUTOCHECKPOINT_PAGES}")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SAFETY_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -118,7 +139,7 @@ def _tune_sqlite(engine: Engine) -> None:
             with conn.begin():
                 yield conn
         if on_disk:
-            _checkpointer.request(engine)
+            checkpointer.request(engine)
 
     engine.begin = begin_immediate  # type: ignore[method-assign]
     plain_dispose = engine.dispose
@@ -126,7 +147,7 @@ def _tune_sqlite(engine: Engine) -> None:
     def dispose(close: bool = True) -> None:
         # No checkpoint may open a connection after this: whoever disposes an engine may go
         # on to copy or delete the file, which must then be whole without its -wal.
-        _checkpointer.forget(engine)
+        checkpointer.forget(engine)
         plain_dispose(close)
 
     engine.dispose = dispose  # type: ignore[method-assign]
@@ -135,7 +156,7 @@ def _tune_sqlite(engine: Engine) -> None:
 _IMMEDIATE = "dashboard_sqlite_immediate"
 # 400 MB of WAL: reached only by a transaction that large or if the background
 # checkpointer cannot keep up.
-_SAFETY_AUTOCHECKPOINT_PAGES = 100_000
+SAFETY_AUTOCHECKPOINT_PAGES = 100_000
 
 
 class _Checkpointer:
@@ -206,13 +227,13 @@ def _checkpoint(engine: Engine) -> None:
         log.debug("background checkpoint skipped", exc_info=True)
 
 
-_checkpointer = _Checkpointer()
-atexit.register(_checkpointer.wait, 5.0)
+checkpointer = _Checkpointer()
+atexit.register(checkpointer.wait, 5.0)
 
 
 def wait_for_checkpoints(timeout: float = 10.0) -> bool:
     """Wait for the background WAL checkpoints (benchmarks and tests; the app never waits)."""
-    return _checkpointer.wait(timeout)
+    return checkpointer.wait(timeout)
 
 
 def lock(conn: Connection, *names: str) -> None:

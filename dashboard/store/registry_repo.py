@@ -33,6 +33,25 @@ from dashboard.store import audit_repo, db
 from dashboard.store.returns_repo import record_import
 from dashboard.store.schema import settings, units
 
+__all__ = [
+    "BIG_CHANGE_MIN_UNITS",
+    "BIG_CHANGE_SHARE",
+    "CATEGORIES_KEY",
+    "OTHER_CITY_OVERLAP",
+    "BigChangeError",
+    "ConfirmationNeededError",
+    "NewCategoriesError",
+    "RegistrySummary",
+    "apply_registry",
+    "category_usage",
+    "load_categories",
+    "load_contacts",
+    "preview_registry",
+    "record_rejected_registry",
+    "rename_category",
+    "save_categories",
+]
+
 # Contact columns are compared and stored where the schema has them.
 _COMPARED = tuple(
     k

@@ -28,6 +28,29 @@ from dashboard.store.schema import (
     users,
 )
 
+__all__ = [
+    "CHANNEL_ZH",
+    "LOG_COLUMNS",
+    "STATUS_ZH",
+    "Account",
+    "Task",
+    "add_notice",
+    "any_tasks",
+    "claim",
+    "codes_with_figures",
+    "enabled_accounts",
+    "finish",
+    "lease_holder",
+    "load_log",
+    "mark_read",
+    "open_tasks",
+    "release_lease",
+    "submitted_codes",
+    "take_lease",
+    "task_for",
+    "unread_notices",
+]
+
 STATUS_ZH = {"sent": "已发送", "failed": "发送失败", "sending": "发送中断"}
 CHANNEL_ZH = {
     "notice": "站内通知",

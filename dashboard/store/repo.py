@@ -16,6 +16,17 @@ from dashboard.core.catalogue import INDICATOR_CODES
 from dashboard.store import audit_repo
 from dashboard.store.schema import figures, settings, units
 
+__all__ = [
+    "UNIT_COLUMNS",
+    "data_version",
+    "get_settings",
+    "load_figures",
+    "load_units",
+    "report_dates",
+    "set_settings",
+    "unit_count",
+]
+
 UNIT_COLUMNS = [
     "code",
     "name",

@@ -25,6 +25,8 @@ from sqlalchemy import Connection, Engine, String, Text, and_, cast, func, selec
 from dashboard.core.catalogue import INDICATOR_CODES
 from dashboard.store.schema import figures, units
 
+__all__ = ["load_window", "report_days"]
+
 _SCHEMA = pa.schema([(code, pa.float64()) for code in INDICATOR_CODES])
 
 

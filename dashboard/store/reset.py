@@ -20,6 +20,18 @@ from dashboard.store import db
 from dashboard.store.returns_repo import week_lock_names
 from dashboard.store.schema import blobs, figures, imports, settings, units
 
+__all__ = [
+    "ResetCounts",
+    "ResetError",
+    "ResetOutcome",
+    "backup_dir",
+    "backup_sqlite",
+    "counts",
+    "is_sqlite",
+    "reset",
+    "sqlite_path",
+]
+
 
 class ResetError(ValueError):
     """A reset that must not run as asked (message in Chinese, says what to do)."""

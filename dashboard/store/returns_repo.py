@@ -25,6 +25,28 @@ from dashboard.core.problems import PROBLEMS_KEPT
 from dashboard.store import audit_repo, db
 from dashboard.store.schema import blobs, figures, imports
 
+__all__ = [
+    "FigureColumns",
+    "FigureRow",
+    "JsonTexts",
+    "SaveResult",
+    "archive_blob",
+    "blob_content",
+    "find_active_import",
+    "import_problems",
+    "json_texts",
+    "list_imports",
+    "previous_figures",
+    "record_import",
+    "reinstate_import",
+    "save_upload",
+    "save_upload_on",
+    "sha256_of",
+    "superseded_rows",
+    "undo_import",
+    "week_lock_names",
+]
+
 _CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
 _SUMMARY_LINES = 50  # room for the per-kind lines after the kept problems
 
@@ -290,7 +312,7 @@ def _insert_sqlite(conn: Connection, import_id: int, rows: FigureColumns) -> Non
                 rows.unit_codes,
                 map(iso.__getitem__, rows.report_dates),
                 repeat(import_id),
-                _json_texts(rows.figures),
+                json_texts(rows.figures),
                 rows.sheets,
                 rows.rows,
                 strict=False,
@@ -316,7 +338,7 @@ class JsonTexts(Protocol):
     def json_texts(self) -> list[str]: ...
 
 
-def _json_texts(values: Sequence[dict[str, int | None]]) -> list[str]:
+def json_texts(values: Sequence[dict[str, int | None]]) -> list[str]:
     """Each dict as the JSON text ``db.json_dumps`` gives.
 
     With text keys (always, for figures) plain ``orjson.dumps`` writes the very same text

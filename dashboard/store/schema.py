@@ -25,6 +25,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+__all__ = [
+    "JsonType",
+    "audit_log",
+    "auth_failures",
+    "auth_sessions",
+    "blobs",
+    "figures",
+    "fill_entries",
+    "fill_rounds",
+    "fill_tasks",
+    "imports",
+    "leases",
+    "metadata",
+    "notices",
+    "reminders",
+    "settings",
+    "units",
+    "users",
+]
+
 metadata = MetaData()
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")

@@ -317,7 +317,7 @@ def test_killed_worker_is_a_corrupt_file_and_is_replaced(
     rows_200k: bytes, fresh_workers: None
 ) -> None:
     sandbox.warm()
-    worker = sandbox._pool._idle[0]
+    worker = sandbox.worker_pool._idle[0]
     pid = worker.proc.pid
     time.sleep(1.0)  # imports done: the request is taken at once, the parse then takes seconds
     killer = threading.Timer(0.8, lambda: os.kill(pid, signal.SIGSEGV))
@@ -352,7 +352,7 @@ def test_encrypted_ods_is_refused_with_a_reason() -> None:
 
 def test_worker_killed_while_idle_is_replaced_transparently(fresh_workers: None) -> None:
     sandbox.warm()
-    worker = sandbox._pool._idle[0]
+    worker = sandbox.worker_pool._idle[0]
     time.sleep(0.5)  # let it finish starting, then kill it while it waits for work
     os.kill(worker.proc.pid, signal.SIGKILL)
     worker.proc.wait(timeout=10)

@@ -55,7 +55,6 @@ def test_list_undo_and_reinstate(setup, capsys) -> None:
 def test_a_file_over_the_cap_is_refused_before_it_is_archived(setup, monkeypatch, capsys) -> None:
     engine, url, first, _ = setup
     monkeypatch.setattr(formats, "MAX_FILE_BYTES", 100)
-    monkeypatch.setattr("dashboard.cli.MAX_FILE_BYTES", 100)
     assert main(["import", str(first), "--db", url, "--json"]) == 1
     assert "过大" in capsys.readouterr().err
     with engine.connect() as conn:

@@ -21,11 +21,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from dashboard.core.catalogue import INDICATORS
+from dashboard.core.problems import PROBLEMS_KEPT
 from dashboard.ingest import pipeline, sandbox
 from dashboard.ingest.annotate import annotate, returned_name, returned_workbook
 from dashboard.ingest.formats import ReadError
 from dashboard.store import repo, returns_repo
-from dashboard.store.returns_repo import PROBLEMS_KEPT
 from dashboard.store.schema import blobs, figures, imports
 from dashboard.ui import import_tables
 from tests.ingest.builders import (
@@ -255,7 +255,7 @@ def test_totals_blank_rows_hidden_and_instruction_sheets_every_visible_sheet(db:
 
 def test_total_rows_by_their_wording_only() -> None:
     from dashboard.ingest.matching import fold_name
-    from dashboard.ingest.rows import _names_total
+    from dashboard.ingest.rows import names_total
 
     for text in [
         "合计",
@@ -266,9 +266,9 @@ def test_total_rows_by_their_wording_only() -> None:
         "总计",
         "累计合计",
     ]:
-        assert _names_total(fold_name(text)), text
+        assert names_total(fold_name(text)), text
     for text in ["总计划科", "统计局", "审计局", "计生办"]:
-        assert not _names_total(fold_name(text)), text
+        assert not names_total(fold_name(text)), text
 
 
 def test_numbering_row_under_the_header_is_skipped(db: Engine) -> None:

@@ -11,14 +11,14 @@ import pytest
 
 from dashboard.ingest import formats
 from dashboard.ingest.results import AcceptedRows
-from dashboard.ingest.rows import _Figures, _json_template
+from dashboard.ingest.rows import RowFigures, json_template
 from dashboard.store import returns_repo
 
 DAY = dt.date(2023, 10, 27)
 
 
-def figures_with_a_block() -> _Figures:
-    table = _Figures()
+def figures_with_a_block() -> RowFigures:
+    table = RowFigures()
     table.append({"a": 1, "b": None})  # a row read one by one, with a blank
     table.add_columns(["a", "b"], [[2, 3, 4], [20, 30, 40]], 3)
     table.append({"b": 7})
@@ -48,12 +48,12 @@ def test_json_texts_are_what_orjson_writes_for_each_row() -> None:
     table = figures_with_a_block()
     expected = [orjson.dumps(row).decode() for row in list(figures_with_a_block())]
     assert table.json_texts() == expected
-    assert returns_repo._json_texts(table) == expected
+    assert returns_repo.json_texts(table) == expected
 
 
 def test_the_template_escapes_what_json_and_percent_formatting_need() -> None:
     codes = ['say "hi"', "100%", "\u8bfb\u4e66"]
-    template = _json_template(codes)
+    template = json_template(codes)
     assert orjson.loads(template % (1, 2, 3)) == dict(zip(codes, [1, 2, 3], strict=True))
 
 

@@ -41,7 +41,7 @@ def frame(obj: object) -> bytes:
 def play(tmp_path: Path, *frames: bytes) -> object:
     script = tmp_path / "frames.bin"
     script.write_bytes(b"".join(frames))
-    worker = sandbox._Worker([sys.executable, "-c", PLAYBACK, str(script)])
+    worker = sandbox.Worker([sys.executable, "-c", PLAYBACK, str(script)])
     try:
         return worker.call(pickle.dumps(("a.xlsx", b"x", None)), timeout=20)
     finally:
@@ -134,7 +134,7 @@ def test_a_native_out_of_memory_abort_is_named_whatever_follows_it(tmp_path: Pat
         "sys.stderr.flush()\n"
         "os.abort()\n"
     )
-    worker = sandbox._Worker([sys.executable, "-c", script])
+    worker = sandbox.Worker([sys.executable, "-c", script])
     try:
         with pytest.raises(ReadError) as info:
             worker.call(pickle.dumps(("a.xlsx", b"x", None)), timeout=20)

@@ -36,7 +36,7 @@ def test_a_large_commit_reaches_the_database_file_in_the_background(tmp_path: Pa
 def test_the_safety_net_threshold_is_set_on_every_connection(sqlite_engine) -> None:  # type: ignore[no-untyped-def]
     with sqlite_engine.connect() as conn:
         pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
-    assert pages == db._SAFETY_AUTOCHECKPOINT_PAGES
+    assert pages == db.SAFETY_AUTOCHECKPOINT_PAGES
 
 
 def test_an_engine_on_a_deleted_file_does_not_break_the_checkpointer(tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_an_engine_on_a_deleted_file_does_not_break_the_checkpointer(tmp_path: P
     for child in folder.iterdir():
         child.unlink()
     folder.rmdir()
-    db._checkpointer.request(engine)
+    db.checkpointer.request(engine)
     assert db.wait_for_checkpoints()
     other = db.connect(f"sqlite:///{tmp_path / 'y.sqlite3'}")
     _write_big_blob(other, 5 * 1024 * 1024)
