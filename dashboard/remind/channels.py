@@ -28,6 +28,25 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+__all__ = [
+    "SECRET_ENV",
+    "SECRET_TOML",
+    "WECOM_MAX_BYTES",
+    "Config",
+    "SmtpConfig",
+    "config_from",
+    "dingtalk_payload",
+    "dingtalk_sign",
+    "dingtalk_url",
+    "mobiles",
+    "post_dingtalk",
+    "post_robot",
+    "post_wecom",
+    "secret",
+    "send_email",
+    "wecom_payload",
+]
+
 SECRET_ENV = {
     "remind_dingtalk_secret": "DASHBOARD_DINGTALK_SECRET",
     "remind_smtp_password": "DASHBOARD_SMTP_PASSWORD",

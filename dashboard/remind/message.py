@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from dashboard.remind.pending import LiaisonGroup
 
+__all__ = ["FILL_PAGE", "LISTED_UNITS", "Context", "compose", "subject"]
+
 LISTED_UNITS = 30  # a message names at most this many units, then says how many more
 FILL_PAGE = ""  # the 填报 page's path under the board's address ("" = the board itself)
 

@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from dashboard import door
 from dashboard.store import remind_repo, repo
 
+__all__ = ["NO_CONTACT", "LiaisonGroup", "group_by_liaison", "load_registry", "not_reported"]
+
 NO_CONTACT = "未登记联络人"
 
 

@@ -24,6 +24,21 @@ from dashboard.core import remind_rules
 from dashboard.remind import service
 from dashboard.store import remind_repo, repo
 
+__all__ = [
+    "ACTOR",
+    "INTERVAL_ENV",
+    "LEASE",
+    "LEASE_TTL",
+    "SWITCH_ENV",
+    "WINDOW",
+    "Scheduler",
+    "due_slots",
+    "holder_id",
+    "run_due",
+    "start_once",
+    "weeks",
+]
+
 log = logging.getLogger(__name__)
 
 LEASE = "remind-scheduler"

@@ -21,6 +21,28 @@ from dashboard.remind.message import Context, compose, subject
 from dashboard.remind.pending import LiaisonGroup, group_by_liaison, load_registry, not_reported
 from dashboard.store import audit_repo, remind_repo, repo
 
+__all__ = [
+    "CHANNELS",
+    "DEFAULT_DEADLINE",
+    "LOG_HEADERS",
+    "NOTICE_ROLES",
+    "OUTSIDE_MESSAGE",
+    "Deliver",
+    "Outcome",
+    "Plan",
+    "Week",
+    "audit_outcomes",
+    "covering_accounts",
+    "current_report_date",
+    "office_today",
+    "outcomes_table",
+    "plan",
+    "record_copied",
+    "reminder_log",
+    "send",
+    "week_for",
+]
+
 CHANNELS: tuple[str, ...] = ("notice", "wecom", "dingtalk", "email")
 DEFAULT_DEADLINE = dt.time(18, 0)  # the report day, when the week has no 填报 task
 NOTICE_ROLES = ("liaison", "viewer")  # accounts of a subtree receive its notices and mail
