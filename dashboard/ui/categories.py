@@ -12,6 +12,8 @@ from dashboard.core.registry import CategoryError
 from dashboard.store import registry_repo
 from dashboard.ui import state
 
+__all__ = ["KEY", "category_editor"]
+
 KEY = "categories"
 
 

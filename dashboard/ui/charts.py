@@ -25,6 +25,8 @@ import streamlit as st
 from dashboard.export import images
 from dashboard.ui import session
 
+__all__ = ["MAX_FIGURES", "cached_figure", "file_stem", "render_image", "show_chart"]
+
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
@@ -34,7 +36,7 @@ def file_stem(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _render(fig_json: str, fmt: str) -> bytes:
+def render_image(fig_json: str, fmt: str) -> bytes:
     fig = pio.from_json(fig_json)
     found = images.image_renderer(fmt)
     if found is None:
@@ -43,7 +45,7 @@ def _render(fig_json: str, fmt: str) -> bytes:
 
 
 def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
-    return lambda: _render(fig_json, fmt)
+    return lambda: render_image(fig_json, fmt)
 
 
 class _Drawn(go.Figure):
@@ -63,7 +65,7 @@ _FIGURES: OrderedDict[Hashable, tuple[go.Figure, str]] = OrderedDict()
 _FIGURES_LOCK = threading.Lock()
 
 
-def _figure(build: Callable[[], go.Figure], cache: Hashable) -> tuple[go.Figure, str]:
+def cached_figure(build: Callable[[], go.Figure], cache: Hashable) -> tuple[go.Figure, str]:
     """The figure for ``cache`` and its JSON, built once per process (least recently used
     entries go first)."""
     with _FIGURES_LOCK:
@@ -92,7 +94,7 @@ def show_chart(
     on), a builder runs once per process for that key."""
     key = key or f"chart_{name}"
     if cache is not None and callable(fig) and not isinstance(fig, go.Figure):
-        fig, fig_json = _figure(fig, (name, key, cache))
+        fig, fig_json = cached_figure(fig, (name, key, cache))
     else:
         fig = fig() if callable(fig) and not isinstance(fig, go.Figure) else fig
         fig_json = fig.to_json()

@@ -10,6 +10,8 @@ import streamlit as st
 from dashboard.core import flags, heat
 from dashboard.core.settings import Settings
 
+__all__ = ["COVERAGE", "TOTALS", "gradient_text", "heat_text", "lagging_text", "show"]
+
 COVERAGE = (
     "- **应报单位**：名册中未撤销的单位（含本级）。\n"
     "- **已报**：本周有一行报表且至少一项数字非空；整行空白视同未报。\n"

@@ -20,6 +20,26 @@ from dashboard.entry.status import DONE, TaskInfo
 from dashboard.entry.tasks import OFFICE_TZ
 from dashboard.ui.text import plain
 
+__all__ = [
+    "EDITOR",
+    "MESSAGE",
+    "SHEET",
+    "actions",
+    "cells_of",
+    "changed",
+    "filled",
+    "grid",
+    "load_sheet",
+    "local_time",
+    "open_rows",
+    "pick_task",
+    "reload",
+    "return_form",
+    "show_problems",
+    "show_returned",
+    "task_caption",
+]
+
 SHEET = "fill_sheet"  # task id → the Sheet as loaded (its versions are the compare-and-set)
 EDITOR = "fill_editor"
 MESSAGE = "fill_message"

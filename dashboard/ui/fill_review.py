@@ -16,6 +16,8 @@ from dashboard.entry.status import TaskInfo
 from dashboard.ui import state
 from dashboard.ui.fill import local_time
 
+__all__ = ["counts", "forward", "open_task_form", "pending_changes", "status_table"]
+
 
 def open_task_form(engine: Engine, viewer: door.Viewer | None) -> None:
     """The office opens (or closes) a week's task; times default to the settings."""

@@ -16,6 +16,8 @@ from dashboard.ingest import limits
 from dashboard.ui import fill, import_tables
 from dashboard.ui.tables import problems_table
 
+__all__ = ["XLSX_MIME", "template_section"]
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -16,6 +16,21 @@ import streamlit as st
 from dashboard.core.settings import level_name
 from dashboard.ui import state
 
+__all__ = [
+    "ALL",
+    "CATEGORY_KEY",
+    "LEVEL_KEY",
+    "POOL_KEY",
+    "SCOPE_KEY",
+    "UNIT_DETAIL_KEY",
+    "Filters",
+    "board_filters",
+    "no_data",
+    "open_unit",
+    "unit_picker",
+    "whole_label",
+]
+
 SCOPE_KEY = "board_scope"
 LEVEL_KEY = "board_levels"
 CATEGORY_KEY = "board_categories"

@@ -10,6 +10,8 @@ from dashboard.store import remind_repo
 from dashboard.ui import state
 from dashboard.ui.text import plain
 
+__all__ = ["render_notices"]
+
 
 def render_notices(viewer: door.Viewer | None) -> None:
     """The signed-in user's unread notices, each with a 知道了 button that marks it read."""

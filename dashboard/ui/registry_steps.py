@@ -11,6 +11,8 @@ from dashboard.export.registry_changes import changes_file_name, changes_xlsx
 from dashboard.store import registry_repo, repo
 from dashboard.ui import session, state
 
+__all__ = ["confirm_and_apply", "level_names_editor"]
+
 # Names offered for levels the office has not named yet (by depth, 1 = root).
 _SUGGESTED = {5: "第五级", 6: "第六级"}
 

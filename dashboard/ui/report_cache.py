@@ -25,6 +25,21 @@ from dashboard.store import db, repo
 from dashboard.ui import filters as filters_mod
 from dashboard.ui import session, state
 
+__all__ = [
+    "GLYPHS",
+    "HISTORY_WEEKS",
+    "MAX_VIEWS",
+    "WEEK_CHOICES",
+    "filtered_week",
+    "indicator_trends",
+    "level_trends",
+    "scope_units",
+    "status_grid",
+    "units_history",
+    "view_token",
+    "week_report",
+]
+
 HISTORY_WEEKS = 8  # trends and unit histories show the last 8 weeks unless asked for more
 WEEK_CHOICES: dict[str, int | None] = {
     "近4周": 4,

@@ -8,6 +8,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard.store import reset
 from dashboard.ui import state
 
+__all__ = ["CONFIRM_WORD", "MESSAGE_KEY", "render", "show_message"]
+
 CONFIRM_WORD = "清空"
 MESSAGE_KEY = "reset_message"
 

@@ -17,6 +17,8 @@ from dashboard.auth import accounts, audit, proxy, sessions
 from dashboard.ui import state
 from dashboard.web.signin import LOGIN_PATH, LOGOUT_PATH, SESSION_COOKIE
 
+__all__ = ["LOCAL_ACTOR", "actor", "audited", "current_viewer", "render_account", "viewer"]
+
 
 def current_viewer() -> door.Viewer | None:
     """The signed-in user as the door sees them; stops the page when the session is gone."""

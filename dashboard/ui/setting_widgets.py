@@ -21,6 +21,21 @@ import streamlit as st
 from dashboard.core import settings as settings_def
 from dashboard.core.settings import Setting
 
+__all__ = [
+    "DRAWERS",
+    "KEY_COLUMN",
+    "LEVEL_COLUMN",
+    "LIST_COLUMN",
+    "VALUE_COLUMN",
+    "WEEKDAYS",
+    "draw",
+    "groups",
+    "key_for",
+    "list_from_table",
+    "mapping_from_table",
+    "targets_from_table",
+]
+
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 LIST_COLUMN = "内容"
 KEY_COLUMN = "项目"
@@ -46,7 +61,7 @@ def draw(item: Setting, value: Any, prefix: str = "settings") -> Any:
     keeps the keys of another page's copy of a widget apart."""
     if prefix != "settings":
         item = replace(item, key=f"{prefix}__{item.key}")
-    return _DRAWERS.get(item.kind, _json)(item, value)
+    return DRAWERS.get(item.kind, _json)(item, value)
 
 
 def _text(item: Setting, value: Any) -> Any:
@@ -325,7 +340,7 @@ def _as_date(value: Any) -> dt.date | None:
         return None
 
 
-_DRAWERS: dict[str, Callable[[Setting, Any], Any]] = {
+DRAWERS: dict[str, Callable[[Setting, Any], Any]] = {
     "text": _text,
     "date": _date,
     "optional_date": _optional_date,

@@ -28,6 +28,33 @@ from dashboard.core.units import UnitTree
 from dashboard.store import db, repo
 from dashboard.ui.text import plain
 
+__all__ = [
+    "DEMO_KEY",
+    "MAX_SHARED",
+    "REPORT_DATE_KEY",
+    "START_PAGE",
+    "clear_caches",
+    "close_demo",
+    "demo_open",
+    "engine",
+    "ensure_ready",
+    "has_units",
+    "office_engine",
+    "open_demo",
+    "render_demo_banner",
+    "render_sidebar",
+    "report_dates",
+    "scopes",
+    "selected_report_date",
+    "settings",
+    "shared_settings",
+    "shared_units",
+    "showing_demo_data",
+    "units",
+    "url",
+    "version",
+]
+
 REPORT_DATE_KEY = "report_date"
 DEMO_KEY = "open_demo"
 START_PAGE = "app_pages/start.py"  # True while this session looks at the demo city
@@ -108,11 +135,11 @@ def _shared(key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
     return value
 
 
-def _settings(url: str, token: str) -> dict[str, Any]:
+def shared_settings(url: str, token: str) -> dict[str, Any]:
     return _shared(("settings", url, token), lambda: repo.get_settings(_engine_for(url)))
 
 
-def _units(url: str, token: str, include_retired: bool) -> pd.DataFrame:
+def shared_units(url: str, token: str, include_retired: bool) -> pd.DataFrame:
     return _shared(
         ("units", url, token, include_retired),
         lambda: repo.load_units(_engine_for(url), include_retired=include_retired),
@@ -121,7 +148,7 @@ def _units(url: str, token: str, include_retired: bool) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _scopes(url: str, token: str) -> list[tuple[str, str]]:
-    frame = _units(url, token, False)  # the registry already loaded for the page
+    frame = shared_units(url, token, False)  # the registry already loaded for the page
     names = dict(zip(frame["code"].astype(str), frame["name"], strict=True))
     return [
         (code, "\u3000" * (level - 2) + names[code])  # indented by depth: 县 / 　镇
@@ -136,13 +163,13 @@ def _report_dates(url: str, token: str) -> list[dt.date]:
 
 def settings() -> dict[str, Any]:
     """The campaign's settings (a copy: change it freely)."""
-    return copy.deepcopy(_settings(url(), version()))
+    return copy.deepcopy(shared_settings(url(), version()))
 
 
 def units(include_retired: bool = False) -> pd.DataFrame:
     """The registry (a shallow copy of the shared frame: with pandas' copy-on-write a change
     to it never reaches the shared one)."""
-    return _units(url(), version(), include_retired).copy(deep=False)
+    return shared_units(url(), version(), include_retired).copy(deep=False)
 
 
 def scopes() -> list[tuple[str, str]]:
@@ -161,7 +188,7 @@ def _scopes_within(url: str, token: str, within: str | None) -> list[tuple[str, 
     choices = _scopes(url, token)
     if within is None:
         return choices
-    allowed = set(UnitTree(_units(url, token, False)).subtree(within))
+    allowed = set(UnitTree(shared_units(url, token, False)).subtree(within))
     return [(code, label) for code, label in choices if code in allowed]
 
 

@@ -20,6 +20,22 @@ from dashboard.export.cells import safe_cell_value
 from dashboard.export.workbook import fit_for_print
 from dashboard.ui import session
 
+__all__ = [
+    "COLUMN_LABELS",
+    "HOLD",
+    "MAX_HOLD_ROWS",
+    "MAX_READABLE",
+    "MAX_ROWS_ON_SCREEN",
+    "SHOWN_IN_FULL",
+    "STATUS_TEXT",
+    "hold_back_editor",
+    "parse_row_numbers",
+    "problems_table",
+    "readable",
+    "show_table",
+    "xlsx_bytes",
+]
+
 MAX_ROWS_ON_SCREEN = 300
 
 COLUMN_LABELS: dict[str, str] = {

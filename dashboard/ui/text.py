@@ -12,6 +12,8 @@ import re
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+__all__ = ["plain", "session_key"]
+
 _INLINE = re.compile(r"([\\`*_{}\[\]<>!|~:$^])")  # emphasis, links, images, codes, HTML
 _LINE_MARK = re.compile(r"^(\s*)([#>+\-=])", re.MULTILINE)  # headings, lists, quotes
 _LINE_NUMBER = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)  # "1." ordered lists

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+__all__ = ["help_text", "label", "size_limit_mb"]
+
 
 def size_limit_mb() -> int:
     """The per-file upload limit configured for the server (``server.maxUploadSize``)."""

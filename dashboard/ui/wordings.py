@@ -17,6 +17,21 @@ from dashboard.core.catalogue import INDICATORS, normalise_header
 from dashboard.store import repo
 from dashboard.ui import session, state
 
+__all__ = [
+    "CHOICES",
+    "KEY",
+    "MAPPABLE",
+    "NOT_SET",
+    "SKIP",
+    "SKIP_TEXT",
+    "column_mapping_form",
+    "mappable_columns",
+    "save_wordings",
+    "stored_wordings",
+    "table_to_wordings",
+    "wordings_editor",
+]
+
 KEY = "column_wordings"
 SKIP = ""  # the stored code of a column the office leaves out
 NOT_SET = "（暂不指定）"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from dashboard.export import images
 from dashboard.ui import charts
 
 SCRIPT = """
@@ -17,7 +18,7 @@ show_chart(go.Figure(go.Bar(x=["东城县"], y=[1])), "截至10月27日 报送�
 
 def test_show_chart_offers_png_and_svg(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     calls: list[str] = []
-    monkeypatch.setattr(charts.images, "to_png", lambda fig: calls.append("png") or b"")
+    monkeypatch.setattr(images, "to_png", lambda fig: calls.append("png") or b"")
     script = tmp_path / "page.py"
     script.write_text(SCRIPT, encoding="utf-8")
     at = AppTest.from_file(str(script)).run()
@@ -39,10 +40,10 @@ def test_render_is_cached_per_figure(monkeypatch) -> None:  # type: ignore[no-un
     import plotly.graph_objects as go
 
     calls: list[int] = []
-    monkeypatch.setattr(charts.images, "to_svg", lambda fig: calls.append(1) or b"<svg/>")
-    charts._render.cache_clear()
+    monkeypatch.setattr(images, "to_svg", lambda fig: calls.append(1) or b"<svg/>")
+    charts.render_image.cache_clear()
     fig_json = go.Figure(go.Bar(x=["甲"], y=[2])).to_json()
-    assert charts._render(fig_json, "svg") == b"<svg/>"
-    assert charts._render(fig_json, "svg") == b"<svg/>"
+    assert charts.render_image(fig_json, "svg") == b"<svg/>"
+    assert charts.render_image(fig_json, "svg") == b"<svg/>"
     assert calls == [1]
-    charts._render.cache_clear()
+    charts.render_image.cache_clear()

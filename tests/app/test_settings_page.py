@@ -135,7 +135,7 @@ def test_targets_table_reads_back() -> None:
 def test_every_kind_has_a_widget() -> None:
     """A setting added to the declaration with any kind gets a widget without editing the page."""
     kinds = set(settings_def.Kind.__args__)  # type: ignore[attr-defined]
-    assert kinds <= set(setting_widgets._DRAWERS)
+    assert kinds <= set(setting_widgets.DRAWERS)
 
 
 def test_cli_texts_for_the_new_kinds() -> None:

@@ -20,9 +20,9 @@ def test_a_figure_is_built_once_per_key_and_again_for_another() -> None:
         built.append(label)
         return go.Figure(go.Bar(x=[label], y=[1]))
 
-    first, first_json = charts._figure(lambda: build("a"), ("test", "viewer-a", 1))
-    again, again_json = charts._figure(lambda: build("a"), ("test", "viewer-a", 1))
-    other, other_json = charts._figure(lambda: build("b"), ("test", "viewer-b", 1))
+    first, first_json = charts.cached_figure(lambda: build("a"), ("test", "viewer-a", 1))
+    again, again_json = charts.cached_figure(lambda: build("a"), ("test", "viewer-a", 1))
+    other, other_json = charts.cached_figure(lambda: build("b"), ("test", "viewer-b", 1))
     assert built == ["a", "b"]
     assert again is first and again_json == first_json
     assert other is not first and '"b"' in other_json and '"b"' not in first_json
@@ -43,14 +43,14 @@ def test_the_shared_registry_is_handed_out_as_copies(tmp_path: Path) -> None:
         )
     repo.set_settings(engine, {"campaign_name": "共享缓存测试"})
     token = repo.data_version(engine)
-    shared = state._units(url, token, False)
-    assert state._units(url, token, False) is shared  # made once for this data version
+    shared = state.shared_units(url, token, False)
+    assert state.shared_units(url, token, False) is shared  # made once for this data version
     mine = shared.copy(deep=False)  # what state.units() returns
     mine["name"] = "改过"
     assert list(mine["name"]) == ["改过", "改过"]
     assert list(shared["name"]) == ["示范市", "一县"]
-    settings = state._settings(url, token)
+    settings = state.shared_settings(url, token)
     assert settings["campaign_name"] == "共享缓存测试"
     repo.set_settings(engine, {"campaign_name": "新名称"})
-    assert state._settings(url, repo.data_version(engine))["campaign_name"] == "新名称"
+    assert state.shared_settings(url, repo.data_version(engine))["campaign_name"] == "新名称"
     engine.dispose()
