@@ -10,6 +10,9 @@ from dashboard.auth import audit
 from dashboard.ui import session, state
 from dashboard.ui.tables import xlsx_bytes
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("审计日志")
 st.caption("登录、上传、撤销、导出与下载、名册、设置和账号的每一次变动都记录在此，只增不改。")
 engine = state.engine()

@@ -15,6 +15,9 @@ from dashboard.ui import filters, report_cache, session, state
 from dashboard.ui.charts import show_chart
 from dashboard.ui.text import plain
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("简报")
 if filters.no_data():
     st.stop()

@@ -8,6 +8,9 @@ import streamlit as st
 from dashboard import door
 from dashboard.ui import fill, fill_upload, session, state
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("在线填报")
 engine = state.engine()
 viewer = session.viewer()

@@ -9,6 +9,9 @@ from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
 from dashboard.ui.text import plain
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("层级传导")
 if filters.no_data():
     st.stop()

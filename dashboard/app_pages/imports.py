@@ -12,6 +12,9 @@ from dashboard.ingest.pipeline import STATUS_ZH
 from dashboard.store import returns_repo
 from dashboard.ui import state
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("导入记录")
 st.caption(
     "每个上传的文件都按原样存档。撤销一次导入后，该文件的数据不再计入，被它替换的旧数据自动恢复。"

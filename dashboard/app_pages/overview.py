@@ -10,6 +10,9 @@ from dashboard.ui import definitions, filters, report_cache, state
 from dashboard.ui.charts import show_chart
 from dashboard.ui.text import plain
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 KEY_TOTALS = OVERVIEW_TOTALS
 
 st.title("总览")

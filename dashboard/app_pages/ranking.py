@@ -9,6 +9,9 @@ from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("排名")
 if filters.no_data():
     st.stop()

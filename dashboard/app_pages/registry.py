@@ -17,6 +17,9 @@ from dashboard.ui import registry_steps, state
 from dashboard.ui import uploads as upload_text
 from dashboard.ui.charts import show_chart
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("单位名册")
 values = state.settings()
 level_names = list(values["level_names"])

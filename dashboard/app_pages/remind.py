@@ -13,6 +13,9 @@ from dashboard.ui import session, state
 from dashboard.ui.tables import xlsx_bytes
 from dashboard.ui.text import plain
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("催报")
 st.caption(
     "列出本周尚未报送的单位（按联络人分组），附可直接复制的催报消息；"

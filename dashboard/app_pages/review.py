@@ -9,6 +9,9 @@ import streamlit as st
 from dashboard import door
 from dashboard.ui import fill, fill_review, session, state
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("填报审核")
 engine = state.engine()
 viewer = session.viewer()

@@ -13,6 +13,9 @@ from dashboard.ui import session, setting_widgets, state
 from dashboard.ui.categories import category_editor
 from dashboard.ui.wordings import wordings_editor
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 st.title("设置")
 st.caption("修改后点页面底部的“保存设置”，所有页面立即按新设置计算。")
 current = state.settings()

@@ -13,6 +13,9 @@ from dashboard.store import repo, reset
 from dashboard.ui import reset_panel, session, setting_widgets, state
 from dashboard.ui.text import plain
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 CHOSEN_KEY = "start_own_campaign"
 CAMPAIGN_KEYS = ("campaign_name", "city_name", "start_date", "end_date", "report_weekday")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

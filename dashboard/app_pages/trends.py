@@ -16,6 +16,9 @@ from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state
 from dashboard.ui.charts import show_chart
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 EXTRA = {
     "mean_heat": "平均热度",
     "coverage": "报送率",

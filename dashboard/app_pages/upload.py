@@ -20,6 +20,9 @@ from dashboard.ui.tables import hold_back_editor, problems_table
 from dashboard.ui.text import plain, session_key
 from dashboard.ui.wordings import column_mapping_form, mappable_columns
 
+# A page script, run by st.navigation: it offers nothing to other modules.
+__all__: list[str] = []
+
 CHECKED = "upload_checked"  # (file name, sha256, date, password) → FileResult
 STORED = "upload_stored"  # key → FileResult of files stored in this session
 FILE_TYPES = list(limits.UPLOAD_TYPES)

@@ -8,6 +8,8 @@ from pathlib import Path
 from dashboard.cli import CliError, add_db_option
 from dashboard.store import backup, db
 
+__all__ = ["register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(

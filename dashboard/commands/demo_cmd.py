@@ -8,6 +8,8 @@ from dashboard import bootstrap, demo
 from dashboard.cli import CliError
 from dashboard.store import db
 
+__all__ = ["register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(

@@ -11,6 +11,8 @@ from dashboard.cli import CliError, add_db_option
 from dashboard.export import briefing
 from dashboard.store import db, repo
 
+__all__ = ["register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(

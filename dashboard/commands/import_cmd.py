@@ -17,6 +17,8 @@ from dashboard.core.problems import Problem
 from dashboard.ingest import pipeline
 from dashboard.store import db
 
+__all__ = ["SHOWN_PROBLEMS", "register"]
+
 SHOWN_PROBLEMS = 30  # per file in the readable summary; --json lists every one
 _STATUS = {"imported": "已入库", "checked": "已检查（未入库）", "rejected": "已拒收"}
 

@@ -12,6 +12,8 @@ from dashboard.cli import CliError, add_db_option, terminal_text
 from dashboard.ingest.pipeline import STATUS_ZH
 from dashboard.store import db, returns_repo
 
+__all__ = ["register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(

@@ -12,6 +12,8 @@ from dashboard.cli import CliError, add_db_option
 from dashboard.export import registry_template
 from dashboard.store import db, repo
 
+__all__ = ["changes_from", "register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(

@@ -23,6 +23,8 @@ from dashboard.store.registry_repo import (
     record_rejected_registry,
 )
 
+__all__ = ["register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("registry", help="导入或更新单位名册", description="单位名册操作")

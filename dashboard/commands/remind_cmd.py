@@ -11,6 +11,8 @@ from dashboard.cli import CliError, add_db_option, terminal_text
 from dashboard.remind import scheduler, service
 from dashboard.store import db, remind_repo, repo
 
+__all__ = ["register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(

@@ -11,6 +11,8 @@ from dashboard.cli import CliError, add_db_option
 from dashboard.core.report import WeekReport
 from dashboard.store import db
 
+__all__ = ["register", "summary_text"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(

@@ -10,6 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from dashboard.cli import CliError, add_db_option
 from dashboard.store import db, reset
 
+__all__ = ["CONFIRM_WORD", "register"]
+
 CONFIRM_WORD = "清空"
 
 

@@ -9,6 +9,8 @@ from dashboard.cli import CliError, add_db_option
 from dashboard.core import settings as settings_def
 from dashboard.store import db, repo
 
+__all__ = ["register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("settings", help="查看或修改活动设置", description="查看或修改活动设置")

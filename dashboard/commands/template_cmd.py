@@ -11,6 +11,8 @@ from dashboard.core import periods
 from dashboard.export import template
 from dashboard.store import db, repo
 
+__all__ = ["register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(

@@ -15,6 +15,8 @@ from dashboard.auth import accounts, audit, sessions
 from dashboard.cli import CliError, add_db_option, terminal_text
 from dashboard.store import db
 
+__all__ = ["register"]
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
