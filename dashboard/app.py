@@ -9,6 +9,8 @@ from dashboard.navigation import DEFAULT_PAGE, FIRST_START_PAGE, PAGES_DIR, may_
 from dashboard.ui import session, state
 from dashboard.ui.notices import render_notices
 
+__all__ = ["main"]
+
 
 def main() -> None:
     st.set_page_config(page_title="主题教育调度看板", page_icon="📊", layout="wide")

@@ -14,6 +14,17 @@ from sqlalchemy import Engine
 
 from dashboard.store import db, repo
 
+__all__ = [
+    "DEFAULT_DEMO_PATH",
+    "LEGACY_DEMO_HINT",
+    "demo_url",
+    "ensure_database",
+    "ensure_demo",
+    "holds_demo",
+    "main",
+    "office_url",
+]
+
 DEFAULT_DEMO_PATH = db.PROJECT_ROOT / "data" / "demo.sqlite3"
 LEGACY_DEMO_HINT = (
     "注意：本单位的数据库中是演示数据（早期版本首次启动时自动载入）。要开始本单位的活动，"

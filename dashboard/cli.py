@@ -17,7 +17,18 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import commands
-from dashboard.ingest.formats import MAX_FILE_BYTES
+from dashboard.ingest import formats
+
+__all__ = [
+    "CliError",
+    "Handler",
+    "add_db_option",
+    "build_parser",
+    "main",
+    "problem_line",
+    "read_input_file",
+    "terminal_text",
+]
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -56,10 +67,10 @@ def read_input_file(path: Path) -> bytes:
     if not path.is_file():
         raise CliError(f"找不到文件“{terminal_text(path)}”，请检查路径是否正确")
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    if size > formats.MAX_FILE_BYTES:
         raise CliError(
             f"文件“{terminal_text(path.name)}”过大（{size / 1048576:.1f} MB，上限 "
-            f"{MAX_FILE_BYTES // 1048576} MB），未读取、未存档：请只保留周报工作表后重新导入"
+            f"{formats.MAX_FILE_BYTES // 1048576} MB），未读取、未存档：请只保留周报工作表后重新导入"
         )
     return path.read_bytes()
 

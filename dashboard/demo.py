@@ -39,6 +39,50 @@ from dashboard.core.catalogue import INDICATOR_CODES
 from dashboard.export import template
 from dashboard.store.db import PROJECT_ROOT
 
+__all__ = [
+    "CAMPAIGN_NAME",
+    "CITY_CODE",
+    "CITY_DEPARTMENTS",
+    "CITY_NAME",
+    "COLD_ACTIVITY",
+    "COLD_COUNTY_CODE",
+    "COLD_QUALITY",
+    "COUNTIES",
+    "COUNTY_DEPARTMENTS",
+    "DEMO_DIR",
+    "DEPARTMENT_UNIT",
+    "END_DATE",
+    "LEVEL_ACTIVITY",
+    "LEVEL_QUALITY",
+    "LEVEL_SCALE",
+    "MISSING_UNIT_WEEKS",
+    "REGISTRY_FILE",
+    "REPORT_DATES",
+    "REPORT_WEEKDAY",
+    "SEED",
+    "STALLED_UNIT_CODES",
+    "STALL_FROM_WEEK",
+    "START_DATE",
+    "WARM_ACTIVITY",
+    "WARM_COUNTY_CODE",
+    "WARM_QUALITY",
+    "WEEKS",
+    "DemoLoadError",
+    "build_registry",
+    "demo_files",
+    "demo_series",
+    "generate",
+    "generate_files",
+    "load_demo",
+    "registry_workbook",
+    "return_file_name",
+    "series_frame",
+    "stable_xlsx",
+    "unit_series",
+    "units_frame",
+    "week_values",
+]
+
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 REGISTRY_FILE = "registry.xlsx"
 SEED = 20230915

@@ -53,6 +53,9 @@ __all__ = [
     "status_grid",
     "units_history",
     "week_report",
+    "WeekReport",
+    "figure_window",
+    "window_weeks",
 ]
 
 

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = [
+    "DEFAULT_PAGE",
+    "FIRST_START_PAGE",
+    "NAVIGATION",
+    "PAGES_DIR",
+    "READ_PAGES",
+    "ROLE_PAGES",
+    "may_open",
+    "page_files",
+    "pages_for",
+]
+
 PAGES_DIR = Path(__file__).parent / "app_pages"
 DEFAULT_PAGE = "overview.py"
 FIRST_START_PAGE = "start.py"  # the default page while the open database has no registry

@@ -21,6 +21,8 @@ from dashboard.web.errors import on_script_error
 from dashboard.web.signin import SignInGate
 from dashboard.web.upload_guard import UploadGuard
 
+__all__ = ["app", "lifespan"]
+
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
