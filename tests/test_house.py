@@ -208,3 +208,139 @@ def test_no_module_repeats_a_typed_settings_default() -> None:
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+# A declared surface: each module says what it offers (``__all__``), and tests, scripts and
+# the other modules use only that. Importing a submodule is always fine.
+NEEDS_ALL = [
+    path
+    for path in sorted(PACKAGE.rglob("*.py"))
+    if "migrations" not in path.parts and path.name not in ("__init__.py", "__main__.py")
+]
+SURFACE_USERS = [
+    path
+    for folder in ("tests", "scripts", "dashboard")
+    for path in sorted((ROOT / folder).rglob("*.py"))
+    if "migrations" not in path.parts
+]
+
+
+def _declared(path: Path) -> list[str] | None:
+    """A module's ``__all__`` as written (a literal list), or None without one."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target = node.target if isinstance(node, ast.AnnAssign) else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id == "__all__" and node.value is not None:
+            value = ast.literal_eval(node.value)
+            assert isinstance(value, list | tuple), path
+            return [str(name) for name in value]
+    return None
+
+
+def _surfaces() -> dict[str, list[str]]:
+    """Every dashboard module → what it offers: its ``__all__`` (a package with none: its
+    submodules only)."""
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        if "migrations" not in path.parts:
+            found[_module_name(path)] = _declared(path) or []
+    return found
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and (base := _dotted(node.value)):
+        return f"{base}.{node.attr}"
+    return None
+
+
+def _surface_uses(path: Path, modules: set[str]) -> Iterator[tuple[int, str, str]]:
+    """(line, module, name) for each name ``path`` takes from a dashboard module: ``from m
+    import name``, ``alias.name`` on a module alias, ``monkeypatch.setattr(alias, "name")``
+    and a dotted ``"dashboard.m.name"`` string handed to ``monkeypatch.setattr``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    me = _module_name(path) if path.is_relative_to(PACKAGE) else None
+    aliases: dict[str, str] = {}  # local name → the module it is bound to
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in modules and node.level == 0:
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" in modules:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                elif node.module != me:
+                    yield node.lineno, node.module, alias.name
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in modules:
+                    aliases[alias.asname or alias.name] = alias.name
+
+    def module_of(expr: ast.expr) -> str | None:
+        dotted = _dotted(expr)
+        if dotted is None:
+            return None
+        head, _, tail = dotted.partition(".")
+        full = aliases.get(head, head) + (f".{tail}" if tail else "")
+        return full if full in modules and full != me else None
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and (module := module_of(node.value)):
+            if f"{module}.{node.attr}" not in modules:
+                yield node.lineno, module, node.attr
+        elif (
+            isinstance(node, ast.Call)
+            and _dotted(node.func) == "monkeypatch.setattr"
+            and node.args
+            and isinstance(name := node.args[-2 if len(node.args) > 2 else 0], ast.Constant)
+        ):
+            target = node.args[0]
+            if len(node.args) > 2 and (module := module_of(target)):
+                yield node.lineno, module, str(name.value)
+            elif len(node.args) == 2 and isinstance(name.value, str):
+                module, _, attr = name.value.rpartition(".")
+                if module in modules:
+                    yield node.lineno, module, attr
+
+
+@pytest.mark.parametrize("path", NEEDS_ALL, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_module_declares_what_it_offers(path: Path) -> None:
+    declared = _declared(path)
+    assert declared is not None, "no __all__"
+    assert len(set(declared)) == len(declared), "a name twice in __all__"
+    assert all(not name.startswith("_") for name in declared), "a private name in __all__"
+
+
+def test_tests_scripts_and_modules_use_only_what_a_module_offers() -> None:
+    surfaces = _surfaces()
+    modules = set(surfaces)
+    offenders = sorted(
+        f"{path.relative_to(ROOT)}:{line}: {module}.{name}"
+        for path in SURFACE_USERS
+        for line, module, name in _surface_uses(path, modules)
+        if name not in surfaces[module] and not name.startswith("__")
+    )
+    assert offenders == []
+
+
+def test_the_surface_check_sees_every_way_of_reaching_in(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import dashboard.core.problems as p\n"
+        "from dashboard.core import settings\n"
+        "from dashboard.core.problems import shown, _secret\n"
+        "settings._BY_KEY\n"
+        "p.Problem\n"
+        "def test(monkeypatch):\n"
+        "    monkeypatch.setattr(settings, '_split', None)\n"
+        "    monkeypatch.setattr('dashboard.core.problems.TOO_MANY', 1)\n",
+        encoding="utf-8",
+    )
+    uses = {(m.rpartition(".")[2], n) for _, m, n in _surface_uses(sample, set(_surfaces()))}
+    assert uses == {
+        ("problems", "shown"),
+        ("problems", "_secret"),
+        ("settings", "_BY_KEY"),
+        ("problems", "Problem"),
+        ("settings", "_split"),
+        ("problems", "TOO_MANY"),
+    }
