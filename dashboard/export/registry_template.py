@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from dashboard.core.registry import COLUMN_LABELS
 from dashboard.core.settings import DEFAULT_CATEGORIES
@@ -109,7 +110,7 @@ def _list_formula(categories: tuple[str, ...]) -> str:
     return f'"{joined}"' if len(joined) <= 250 else f'"{",".join(items[:8])}"'
 
 
-def _write_instructions(sheet, categories: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+def _write_instructions(sheet: Worksheet, categories: tuple[str, ...]) -> None:
     sheet.append(["列名", "怎么填", "示例"])
     for cell in sheet[1]:
         cell.fill, cell.font = _HEAD_FILL, _HEAD_FONT

@@ -11,12 +11,14 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import SupportsFloat
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from lxml import etree
 from pptx import Presentation
+from pptx.chart.chart import Chart
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import (
@@ -27,6 +29,10 @@ from pptx.enum.chart import (
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
+from pptx.oxml.xmlchemy import BaseOxmlElement
+from pptx.presentation import Presentation as PptxPresentation
+from pptx.shapes.autoshape import Shape
+from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.export import images, measure, theme
@@ -80,15 +86,17 @@ class NativeChart:
     hidden: tuple[int, ...] = ()  # series left out of the legend (repeats of a named group)
 
 
-def _values(raw: object) -> list:  # type: ignore[type-arg]
+def _values(raw: object) -> list[object]:
     if raw is None:
         return []
     return list(np.asarray(raw, dtype=object).tolist())
 
 
 def _number(value: object) -> float | None:
+    if not isinstance(value, SupportsFloat | str):
+        return None
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError):
         return None
     return None if np.isnan(number) else number
@@ -186,7 +194,7 @@ def _rgb(colour: str) -> RGBColor | None:
     return None
 
 
-def _ea_font(run_or_font_rpr, name: str) -> None:  # type: ignore[no-untyped-def]
+def _ea_font(run_or_font_rpr: BaseOxmlElement, name: str) -> None:
     """Add latin + east-Asian typefaces to an ``a:rPr``/``a:defRPr`` element."""
     for tag in ("a:latin", "a:ea", "a:cs"):
         existing = run_or_font_rpr.find(qn(tag))
@@ -198,7 +206,7 @@ def _ea_font(run_or_font_rpr, name: str) -> None:  # type: ignore[no-untyped-def
 
 
 def _text(
-    slide,  # type: ignore[no-untyped-def]
+    slide: Slide,
     text: str,
     box: tuple[int, int, int, int],
     font: str,
@@ -209,8 +217,8 @@ def _text(
     align: PP_ALIGN = PP_ALIGN.LEFT,
     anchor: MSO_ANCHOR = MSO_ANCHOR.TOP,
     space_after: float = 0,
-):
-    shape = slide.shapes.add_textbox(*box)
+) -> Shape:
+    shape = slide.shapes.add_textbox(*map(Emu, box))
     frame = shape.text_frame
     frame.word_wrap = True
     frame.vertical_anchor = anchor
@@ -228,14 +236,14 @@ def _text(
     return shape
 
 
-def _bar(slide, top: int, height: int, colour: RGBColor) -> None:  # type: ignore[no-untyped-def]
-    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, 0, top, SLIDE_W, height)
+def _bar(slide: Slide, top: int, height: int, colour: RGBColor) -> None:
+    shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(0), Emu(top), SLIDE_W, Emu(height))
     shape.fill.solid()
     shape.fill.fore_color.rgb = colour
     shape.line.fill.background()
 
 
-def _title_slide(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+def _title_slide(prs: PptxPresentation, doc: BriefingDoc) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     _bar(slide, 0, Inches(0.35), RED)
     _text(
@@ -281,7 +289,9 @@ def headline_size(text: str) -> int:
     return HEADLINE_SIZES[-1]
 
 
-def _finding_frame(prs, doc: BriefingDoc, number: int, headline: str, caption: str):  # type: ignore[no-untyped-def]
+def _finding_frame(
+    prs: PptxPresentation, doc: BriefingDoc, number: int, headline: str, caption: str
+) -> Slide:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     _bar(slide, 0, Inches(0.12), RED)
     _text(
@@ -304,7 +314,7 @@ def _finding_frame(prs, doc: BriefingDoc, number: int, headline: str, caption: s
     return slide
 
 
-def _style_chart_text(chart, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+def _style_chart_text(chart: Chart, fonts: Fonts) -> None:
     chart.font.size = Pt(12)
     chart.font.name = fonts.heading
     text_pr = chart._chartSpace.find(qn("c:txPr"))
@@ -313,7 +323,9 @@ def _style_chart_text(chart, fonts: Fonts) -> None:  # type: ignore[no-untyped-d
             _ea_font(def_rpr, fonts.heading)
 
 
-def _add_native(slide, data: NativeChart, box: tuple[int, int, int, int], fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+def _add_native(
+    slide: Slide, data: NativeChart, box: tuple[int, int, int, int], fonts: Fonts
+) -> None:
     whole = all(v is None or float(v).is_integer() for _, vals in data.series for v in vals)
     plain = "#,##0" if whole else "#,##0.0"
     label_format = "0.0%" if data.percent else ('0.0"%"' if data.percent_points else plain)
@@ -321,7 +333,11 @@ def _add_native(slide, data: NativeChart, box: tuple[int, int, int, int], fonts:
     chart_data.categories = data.categories
     for name, values in data.series:
         chart_data.add_series(name, values)
-    chart = slide.shapes.add_chart(data.kind, *box, chart_data).chart
+    # python-pptx declares add_chart as returning a Chart (it returns the GraphicFrame that
+    # holds it) and as taking only its ChartData base class: its annotations are wrong here.
+    x, y, cx, cy = map(Emu, box)
+    frame = slide.shapes.add_chart(data.kind, x, y, cx, cy, chart_data)  # type: ignore[arg-type]
+    chart = frame.chart  # type: ignore[attr-defined]
     chart.has_title = False
     chart.has_legend = len(data.series) > 1
     if chart.has_legend:
@@ -371,7 +387,7 @@ def _add_native(slide, data: NativeChart, box: tuple[int, int, int, int], fonts:
     _style_chart_text(chart, fonts)
 
 
-def _hide_legend_entries(chart, indices: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+def _hide_legend_entries(chart: Chart, indices: Sequence[int]) -> None:
     """Leave repeated series (the figure's ``showlegend=False`` traces) out of the legend, so
     it lists each named series once."""
     legend = chart.legend._element
@@ -389,18 +405,24 @@ def _hide_legend_entries(chart, indices: Sequence[int]) -> None:  # type: ignore
             legend.insert(0, entry)
 
 
-def _add_picture(slide, fig: go.Figure, png: bytes | None, box: tuple[int, int, int, int]) -> None:  # type: ignore[no-untyped-def]
+def _add_picture(
+    slide: Slide, fig: go.Figure, png: bytes | None, box: tuple[int, int, int, int]
+) -> None:
     left, top, width, height = box
     data = png if png is not None else images.to_png(fig, scale=2)
     pw, ph = images.png_size(data)
     scale = min(width / pw, height / ph)
     w, h = int(pw * scale), int(ph * scale)
     slide.shapes.add_picture(
-        io.BytesIO(data), left + (width - w) // 2, top + (height - h) // 2, Emu(w), Emu(h)
+        io.BytesIO(data),
+        Emu(left + (width - w) // 2),
+        Emu(top + (height - h) // 2),
+        Emu(w),
+        Emu(h),
     )
 
 
-def _summary_slide(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+def _summary_slide(prs: PptxPresentation, doc: BriefingDoc) -> None:
     """The written summary: each section's first paragraph, for the opening of the meeting."""
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     _bar(slide, 0, Inches(0.12), RED)
@@ -484,7 +506,7 @@ def table_pages(frame: pd.DataFrame, available: int) -> list[tuple[int, int]]:
     return _fill(heights, header, high)
 
 
-def _table_slides(prs, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+def _table_slides(prs: PptxPresentation, doc: BriefingDoc) -> None:
     """落后单位及原因 over as many slides as the rows' measured heights need."""
     frame = doc.lagging_table.astype(str)
     available = SLIDE_H - TABLE_TOP - TABLE_BOTTOM_GAP

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
@@ -260,11 +261,11 @@ def _write_header(sheet: Worksheet, cols: list[Column], title: str) -> None:
     fit_for_print(sheet, title_rows=f"{GROUP_ROW}:{HEADER_ROW}")
 
 
-def _head(cell: object, fill: PatternFill) -> None:
-    cell.font = Font(bold=True)  # type: ignore[attr-defined]
-    cell.fill = fill  # type: ignore[attr-defined]
-    cell.alignment = _CENTER  # type: ignore[attr-defined]
-    cell.border = _BORDER  # type: ignore[attr-defined]
+def _head(cell: Cell, fill: PatternFill) -> None:
+    cell.font = Font(bold=True)
+    cell.fill = fill
+    cell.alignment = _CENTER
+    cell.border = _BORDER
 
 
 def _write_units(

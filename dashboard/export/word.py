@@ -20,18 +20,21 @@ import io
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Cm, Length, Mm, Pt, RGBColor
-from docx.styles.style import BaseStyle
-from docx.table import _Cell
+from docx.styles.style import CharacterStyle
+from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -141,7 +144,13 @@ def _after(seq: tuple[str, ...], tag: str) -> tuple[str, ...]:
     return seq[seq.index(tag) + 1 :]
 
 
-def _set_east_asian(element_rpr_parent, name: str) -> None:  # type: ignore[no-untyped-def]
+class _RunPropertiesParent(Protocol):
+    """A run or a style element: what holds run properties (``w:rPr``)."""
+
+    def get_or_add_rPr(self) -> BaseOxmlElement: ...  # noqa: N802 (python-docx's name)
+
+
+def _set_east_asian(element_rpr_parent: _RunPropertiesParent, name: str) -> None:
     rpr = element_rpr_parent.get_or_add_rPr()
     rfonts = rpr.find(qn("w:rFonts"))
     if rfonts is None:
@@ -151,7 +160,9 @@ def _set_east_asian(element_rpr_parent, name: str) -> None:  # type: ignore[no-u
         rfonts.set(qn(attr), name)
 
 
-def _font_run(run: Run, name: str, size: float, bold: bool = False, colour=None) -> Run:  # type: ignore[no-untyped-def]
+def _font_run(
+    run: Run, name: str, size: float, bold: bool = False, colour: RGBColor | None = None
+) -> Run:
     run.font.name = name
     run.font.size = Pt(size)
     run.font.bold = bold
@@ -161,11 +172,11 @@ def _font_run(run: Run, name: str, size: float, bold: bool = False, colour=None)
     return run
 
 
-def _style_font(style: BaseStyle, name: str, size: float, bold: bool = False) -> None:
-    style.font.name = name  # type: ignore[attr-defined]
-    style.font.size = Pt(size)  # type: ignore[attr-defined]
-    style.font.bold = bold  # type: ignore[attr-defined]
-    style.font.color.rgb = RGBColor(0, 0, 0)  # type: ignore[attr-defined]
+def _style_font(style: CharacterStyle, name: str, size: float, bold: bool = False) -> None:
+    style.font.name = name
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.color.rgb = RGBColor(0, 0, 0)
     _set_east_asian(style.element, name)
 
 
@@ -193,7 +204,7 @@ def _bottom_border(paragraph: Paragraph, colour: str = "C00000", size: int = 12)
     ppr.insert_element_before(borders, *_after(PPR_SEQ, "w:pBdr"))
 
 
-def _page_number_footer(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+def _page_number_footer(document: DocxDocument, fonts: Fonts) -> None:
     """ "— 1 —" centred at the foot of every page in 四号 宋体, as official documents number
     pages (GB/T 9704 7.5)."""
     footer = document.sections[0].footer
@@ -214,7 +225,7 @@ def _page_number_footer(document, fonts: Fonts) -> None:  # type: ignore[no-unty
     _font_run(paragraph.add_run(" —"), PAGE_NUMBER_FONT, 14)
 
 
-def _setup(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+def _setup(document: DocxDocument, fonts: Fonts) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(PAGE_W_MM), Mm(PAGE_H_MM)
@@ -231,7 +242,7 @@ def _setup(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
     _declare_fonts(document, fonts)
 
 
-def _declare_fonts(document, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+def _declare_fonts(document: DocxDocument, fonts: Fonts) -> None:
     """List the 公文 fonts in the font table with GB2312 charset and an ``altName``, so Word
     on a PC without (say) 仿宋_GB2312 substitutes 仿宋 rather than a Latin font."""
     part = next(
@@ -264,7 +275,7 @@ def _paper_and_issue(doc: BriefingDoc) -> tuple[str, str]:
     return name, rest.rstrip("）")
 
 
-def _masthead(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+def _masthead(document: DocxDocument, doc: BriefingDoc) -> None:
     """版头: the briefing's name in red, the issue under it, then office and date over a red rule."""
     fonts = doc.fonts
     paper, issue = _paper_and_issue(doc)
@@ -289,14 +300,14 @@ def _masthead(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-de
     _bottom_border(line)
 
 
-def _title(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+def _title(document: DocxDocument, doc: BriefingDoc) -> None:
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _spacing(title, before=12, after=12, fixed=None)
     _font_run(title.add_run(doc.heading), doc.fonts.title, TITLE_PT)
 
 
-def _body(document, text: str, fonts: Fonts):  # type: ignore[no-untyped-def]
+def _body(document: DocxDocument, text: str, fonts: Fonts) -> Paragraph:
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -305,7 +316,7 @@ def _body(document, text: str, fonts: Fonts):  # type: ignore[no-untyped-def]
     return paragraph
 
 
-def _heading(document, text: str, fonts: Fonts) -> None:  # type: ignore[no-untyped-def]
+def _heading(document: DocxDocument, text: str, fonts: Fonts) -> None:
     paragraph = document.add_paragraph(style="Heading 1")
     paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
     paragraph.paragraph_format.keep_with_next = True
@@ -313,8 +324,13 @@ def _heading(document, text: str, fonts: Fonts) -> None:  # type: ignore[no-unty
     _font_run(paragraph.add_run(text), fonts.heading, BODY_PT)
 
 
-def _figure(  # type: ignore[no-untyped-def]
-    document, number: int, caption: str, png: bytes, fonts: Fonts, new_page: bool = False
+def _figure(
+    document: DocxDocument,
+    number: int,
+    caption: str,
+    png: bytes,
+    fonts: Fonts,
+    new_page: bool = False,
 ) -> None:
     holder = document.add_paragraph()
     holder.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -356,7 +372,7 @@ CELL_MARGIN = Cm(0.1)  # left and right in every cell (Word's default is 0.19 cm
 CELL_PAD_PT = 2 * CELL_MARGIN.pt + 3
 
 
-def _cell_margins(table, margin: Length = CELL_MARGIN) -> None:  # type: ignore[no-untyped-def]
+def _cell_margins(table: Table, margin: Length = CELL_MARGIN) -> None:
     """Narrow left and right cell margins for the whole table (``w:tblCellMar``)."""
     tbl_pr = table._tbl.tblPr
     margins = OxmlElement("w:tblCellMar")
@@ -374,7 +390,7 @@ def column_widths(frame: pd.DataFrame, total: float, size: float = TABLE_PT) -> 
     return measure.fit_columns(columns, total, size, CELL_PAD_PT)
 
 
-def _lagging_table(document, doc: BriefingDoc) -> None:  # type: ignore[no-untyped-def]
+def _lagging_table(document: DocxDocument, doc: BriefingDoc) -> None:
     frame = doc.lagging_table
     caption = document.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -449,7 +465,7 @@ def colophon_height(doc: BriefingDoc) -> float:
     return len(colophon_lines(doc)) * COLOPHON_ROW_PT
 
 
-def _float_to_page_foot(table, width: Length) -> None:  # type: ignore[no-untyped-def]
+def _float_to_page_foot(table: Table, width: Length) -> None:
     """Make ``table`` a floating table pinned to the bottom of the text area
     (``w:tblpPr``: vertical anchor the margin, bottom-aligned), that other text never
     overlaps: GB/T 9704 sets the 版记 at the foot of the last page, its last rule on the
@@ -474,7 +490,7 @@ def _float_to_page_foot(table, width: Length) -> None:  # type: ignore[no-untype
     tbl_pr.insert(at + 1, overlap)
 
 
-def _colophon(document, doc: BriefingDoc, new_page: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _colophon(document: DocxDocument, doc: BriefingDoc, new_page: bool = False) -> None:
     """版记 (GB/T 9704 7.4): 四号仿宋 lines between rules, thick first and last, in a table
     floating at the foot of the last page.  ``new_page``: the text above leaves no room for
     it, so it goes to the foot of a page of its own."""

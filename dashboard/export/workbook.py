@@ -58,7 +58,7 @@ def fit_for_print(ws: Worksheet, title_rows: str | None = "1:1", landscape: bool
     table wider than a page prints its columns on pages of their own."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
-    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_options.horizontalCentered = True
@@ -81,7 +81,7 @@ def write_sheet(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | No
         fmt = formats.get(str(name))
         column_cells: tuple[Cell, ...] = tuple(
             ws.iter_rows(min_row=2, min_col=col_index, max_col=col_index)
-        )  # type: ignore[arg-type]
+        )
         widest = _display_width(str(name))
         for (cell,) in column_cells:
             cell.font, cell.border = BODY_FONT, BORDER
