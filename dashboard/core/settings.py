@@ -612,6 +612,10 @@ class Settings(Mapping[str, Any]):
         return dt.date.fromisoformat(str(self._values["end_date"])[:10])
 
     @property
+    def report_weekday(self) -> int:
+        return self._int("report_weekday")
+
+    @property
     def stall_weeks(self) -> int:
         return self._int("stall_weeks")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from dashboard.core.settings import Settings
 from dashboard.ingest import formats
 from dashboard.ingest.dates import Campaign
 from dashboard.ingest.header import Wordings, office_wordings
@@ -78,7 +79,7 @@ def load_context(
     ``days``: older report days whose previous figures to load as well; ``scope``: a scoped
     user's subtree, the only units its rows match (``MatchScope``)."""
     values = repo.get_settings(engine)
-    campaign = Campaign.from_settings(values)
+    campaign = Campaign.from_settings(Settings(values))
     stored = repo.report_dates(engine)
     latest_day = stored[-1] if stored else None
     latest = returns_repo.previous_figures(engine, dt.date.max) if latest_day else {}

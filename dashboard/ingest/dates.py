@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dashboard.core.periods import report_day_for
+from dashboard.core.settings import Settings
 
 __all__ = [
     "COVER_COLS",
@@ -46,12 +47,8 @@ class Campaign:
     report_weekday: int
 
     @classmethod
-    def from_settings(cls, values: dict[str, object]) -> Campaign:
-        return cls(
-            dt.date.fromisoformat(str(values["start_date"])),
-            dt.date.fromisoformat(str(values["end_date"])),
-            int(values["report_weekday"]),  # type: ignore[call-overload]
-        )
+    def from_settings(cls, settings: Settings) -> Campaign:
+        return cls(settings.start_date, settings.end_date, settings.report_weekday)
 
     def period(self, day: dt.date) -> dt.date:
         return report_day_for(day, self.report_weekday)
