@@ -117,7 +117,7 @@ def _serve_once() -> None:
 def summary_only(result: Any) -> bytes:
     """The 退回说明 sheet alone (for files too large to mark up cell by cell)."""
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     _summary(book, result)
     book[book.sheetnames[0]]["A3"] = (
         "文件较大，本表只列出问题清单，未在原表中逐格标注。请按“工作表、行、列”找到对应单元格修改。"
@@ -172,7 +172,7 @@ def _decrypted(content: bytes, password: str | None) -> bytes:
 def _rebuild(result: Any) -> Workbook:
     """An xlsx made from the reader's cells (text stays text: no formula is ever created)."""
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     source = getattr(result, "workbook", None)
     for sheet in getattr(source, "sheets", []) or []:
         ws = book.create_sheet(_safe_title(sheet.name, book.sheetnames))

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dashboard.core.catalogue import RULES, indicator
+from dashboard.core.catalogue import RULES, Severity, indicator
 from dashboard.core.problems import Problem
 
 __all__ = ["PLACES_NAMED", "Row", "decrease_problems", "duplicate_problems", "rule_problems"]
@@ -32,14 +32,16 @@ class Row:
     has_error: bool = False
 
 
-def _at(row: Row, code: str, value: object, severity: str, problem: str, message: str) -> Problem:
+def _at(
+    row: Row, code: str, value: object, severity: Severity, problem: str, message: str
+) -> Problem:
     col, header = row.columns.get(code, (row.unit_col, row.unit_header))
     return Problem(
         row.sheet,
         row.row,
         header,
         None if value is None else str(value),
-        severity,  # type: ignore[arg-type]
+        severity,
         problem,
         message,
         col,

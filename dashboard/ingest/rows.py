@@ -511,7 +511,7 @@ def _read_one_by_one(
         table.excel_rows.append(excel_row)
         table.units.append(found.code)
         table.days.append(report_day)
-        table.values.append(dict(zip(codes, vals, strict=True)))  # type: ignore[arg-type]
+        table.values.append(dict(zip(codes, vals, strict=True)))
         table.bad.append(bad)
     return problems, no_date
 

@@ -149,13 +149,13 @@ class Worker:
             and _are_cells(sheet[2])
             for sheet in sheets
         )
-        if not ok:
+        if not ok or not isinstance(frame, tuple):
             raise self._malformed()
-        return frame  # type: ignore[no-any-return]
+        return frame
 
     def _checked_error(self, frame: Any) -> tuple[Any, ...]:
         if _is_frame(frame, "error", 3):
-            return frame  # type: ignore[no-any-return]
+            return frame
         raise self._malformed()
 
     def _malformed(self) -> ReadError:

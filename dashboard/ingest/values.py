@@ -48,14 +48,14 @@ NEGATIVE = CellIssue("negative", "数字不能为负数，请填写累计数（�
 
 def parse_cell(value: object) -> int | None | CellIssue:
     """One figure cell."""
-    kind = type(value)
-    if kind is int:
-        return value if value >= 0 else NEGATIVE  # type: ignore[operator,return-value]
+    # ``type(value) is int``, not isinstance: a bool is no figure (and it narrows ``value``).
+    if type(value) is int:
+        return value if value >= 0 else NEGATIVE
     if value is None:
         return None
-    if kind is float:
-        return _from_float(value)  # type: ignore[arg-type]
-    if kind is bool or isinstance(value, dt.date | dt.time | dt.timedelta):
+    if type(value) is float:
+        return _from_float(value)
+    if type(value) is bool or isinstance(value, dt.date | dt.time | dt.timedelta):
         return NOT_INTEGER
     if isinstance(value, int):
         return int(value) if value >= 0 else NEGATIVE
@@ -119,11 +119,10 @@ def parse_column(
     out: list[int | None | CellIssue] = []
     append = out.append
     for i, value in enumerate(cells):
-        kind = type(value)
-        if kind is int and value >= 0:  # type: ignore[operator]
-            append(value)  # type: ignore[arg-type]
-        elif kind is float and value.is_integer() and value >= 0:  # type: ignore[attr-defined,operator]
-            append(int(value))  # type: ignore[call-overload]
+        if type(value) is int and value >= 0:
+            append(value)
+        elif type(value) is float and value.is_integer() and value >= 0:
+            append(int(value))
         elif value is None:
             append(None)
         else:
@@ -152,4 +151,4 @@ def plain_column(cells: Sequence[object]) -> list[int | None | CellIssue] | None
     off = np.abs(numbers - rounded) > _TOLERANCE * np.maximum(1.0, np.abs(numbers))
     if off.any() or (rounded < 0).any():
         return None
-    return rounded.astype(np.int64).tolist()  # type: ignore[no-any-return]
+    return rounded.astype(np.int64).tolist()
