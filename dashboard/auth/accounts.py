@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, func, insert, select, update
 
 from dashboard.store import db
 from dashboard.store.schema import units, users
@@ -268,7 +269,7 @@ def list_users(engine: Engine) -> list[User]:
         return [User(*row) for row in conn.execute(_user_query().order_by(users.c.name))]
 
 
-def _user_query():  # type: ignore[no-untyped-def]
+def _user_query() -> Select[*tuple[Any, ...]]:
     return select(
         users.c.id,
         users.c.name,

@@ -232,7 +232,7 @@ def open_sessions(engine: Engine) -> list[tuple[str, dt.datetime, dt.datetime, s
         .order_by(auth_sessions.c.last_seen_at.desc())
     )
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(query)]
 
 
 # --- lock-out ----------------------------------------------------------------------------------

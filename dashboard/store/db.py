@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.pool import ConnectionPoolEntry
 
 __all__ = [
     "DEFAULT_SQLITE_PATH",
@@ -109,7 +111,7 @@ def json_loads(value: str | bytes | int | float) -> object:
 
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy issue BEGIN itself (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -122,7 +124,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Connection) -> None:
         # Writers (engine.begin()) take the write lock up front, so two uploads queue on the
         # busy timeout instead of failing on a lock upgrade; readers stay deferred and, with
         # WAL, never block a writer or each other.
