@@ -130,7 +130,7 @@ class Inputs:
 
     units: pd.DataFrame
     figures: pd.DataFrame
-    settings: Mapping[str, Any]
+    settings: Settings
     days: list[dt.date]
 
 
@@ -168,7 +168,7 @@ def inputs(
     weeks: int | None,
     *,
     units: pd.DataFrame | None = None,
-    settings: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
     window: tuple[pd.DataFrame, list[dt.date]] | None = None,
 ) -> Inputs:
     """Registry, settings and the figures of the last ``weeks`` report weeks (0 = what a
@@ -184,7 +184,7 @@ def inputs(
     return Inputs(units, figures, settings, days)
 
 
-def window_weeks(settings: Mapping[str, Any], weeks: int | None) -> int | None:
+def window_weeks(settings: Settings, weeks: int | None) -> int | None:
     """The weeks of figures to read: at least what the week's report needs."""
     if weeks == 0:
         return report.window_size(settings)
@@ -295,7 +295,7 @@ def indicator_trends(
     *,
     weeks: int | None = 8,
     units: pd.DataFrame | None = None,
-    settings: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
     viewer: Viewer | None = None,
 ) -> pd.DataFrame:
     """Per week × level Σ carried values of a few indicators (reads only those figures)."""
@@ -371,8 +371,8 @@ def scope_units(
     """code, name, level, category, parent_code of the units in ``scope`` (registry order)."""
     units = repo.load_units(engine) if units is None else units
     if viewer is not None and viewer.scope_code is not None:
-        units = visible(Inputs(units, _NO_FIGURES, {}, []), viewer).units
-        scope = scope_for(scope, Inputs(units, _NO_FIGURES, {}, []), viewer)
+        units = visible(Inputs(units, _NO_FIGURES, Settings(), []), viewer).units
+        scope = scope_for(scope, Inputs(units, _NO_FIGURES, Settings(), []), viewer)
     units = units[["code", "name", "level", "category", "parent_code"]]
     if scope is not None:
         units = units[units["code"].isin(subtree_codes(units.assign(retired=False), scope))]
@@ -448,7 +448,7 @@ def timeliness(
 
 
 def _visible_codes(units: pd.DataFrame, viewer: Viewer | None, scope: str | None) -> list[str]:
-    data = visible(Inputs(units, _NO_FIGURES, {}, []), viewer)
+    data = visible(Inputs(units, _NO_FIGURES, Settings(), []), viewer)
     scope = scope_for(scope, data, viewer)
     codes = [str(c) for c in data.units["code"]]
     if scope is None:

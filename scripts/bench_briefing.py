@@ -109,7 +109,7 @@ def main() -> None:
     figs = figures(units)
     values = settings_def.defaults() | {"city_name": "示范市", "briefing_issue": 8}
     start = time.perf_counter()
-    report = build_report(units, figs, values, WEEKS[-1])
+    report = build_report(units, figs, settings_def.Settings(values), WEEKS[-1])
     build_s = time.perf_counter() - start
     options = briefing.BriefingOptions.from_settings(values)
 

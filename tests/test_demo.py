@@ -167,7 +167,7 @@ def test_report_core_flags_the_cold_county_only(series: pd.DataFrame, units: pd.
     figures["report_date"] = pd.to_datetime(figures["report_date"])
     figures[list(INDICATOR_CODES)] = figures[list(INDICATOR_CODES)].astype("Int64")
     frame = units.drop(columns=["county", "row"]).assign(retired=False)
-    report = build_report(frame, figures, settings_def.defaults())
+    report = build_report(frame, figures, settings_def.Settings())
     subtrees = report.subtrees.set_index("code")
     counties = [f"01{i:02d}" for i in range(1, 13)]
     assert subtrees.loc[demo.COLD_COUNTY_CODE, "flagged"]

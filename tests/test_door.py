@@ -7,6 +7,7 @@ import pytest
 
 from dashboard import door
 from dashboard.core.report import build_report
+from dashboard.core.settings import Settings
 from dashboard.store import repo
 from tests.export.conftest import WEEK1, WEEK2, fill_database
 
@@ -19,7 +20,11 @@ def city(any_engine):
 def test_week_report_is_the_core_report_of_the_stored_figures(city) -> None:
     got = door.week_report(city, WEEK2, "01")
     expected = build_report(
-        repo.load_units(city), repo.load_figures(city), repo.get_settings(city), WEEK2, "01"
+        repo.load_units(city),
+        repo.load_figures(city),
+        Settings(repo.get_settings(city)),
+        WEEK2,
+        "01",
     )
     assert got.to_json() == expected.to_json()
     assert door.week_report(city).report_date == WEEK2  # the latest week by default

@@ -126,7 +126,7 @@ def test_every_reason_has_its_kouj_text_and_reads_declared_settings(
     reason: flags.Reason,
 ) -> None:
     declared = {item.key for item in settings.SETTINGS}
-    defaults = {item.key: item.default for item in settings.SETTINGS}
+    defaults = settings.Settings()
     assert reason.text(defaults).strip() and reason.weight > 0
     assert set(reason.settings) <= declared
     assert reason.name in flags.reasons_text(defaults)
@@ -138,7 +138,7 @@ def test_every_reason_has_its_kouj_text_and_reads_declared_settings(
 def test_every_heat_component_has_its_kouj_text_and_a_weight_setting(
     component: heat.HeatComponent,
 ) -> None:
-    defaults = {item.key: item.default for item in settings.SETTINGS}
+    defaults = settings.Settings()
     assert component.label in component.text(defaults)
     assert component.key in defaults["heat_weights"]
 
@@ -148,7 +148,9 @@ def test_every_indicator_and_rate_names_a_known_heat_component() -> None:
     assert {i.heat for i in INDICATORS} - {""} <= keys
     assert {r.heat for r in RATES} - {""} <= keys
     for key in keys:  # each component from the catalogue reads at least one figure
-        text = heat.HEAT_COMPONENTS[[c.key for c in heat.HEAT_COMPONENTS].index(key)].text({})
+        text = heat.HEAT_COMPONENTS[[c.key for c in heat.HEAT_COMPONENTS].index(key)].text(
+            settings.Settings()
+        )
         assert any(i.words in text for i in INDICATORS if i.heat == key)
 
 

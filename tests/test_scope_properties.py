@@ -101,7 +101,7 @@ def _figures(k: int) -> dict[str, int]:
 def _inputs(city: dict[str, Any]) -> door.Inputs:
     values = settings_def.defaults()
     values.update(city_name="示范市", gradient_min_units=2)
-    return door.Inputs(city["units"], city["figures"], values, WEEKS)
+    return door.Inputs(city["units"], city["figures"], settings_def.Settings(values), WEEKS)
 
 
 def _outside(city: dict[str, Any]) -> tuple[set[str], list[str]]:

@@ -61,7 +61,7 @@ weeks = st.slider(
     "显示最近几周",
     min_value=2,
     max_value=12,
-    value=window_size(state.settings()),  # the weeks the report has read already
+    value=window_size(state.typed_settings()),  # the weeks the report has read already
     key="coverage_weeks",
 )
 grid = report_cache.status_grid(int(weeks), chosen.scope)  # display-ready, cached

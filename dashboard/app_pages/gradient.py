@@ -80,5 +80,5 @@ show_chart(lambda: charts.heat_treemap(view), "单位热度分布", cache=token)
 filters.unit_picker(view.units, key="gradient")
 
 definitions.show(
-    definitions.gradient_text(state.settings()), definitions.heat_text(state.settings())
+    definitions.gradient_text(state.typed_settings()), definitions.heat_text(state.typed_settings())
 )

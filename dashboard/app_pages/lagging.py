@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.core.flags import REASONS
-from dashboard.core.settings import Settings
 from dashboard.export import charts
 from dashboard.ui import definitions, filters, report_cache, state, tables
 from dashboard.ui.charts import show_chart
@@ -36,7 +35,7 @@ show_chart(
 wanted = st.multiselect("按原因筛选", list(REASONS), key="lagging_reasons", placeholder="全部原因")
 if wanted:
     lagging = lagging[lagging[wanted].any(axis=1)]
-focus = Settings.of(state.settings()).lagging_focus
+focus = state.typed_settings().lagging_focus
 show_all = st.toggle("显示全部落后单位", key="lagging_all")
 st.caption(  # the core orders the list by severity
     f"共{len(lagging):,}个落后单位，按严重程度排序"
@@ -72,4 +71,4 @@ with st.expander(f"停滞单位（{len(stalled):,}个）"):
     )
 filters.unit_picker(lagging.rename(columns={"unit_code": "code"}), key="lagging")
 
-definitions.show(definitions.lagging_text(state.settings()))
+definitions.show(definitions.lagging_text(state.typed_settings()))

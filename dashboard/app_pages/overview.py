@@ -69,4 +69,4 @@ with right:
 
 filters.unit_picker(view.units, key="overview")
 
-definitions.show(definitions.COVERAGE, definitions.TOTALS, definitions.heat_text(state.settings()))
+definitions.show(definitions.COVERAGE, definitions.TOTALS, definitions.heat_text(state.typed_settings()))

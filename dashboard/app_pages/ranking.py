@@ -66,4 +66,4 @@ tables.show_table(
 )
 filters.unit_picker(units, key="ranking")
 
-definitions.show(definitions.heat_text(state.settings()))
+definitions.show(definitions.heat_text(state.typed_settings()))

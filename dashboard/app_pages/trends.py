@@ -124,4 +124,4 @@ if codes:
     )
 filters.unit_picker(pool, key="trends")
 
-definitions.show(definitions.TOTALS, definitions.heat_text(settings))
+definitions.show(definitions.TOTALS, definitions.heat_text(state.typed_settings()))

@@ -113,5 +113,5 @@ else:
     filters.unit_picker(children, key="unit_detail_child", label="打开下级单位")
 
 definitions.show(
-    definitions.heat_text(state.settings()), definitions.lagging_text(state.settings())
+    definitions.heat_text(state.typed_settings()), definitions.lagging_text(state.typed_settings())
 )

@@ -29,10 +29,9 @@ median heat (up to 20).  0 for units that do not lag.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -175,8 +174,8 @@ def stalled_mask(week: pd.DataFrame) -> pd.Series:
     return stalled & (typical.fillna(1.0) > 0)
 
 
-def spread_bar(settings: Mapping[str, Any]) -> float:
-    return Settings.of(settings).lag_spread
+def spread_bar(settings: Settings) -> float:
+    return settings.lag_spread
 
 
 def severity(week: pd.DataFrame, flags: pd.DataFrame) -> pd.Series:
@@ -212,15 +211,14 @@ class Week:
     end_date: dt.date
 
     @classmethod
-    def of(cls, frame: pd.DataFrame, settings: Mapping[str, Any], day: dt.date) -> Week:
-        typed = Settings.of(settings)
+    def of(cls, frame: pd.DataFrame, settings: Settings, day: dt.date) -> Week:
         return cls(
             frame,
             day,
-            typed.stall_weeks,
-            typed.bottom_share,
-            typed.lag_spread,
-            typed.end_date,
+            settings.stall_weeks,
+            settings.bottom_share,
+            settings.lag_spread,
+            settings.end_date,
         )
 
     @cached_property
@@ -242,7 +240,7 @@ class Reason:
     weight: float
     mask: Callable[[Week], pd.Series]
     detail: Callable[[Week], pd.Series]
-    text: Callable[[Mapping[str, Any]], str]
+    text: Callable[[Settings], str]
     settings: tuple[str, ...] = ()
 
 
@@ -340,9 +338,7 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         20.0,
         lambda w: stalled_mask(w.frame),
         _stalled_detail,
-        lambda s: (
-            f"本周已报，但近 {Settings.of(s)['stall_weeks']} 周各项累计数均无增长，而同组多数单位仍在推进"
-        ),
+        lambda s: f"本周已报，但近 {s['stall_weeks']} 周各项累计数均无增长，而同组多数单位仍在推进",
         ("stall_weeks",),
     ),
     Reason(
@@ -351,7 +347,7 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: bottom_mask(w.frame, w.bottom_share),
         _bottom_detail,
         lambda s: (
-            f"热度位于同组最后 {Settings.of(s).bottom_share * 100:.0f}%"
+            f"热度位于同组最后 {s.bottom_share * 100:.0f}%"
             "（组内单位数 × 比例，四舍五入；并列者一并列入；全组并列时不列）"
         ),
         ("bottom_share",),
@@ -362,7 +358,7 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: low_closure_mask(w.frame, w.bar),
         _low_closure_detail,
         lambda s: (
-            f"未销号问题至少 2 个，且问题销号率低于同组中位数超过 {Settings.of(s)['lag_spread']} "
+            f"未销号问题至少 2 个，且问题销号率低于同组中位数超过 {s['lag_spread']} "
             "倍离散度（离散度取同组的稳健标准差与按本单位问题数估计的偶然波动中较大者，"
             "至少 5 个百分点）；只剩 1 个问题未销号不算"
         ),
@@ -374,7 +370,7 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: two_skins_mask(w.frame, w.bar),
         _two_skins_detail,
         lambda s: (
-            f"理论学习分居同组前 25%，而问题销号率低于同组中位数超过 {Settings.of(s)['lag_spread']}"
+            f"理论学习分居同组前 25%，而问题销号率低于同组中位数超过 {s['lag_spread']}"
             "/2 倍离散度（组内不少于 4 个单位）"
         ),
         ("lag_spread",),
@@ -385,9 +381,9 @@ REASON_ENTRIES: tuple[Reason, ...] = (
         lambda w: late_mask(w.frame, w.report_date, w.end_date, w.bar),
         _late_detail,
         lambda s: (
-            f"按近 {PACE_WEEKS} 个报告周的平均每周销号数，到结束日期（{Settings.of(s)['end_date']}）"
+            f"按近 {PACE_WEEKS} 个报告周的平均每周销号数，到结束日期（{s['end_date']}）"
             f"仍有至少 2 个问题未销号，且这部分占本单位问题的比例高出同组中位数超过 "
-            f"{Settings.of(s)['lag_spread']} 倍离散度"
+            f"{s['lag_spread']} 倍离散度"
         ),
         ("lag_spread", "end_date"),
     ),
@@ -396,9 +392,7 @@ REASONS: tuple[str, ...] = tuple(r.name for r in REASON_ENTRIES)
 SEVERITY: dict[str, float] = {r.name: r.weight for r in REASON_ENTRIES}
 
 
-def reasons(
-    week: pd.DataFrame, settings: Mapping[str, object], report_date: dt.date
-) -> pd.DataFrame:
+def reasons(week: pd.DataFrame, settings: Settings, report_date: dt.date) -> pd.DataFrame:
     """One column per reason (bool) plus ``reasons`` (list[str]), ``details`` (list[str]) and
     ``severity`` (float).  ``week`` is one report day of the heat panel (every expected unit,
     city-wide pools)."""
@@ -424,7 +418,7 @@ def _details(w: Week, flags: pd.DataFrame) -> list[list[str]]:
     return [[t for t in row if t is not None] for row in zip(*columns, strict=True)]
 
 
-def reasons_text(settings: Mapping[str, Any]) -> str:
+def reasons_text(settings: Settings) -> str:
     """The 口径 of every reason and of the order, as the pages and the README state them."""
     lines = [f"- **{r.name}**：{r.text(settings)}" for r in REASON_ENTRIES]
     weights = "、".join(

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,14 +67,14 @@ class HeatComponent:
     key: str
     label: str
     weight: float
-    text: Callable[[Mapping[str, Any]], str]
+    text: Callable[[Settings], str]
     from_catalogue: bool = False
 
 
-def _catalogue_text(key: str, label: str) -> Callable[[Mapping[str, Any]], str]:
+def _catalogue_text(key: str, label: str) -> Callable[[Settings], str]:
     """``**理论学习分** = （读书班期数得分 ＋ …的数量分）÷ 2；…``: the parts as declared."""
 
-    def text(_settings: Mapping[str, Any]) -> str:
+    def text(_settings: Settings) -> str:
         graded, rates, volumes = heat_graded(key), heat_rates(key), heat_volumes(key)
         parts = [f"{i.words}得分" for i in graded] + [f"{r.label} ×100" for r in rates]
         if volumes:
@@ -91,14 +90,14 @@ def _catalogue_text(key: str, label: str) -> Callable[[Mapping[str, Any]], str]:
     return text
 
 
-def _activity_text(settings: Mapping[str, Any]) -> str:
+def _activity_text(settings: Settings) -> str:
     return (
-        f"**活跃度分** = 近 {Settings.of(settings)['stall_weeks']} 周有增长的指标数 ÷ 同组中位数"
+        f"**活跃度分** = 近 {settings['stall_weeks']} 周有增长的指标数 ÷ 同组中位数"
         "（至少 1 项）×100，封顶 100；本周未报为 0"
     )
 
 
-def _targets_text(settings: Mapping[str, Any]) -> str:
+def _targets_text(settings: Settings) -> str:
     return (
         "**任务完成分**：只在“设置”页填了各层级任务清单时计入，= 各项累计数 ÷（目标数 × "
         "已过时间比例），封顶 100"

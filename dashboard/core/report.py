@@ -121,13 +121,13 @@ def _num(value: Any) -> float | None:
     return float(value)
 
 
-def window_size(settings: Mapping[str, Any]) -> int:
+def window_size(settings: Settings) -> int:
     """How many report weeks a week's report needs (older rows only give starting values):
     last week's stall window (N + 2 weeks) or this week's closing pace (PACE_WEEKS + 1)."""
-    return max(Settings.of(settings).stall_weeks + 2, metrics.PACE_WEEKS + 1)
+    return max(settings.stall_weeks + 2, metrics.PACE_WEEKS + 1)
 
 
-def _unit_attributes(units: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+def _unit_attributes(units: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Expected units with level_name, parent_name and root_l2 (their level-2 ancestor)."""
     expected = metrics.expected_units(units).copy()
     # Plain object columns: pandas' Arrow-backed strings are slow in isin/map/merge here.
@@ -172,7 +172,7 @@ def _dates_upto(
 def heat_panel(
     units: pd.DataFrame,
     figures: pd.DataFrame,
-    settings: Mapping[str, Any],
+    settings: Settings,
     dates: list[dt.date],
     by_category: bool = False,
     heat_dates: list[dt.date] | None = None,
@@ -190,7 +190,7 @@ def heat_panel(
     """
     if attrs is None:
         attrs = _unit_attributes(units, settings)
-    stall = Settings.of(settings).stall_weeks
+    stall = settings.stall_weeks
     panel = metrics.panel(attrs, figures, dates, stall, all_dates)
     if heat_dates is not None:
         wanted = pd.to_datetime(pd.Series(heat_dates, dtype="object"))
@@ -209,7 +209,7 @@ def heat_panel(
 def build_report(
     units: pd.DataFrame,
     figures: pd.DataFrame,
-    settings: Mapping[str, Any],
+    settings: Settings,
     report_date: dt.date | None = None,
     scope: str | None = None,
     by_category: bool = False,
@@ -338,7 +338,7 @@ def reference_area(attrs: pd.DataFrame) -> str:
 
 
 def _scope(
-    attrs: pd.DataFrame, scope: str | None, settings: Mapping[str, Any]
+    attrs: pd.DataFrame, scope: str | None, settings: Settings
 ) -> tuple[set[str], str, int | None]:
     if scope is None:
         name = settings.get("city_name") or "全市"
@@ -545,7 +545,7 @@ HISTORY_COLUMNS: list[str] = [
 def history(
     units: pd.DataFrame,
     figures: pd.DataFrame,
-    settings: Mapping[str, Any],
+    settings: Settings,
     until: dt.date | None = None,
     scope: str | None = None,
     by_category: bool = False,
@@ -575,7 +575,7 @@ def history(
 def indicator_trends(
     units: pd.DataFrame,
     figures: pd.DataFrame,
-    settings: Mapping[str, Any],
+    settings: Settings,
     indicators: list[str],
     until: dt.date | None = None,
     scope: str | None = None,
@@ -645,7 +645,7 @@ def projection(
     )
 
 
-def narrow(rep: WeekReport, units: pd.DataFrame, settings: Mapping[str, Any]) -> WeekReport:
+def narrow(rep: WeekReport, units: pd.DataFrame, settings: Settings) -> WeekReport:
     """The same week cut to a subset of its unit rows (a level or category filter).
 
     Units, coverage, levels, subtrees, lagging, not_reported and stalled are recomputed from

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import streamlit as st
 
 from dashboard.core import flags, heat
@@ -31,7 +28,7 @@ TOTALS = (
 )
 
 
-def heat_text(settings: Mapping[str, Any]) -> str:
+def heat_text(settings: Settings) -> str:
     weights = settings.get("heat_weights") or {}
     current = "、".join(f"{c.label} {weights.get(c.key, '')}" for c in heat.HEAT_COMPONENTS)
     return (
@@ -46,20 +43,20 @@ def heat_text(settings: Mapping[str, Any]) -> str:
         "该分量不计，其余权重按比例放大。\n"
         "- **比较组**：同层级（打开“按类别分组比较”后为同层级同类别）；排名在所看范围的同组单位内进行（联络员、只读账号只在所辖单位内），"
         "名次变化 = 上周名次 − 本周名次（正数为上升）。\n"
-        f"- **分档**：热度 ≥ {Settings.of(settings)['rank_green']} 为绿，≥ {Settings.of(settings)['rank_yellow']} 为黄，其余为红。"
+        f"- **分档**：热度 ≥ {settings['rank_green']} 为绿，≥ {settings['rank_yellow']} 为黄，其余为红。"
     )
 
 
-def lagging_text(settings: Mapping[str, Any]) -> str:
+def lagging_text(settings: Settings) -> str:
     return (
         "一个单位满足下列任一条即列为落后单位，所有原因一并列出；各条都与**同组单位**（同层级，或同层级同类别）相比，而不是一条固定线：\n"
         + flags.reasons_text(settings)
-        + f"页面默认列出最需督导的前 {Settings.of(settings)['lagging_focus']} 个（“设置”页可改），可切换显示全部。"
+        + f"页面默认列出最需督导的前 {settings['lagging_focus']} 个（“设置”页可改），可切换显示全部。"
     )
 
 
-def gradient_text(settings: Mapping[str, Any]) -> str:
-    e = Settings.of(settings)["gradient_effect"]
+def gradient_text(settings: Settings) -> str:
+    e = settings["gradient_effect"]
     return (
         "- **系统**：每个县级单位（县市区、市直部门）连同其全部下属单位，层级多少不限。\n"
         "- **逐级平均热度**：系统内每一层级单位热度的平均（含未报单位）；县级一栏即牵头单位本身。\n"
@@ -72,7 +69,7 @@ def gradient_text(settings: Mapping[str, Any]) -> str:
         "这是“从上就冷”，不是“上热”；\n"
         "- 系统按**热度损失**排序（牵头单位到最冷一级的落差；整体偏冷为各级低于全市同级的平均差），"
         "并说明哪两级之间降幅最大、哪些分量降得最多。\n"
-        f"- 某一层级不足 {Settings.of(settings)['gradient_min_units']} 个单位时，其平均热度偶然性大，不参与判定（牵头单位本身除外）。\n"
+        f"- 某一层级不足 {settings['gradient_min_units']} 个单位时，其平均热度偶然性大，不参与判定（牵头单位本身除外）。\n"
         "- 全市一句同样判断全市各层级（单位不少于上述数目的层级）是否逐级递减。阈值可在“设置”页调整（层级落差倍数）。"
     )
 

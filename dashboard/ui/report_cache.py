@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from dashboard import door
 from dashboard.core import report
 from dashboard.core.report import WeekReport
+from dashboard.core.settings import Settings
 from dashboard.store import db, repo
 from dashboard.ui import filters as filters_mod
 from dashboard.ui import session, state
@@ -64,11 +65,11 @@ def _window(
     return door.figure_window(_engine(url), report_date, weeks)
 
 
-def _registry_and_settings(url: str) -> tuple[pd.DataFrame, dict]:
+def _registry_and_settings(url: str) -> tuple[pd.DataFrame, Settings]:
     if url == state.url():  # the sidebar has loaded these already in this run
-        return state.units(), state.settings()
+        return state.units(), state.typed_settings()
     engine = _engine(url)
-    return repo.load_units(engine), repo.get_settings(engine)
+    return repo.load_units(engine), Settings(repo.get_settings(engine))
 
 
 def _inputs(url: str, token: str, report_date: dt.date | None, weeks: int | None) -> door.Inputs:
@@ -307,7 +308,7 @@ def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
     if week is None:  # pages call filters.no_data() first
         st.stop()
     assert week is not None
-    made = (week, report.narrow(week, chosen.apply(week.units), state.settings()))
+    made = (week, report.narrow(week, chosen.apply(week.units), state.typed_settings()))
     with _VIEWS_LOCK:
         _VIEWS[token] = made
         while len(_VIEWS) > MAX_VIEWS:

@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import bootstrap, door
+from dashboard.core.settings import Settings
 from dashboard.core.units import UnitTree
 from dashboard.store import db, repo
 from dashboard.ui.text import plain
@@ -50,6 +51,7 @@ __all__ = [
     "shared_settings",
     "shared_units",
     "showing_demo_data",
+    "typed_settings",
     "units",
     "url",
     "version",
@@ -164,6 +166,11 @@ def _report_dates(url: str, token: str) -> list[dt.date]:
 def settings() -> dict[str, Any]:
     """The campaign's settings (a copy: change it freely)."""
     return copy.deepcopy(shared_settings(url(), version()))
+
+
+def typed_settings() -> Settings:
+    """The campaign's settings as the typed, read-only object the judgments take."""
+    return Settings(settings())
 
 
 def units(include_retired: bool = False) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Engine, insert
 
 from dashboard.core.catalogue import INDICATOR_CODES
-from dashboard.core.settings import defaults
+from dashboard.core.settings import Settings, defaults
 from dashboard.store import repo, returns_repo
 from dashboard.store.schema import units as units_table
 
@@ -96,10 +96,10 @@ def figures_frame() -> pd.DataFrame:
     return frame
 
 
-def settings() -> dict:
+def settings() -> Settings:
     values = defaults()
     values["end_date"] = "2024-01-31"
-    return values
+    return Settings(values)
 
 
 def fill_database(engine: Engine) -> None:

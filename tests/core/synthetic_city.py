@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.core.catalogue import INDICATOR_CODES
-from dashboard.core.settings import defaults
+from dashboard.core.settings import Settings, defaults
 
 WEEKS = tuple(dt.date(2023, 9, 15) + dt.timedelta(days=7 * i) for i in range(6))
 PROFILES = ("fading", "hot", "cold", "cold_villages", "broken", "normal")
@@ -64,10 +64,10 @@ class City:
     profiles: dict[str, str]  # county code → profile
     lagging: dict[str, str] = field(default_factory=dict)  # unit code → how it was built to lag
 
-    def settings(self) -> dict:
+    def settings(self) -> Settings:
         values = defaults()
         values.update(start_date="2023-09-01", end_date="2024-01-31")
-        return values
+        return Settings(values)
 
 
 def build_city(

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.core import flags
-from dashboard.core.settings import defaults
+from dashboard.core.settings import Settings, defaults
 
 DAY = dt.date(2023, 10, 27)
 
@@ -136,7 +136,7 @@ def test_stalled_only_while_the_pool_moves() -> None:
 
 
 def test_reasons_details_and_severity() -> None:
-    settings = defaults() | {"end_date": "2024-01-31"}
+    settings = Settings(defaults() | {"end_date": "2024-01-31"})
     healthy = [row(f"h{i}", moved=5.0) for i in range(8)]
     week = pd.DataFrame(
         healthy

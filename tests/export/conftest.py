@@ -108,13 +108,13 @@ def figures_frame() -> pd.DataFrame:
     return pd.concat([head, values.astype("Int64")], axis=1)
 
 
-def settings_values(**changes: Any) -> dict[str, Any]:
+def settings_values(**changes: Any) -> settings_def.Settings:
     values = settings_def.defaults()
     values.update(city_name="示范市", office_name="示范市主题教育领导小组办公室", briefing_issue=8)
     # the hand-built city has 2 townships per county: judge levels of 2+ units
     values.update(gradient_min_units=2)
     values.update(changes)
-    return values
+    return settings_def.Settings(values)
 
 
 def make_report(scope: str | None = None, **settings_changes: Any) -> WeekReport:

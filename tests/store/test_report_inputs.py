@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Engine, insert
 
+from dashboard.core.settings import Settings
 from dashboard.store import repo, report_inputs, returns_repo
 from dashboard.store.schema import units as units_table
 
@@ -150,7 +151,7 @@ def test_windowed_report_equals_the_full_history_with_figures_left_blank(
             rows[code] = figures
         _store(any_engine, day, rows)
     units = repo.load_units(any_engine)
-    values = repo.get_settings(any_engine)
+    values = Settings(repo.get_settings(any_engine))
     everything = repo.load_figures(any_engine)
     for day in days[3:]:
         figures, upto = report_inputs.load_window(any_engine, day, report.window_size(values))
