@@ -62,7 +62,5 @@ def template_section(
                 st.info("这个文件已经导入过，没有变化")
                 return
             fill.reload(task)
-            st.session_state[fill.MESSAGE] = (
-                f"模板已入库：{len(stored.accepted)} 行，对应单位已记为已提交"
-            )
+            fill.announce(task, f"模板已入库：{len(stored.accepted)} 行，对应单位已记为已提交")
             st.rerun()

@@ -94,6 +94,20 @@ def test_grid_rules_draft_and_submit(fill_db: str) -> None:
     assert grid.loc["101", "label"] == "已提交"
 
 
+def test_saved_message_outlives_the_editors_own_rerun(fill_db: str) -> None:
+    """A save replaces the editor's data and the browser's editor then reruns the page once
+    more (its edits reset): the outcome must still be shown; a new edit clears it."""
+    at = _open("fill.py")
+    _edit(at, {1: {"读书班期数": "6"}})
+    _button(at, "保存草稿").click()
+    at.run()
+    assert any("已保存草稿：1 个单位" in s.value for s in at.success), _texts(at)
+    _edit(at, {})  # the editor's reset, as the browser sends it
+    assert any("已保存草稿：1 个单位" in s.value for s in at.success), _texts(at)
+    _edit(at, {2: {"读书班期数": "2"}})
+    assert not any("已保存草稿" in s.value for s in at.success), _texts(at)
+
+
 def test_review_page_counts_and_returns(fill_db: str) -> None:
     engine = db.make_engine(fill_db)
     task = tasks.ensure_auto_task(engine)
