@@ -8,9 +8,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard import door
+from dashboard.entry import entries, tasks
+from dashboard.entry.status import DONE
 from dashboard.remind import service
 from dashboard.remind.pending import NO_CONTACT, group_by_liaison, load_registry, not_reported
-from dashboard.store import repo
+from dashboard.store import repo, returns_repo
+from tests.entry.helpers import add_units
 from tests.remind.conftest import DAY, configure, seed
 
 
@@ -86,3 +89,37 @@ def test_a_long_list_is_cut_to_fit_a_robots_limit() -> None:
     fitted = compose(group, ctx, 2048)
     assert len(fitted.encode()) <= 2048 < len(full.encode())
     assert "另有" in fitted and fitted.endswith("办公室")
+
+
+def test_the_remind_list_and_the_review_grid_agree(any_engine: Engine) -> None:
+    """Drafts, a returned unit, an online submission and an imported return: 催报 lists
+    exactly the units the review grid shows as not reported."""
+    add_units(any_engine)
+    now = dt.datetime.now(dt.UTC)
+    day = tasks.current_report_date(repo.get_settings(any_engine))
+    task = tasks.open_task(
+        any_engine, day, opens_at=now - dt.timedelta(hours=1), deadline=now + dt.timedelta(days=1)
+    )
+    office = entries.Actor("", "office")
+    entries.save_drafts(any_engine, task, office, {"101": {"deeds_done": 1}}, {"101": 0})
+    entries.submit(
+        any_engine, task, office, {"10101": {"deeds_done": 2}, "10102": {"deeds_done": 3}},
+        {"10101": 0, "10102": 0},
+    )  # fmt: skip
+    version = entries.load_entries(any_engine, task.id)["10102"].version
+    entries.return_entry(any_engine, task, office, "10102", "请核对", version, {})
+    returns_repo.save_upload(
+        any_engine,
+        file_name="乙县.xlsx",
+        content=b"yi",
+        status="imported",
+        rows=[{"unit_code": "10201", "report_date": day, "figures": {"deeds_done": 1},
+               "sheet": None, "row": 3}],
+        report_date=day,
+    )  # fmt: skip
+    grid = door.entry_review(any_engine, task, None)
+    not_done = list(grid.loc[~grid["status"].isin(DONE), "unit_code"])
+    assert not_done == ["1", "101", "10102", "102", "10202"]  # 草稿, 已退回, 未开始
+    assert list(not_reported(any_engine, day, None)["code"]) == not_done
+    plan = service.plan(any_engine, day, None)
+    assert sorted(c for g in plan.groups for c in g.codes) == sorted(not_done)
