@@ -51,7 +51,7 @@ except door.DoorError as exc:
 
 deadline = plan.context.deadline
 late = "（已逾期）" if plan.context.now >= deadline else ""
-source = "填报任务" if plan.week.task_id else "默认：报送日 18:00"
+source = "填报任务" if plan.week.task_id else "本周尚无填报任务：按“设置 → 在线填报”的截止日和时刻"
 st.caption(f"报送截止：{deadline:%Y-%m-%d %H:%M}{late}（{source}）")
 
 if not plan.groups:

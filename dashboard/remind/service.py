@@ -16,13 +16,13 @@ from sqlalchemy import Engine
 
 from dashboard import door
 from dashboard.core import periods, remind_rules
+from dashboard.entry import tasks as entry_tasks
 from dashboard.remind import channels as channels_mod
 from dashboard.remind.message import Context, compose, subject
 from dashboard.remind.pending import LiaisonGroup, group_by_liaison, load_registry, not_reported
 from dashboard.store import audit_repo, remind_repo, repo
 
 CHANNELS: tuple[str, ...] = ("notice", "wecom", "dingtalk", "email")
-DEFAULT_DEADLINE = dt.time(18, 0)  # the report day, when the week has no 填报 task
 NOTICE_ROLES = ("liaison", "viewer")  # accounts of a subtree receive its notices and mail
 
 
@@ -46,12 +46,12 @@ def current_report_date(settings: dict[str, Any], today: dt.date) -> dt.date:
 
 
 def week_for(engine: Engine, report_date: dt.date, settings: dict[str, Any]) -> Week:
-    """The week's deadline: its 填报 task's when one exists, else the report day at 18:00."""
+    """The week's deadline: its 填报 task's when one exists, else the deadline a task of that
+    week would get from the 在线填报 settings (deadline weekday and hour)."""
     task = remind_repo.task_for(engine, report_date)
     if task is not None:
         return Week(report_date, task.deadline, task.id, task.scope_code)
-    tz = remind_rules.zone(str(settings.get("remind_timezone") or ""))
-    deadline = dt.datetime.combine(report_date, DEFAULT_DEADLINE, tz).astimezone(dt.UTC)
+    _opens, deadline = entry_tasks.default_times(report_date, settings)
     return Week(report_date, deadline, None, None)
 
 

@@ -10,7 +10,9 @@ from sqlalchemy import Engine
 from dashboard import door
 from dashboard.entry import entries, tasks
 from dashboard.entry.status import DONE
+from dashboard.navigation import url_path
 from dashboard.remind import service
+from dashboard.remind.message import FILL_PAGE
 from dashboard.remind.pending import NO_CONTACT, group_by_liaison, load_registry, not_reported
 from dashboard.store import repo, returns_repo
 from tests.entry.helpers import add_units
@@ -64,16 +66,22 @@ def test_the_message_names_units_deadline_and_link(any_engine: Engine) -> None:
     assert "2. 东县乙镇（由东县联络人代报）" in text
     deadline = plan.context.deadline
     assert f"请于{deadline.month}月{deadline.day}日{deadline:%H:%M}前完成报送" in text
-    assert "填报地址：https://kanban.example.gov.cn" in text and text.endswith("主题教育办")
+    assert "填报地址：https://kanban.example.gov.cn/fill\n" in text and text.endswith("主题教育办")
+    assert FILL_PAGE == url_path("fill.py") == "fill"  # the address app.py gives the page
     assert plan.unit_count == 4
 
 
-def test_without_a_task_the_deadline_is_the_report_day_evening(any_engine: Engine) -> None:
+def test_without_a_task_the_deadline_follows_the_entry_settings(any_engine: Engine) -> None:
     seed(any_engine)
     later = DAY + dt.timedelta(days=7)
     week = service.week_for(any_engine, later, repo.get_settings(any_engine))
     assert week.task_id is None
-    assert week.deadline == dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.UTC)  # 18:00 Beijing
+    assert week.deadline == dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)  # Fri 17:00 Beijing
+    configure(any_engine, fill_deadline_weekday=1, fill_deadline_hour=9)
+    settings = repo.get_settings(any_engine)
+    week = service.week_for(any_engine, later, settings)
+    assert week.deadline == dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.UTC)  # Mon 09:00 Beijing
+    assert week.deadline == tasks.default_times(later, settings)[1]  # what a task would get
 
 
 def test_a_long_list_is_cut_to_fit_a_robots_limit() -> None:
