@@ -127,14 +127,9 @@ statuses = three.multiselect(
     placeholder="全部结果",
 )
 since, until = (span[0], span[1]) if isinstance(span, tuple) and len(span) == 2 else (None, None)
-visible = (
-    set(door.scope_units(engine, None, viewer=viewer)["code"].astype(str))
-    if viewer is not None and viewer.scope_code
-    else None
-)
 log = service.reminder_log(
     engine,
-    visible_codes=visible,
+    viewer,
     since=since,
     until=until,
     channels=channels,

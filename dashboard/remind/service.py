@@ -339,18 +339,26 @@ def _inside(log: pd.DataFrame, visible_codes: set[str]) -> pd.DataFrame:
     return log.loc[pd.Series([bool(k) for k in inside], index=log.index, dtype=bool)]
 
 
+def _visible_codes(engine: Engine, viewer: door.Viewer | None) -> set[str] | None:
+    """The units a subtree account may read about; None for the office (every unit)."""
+    if viewer is None or viewer.scope_code is None:
+        return None
+    return set(door.scope_units(engine, None, viewer=viewer)["code"].astype(str))
+
+
 def reminder_log(
     engine: Engine,
+    viewer: door.Viewer | None = None,
     *,
-    visible_codes: set[str] | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     channels: Sequence[str] | None = None,
     statuses: Sequence[str] | None = None,
     tz_name: str = "Asia/Shanghai",
 ) -> pd.DataFrame:
-    """The reminder log in Chinese, newest first: only reminders about ``visible_codes``
-    (a liaison's subtree; None: all), between two local days, of some channels and results."""
+    """The reminder log in Chinese, newest first, as ``viewer`` may see it (a subtree
+    account: only reminders about its units, see ``_inside``; None: the office's whole log),
+    between two local days, of some channels and results."""
     tz = remind_rules.zone(tz_name)
 
     def start(day: dt.date) -> dt.datetime:
@@ -363,8 +371,9 @@ def reminder_log(
         channels=channels or None,
         statuses=statuses or None,
     )
-    if visible_codes is not None:
-        log = _inside(log, visible_codes)
+    visible = _visible_codes(engine, viewer)
+    if visible is not None:
+        log = _inside(log, visible)
     table = pd.DataFrame(
         {
             "at": [f"{t.astimezone(tz):%Y-%m-%d %H:%M:%S}" for t in log["at"]],

@@ -16,10 +16,13 @@ from email.policy import default
 import pytest
 from sqlalchemy import Engine
 
+from dashboard import door
 from dashboard.auth import audit
 from dashboard.remind import channels, service
 from dashboard.store import remind_repo
 from tests.remind.conftest import DAY, Mailbox, Recorder, configure, seed
+
+YI_ZHEN = door.Viewer("yi", "liaison", "C0102")  # 东县乙镇's own liaison
 
 
 def _send(engine: Engine, chosen: list[str]) -> list[service.Outcome]:
@@ -179,7 +182,7 @@ def test_the_log_filters_by_channel_status_scope_and_day(engine: Engine, robot: 
     assert len(log) == 4 and list(log.columns)[:4] == ["时间", "催报人", "渠道", "接收人"]
     assert set(service.reminder_log(engine, channels=["notice"])["渠道"]) == {"站内通知"}
     assert len(service.reminder_log(engine, statuses=["failed"])) == 1
-    assert set(service.reminder_log(engine, visible_codes={"C0102"})["接收人"]) == {
+    assert set(service.reminder_log(engine, YI_ZHEN)["接收人"]) == {
         "张三　139-0000-0001",
         "dong",
     }
@@ -192,7 +195,7 @@ def test_a_subtree_log_names_no_unit_outside_it(engine: Engine, robot: Recorder)
     _send(engine, ["wecom", "notice"])
     assert service.OUTSIDE_MESSAGE not in set(service.reminder_log(engine)["消息内容"])
     subtree = {"C0102", "C010201"}  # 东县乙镇: its liaison must not read 东县's other units
-    scoped = service.reminder_log(engine, visible_codes=subtree)
+    scoped = service.reminder_log(engine, YI_ZHEN)
     assert not scoped.empty
     # each reminder about 乙镇 went to 东县's group, which also names 东县 itself
     assert set(scoped["消息内容"]) == {service.OUTSIDE_MESSAGE}
