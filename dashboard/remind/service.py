@@ -128,18 +128,21 @@ def send(
     slot: str | None = None,
     address: str = "",
     audit: bool = True,
+    pacer: channels_mod.Pacer | None = None,
 ) -> list[Outcome]:
     """Send every group's message through ``chosen`` channels; each attempt is claimed in the
     log first and finished as sent or failed. With ``slot`` (the scheduler) a delivery that
-    was claimed before is skipped."""
+    was claimed before is skipped. Robot posts are paced (``pacer``, by default the setting
+    ``remind_robot_per_minute``): many groups wait rather than be refused."""
     settings = repo.get_settings(engine) if settings is None else settings
     config = channels_mod.config_from(settings)
+    pacer = pacer or channels_mod.Pacer(config.robot_per_minute)
     accounts = remind_repo.enabled_accounts(engine)
     outcomes: list[Outcome] = []
     for group, text in zip(the_plan.groups, the_plan.messages, strict=True):
         for channel in chosen:
             for recipient, deliver in _deliveries(
-                engine, channel, group, text, the_plan, config, accounts
+                engine, channel, group, text, the_plan, config, accounts, pacer
             ):
                 outcomes.append(
                     _attempt(
@@ -204,6 +207,7 @@ def _deliveries(
     the_plan: Plan,
     config: channels_mod.Config,
     accounts: list[remind_repo.Account],
+    pacer: channels_mod.Pacer,
 ) -> list[tuple[str, Deliver]]:
     """(recipient, deliver) pairs of one group on one channel; a channel that cannot send
     yields one delivery that fails with the reason, so the log says why."""
@@ -213,9 +217,9 @@ def _deliveries(
     phones = [group.contact_phone] if group.contact_phone else []
     if channel == "wecom":
         fitted = compose(group, the_plan.context, channels_mod.WECOM_MAX_BYTES)
-        return [(group.title, lambda: channels_mod.post_wecom(config, fitted, phones))]
+        return [(group.title, _paced(pacer, channel, config, fitted, phones))]
     if channel == "dingtalk":
-        return [(group.title, lambda: channels_mod.post_dingtalk(config, text, phones))]
+        return [(group.title, _paced(pacer, channel, config, text, phones))]
     covering = covering_accounts(group, the_plan.registry, accounts)
     if channel == "notice":
         if not covering:
@@ -229,6 +233,23 @@ def _deliveries(
         title = subject(the_plan.context)
         return [(str(a.email), _mail(config, str(a.email), title, text)) for a in addressed]
     return [(group.title, lambda: f"未知的催报渠道“{channel}”")]
+
+
+def _paced(
+    pacer: channels_mod.Pacer,
+    channel: str,
+    config: channels_mod.Config,
+    text: str,
+    phones: list[str],
+) -> Deliver:
+    """A robot post that first waits its turn within the robot's per-minute limit."""
+    post = channels_mod.post_wecom if channel == "wecom" else channels_mod.post_dingtalk
+
+    def deliver() -> str | None:
+        pacer.wait(channel)
+        return post(config, text, phones)
+
+    return deliver
 
 
 def _notice(engine: Engine, user: str, text: str, task_id: int | None) -> Deliver:
