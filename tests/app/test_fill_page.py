@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.entry import entries, status, tasks
+from dashboard.auth import audit
+from dashboard.entry import entries, status, tasks, template_upload
 from dashboard.store import db, repo
+from dashboard.ui import session
 from tests.app.conftest import APP
 from tests.entry.helpers import add_units
 
@@ -127,3 +129,33 @@ def test_review_page_counts_and_returns(fill_db: str) -> None:
     # the unit's page shows the reason
     at = _open("fill.py")
     assert any("数字偏低" in w.value for w in at.warning)
+
+
+def test_the_template_is_built_only_when_downloaded(
+    fill_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reruns (an edit) build no workbook; pressing the button builds it and records the
+    download in the audit log."""
+    built: list[int] = []
+    real_template, real_audited = template_upload.template_for, session.audited
+    downloads: list = []
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return real_template(*args, **kwargs)
+
+    def keep(make, action: str, what: str):  # type: ignore[no-untyped-def]
+        downloads.append((what, real_audited(make, action, what)))
+        return downloads[-1][1]
+
+    monkeypatch.setattr(template_upload, "template_for", counting)
+    monkeypatch.setattr(session, "audited", keep)
+    at = _open("fill.py")
+    _edit(at, {1: {"读书班期数": "6"}})
+    assert any("下载本周模板" in b.proto.label for b in at.get("download_button"))
+    assert built == []  # two reruns, no workbook built
+    what, press = next((w, d) for w, d in downloads if w.startswith("填报模板"))
+    data = press()  # what the button runs when pressed
+    assert data[:2] == b"PK" and built == [1]
+    log = audit.entries(db.make_engine(fill_db))
+    assert list(log["action"])[0] == "download" and log["detail"].iloc[0]["what"] == what
