@@ -159,3 +159,51 @@ def test_the_template_is_built_only_when_downloaded(
     assert data[:2] == b"PK" and built == [1]
     log = audit.entries(db.make_engine(fill_db))
     assert list(log["action"])[0] == "download" and log["detail"].iloc[0]["what"] == what
+
+
+def test_the_office_opens_a_subtree_task_with_its_times_and_closes_it(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DEMO_DATABASE_URL", f"sqlite:///{tmp_path / 'demo-unused.sqlite3'}")
+    engine = db.connect(url)
+    add_units(engine)
+    at = _open("review.py")  # opening the page creates this week's automatic task
+    day = at.date_input(key="review_task_day").value + dt.timedelta(days=7)
+    at.date_input(key="review_task_day").set_value(day)
+    at.run()
+    at.selectbox(key="review_task_scope").set_value("102")
+    at.date_input(key="review_task_open_day").set_value(day - dt.timedelta(days=1))
+    at.time_input(key="review_task_open_time").set_value(dt.time(8, 30))
+    at.date_input(key="review_task_end_day").set_value(day + dt.timedelta(days=2))
+    at.time_input(key="review_task_end_time").set_value(dt.time(12, 0))
+    at.checkbox(key="review_task_late").uncheck()
+    next(b for b in at.button if b.label == "开放这一周的填报任务").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("已开放" in s.value and "乙县" in s.value for s in at.success), _texts(at)
+    task = status.task_for(engine, day)
+    assert task is not None and task.scope_code == "102" and not task.allow_late
+    beijing = tasks.OFFICE_TZ
+    assert task.opens_at == dt.datetime.combine(day - dt.timedelta(days=1), dt.time(8, 30), beijing)
+    assert task.deadline == dt.datetime.combine(day + dt.timedelta(days=2), dt.time(12), beijing)
+    # the review grid of that week holds the subtree only
+    at.selectbox(key="review_week").set_value(day)
+    at.run()
+    assert [m.value for m in at.metric][:1] == ["3"]
+    # close, then reopen: each audited
+    next(b for b in at.button if b.label == "关闭这一周的填报任务").click()
+    at.run()
+    assert status.task_for(engine, day).closed_at is not None
+    assert any("已关闭" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "重新开放这一周的填报任务").click()
+    at.run()
+    assert status.task_for(engine, day).closed_at is None
+    log = audit.entries(engine)
+    kinds = [(a, d.get("closed")) for a, d in zip(log["action"], log["detail"], strict=True)]
+    assert kinds[:3] == [("fill_task", False), ("fill_task", True), ("fill_task", None)]
+    # a second task for the same week is refused with the reason
+    next(b for b in at.button if b.label == "开放这一周的填报任务").click()
+    at.run()
+    assert any("已经存在" in e.value for e in at.error)
