@@ -55,7 +55,9 @@ def _button(at: AppTest, label: str):
 
 def _texts(at: AppTest) -> str:
     return "\n".join(
-        [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+        [m.value for m in at.markdown]
+        + [e.value for e in at.error]
+        + [w.value for w in at.warning]
         + [s.value for s in at.success]
     )
 
