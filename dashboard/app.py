@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.navigation import DEFAULT_PAGE, FIRST_START_PAGE, PAGES_DIR, may_open, pages_for
+from dashboard.navigation import (
+    DEFAULT_PAGE,
+    FIRST_START_PAGE,
+    PAGES_DIR,
+    may_open,
+    pages_for,
+    url_path,
+)
 from dashboard.ui import session, state
 from dashboard.ui.notices import render_notices
 
@@ -22,7 +29,13 @@ def main() -> None:
     default = FIRST_START_PAGE if first_start else DEFAULT_PAGE
     pages = {
         section: [
-            st.Page(PAGES_DIR / file, title=title, icon=icon, default=(file == default))
+            st.Page(
+                PAGES_DIR / file,
+                title=title,
+                icon=icon,
+                url_path=url_path(file),  # the 催报 message links to the 填报 page by it
+                default=(file == default),
+            )
             for file, title, icon in entries
         ]
         for section, entries in pages_for(role).items()

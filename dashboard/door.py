@@ -28,7 +28,7 @@ from dashboard.entry import sheet as entry_views
 from dashboard.entry import status as entry_status
 from dashboard.entry import tasks as entry_tasks
 from dashboard.entry.status import TaskInfo
-from dashboard.store import remind_repo, repo, report_inputs
+from dashboard.store import repo, report_inputs
 
 __all__ = [
     "DoorError",
@@ -48,7 +48,7 @@ __all__ = [
     "inputs",
     "level_trends",
     "report_days",
-    "reported_codes",
+    "not_submitted",
     "scope_units",
     "status_grid",
     "units_history",
@@ -379,10 +379,10 @@ def scope_units(
     return units.reset_index(drop=True)
 
 
-def reported_codes(engine: Engine, report_date: dt.date) -> set[str]:
-    """Units holding current figures (at least one value) for ``report_date``: what 催报
-    counts as reported before online entry says more. Any week, with data or not."""
-    return remind_repo.codes_with_figures(engine, report_date)
+def not_submitted(engine: Engine, report_date: dt.date) -> set[str]:
+    """Units that have not reported for ``report_date`` by the entry status (the one rule the
+    review grid also shows): the 催报 list. Within the week's task scope, if it has one."""
+    return set(entry_status.not_submitted(engine, report_date))
 
 
 # --- online entry (填报): tasks, the entry grid, the review grid, timeliness ----------------

@@ -49,6 +49,11 @@ NAVIGATION: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+def url_path(page_file: str) -> str:
+    """The page's address under the board (``fill.py`` → ``fill``), as ``st.Page`` names it."""
+    return Path(page_file).stem
+
+
 def page_files() -> list[str]:
     return [file for entries in NAVIGATION.values() for file, _title, _icon in entries]
 

@@ -54,7 +54,7 @@ except door.DoorError as exc:
 
 deadline = plan.context.deadline
 late = "（已逾期）" if plan.context.now >= deadline else ""
-source = "填报任务" if plan.week.task_id else "默认：报送日 18:00"
+source = "填报任务" if plan.week.task_id else "本周尚无填报任务：按“设置 → 在线填报”的截止日和时刻"
 st.caption(f"报送截止：{deadline:%Y-%m-%d %H:%M}{late}（{source}）")
 
 if not plan.groups:
@@ -130,14 +130,9 @@ statuses = three.multiselect(
     placeholder="全部结果",
 )
 since, until = (span[0], span[1]) if isinstance(span, tuple) and len(span) == 2 else (None, None)
-visible = (
-    set(door.scope_units(engine, None, viewer=viewer)["code"].astype(str))
-    if viewer is not None and viewer.scope_code
-    else None
-)
 log = service.reminder_log(
     engine,
-    visible_codes=visible,
+    viewer,
     since=since,
     until=until,
     channels=channels,

@@ -21,6 +21,7 @@ if task is None:
     st.info("还没有填报任务：请在上方开放本周填报任务")
     st.stop()
 fill.task_caption(task)
+fill_review.close_or_reopen(engine, task, viewer)
 grid = door.entry_review(engine, task, viewer)
 fill_review.counts(grid)
 fill_review.status_table(grid)

@@ -510,6 +510,14 @@ SETTINGS: tuple[Setting, ...] = (
         group=REMIND,
     ),
     Setting(
+        "remind_robot_per_minute",
+        "机器人每分钟最多发送条数",
+        "int",
+        20,
+        "企业微信、钉钉群机器人每分钟约限 20 条；超过时自动放慢，等到可以再发（1–60）",
+        group=REMIND,
+    ),
+    Setting(
         "remind_timeout",
         "发送超时（秒）",
         "int",
@@ -747,6 +755,9 @@ def _remind_problems(values: dict[str, Any]) -> list[str]:
         remind_rules.zone(str(values.get("remind_timezone") or ""))
     except remind_rules.RuleError as exc:
         found.append(str(exc))
+    pace = values.get("remind_robot_per_minute", 20)
+    if not isinstance(pace, int) or not 1 <= pace <= ROBOT_PER_MINUTE_MAX:
+        found.append(f"“{setting('remind_robot_per_minute').label}”应为 1–60 之间的整数：{pace}")
     for key in ("board_url", "remind_wecom_url", "remind_dingtalk_url"):
         url = str(values.get(key) or "").strip()
         if url and not re.match(r"^https?://[^\s/]+", url):
@@ -754,6 +765,7 @@ def _remind_problems(values: dict[str, Any]) -> list[str]:
     return found
 
 
+ROBOT_PER_MINUTE_MAX = 60
 SESSION_IDLE_MINUTES = (5, 24 * 60)
 SESSION_MAX_HOURS = (1, 7 * 24)
 

@@ -137,7 +137,9 @@ def update_task(
         return
     with engine.begin() as conn:
         conn.execute(update(fill_tasks).where(fill_tasks.c.id == task_id).values(**values))
-        detail = {"task": task_id, "changed": sorted(values)}
+        detail: dict[str, Any] = {"task": task_id, "changed": sorted(values)}
+        if closed is not None:
+            detail["closed"] = closed
         audit_repo.record(conn, "fill_task", user=actor, detail=detail)
 
 

@@ -19,6 +19,11 @@ from dashboard.store import repo
 __all__ = ["check_template", "store_template", "template_for"]
 
 
+def template_name(task: TaskInfo) -> str:
+    """The file name of the task's template (known without building it)."""
+    return template.template_file_name(task.report_date)
+
+
 def template_for(
     engine: Engine,
     task: TaskInfo,
@@ -38,7 +43,7 @@ def template_for(
         report_weekday=int(values["report_weekday"]),
         values={code: dict(v) for code, v in drafts.items()},
     )
-    return template.template_file_name(task.report_date), template.workbook_bytes(book)
+    return template_name(task), template.workbook_bytes(book)
 
 
 def check_template(

@@ -23,7 +23,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
@@ -54,6 +56,7 @@ SECRET_ENV = {
 SECRET_TOML = {"remind_dingtalk_secret": "dingtalk_secret", "remind_smtp_password": "smtp_password"}
 _MOBILE = re.compile(r"1\d{10}")
 WECOM_MAX_BYTES = 2048  # 企业微信 robot text content, UTF-8
+PACE_WINDOW = 60.0  # seconds: the robots count messages per minute
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Config:
     dingtalk_secret: str
     smtp: SmtpConfig
     timeout: float
+    robot_per_minute: int = 20
 
     def problem(self, channel: str) -> str | None:
         """Why ``channel`` cannot send (Chinese), or None."""
@@ -105,7 +109,36 @@ def config_from(settings: dict[str, Any]) -> Config:
             sender=str(settings.get("remind_smtp_sender") or "").strip(),
         ),
         timeout=max(1.0, min(float(settings.get("remind_timeout") or 10), 120.0)),
+        robot_per_minute=max(1, min(int(settings.get("remind_robot_per_minute") or 20), 60)),
     )
+
+
+@dataclass
+class Pacer:
+    """At most ``per_minute`` posts to one robot in any 60 seconds (the robots' own limit:
+    a 21st message within a minute is refused). ``wait`` sleeps until the next post fits.
+    The clock and the sleeper are injected so a test can pace without sleeping."""
+
+    per_minute: int
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _sent: dict[str, deque[float]] = field(default_factory=dict)
+
+    def wait(self, robot: str) -> float:
+        """Block until one more post to ``robot`` keeps within the limit, then count it;
+        the seconds waited."""
+        sent = self._sent.setdefault(robot, deque())
+        waited = 0.0
+        while True:
+            now = self.clock()
+            while sent and now - sent[0] >= PACE_WINDOW:
+                sent.popleft()
+            if len(sent) < max(self.per_minute, 1):
+                sent.append(now)
+                return waited
+            pause = PACE_WINDOW - (now - sent[0])
+            self.sleep(pause)
+            waited += pause
 
 
 def secret(settings: dict[str, Any], key: str) -> str:

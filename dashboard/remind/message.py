@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dashboard.navigation import url_path
 from dashboard.remind.pending import LiaisonGroup
 
 __all__ = ["FILL_PAGE", "LISTED_UNITS", "Context", "compose", "subject"]
 
 LISTED_UNITS = 30  # a message names at most this many units, then says how many more
-FILL_PAGE = ""  # the 填报 page's path under the board's address ("" = the board itself)
+FILL_PAGE = url_path("fill.py")  # the 填报 page's path under the board's address
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def _compose(group: LiaisonGroup, ctx: Context, listed: int) -> str:
     else:
         lines.append(f"请于{_moment(ctx.deadline)}前完成报送。")
     if ctx.board_url:
-        lines.append(f"填报地址：{ctx.board_url.rstrip('/')}/{FILL_PAGE}".rstrip("/"))
+        lines.append(f"填报地址：{ctx.board_url.rstrip('/')}/{FILL_PAGE}")
     if not group.registered:
         lines.append("（以上单位未在单位名册登记联络人，请补充联络人和联系电话。）")
     lines.append(ctx.office)

@@ -1,8 +1,8 @@
 """Who has not reported for a week, grouped by the liaison who reports for them.
 
-``not_reported`` is the ONE place that decides "not reported": until online entry (填报)
-publishes each unit's status, a unit counts as reported when it holds current figures for
-the week or its online entry is submitted. Switching to the entry status is a change here.
+"Not reported" is decided in ONE place, the entry status (``dashboard.entry.status``): a unit
+is reported when its online entry is submitted (on time or late) or its figures for the week
+came by upload. The 催报 list and the review grid therefore always agree.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard import door
-from dashboard.store import remind_repo, repo
+from dashboard.store import repo
 
 __all__ = ["NO_CONTACT", "LiaisonGroup", "group_by_liaison", "load_registry", "not_reported"]
 
@@ -32,10 +32,8 @@ def not_reported(
     """code, name, level, category, parent_code of the units in ``scope`` (as ``viewer`` may
     see them) that have not reported for ``report_date``, in registry order."""
     in_scope = door.scope_units(engine, scope, units=units, viewer=viewer)
-    done = door.reported_codes(engine, report_date) | remind_repo.submitted_codes(
-        engine, report_date
-    )
-    return in_scope[~in_scope["code"].astype(str).isin(done)].reset_index(drop=True)
+    pending = door.not_submitted(engine, report_date)
+    return in_scope[in_scope["code"].astype(str).isin(pending)].reset_index(drop=True)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from dashboard import door
 from dashboard.core import periods, remind_rules
+from dashboard.entry import tasks as entry_tasks
 from dashboard.remind import channels as channels_mod
 from dashboard.remind.message import Context, compose, subject
 from dashboard.remind.pending import LiaisonGroup, group_by_liaison, load_registry, not_reported
@@ -44,7 +45,6 @@ __all__ = [
 ]
 
 CHANNELS: tuple[str, ...] = ("notice", "wecom", "dingtalk", "email")
-DEFAULT_DEADLINE = dt.time(18, 0)  # the report day, when the week has no 填报 task
 NOTICE_ROLES = ("liaison", "viewer")  # accounts of a subtree receive its notices and mail
 
 
@@ -68,12 +68,12 @@ def current_report_date(settings: dict[str, Any], today: dt.date) -> dt.date:
 
 
 def week_for(engine: Engine, report_date: dt.date, settings: dict[str, Any]) -> Week:
-    """The week's deadline: its 填报 task's when one exists, else the report day at 18:00."""
+    """The week's deadline: its 填报 task's when one exists, else the deadline a task of that
+    week would get from the 在线填报 settings (deadline weekday and hour)."""
     task = remind_repo.task_for(engine, report_date)
     if task is not None:
         return Week(report_date, task.deadline, task.id, task.scope_code)
-    tz = remind_rules.zone(str(settings.get("remind_timezone") or ""))
-    deadline = dt.datetime.combine(report_date, DEFAULT_DEADLINE, tz).astimezone(dt.UTC)
+    _opens, deadline = entry_tasks.default_times(report_date, settings)
     return Week(report_date, deadline, None, None)
 
 
@@ -150,18 +150,21 @@ def send(
     slot: str | None = None,
     address: str = "",
     audit: bool = True,
+    pacer: channels_mod.Pacer | None = None,
 ) -> list[Outcome]:
     """Send every group's message through ``chosen`` channels; each attempt is claimed in the
     log first and finished as sent or failed. With ``slot`` (the scheduler) a delivery that
-    was claimed before is skipped."""
+    was claimed before is skipped. Robot posts are paced (``pacer``, by default the setting
+    ``remind_robot_per_minute``): many groups wait rather than be refused."""
     settings = repo.get_settings(engine) if settings is None else settings
     config = channels_mod.config_from(settings)
+    pacer = pacer or channels_mod.Pacer(config.robot_per_minute)
     accounts = remind_repo.enabled_accounts(engine)
     outcomes: list[Outcome] = []
     for group, text in zip(the_plan.groups, the_plan.messages, strict=True):
         for channel in chosen:
             for recipient, deliver in _deliveries(
-                engine, channel, group, text, the_plan, config, accounts
+                engine, channel, group, text, the_plan, config, accounts, pacer
             ):
                 outcomes.append(
                     _attempt(
@@ -226,6 +229,7 @@ def _deliveries(
     the_plan: Plan,
     config: channels_mod.Config,
     accounts: list[remind_repo.Account],
+    pacer: channels_mod.Pacer,
 ) -> list[tuple[str, Deliver]]:
     """(recipient, deliver) pairs of one group on one channel; a channel that cannot send
     yields one delivery that fails with the reason, so the log says why."""
@@ -235,9 +239,9 @@ def _deliveries(
     phones = [group.contact_phone] if group.contact_phone else []
     if channel == "wecom":
         fitted = compose(group, the_plan.context, channels_mod.WECOM_MAX_BYTES)
-        return [(group.title, lambda: channels_mod.post_wecom(config, fitted, phones))]
+        return [(group.title, _paced(pacer, channel, config, fitted, phones))]
     if channel == "dingtalk":
-        return [(group.title, lambda: channels_mod.post_dingtalk(config, text, phones))]
+        return [(group.title, _paced(pacer, channel, config, text, phones))]
     covering = covering_accounts(group, the_plan.registry, accounts)
     if channel == "notice":
         if not covering:
@@ -251,6 +255,23 @@ def _deliveries(
         title = subject(the_plan.context)
         return [(str(a.email), _mail(config, str(a.email), title, text)) for a in addressed]
     return [(group.title, lambda: f"未知的催报渠道“{channel}”")]
+
+
+def _paced(
+    pacer: channels_mod.Pacer,
+    channel: str,
+    config: channels_mod.Config,
+    text: str,
+    phones: list[str],
+) -> Deliver:
+    """A robot post that first waits its turn within the robot's per-minute limit."""
+    post = channels_mod.post_wecom if channel == "wecom" else channels_mod.post_dingtalk
+
+    def deliver() -> str | None:
+        pacer.wait(channel)
+        return post(config, text, phones)
+
+    return deliver
 
 
 def _notice(engine: Engine, user: str, text: str, task_id: int | None) -> Deliver:
@@ -361,18 +382,26 @@ def _inside(log: pd.DataFrame, visible_codes: set[str]) -> pd.DataFrame:
     return log.loc[pd.Series([bool(k) for k in inside], index=log.index, dtype=bool)]
 
 
+def _visible_codes(engine: Engine, viewer: door.Viewer | None) -> set[str] | None:
+    """The units a subtree account may read about; None for the office (every unit)."""
+    if viewer is None or viewer.scope_code is None:
+        return None
+    return set(door.scope_units(engine, None, viewer=viewer)["code"].astype(str))
+
+
 def reminder_log(
     engine: Engine,
+    viewer: door.Viewer | None = None,
     *,
-    visible_codes: set[str] | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     channels: Sequence[str] | None = None,
     statuses: Sequence[str] | None = None,
     tz_name: str = "Asia/Shanghai",
 ) -> pd.DataFrame:
-    """The reminder log in Chinese, newest first: only reminders about ``visible_codes``
-    (a liaison's subtree; None: all), between two local days, of some channels and results."""
+    """The reminder log in Chinese, newest first, as ``viewer`` may see it (a subtree
+    account: only reminders about its units, see ``_inside``; None: the office's whole log),
+    between two local days, of some channels and results."""
     tz = remind_rules.zone(tz_name)
 
     def start(day: dt.date) -> dt.datetime:
@@ -385,8 +414,9 @@ def reminder_log(
         channels=channels or None,
         statuses=statuses or None,
     )
-    if visible_codes is not None:
-        log = _inside(log, visible_codes)
+    visible = _visible_codes(engine, viewer)
+    if visible is not None:
+        log = _inside(log, visible)
     table = pd.DataFrame(
         {
             "at": [f"{t.astimezone(tz):%Y-%m-%d %H:%M:%S}" for t in log["at"]],

@@ -19,8 +19,6 @@ from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.store.schema import (
-    figures,
-    fill_entries,
     fill_tasks,
     leases,
     notices,
@@ -92,30 +90,6 @@ def _new_id(result: Any) -> int:
 
 
 # --- who has reported -------------------------------------------------------------------
-
-
-def codes_with_figures(engine: Engine, report_date: dt.date) -> set[str]:
-    """Units with a current figures row holding at least one value for ``report_date``."""
-    query = select(figures.c.unit_code, figures.c.figures).where(
-        figures.c.is_current.is_(True), figures.c.report_date == report_date
-    )
-    with engine.connect() as conn:
-        return {
-            str(code)
-            for code, values in conn.execute(query)
-            if isinstance(values, dict) and any(v is not None for v in values.values())
-        }
-
-
-def submitted_codes(engine: Engine, report_date: dt.date) -> set[str]:
-    """Units whose online entry for ``report_date``'s task is submitted."""
-    query = (
-        select(fill_entries.c.unit_code)
-        .join(fill_tasks, fill_tasks.c.id == fill_entries.c.task_id)
-        .where(fill_tasks.c.report_date == report_date, fill_entries.c.status == "submitted")
-    )
-    with engine.connect() as conn:
-        return {str(code) for (code,) in conn.execute(query)}
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,13 @@ def actions(
     if checked.warnings:
         confirm = st.checkbox("我已核对以上提醒，确认无误后提交", key=f"fill_confirm_{task.id}")
     left, right, _ = st.columns([1, 1, 3])
-    if left.button("保存草稿", key=f"fill_save_{task.id}", disabled=not drafts):
+    save = left.button("保存草稿", key=f"fill_save_{task.id}", disabled=not drafts)
+    submit = right.button(
+        "提交", type="primary", key=f"fill_submit_{task.id}", disabled=not to_submit
+    )
+    if save or submit or moved:  # new work: the last outcome no longer describes the grid
+        st.session_state.pop(MESSAGE, None)
+    if save:
         _run(
             task,
             lambda: entries.save_drafts(
@@ -237,7 +243,7 @@ def actions(
             ),
             f"已保存草稿：{len(drafts)} 个单位",
         )
-    if right.button("提交", type="primary", key=f"fill_submit_{task.id}", disabled=not to_submit):
+    if submit:
         if checked.errors:
             st.error(f"有 {len(checked.errors)} 处错误，不能提交：请按上面的提示改正后再提交")
             return
@@ -256,9 +262,22 @@ def actions(
             )
 
         _run(task, send, None)
-    message = st.session_state.pop(MESSAGE, None)
-    if message:
-        st.success(message)
+    show_outcome(task)
+
+
+def announce(task: TaskInfo, text: str) -> None:
+    """Keep ``text`` (a save's or submit's outcome) to show from the next rerun on."""
+    st.session_state[MESSAGE] = (task.id, text)
+
+
+def show_outcome(task: TaskInfo) -> None:
+    """The last outcome of this task's grid, shown until the user edits or acts again.
+
+    Not popped on display: a save replaces the editor's data, and the editor then reruns the
+    page once more by itself; a one-shot message would vanish in that rerun."""
+    held = st.session_state.get(MESSAGE)
+    if isinstance(held, tuple) and held[0] == task.id:
+        st.success(held[1])
 
 
 def _run(task: TaskInfo, work: Callable[[], entries.Outcome], done_text: str | None) -> None:
@@ -276,8 +295,7 @@ def _run(task: TaskInfo, work: Callable[[], entries.Outcome], done_text: str | N
     if outcome.needs_confirmation:
         st.warning("有需要核对的提醒：请核对后勾选“确认无误后提交”，再点“提交”")
         return
-    text = done_text or _submitted_text(outcome)
-    st.session_state[MESSAGE] = text
+    announce(task, done_text or _submitted_text(outcome))
     reload(task)
     st.rerun()
 

@@ -13,6 +13,7 @@ from dashboard import door
 from dashboard.entry import entries, sheet, tasks
 from dashboard.entry.errors import EntryError
 from dashboard.entry.status import TaskInfo
+from dashboard.entry.tasks import OFFICE_TZ
 from dashboard.ui import state
 from dashboard.ui.fill import local_time
 
@@ -20,8 +21,9 @@ __all__ = ["counts", "forward", "open_task_form", "pending_changes", "status_tab
 
 
 def open_task_form(engine: Engine, viewer: door.Viewer | None) -> None:
-    """The office opens (or closes) a week's task; times default to the settings."""
-    if viewer is not None and viewer.role not in entries.REVIEW_ROLES:
+    """The office opens a week's task: for all units or a subtree, opening time and deadline
+    (Beijing time, defaults from the settings), late entries allowed or not."""
+    if not may_manage(viewer):
         return
     with st.expander("开放填报任务"):
         values = state.settings()
@@ -29,19 +31,95 @@ def open_task_form(engine: Engine, viewer: door.Viewer | None) -> None:
             "统计截止日期", value=tasks.current_report_date(values), key="review_task_day"
         )
         report_day = tasks.current_report_date(values, day)
-        opens, deadline = tasks.default_times(report_day, values)
-        st.caption(
-            f"报送日 {report_day.isoformat()}：开放 {local_time(opens)}，"
-            f"截止 {local_time(deadline)}（北京时间；在“设置 → 在线填报”修改默认值）"
+        opens, deadline = (t.astimezone(OFFICE_TZ) for t in tasks.default_times(report_day, values))
+        labels = dict(state.scopes())
+        with st.form(f"review_open_task_{report_day.isoformat()}"):
+            st.caption(
+                f"报送日 {report_day.isoformat()}；默认时间来自“设置 → 在线填报”，可按需修改"
+            )
+            scope = st.selectbox(
+                "填报范围", ["", *labels], format_func=lambda c: labels.get(c, "全部单位"),
+                key="review_task_scope",
+            )  # fmt: skip
+            one, two = st.columns(2)
+            open_day = one.date_input("开放日期", value=opens.date(), key="review_task_open_day")
+            open_time = two.time_input(
+                "开放时刻（北京时间）", value=opens.time(), key="review_task_open_time"
+            )
+            three, four = st.columns(2)
+            end_day = three.date_input("截止日期", value=deadline.date(), key="review_task_end_day")
+            end_time = four.time_input(
+                "截止时刻（北京时间）", value=deadline.time(), key="review_task_end_time"
+            )
+            late = st.checkbox(
+                "截止后仍可提交（记为逾期补报）",
+                value="allow" in values["fill_allow_late"],
+                key="review_task_late",
+            )
+            go = st.form_submit_button("开放这一周的填报任务")
+        if go:
+            _open(
+                engine,
+                viewer,
+                report_day,
+                scope or None,
+                (open_day, open_time),
+                (end_day, end_time),
+                late,
+            )
+
+
+def may_manage(viewer: door.Viewer | None) -> bool:
+    """Opening, closing and reopening tasks is the office's (local mode acts as the office)."""
+    return viewer is None or viewer.role in entries.REVIEW_ROLES
+
+
+def _beijing(day: dt.date, moment: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, moment, OFFICE_TZ).astimezone(dt.UTC)
+
+
+def _open(
+    engine: Engine,
+    viewer: door.Viewer | None,
+    report_day: dt.date,
+    scope: str | None,
+    opens: tuple[dt.date, dt.time],
+    deadline: tuple[dt.date, dt.time],
+    late: bool,
+) -> None:
+    try:
+        tasks.open_task(
+            engine,
+            report_day,
+            scope_code=scope,
+            opens_at=_beijing(*opens),
+            deadline=_beijing(*deadline),
+            allow_late=late,
+            actor=viewer.name if viewer else "",
         )
-        if st.button("开放这一周的填报任务", key="review_open_task"):
-            try:
-                tasks.open_task(engine, report_day, actor=viewer.name if viewer else "")
-            except EntryError as exc:
-                st.error(str(exc))
-                return
-            st.session_state["review_message"] = f"已开放 {report_day.isoformat()} 这一周的填报任务"
-            st.rerun()
+    except EntryError as exc:
+        st.error(str(exc))
+        return
+    where = dict(state.scopes()).get(scope or "", "全部单位").strip()
+    st.session_state["review_message"] = (
+        f"已开放 {report_day.isoformat()} 这一周的填报任务（{where}）"
+    )
+    st.rerun()
+
+
+def close_or_reopen(engine: Engine, task: TaskInfo, viewer: door.Viewer | None) -> None:
+    """Close the task (no more entries) or reopen it; audited like every write."""
+    if not may_manage(viewer):
+        return
+    closing = task.closed_at is None
+    text = "关闭这一周的填报任务" if closing else "重新开放这一周的填报任务"
+    if st.button(text, key=f"review_task_close_{task.id}"):
+        tasks.update_task(engine, task.id, closed=closing, actor=viewer.name if viewer else "")
+        done = "已关闭" if closing else "已重新开放"
+        st.session_state["review_message"] = (
+            f"{done} {task.report_date.isoformat()} 这一周的填报任务"
+        )
+        st.rerun()
 
 
 def counts(grid: pd.DataFrame) -> None:

@@ -11,9 +11,8 @@ from dashboard.entry import template_upload
 from dashboard.entry.errors import EntryError
 from dashboard.entry.sheet import Sheet
 from dashboard.entry.status import TaskInfo
-from dashboard.export.template import TemplateError
 from dashboard.ingest import limits
-from dashboard.ui import fill, import_tables
+from dashboard.ui import fill, import_tables, session
 from dashboard.ui.tables import problems_table
 
 __all__ = ["XLSX_MIME", "template_section"]
@@ -30,13 +29,17 @@ def template_section(
             row["unit_code"]: {c: row[c] for c in INDICATOR_CODES if row[c] is not None}
             for row in sheet.rows.astype(object).where(sheet.rows.notna(), None).to_dict("records")
         }
-        try:
-            name, data = template_upload.template_for(engine, task, actor, drafts)
-        except TemplateError as exc:
-            st.error(str(exc))
-            return
+
+        def build() -> bytes:  # only when the button is pressed, not on every rerun
+            return template_upload.template_for(engine, task, actor, drafts)[1]
+
+        what = f"填报模板 {task.report_date.isoformat()}（{len(drafts)} 个单位）"
         st.download_button(
-            "下载本周模板（已预填草稿）", data, file_name=name, mime=XLSX_MIME, key="fill_template"
+            "下载本周模板（已预填草稿）",
+            session.audited(build, "download", what),
+            file_name=template_upload.template_name(task),
+            mime=XLSX_MIME,
+            key="fill_template",
         )
         upload = st.file_uploader(
             "上传填好的模板", key=f"fill_upload_{task.id}", help="经与“上传周报”相同的检查后入库"
@@ -64,7 +67,5 @@ def template_section(
                 st.info("这个文件已经导入过，没有变化")
                 return
             fill.reload(task)
-            st.session_state[fill.MESSAGE] = (
-                f"模板已入库：{len(stored.accepted)} 行，对应单位已记为已提交"
-            )
+            fill.announce(task, f"模板已入库：{len(stored.accepted)} 行，对应单位已记为已提交")
             st.rerun()

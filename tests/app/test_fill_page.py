@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.entry import entries, status, tasks
+from dashboard.auth import audit
+from dashboard.entry import entries, status, tasks, template_upload
 from dashboard.store import db, repo
+from dashboard.ui import session
 from tests.app.conftest import APP
 from tests.entry.helpers import add_units
 
@@ -53,7 +55,9 @@ def _button(at: AppTest, label: str):
 
 def _texts(at: AppTest) -> str:
     return "\n".join(
-        [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+        [m.value for m in at.markdown]
+        + [e.value for e in at.error]
+        + [w.value for w in at.warning]
         + [s.value for s in at.success]
     )
 
@@ -94,6 +98,20 @@ def test_grid_rules_draft_and_submit(fill_db: str) -> None:
     assert grid.loc["101", "label"] == "已提交"
 
 
+def test_saved_message_outlives_the_editors_own_rerun(fill_db: str) -> None:
+    """A save replaces the editor's data and the browser's editor then reruns the page once
+    more (its edits reset): the outcome must still be shown; a new edit clears it."""
+    at = _open("fill.py")
+    _edit(at, {1: {"读书班期数": "6"}})
+    _button(at, "保存草稿").click()
+    at.run()
+    assert any("已保存草稿：1 个单位" in s.value for s in at.success), _texts(at)
+    _edit(at, {})  # the editor's reset, as the browser sends it
+    assert any("已保存草稿：1 个单位" in s.value for s in at.success), _texts(at)
+    _edit(at, {2: {"读书班期数": "2"}})
+    assert not any("已保存草稿" in s.value for s in at.success), _texts(at)
+
+
 def test_review_page_counts_and_returns(fill_db: str) -> None:
     engine = db.make_engine(fill_db)
     task = tasks.ensure_auto_task(engine)
@@ -113,3 +131,81 @@ def test_review_page_counts_and_returns(fill_db: str) -> None:
     # the unit's page shows the reason
     at = _open("fill.py")
     assert any("数字偏低" in w.value for w in at.warning)
+
+
+def test_the_template_is_built_only_when_downloaded(
+    fill_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reruns (an edit) build no workbook; pressing the button builds it and records the
+    download in the audit log."""
+    built: list[int] = []
+    real_template, real_audited = template_upload.template_for, session.audited
+    downloads: list = []
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return real_template(*args, **kwargs)
+
+    def keep(make, action: str, what: str):  # type: ignore[no-untyped-def]
+        downloads.append((what, real_audited(make, action, what)))
+        return downloads[-1][1]
+
+    monkeypatch.setattr(template_upload, "template_for", counting)
+    monkeypatch.setattr(session, "audited", keep)
+    at = _open("fill.py")
+    _edit(at, {1: {"读书班期数": "6"}})
+    assert any("下载本周模板" in b.proto.label for b in at.get("download_button"))
+    assert built == []  # two reruns, no workbook built
+    what, press = next((w, d) for w, d in downloads if w.startswith("填报模板"))
+    data = press()  # what the button runs when pressed
+    assert data[:2] == b"PK" and built == [1]
+    log = audit.entries(db.make_engine(fill_db))
+    assert list(log["action"])[0] == "download" and log["detail"].iloc[0]["what"] == what
+
+
+def test_the_office_opens_a_subtree_task_with_its_times_and_closes_it(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DEMO_DATABASE_URL", f"sqlite:///{tmp_path / 'demo-unused.sqlite3'}")
+    engine = db.connect(url)
+    add_units(engine)
+    at = _open("review.py")  # opening the page creates this week's automatic task
+    day = at.date_input(key="review_task_day").value + dt.timedelta(days=7)
+    at.date_input(key="review_task_day").set_value(day)
+    at.run()
+    at.selectbox(key="review_task_scope").set_value("102")
+    at.date_input(key="review_task_open_day").set_value(day - dt.timedelta(days=1))
+    at.time_input(key="review_task_open_time").set_value(dt.time(8, 30))
+    at.date_input(key="review_task_end_day").set_value(day + dt.timedelta(days=2))
+    at.time_input(key="review_task_end_time").set_value(dt.time(12, 0))
+    at.checkbox(key="review_task_late").uncheck()
+    next(b for b in at.button if b.label == "开放这一周的填报任务").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("已开放" in s.value and "乙县" in s.value for s in at.success), _texts(at)
+    task = status.task_for(engine, day)
+    assert task is not None and task.scope_code == "102" and not task.allow_late
+    beijing = tasks.OFFICE_TZ
+    assert task.opens_at == dt.datetime.combine(day - dt.timedelta(days=1), dt.time(8, 30), beijing)
+    assert task.deadline == dt.datetime.combine(day + dt.timedelta(days=2), dt.time(12), beijing)
+    # the review grid of that week holds the subtree only
+    at.selectbox(key="review_week").set_value(day)
+    at.run()
+    assert [m.value for m in at.metric][:1] == ["3"]
+    # close, then reopen: each audited
+    next(b for b in at.button if b.label == "关闭这一周的填报任务").click()
+    at.run()
+    assert status.task_for(engine, day).closed_at is not None
+    assert any("已关闭" in s.value for s in at.success)
+    next(b for b in at.button if b.label == "重新开放这一周的填报任务").click()
+    at.run()
+    assert status.task_for(engine, day).closed_at is None
+    log = audit.entries(engine)
+    kinds = [(a, d.get("closed")) for a, d in zip(log["action"], log["detail"], strict=True)]
+    assert kinds[:3] == [("fill_task", False), ("fill_task", True), ("fill_task", None)]
+    # a second task for the same week is refused with the reason
+    next(b for b in at.button if b.label == "开放这一周的填报任务").click()
+    at.run()
+    assert any("已经存在" in e.value for e in at.error)

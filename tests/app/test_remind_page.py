@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import door
 from dashboard.navigation import pages_for
+from dashboard.remind import service
 from dashboard.store import db, remind_repo
 from tests.app.conftest import APP
 from tests.remind.conftest import DAY, Recorder, configure, robot, seed
@@ -121,3 +122,18 @@ def test_a_liaison_sees_its_subtree_and_the_notice(
     at.run()
     assert not [w for w in at.warning if "催报通知" in w.value]
     assert remind_repo.unread_notices(db.make_engine(seeded), "dong").empty
+
+
+def test_a_town_liaison_reads_no_other_units_in_the_log(
+    seeded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The office reminded 东县's group (东县, 乙镇, 乙镇一村); 乙镇's own liaison opens the
+    page: the service scopes the log by the viewer, so 东县 is neither listed nor quoted."""
+    at = open_page(monkeypatch, OFFICE)
+    at.button(key="remind_copied_1").click()
+    at.run()
+    at = open_page(monkeypatch, door.Viewer("yi", "liaison", "C0102"))
+    log = at.dataframe[-1].value
+    assert list(log["单位编码"]) == ["C0102、C010201"]
+    assert "东县\n" not in "".join(log["消息内容"]) and "C01、" not in "".join(log["单位编码"])
+    assert set(log["消息内容"]) == {service.OUTSIDE_MESSAGE}

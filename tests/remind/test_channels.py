@@ -16,10 +16,15 @@ from email.policy import default
 import pytest
 from sqlalchemy import Engine
 
+from dashboard import door
 from dashboard.auth import audit
+from dashboard.core.settings import defaults
+from dashboard.core.settings import problems as settings_problems
 from dashboard.remind import channels, service
-from dashboard.store import remind_repo
+from dashboard.store import remind_repo, repo
 from tests.remind.conftest import DAY, Mailbox, Recorder, configure, seed
+
+YI_ZHEN = door.Viewer("yi", "liaison", "C0102")  # 东县乙镇's own liaison
 
 
 def _send(engine: Engine, chosen: list[str]) -> list[service.Outcome]:
@@ -179,7 +184,7 @@ def test_the_log_filters_by_channel_status_scope_and_day(engine: Engine, robot: 
     assert len(log) == 4 and list(log.columns)[:4] == ["时间", "催报人", "渠道", "接收人"]
     assert set(service.reminder_log(engine, channels=["notice"])["渠道"]) == {"站内通知"}
     assert len(service.reminder_log(engine, statuses=["failed"])) == 1
-    assert set(service.reminder_log(engine, visible_codes={"C0102"})["接收人"]) == {
+    assert set(service.reminder_log(engine, YI_ZHEN)["接收人"]) == {
         "张三　139-0000-0001",
         "dong",
     }
@@ -192,7 +197,7 @@ def test_a_subtree_log_names_no_unit_outside_it(engine: Engine, robot: Recorder)
     _send(engine, ["wecom", "notice"])
     assert service.OUTSIDE_MESSAGE not in set(service.reminder_log(engine)["消息内容"])
     subtree = {"C0102", "C010201"}  # 东县乙镇: its liaison must not read 东县's other units
-    scoped = service.reminder_log(engine, visible_codes=subtree)
+    scoped = service.reminder_log(engine, YI_ZHEN)
     assert not scoped.empty
     # each reminder about 乙镇 went to 东县's group, which also names 东县 itself
     assert set(scoped["消息内容"]) == {service.OUTSIDE_MESSAGE}
@@ -210,3 +215,47 @@ def test_a_sent_reminder_has_an_empty_reason_in_the_log(engine: Engine, robot: R
     configure(engine, remind_wecom_url=f"{robot.url}/ok")
     _send(engine, ["wecom"])
     assert list(service.reminder_log(engine)["失败原因"]) == ["", ""]
+
+
+class FakeClock:
+    """A clock that only moves when slept on: pacing tested without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_the_pacer_keeps_each_robot_within_its_minute() -> None:
+    clock = FakeClock()
+    pacer = channels.Pacer(20, clock=clock, sleep=clock.sleep)
+    posted = []
+    for _ in range(45):
+        pacer.wait("wecom")
+        posted.append(clock.now)
+        clock.now += 0.5  # each post takes half a second
+    assert all(sum(t <= p < t + 60 for p in posted) <= 20 for t in posted)  # any 60 s window
+    assert clock.sleeps == [50.0, 50.0]  # the 21st and the 41st wait for the window to pass
+    assert posted[-1] - posted[0] < 2 * 60 + 20  # no slower than the limit asks
+    pacer.wait("dingtalk")  # another robot has its own minute
+    assert len(clock.sleeps) == 2
+
+
+def test_robot_posts_are_paced_by_the_setting(engine: Engine, robot: Recorder) -> None:
+    configure(engine, remind_wecom_url=f"{robot.url}/ok", remind_robot_per_minute=1)
+    seed(engine)
+    plan = service.plan(engine, DAY, None)
+    clock = FakeClock()
+    config = channels.config_from(repo.get_settings(engine))
+    assert config.robot_per_minute == 1
+    pacer = channels.Pacer(config.robot_per_minute, clock=clock, sleep=clock.sleep)
+    outcomes = service.send(engine, plan, ["wecom", "notice"], "office1", pacer=pacer)
+    assert [o.status for o in outcomes if o.channel == "wecom"] == ["sent", "sent"]
+    assert len(robot.requests) == 2 and clock.sleeps == [60.0]  # notices are not paced
+    assert "1–60" in " ".join(settings_problems({**defaults(), "remind_robot_per_minute": 0}))

@@ -8,9 +8,14 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard import door
+from dashboard.entry import entries, tasks
+from dashboard.entry.status import DONE
+from dashboard.navigation import url_path
 from dashboard.remind import service
+from dashboard.remind.message import FILL_PAGE
 from dashboard.remind.pending import NO_CONTACT, group_by_liaison, load_registry, not_reported
-from dashboard.store import repo
+from dashboard.store import repo, returns_repo
+from tests.entry.helpers import add_units
 from tests.remind.conftest import DAY, configure, seed
 
 
@@ -61,16 +66,22 @@ def test_the_message_names_units_deadline_and_link(any_engine: Engine) -> None:
     assert "2. 东县乙镇（由东县联络人代报）" in text
     deadline = plan.context.deadline
     assert f"请于{deadline.month}月{deadline.day}日{deadline:%H:%M}前完成报送" in text
-    assert "填报地址：https://kanban.example.gov.cn" in text and text.endswith("主题教育办")
+    assert "填报地址：https://kanban.example.gov.cn/fill\n" in text and text.endswith("主题教育办")
+    assert FILL_PAGE == url_path("fill.py") == "fill"  # the address app.py gives the page
     assert plan.unit_count == 4
 
 
-def test_without_a_task_the_deadline_is_the_report_day_evening(any_engine: Engine) -> None:
+def test_without_a_task_the_deadline_follows_the_entry_settings(any_engine: Engine) -> None:
     seed(any_engine)
     later = DAY + dt.timedelta(days=7)
     week = service.week_for(any_engine, later, repo.get_settings(any_engine))
     assert week.task_id is None
-    assert week.deadline == dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.UTC)  # 18:00 Beijing
+    assert week.deadline == dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)  # Fri 17:00 Beijing
+    configure(any_engine, fill_deadline_weekday=1, fill_deadline_hour=9)
+    settings = repo.get_settings(any_engine)
+    week = service.week_for(any_engine, later, settings)
+    assert week.deadline == dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.UTC)  # Mon 09:00 Beijing
+    assert week.deadline == tasks.default_times(later, settings)[1]  # what a task would get
 
 
 def test_a_long_list_is_cut_to_fit_a_robots_limit() -> None:
@@ -86,3 +97,37 @@ def test_a_long_list_is_cut_to_fit_a_robots_limit() -> None:
     fitted = compose(group, ctx, 2048)
     assert len(fitted.encode()) <= 2048 < len(full.encode())
     assert "另有" in fitted and fitted.endswith("办公室")
+
+
+def test_the_remind_list_and_the_review_grid_agree(any_engine: Engine) -> None:
+    """Drafts, a returned unit, an online submission and an imported return: 催报 lists
+    exactly the units the review grid shows as not reported."""
+    add_units(any_engine)
+    now = dt.datetime.now(dt.UTC)
+    day = tasks.current_report_date(repo.get_settings(any_engine))
+    task = tasks.open_task(
+        any_engine, day, opens_at=now - dt.timedelta(hours=1), deadline=now + dt.timedelta(days=1)
+    )
+    office = entries.Actor("", "office")
+    entries.save_drafts(any_engine, task, office, {"101": {"deeds_done": 1}}, {"101": 0})
+    entries.submit(
+        any_engine, task, office, {"10101": {"deeds_done": 2}, "10102": {"deeds_done": 3}},
+        {"10101": 0, "10102": 0},
+    )  # fmt: skip
+    version = entries.load_entries(any_engine, task.id)["10102"].version
+    entries.return_entry(any_engine, task, office, "10102", "请核对", version, {})
+    returns_repo.save_upload(
+        any_engine,
+        file_name="乙县.xlsx",
+        content=b"yi",
+        status="imported",
+        rows=[{"unit_code": "10201", "report_date": day, "figures": {"deeds_done": 1},
+               "sheet": None, "row": 3}],
+        report_date=day,
+    )  # fmt: skip
+    grid = door.entry_review(any_engine, task, None)
+    not_done = list(grid.loc[~grid["status"].isin(DONE), "unit_code"])
+    assert not_done == ["1", "101", "10102", "102", "10202"]  # 草稿, 已退回, 未开始
+    assert list(not_reported(any_engine, day, None)["code"]) == not_done
+    plan = service.plan(any_engine, day, None)
+    assert sorted(c for g in plan.groups for c in g.codes) == sorted(not_done)

@@ -62,10 +62,7 @@ def test_notices_are_read_by_their_recipient_only(any_engine: Engine) -> None:
     assert remind_repo.unread_notices(any_engine, "dong").empty
 
 
-def test_reported_units_and_submitted_entries(any_engine: Engine) -> None:
+def test_the_weeks_task(any_engine: Engine) -> None:
     seed(any_engine)
-    assert remind_repo.codes_with_figures(any_engine, DAY) == {"C0101"}
-    assert remind_repo.codes_with_figures(any_engine, DAY - dt.timedelta(days=7)) == set()
-    assert remind_repo.submitted_codes(any_engine, DAY) == {"C02"}
     task = remind_repo.task_for(any_engine, DAY)
     assert task is not None and task.deadline.tzinfo is not None
