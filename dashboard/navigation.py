@@ -14,6 +14,7 @@ __all__ = [
     "may_open",
     "page_files",
     "pages_for",
+    "url_path",
 ]
 
 PAGES_DIR = Path(__file__).parent / "app_pages"

@@ -16,7 +16,12 @@ from dashboard.export import template
 from dashboard.ingest import pipeline
 from dashboard.store import repo
 
-__all__ = ["check_template", "store_template", "template_for"]
+__all__ = [
+    "check_template",
+    "store_template",
+    "template_for",
+    "template_name",
+]
 
 
 def template_name(task: TaskInfo) -> str:

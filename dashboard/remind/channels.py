@@ -35,6 +35,7 @@ __all__ = [
     "SECRET_TOML",
     "WECOM_MAX_BYTES",
     "Config",
+    "Pacer",
     "SmtpConfig",
     "config_from",
     "dingtalk_payload",

@@ -24,7 +24,6 @@ from dashboard.store import audit_repo, remind_repo, repo
 
 __all__ = [
     "CHANNELS",
-    "DEFAULT_DEADLINE",
     "LOG_HEADERS",
     "NOTICE_ROLES",
     "OUTSIDE_MESSAGE",

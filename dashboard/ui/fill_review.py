@@ -17,7 +17,14 @@ from dashboard.entry.tasks import OFFICE_TZ
 from dashboard.ui import state
 from dashboard.ui.fill import local_time
 
-__all__ = ["counts", "forward", "open_task_form", "pending_changes", "status_table"]
+__all__ = [
+    "close_or_reopen",
+    "counts",
+    "forward",
+    "open_task_form",
+    "pending_changes",
+    "status_table",
+]
 
 
 def open_task_form(engine: Engine, viewer: door.Viewer | None) -> None:
