@@ -60,6 +60,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the package beside it
     sys.path.insert(0, str(ROOT))
 
+from dashboard import serve as launcher  # noqa: E402 - after the path is set
+
 MAX_SESSIONS = 200
 MAX_SECONDS = 900
 PASSWORD = "load-driver-password-1"
@@ -420,87 +422,24 @@ def drop(world: World) -> None:
     admin.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclasses.dataclass
-class Replica:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
+Replica = launcher.Server
 
 
 @contextlib.contextmanager
 def serve(world: World, count: int, root: Path = ROOT) -> Iterator[list[Replica]]:
     """``count`` app processes on free loopback ports over one database, serving the code
     in ``root`` (this checkout unless comparing with another); stopped at the end."""
-    replicas: list[Replica] = []
     env = {
-        **os.environ,
-        "DATABASE_URL": world.db_url,
         "DEMO_DATABASE_URL": f"sqlite:///{world.folder / 'demo-unused.sqlite3'}",
         "PYTHONPATH": str(root),
         "STREAMLIT_SERVER_COOKIE_SECRET": "load-driver-shared-secret",  # the same on every replica
     }
+    logs = [world.folder / f"replica{i}_{root.name}.log" for i in range(count)]
     try:
-        for i in range(count):
-            port = _free_port()
-            log_path = world.folder / f"replica{i}_{root.name}.log"
-            log = open(log_path, "wb")  # noqa: SIM115 - kept open while it runs
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    "dashboard/server.py",
-                    "--server.port",
-                    str(port),
-                    "--server.address",
-                    "127.0.0.1",
-                    "--server.headless",
-                    "true",
-                    "--browser.gatherUsageStats",
-                    "false",
-                ],
-                cwd=root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            replicas.append(Replica(f"http://127.0.0.1:{port}", process, log_path))
-        for replica in replicas:
-            _wait_healthy(replica)
-        yield replicas
-    finally:
-        for replica in replicas:
-            replica.process.terminate()
-        for replica in replicas:
-            try:
-                replica.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                replica.process.kill()
-
-
-def _wait_healthy(replica: Replica, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    http_ = Http(replica.url)
-    while time.monotonic() < deadline:
-        if replica.process.poll() is not None:
-            tail = replica.log.read_text("utf-8", "replace")[-1500:] if replica.log.exists() else ""
-            raise DriverError(f"应用进程退出（代码 {replica.process.returncode}）：{tail}")
-        with contextlib.suppress(OSError):
-            if http_.request("GET", "/_stcore/health")[0] == 200:
-                return
-        time.sleep(0.3)
-    raise DriverError("应用进程未在 120 秒内就绪")
+        with launcher.serving(logs, database_url=world.db_url, env=env, root=root) as replicas:
+            yield replicas
+    except launcher.ServeError as exc:
+        raise DriverError(str(exc)) from None
 
 
 # --- concurrent imports ---------------------------------------------------------------------
