@@ -160,9 +160,7 @@ def serving(
     servers: list[Server] = []
     try:
         for log in logs:
-            servers.append(
-                start(log, database_url=database_url, env=env, root=root, extra=extra)
-            )
+            servers.append(start(log, database_url=database_url, env=env, root=root, extra=extra))
         for server in servers:
             wait_healthy(server, timeout)
         yield servers

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.e2e
 
 def test_a_server_that_exits_is_reported_with_its_log(tmp_path) -> None:
     log = tmp_path / "bad.log"
-    with pytest.raises(serve.ServeError, match="应用进程退出") as raised:
-        with serve.serving([log], extra=["--server.no-such-option", "1"], timeout=60):
-            pytest.fail("a server with an unknown option never becomes healthy")
+    bad = serve.serving([log], extra=["--server.no-such-option", "1"], timeout=60)
+    with pytest.raises(serve.ServeError, match="应用进程退出") as raised, bad:
+        pytest.fail("a server with an unknown option never becomes healthy")
     assert "no-such-option" in str(raised.value)  # the log's tail says why
 
 
