@@ -190,30 +190,38 @@ def heat_panel(
     return panel
 
 
-def build_report(
+@dataclass(frozen=True)
+class CityWeek:
+    """The part of a week's report that no scope changes: every unit's heat panel, the
+    week's ranks and lagging reasons, the level statistics subtrees are judged against.
+    Built once per week and data (``city_week``); ``scope_report`` cuts a subtree from it.
+    Read only: shared by every report cut from it."""
+
+    attrs: pd.DataFrame
+    report_date: dt.date
+    dates: list[dt.date]
+    previous: dt.date | None
+    panel: pd.DataFrame
+    week: pd.DataFrame
+    history: pd.DataFrame
+    stats: pd.DataFrame
+    area: str
+    by_category: bool
+
+
+def city_week(
     units: pd.DataFrame,
     figures: pd.DataFrame,
     settings: Mapping[str, Any],
     report_date: dt.date | None = None,
-    scope: str | None = None,
     by_category: bool = False,
     all_dates: list[dt.date] | None = None,
     history_codes: list[str] | None = None,
     history_weeks: int | None = None,
     overdue: Collection[str] = (),
-    timeliness: Mapping[str, Any] | None = None,
-) -> WeekReport:
-    """The week's report for ``scope`` (a unit code: it and every unit below it; None = all).
-
-    Without ``report_date``, the latest week with figures.  ``figures`` may be the whole
-    history or only the last ``window_size(settings)`` weeks plus each unit's latest row
-    before them (``dashboard.store.report_inputs.load_window``); then pass ``all_dates``, the
-    campaign's report days.  With ``history_codes``, ``report.history`` holds those units'
-    last ``history_weeks`` weeks (all when None), computed in the same pass (as
-    ``history()`` would).  ``overdue``: units past the week's 填报 deadline without a
-    return (a lagging reason); ``timeliness``: 按时报送率 figures of the scope (on_time_rate,
-    on_time, late, overdue) added to ``coverage``. Raises KeyError for an unknown scope code.
-    """
+) -> CityWeek:
+    """Heat, pools, ranks and flags of every unit in ``units`` for the week (see
+    ``build_report`` for the arguments)."""
     attrs = _unit_attributes(units, settings)
     report_date, dates = _dates_upto(figures, report_date, all_dates)
     previous = dates[-2] if len(dates) >= 2 else None
@@ -244,7 +252,67 @@ def build_report(
     for reason in flags_mod.REASONS:  # one bool column per reason, named by it
         week[reason] = reason_flags[reason].to_numpy()
     week["lagging"] = week["reasons"].map(bool)
+    return CityWeek(
+        attrs=attrs,
+        report_date=report_date,
+        dates=dates,
+        previous=previous,
+        panel=panel,
+        week=week,
+        history=history_rows,
+        stats=gradient.level_stats(week),
+        area=reference_area(attrs),
+        by_category=by_category,
+    )
 
+
+def build_report(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    settings: Mapping[str, Any],
+    report_date: dt.date | None = None,
+    scope: str | None = None,
+    by_category: bool = False,
+    all_dates: list[dt.date] | None = None,
+    history_codes: list[str] | None = None,
+    history_weeks: int | None = None,
+    overdue: Collection[str] = (),
+    timeliness: Mapping[str, Any] | None = None,
+) -> WeekReport:
+    """The week's report for ``scope`` (a unit code: it and every unit below it; None = all).
+
+    Without ``report_date``, the latest week with figures.  ``figures`` may be the whole
+    history or only the last ``window_size(settings)`` weeks plus each unit's latest row
+    before them (``dashboard.store.report_inputs.load_window``); then pass ``all_dates``, the
+    campaign's report days.  With ``history_codes``, ``report.history`` holds those units'
+    last ``history_weeks`` weeks (all when None), computed in the same pass (as
+    ``history()`` would).  ``overdue``: units past the week's 填报 deadline without a
+    return (a lagging reason); ``timeliness``: 按时报送率 figures of the scope (on_time_rate,
+    on_time, late, overdue) added to ``coverage``. Raises KeyError for an unknown scope code.
+    """
+    city = city_week(
+        units,
+        figures,
+        settings,
+        report_date,
+        by_category,
+        all_dates,
+        history_codes,
+        history_weeks,
+        overdue,
+    )
+    return scope_report(city, settings, scope, timeliness)
+
+
+def scope_report(
+    city: CityWeek,
+    settings: Mapping[str, Any],
+    scope: str | None = None,
+    timeliness: Mapping[str, Any] | None = None,
+) -> WeekReport:
+    """The report of ``scope`` cut from the week's city-wide computation (``city`` is only
+    read). Raises KeyError for an unknown scope code."""
+    attrs, week, panel, previous = city.attrs, city.week, city.panel, city.previous
     scope_codes, scope_name, scope_level = _scope(attrs, scope, settings)
     in_scope = week[week["unit_code"].isin(scope_codes)]
     order = pd.Series(range(len(attrs)), index=attrs["code"])
@@ -266,13 +334,13 @@ def build_report(
     level_names = dict(zip(attrs["level"].astype(int), attrs["level_name"], strict=True))
     roots = gradient.subtree_roots(attrs, scope, scope_level)
     names = dict(zip(attrs["code"], attrs["name"], strict=True))
-    stats = gradient.level_stats(week)
-    area = reference_area(attrs)
-    subtrees = gradient.subtrees(unit_table, roots, names, settings, stats, level_names, area)
+    subtrees = gradient.subtrees(
+        unit_table, roots, names, settings, city.stats, level_names, city.area
+    )
     city_pattern = gradient.city_pattern(gradient.level_stats(unit_table), settings)
     lagging = _lagging(unit_table)
     findings = narrative.findings(
-        report_date,
+        city.report_date,
         scope_name,
         coverage,
         totals,
@@ -284,7 +352,7 @@ def build_report(
         city_pattern,
     )
     return WeekReport(
-        report_date=report_date,
+        report_date=city.report_date,
         previous_date=previous,
         scope_code=scope,
         scope_name=scope_name,
@@ -298,13 +366,13 @@ def build_report(
         not_reported=unit_table.loc[~unit_table["reported"], "code"].tolist(),
         stalled=unit_table.loc[unit_table["stalled"], "code"].tolist(),
         findings=findings,
-        dates=dates,
+        dates=city.dates,
         level_names=level_names,
-        by_category=by_category,
-        history=history_rows,
+        by_category=city.by_category,
+        history=city.history,
         city_pattern=city_pattern,
-        level_stats=stats,
-        reference_area=area,
+        level_stats=city.stats,
+        reference_area=city.area,
     )
 
 

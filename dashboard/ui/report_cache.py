@@ -65,6 +65,59 @@ def _inputs(url: str, token: str, report_date: dt.date | None, weeks: int | None
     )
 
 
+MAX_CITIES = 8
+CityKey = tuple[Hashable, ...]
+_CITIES: OrderedDict[CityKey, report.CityWeek] = OrderedDict()
+_CITIES_LOCK = threading.Lock()
+_CITY_MAKING: dict[CityKey, threading.Lock] = {}
+
+
+def _city(
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    by_category: bool,
+    weeks: int | None,
+    history_codes: tuple[str, ...] | None,
+    viewer: door.Viewer | None,
+) -> report.CityWeek:
+    """The week's city-wide computation (heat, ranks, flags of every unit the viewer may
+    see), once per process, week and data version: a filter change to a subtree nobody
+    opened yet only cuts it. Kept as the object itself (no copy per session: it is only
+    read), and made by one session while the others asking for it wait."""
+    seen = viewer.scope_code if viewer is not None else None  # all the viewer changes
+    key: CityKey = (url, token, report_date, by_category, weeks, history_codes, seen)
+    with _CITIES_LOCK:
+        making = _CITY_MAKING.setdefault(key, threading.Lock())
+    with making:
+        with _CITIES_LOCK:
+            hit = _CITIES.get(key)
+            if hit is not None:
+                _CITIES.move_to_end(key)
+                return hit
+        try:
+            city = door.city_week(
+                _engine(url),
+                report_date,
+                by_category=by_category,
+                weeks=weeks,
+                history_codes=history_codes,
+                given=_inputs(url, token, report_date, weeks),
+                checked=True,
+                viewer=viewer,
+            )
+            with _CITIES_LOCK:
+                for old in [k for k in _CITIES if k[0] == url and k[1] != token]:
+                    del _CITIES[old]  # an older data version: nobody cuts from it again
+                _CITIES[key] = city
+                while len(_CITIES) > MAX_CITIES:
+                    _CITIES.popitem(last=False)
+        finally:
+            with _CITIES_LOCK:
+                _CITY_MAKING.pop(key, None)
+    return city
+
+
 @st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
 def _week(
     url: str,
@@ -87,6 +140,7 @@ def _week(
         given=given,
         checked=True,  # the sidebar offers stored weeks and registry scopes only
         viewer=viewer,
+        city=_city(url, token, report_date, by_category, weeks, history_codes, viewer),
     )
 
 
