@@ -769,8 +769,7 @@ def week_state(url: str, day: dt.date) -> dict[str, Any]:
             )
         ).all()
         doubled = conn.execute(
-            select(func.count())
-            .select_from(
+            select(func.count()).select_from(
                 select(figures.c.unit_code)
                 .where(figures.c.report_date == day, figures.c.is_current)
                 .group_by(figures.c.unit_code)
