@@ -3,13 +3,17 @@
 One launcher for whoever needs a real server on this machine: the browser and replica tests,
 the load driver. A server listens on a loopback port of its own with the given database and
 environment; ``serving`` waits until Streamlit answers ``/_stcore/health`` and stops the
-process at the end, whatever happened in between.
+process at the end, whatever happened in between. ``proxying`` puts nginx in front of
+replicas with the shipped site file (``deploy/nginx/dashboard.conf``), run as this user.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import pwd
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -25,6 +29,9 @@ __all__ = [
     "Server",
     "free_port",
     "healthy",
+    "nginx_binary",
+    "nginx_config",
+    "proxying",
     "serving",
     "start",
     "stop",
@@ -32,6 +39,7 @@ __all__ = [
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SITE = PROJECT_ROOT / "deploy" / "nginx" / "dashboard.conf"
 HEALTH_TIMEOUT = 120.0
 STOP_TIMEOUT = 15.0
 
@@ -170,3 +178,74 @@ def serving(
                 server.process.terminate()
         for server in servers:
             stop(server)
+
+
+# --- nginx in front of replicas ------------------------------------------------------------
+def nginx_binary() -> Path | None:
+    """The nginx program (Debian's package), or None when it is not installed."""
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    return Path(found) if Path(found).exists() else None
+
+
+def nginx_config(folder: Path, listen: int, ports: Sequence[int], *, label: bool = False) -> Path:
+    """The shipped site, made runnable by this user in ``folder``: the upstream lists the
+    replicas' ports, the HTTPS server listens in plain HTTP on loopback port ``listen``;
+    with ``label`` each answer names the replica that served it (``X-Replica``)."""
+    site = SITE.read_text(encoding="utf-8")
+    site = re.sub(r"\n    server 127\.0\.0\.1:\d+[^;]*;", "", site)
+    lines = "".join(
+        f"\n    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in ports
+    )
+    site = site.replace("consistent;", "consistent;" + lines, 1)
+    site = re.sub(r"server \{\n    listen 80;.*?\n\}\n", "", site, count=1, flags=re.S)
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{listen};")
+    site = re.sub(r"\n    ssl_certificate\S* [^;]*;", "", site)
+    if label:
+        site = site.replace(
+            "proxy_pass http://dashboard;",
+            "proxy_pass http://dashboard;\n        add_header X-Replica $upstream_addr always;",
+        )
+    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
+    temp = "\n".join(
+        f"    {kind}_temp_path {folder / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
+        f"error_log {folder / 'error.log'} info;\nevents {{ worker_connections 1024; }}\n"
+        f"http {{\n    access_log {folder / 'access.log'};\n{temp}\n{site}\n}}\n",
+        encoding="utf-8",
+    )
+    return conf
+
+
+@contextlib.contextmanager
+def proxying(folder: Path, ports: Sequence[int], *, label: bool = False) -> Iterator[str]:
+    """nginx with the shipped site in front of the replicas on ``ports``, listening on a
+    free loopback port (its address is yielded), stopped at the end."""
+    binary = nginx_binary()
+    if binary is None:
+        raise ServeError("未安装 nginx（apt-get install nginx）")
+    port = free_port()
+    conf = nginx_config(folder, port, ports, label=label)
+    args = [str(binary), "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
+    check = subprocess.run([*args, "-t"], capture_output=True, text=True)
+    if check.returncode != 0:
+        raise ServeError(f"nginx 配置无效：{check.stderr}")
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ServeError(f"nginx 未能启动：{(folder / 'error.log').read_text()[-1500:]}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()  # SIGTERM: nginx's fast shutdown, workers included
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -19,9 +19,10 @@ order, on a copy of the starting database): rows lost; and counts lock errors.
 
 By default the driver prepares its own world in a temporary folder — the demo city
 (1,560 units, 8 weeks) in SQLite or in a fresh PostgreSQL database, an office account and
-liaison accounts — starts 1 or 2 app processes on free loopback ports (two replicas share
-the database; the driver keeps each session on one replica, i.e. client-side stickiness),
-runs, stops them and deletes everything. It is bounded (at most 200 sessions, 900 s) and
+liaison accounts — starts 1 or 2 app processes on free loopback ports (``dashboard/serve.py``;
+two replicas share the database and sit behind nginx with the shipped site file, sticky by
+the session cookie; ``--no-nginx``: the driver keeps each session on one replica), runs,
+stops them and deletes everything. It is bounded (at most 200 sessions, 900 s) and
 refuses any target that is not loopback.
 
 Printed: page time p50/p95 alone and under load (and their ratio), server CPU per page view
@@ -470,6 +471,19 @@ def serve(world: World, count: int, root: Path = ROOT) -> Iterator[list[Replica]
         raise DriverError(str(exc)) from None
 
 
+@contextlib.contextmanager
+def behind_nginx(folder: Path, replicas: Sequence[Replica], wanted: bool) -> Iterator[str | None]:
+    """nginx with the shipped site in front of the replicas (its address), or None."""
+    if not wanted:
+        yield None
+        return
+    try:
+        with launcher.proxying(folder, [r.port for r in replicas]) as url:
+            yield url
+    except launcher.ServeError as exc:
+        raise DriverError(str(exc)) from None
+
+
 # --- concurrent imports ---------------------------------------------------------------------
 @dataclasses.dataclass
 class ImportPlan:
@@ -809,13 +823,17 @@ def tree_cpu(replicas: Sequence[Replica]) -> float:
 
 
 async def single_session(
-    replicas: Sequence[Replica], user: str, rounds: int, filters: int = 0
+    replicas: Sequence[Replica],
+    user: str,
+    rounds: int,
+    filters: int = 0,
+    entry: str | None = None,
 ) -> tuple[Stats, float, float]:
-    """One session alone: page switches with warm caches, then ``filters`` changes of the
-    subtree filter. (stats, CPU per page switch, CPU of the new session's sign-in, connect
-    and first page)."""
+    """One session alone (through ``entry``, nginx, when given): page switches with warm
+    caches, then ``filters`` changes of the subtree filter. (stats, CPU per page switch,
+    CPU of the new session's sign-in, connect and first page)."""
     stats = Stats()
-    session = Session(replicas[0].url, user, stats)
+    session = Session(entry or replicas[0].url, user, stats)
     before = tree_cpu(replicas)
     await session.open()
     await session.rerun("")
@@ -848,14 +866,16 @@ async def warm(replicas: Sequence[Replica], users: Sequence[str]) -> None:
 
 
 async def idle_memory(
-    replicas: Sequence[Replica], users: Sequence[str], count: int
+    replicas: Sequence[Replica], users: Sequence[str], count: int, entry: str | None = None
 ) -> tuple[list[Session], float, Stats]:
-    """``count`` sessions signed in, each on its first page, then idle: RSS growth per session."""
+    """``count`` sessions signed in (through ``entry``, nginx, when given; else each on a
+    replica in turn), each on its first page, then idle: RSS growth per session."""
     stats = Stats()
     await asyncio.sleep(1)
     before = sum(rss_mb(r.pid) for r in replicas)
     sessions = [
-        Session(replicas[i % len(replicas)].url, users[i % len(users)], stats) for i in range(count)
+        Session(entry or replicas[i % len(replicas)].url, users[i % len(users)], stats)
+        for i in range(count)
     ]
     for batch in range(0, count, 10):
         chunk = sessions[batch : batch + 10]
@@ -901,15 +921,22 @@ class Report:
 
 
 async def measure(
-    world: World, replicas: Sequence[Replica], args: argparse.Namespace, out: Report
+    world: World,
+    replicas: Sequence[Replica],
+    args: argparse.Namespace,
+    out: Report,
+    entry: str | None = None,
 ) -> dict[str, Any]:
+    """Every figure of one configuration; sessions go through ``entry`` (nginx) when given."""
     label = f"{len(replicas)} 个应用进程" + (
-        "（客户端按会话固定进程）" if len(replicas) > 1 else ""
+        ("，经 nginx（按会话 cookie 粘滞）" if entry else "（客户端按会话固定进程）")
+        if len(replicas) > 1
+        else ""
     )
     out.say(f"== {label}，数据库 {args.backend}，演示城市 1,560 个单位 × 8 周 ==")
     await warm(replicas, world.users)
     alone, cpu_view, cpu_first = await single_session(
-        replicas, world.users[0], args.rounds, filters=5
+        replicas, world.users[0], args.rounds, filters=5, entry=entry
     )
     p50_1, p95_1 = pct(alone.page_times, 0.5), pct(alone.page_times, 0.95)
     f95_1 = pct(alone.filter_times, 0.95)
@@ -919,7 +946,9 @@ async def measure(
         f"新会话登录+首页 CPU {cpu_first * 1000:.0f} ms；"
         f"换到未打开过的子树 p95 {f95_1 * 1000:.0f} ms"
     )
-    sessions, per_session, open_stats = await idle_memory(replicas, world.users, args.sessions)
+    sessions, per_session, open_stats = await idle_memory(
+        replicas, world.users, args.sessions, entry
+    )
     out.say(
         f"空闲会话内存：{args.sessions} 个会话，每会话 {per_session:.1f} MB（RSS 增量 / 会话数）"
     )
@@ -955,6 +984,7 @@ async def measure(
         "replicas": len(replicas),
         "backend": args.backend,
         "sessions": args.sessions,
+        "nginx": bool(entry),
         "single_p50": p50_1,
         "single_p95": p95_1,
         "single_filter_p95": f95_1,
@@ -1120,6 +1150,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--imports", type=int, default=5, help="concurrent imports during the load")
     parser.add_argument("--submissions", type=int, default=20, help="concurrent online submissions")
+    parser.add_argument(
+        "--no-nginx",
+        action="store_true",
+        help="2 replicas without nginx: each session on a replica chosen by the driver",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--template", type=Path, default=None, help="a demo SQLite file to copy")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -1147,10 +1182,13 @@ def main(argv: list[str] | None = None) -> int:
                 folder.mkdir()
                 world = prepare(args.backend, folder, args.template)
                 try:
-                    with serve(world, count) as replicas:
-                        for replica in replicas:
-                            require_loopback(replica.url)
-                        results.append(asyncio.run(measure(world, replicas, args, out)))
+                    with (
+                        serve(world, count) as replicas,
+                        behind_nginx(folder, replicas, count > 1 and not args.no_nginx) as entry,
+                    ):
+                        for url in [*(r.url for r in replicas), *([entry] if entry else [])]:
+                            require_loopback(url)
+                        results.append(asyncio.run(measure(world, replicas, args, out, entry)))
                 finally:
                     drop(world)
         if args.json is not None:

@@ -20,10 +20,7 @@ import datetime as dt
 import http.client
 import json
 import os
-import pwd
-import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -47,13 +44,12 @@ from dashboard.store.schema import auth_failures, fill_tasks, leases
 from dashboard.web.signin import CSRF_COOKIE
 from tests.conftest import PgDatabases, pg_url
 from tests.core.report_data import fill_database
-from tests.e2e.conftest import _free_port, wait_for_app
+from tests.e2e.conftest import wait_for_app
 from tests.remind.conftest import Recorder, robot
 
 pytestmark = pytest.mark.e2e
 __all__ = ["robot"]
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "deploy" / "nginx" / "dashboard.conf"
 PASSWORD = "replica-password-1"
 
 
@@ -65,66 +61,15 @@ class Cluster:
     pids: list[int]  # each app process's id (the scheduler's lease names it)
 
 
-def nginx_config(folder: Path, listen: int, replicas: list[int]) -> Path:
-    """The shipped site, made runnable by this user in ``folder``: the upstream lists the
-    test's replicas, the HTTPS server listens in plain HTTP on ``listen``, and each answer
-    names the replica that served it (``X-Replica``, for the stickiness check)."""
-    site = SITE.read_text(encoding="utf-8")
-    site = re.sub(r"\n    server 127\.0\.0\.1:\d+[^;]*;", "", site)
-    lines = "".join(
-        f"\n    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in replicas
-    )
-    site = site.replace("consistent;", "consistent;" + lines, 1)
-    site = re.sub(r"server \{\n    listen 80;.*?\n\}\n", "", site, count=1, flags=re.S)
-    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{listen};")
-    site = re.sub(r"\n    ssl_certificate\S* [^;]*;", "", site)
-    site = site.replace(
-        "proxy_pass http://dashboard;",
-        "proxy_pass http://dashboard;\n        add_header X-Replica $upstream_addr always;",
-    )
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
-    temp = "\n".join(
-        f"    {kind}_temp_path {folder / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
-        f"error_log {folder / 'error.log'} info;\nevents {{ worker_connections 512; }}\n"
-        f"http {{\n    access_log {folder / 'access.log'};\n{temp}\n{site}\n}}\n",
-        encoding="utf-8",
-    )
-    return conf
-
-
 @contextlib.contextmanager
 def run_nginx(folder: Path, replicas: list[int]) -> Iterator[str]:
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).exists():
+    """nginx with the shipped site in front of the replicas (each answer names its replica)."""
+    if serve.nginx_binary() is None:
         if os.environ.get("CI"):
             pytest.fail("nginx is not installed (./dev test installs it)")
         pytest.skip("nginx not installed")
-    port = _free_port()
-    conf = nginx_config(folder, port, replicas)
-    args = [binary, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
-    check = subprocess.run([*args, "-t"], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            assert process.poll() is None, (folder / "error.log").read_text()
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()  # SIGTERM: nginx's fast shutdown, workers included
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with serve.proxying(folder, replicas, label=True) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
