@@ -38,6 +38,7 @@ __all__ = [
     "visible",
     "check_entries",
     "check_request",
+    "city_history",
     "city_week",
     "entry_actor",
     "entry_review",
@@ -312,22 +313,51 @@ def level_trends(
     with_heat: bool = True,
     given: Inputs | None = None,
     viewer: Viewer | None = None,
+    city: report.CityHistory | None = None,
 ) -> pd.DataFrame:
-    """Per week × level aggregates over the last ``weeks`` report weeks (None = all)."""
+    """Per week × level aggregates over the last ``weeks`` report weeks (None = all).
+    ``city``: the same span's ``city_history`` for this viewer (the pages keep one per week
+    and data version), cut to ``scope`` here instead of computed again."""
     data = visible(given or inputs(engine, report_date, weeks), viewer)
     scope = scope_for(scope, data, viewer)
-    hist = report.history(
+    if city is None:
+        city = _city_history(data, report_date, by_category, weeks, with_heat)
+    return report.level_trends(report.cut_history(city, data.settings, scope))
+
+
+def city_history(
+    engine: Engine,
+    report_date: dt.date | None,
+    *,
+    by_category: bool = False,
+    weeks: int | None = 8,
+    with_heat: bool = True,
+    given: Inputs | None = None,
+    viewer: Viewer | None = None,
+) -> report.CityHistory:
+    """Every unit ``viewer`` may see over the last ``weeks`` report weeks, before any scope
+    is cut from it (``level_trends(..., city=...)``)."""
+    data = visible(given or inputs(engine, report_date, weeks), viewer)
+    return _city_history(data, report_date, by_category, weeks, with_heat)
+
+
+def _city_history(
+    data: Inputs,
+    report_date: dt.date | None,
+    by_category: bool,
+    weeks: int | None,
+    with_heat: bool,
+) -> report.CityHistory:
+    return report.city_history(
         data.units,
         data.figures,
         data.settings,
         report_date,
-        scope,
         by_category,
         weeks=weeks,
         all_dates=data.days,
         with_heat=with_heat,
     )
-    return report.level_trends(hist)
 
 
 def indicator_trends(

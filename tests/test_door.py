@@ -82,3 +82,13 @@ def test_a_scope_cut_from_the_city_week_is_the_report_computed_for_it(
     if viewer is not None:  # the viewer's scope still holds where the report is cut
         with pytest.raises(door.DoorError, match="只能查看"):
             door.week_report(city, WEEK2, "02", viewer=viewer, city=shared)
+
+
+@pytest.mark.parametrize("viewer", [None, door.Viewer("jia", "liaison", "01")])
+def test_trend_lines_cut_from_the_city_history_are_the_ones_computed_alone(city, viewer) -> None:
+    shared = door.city_history(city, WEEK2, weeks=None, viewer=viewer)
+    codes = [None, *repo.load_units(city)["code"]] if viewer is None else ["01", "0101"]
+    for scope in codes:
+        alone = door.level_trends(city, WEEK2, scope, weeks=None, viewer=viewer)
+        cut = door.level_trends(city, WEEK2, scope, weeks=None, viewer=viewer, city=shared)
+        assert cut.equals(alone), scope

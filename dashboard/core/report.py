@@ -609,16 +609,51 @@ def history(
     """The last ``weeks`` report weeks up to ``until`` (all when None) for the units in scope
     (or ``unit_codes``): carried figures, increments, rates, heat and rank (ranks within
     city-wide pools).  ``with_heat=False`` skips the heat columns (cheaper)."""
+    city = city_history(units, figures, settings, until, by_category, weeks, all_dates, with_heat)
+    return cut_history(city, settings, scope, unit_codes)
+
+
+@dataclass(frozen=True)
+class CityHistory:
+    """Every unit's heat panel over a span of weeks (what ``history`` cuts a scope from);
+    read only."""
+
+    attrs: pd.DataFrame
+    panel: pd.DataFrame
+
+
+def city_history(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    settings: Mapping[str, Any],
+    until: dt.date | None = None,
+    by_category: bool = False,
+    weeks: int | None = None,
+    all_dates: list[dt.date] | None = None,
+    with_heat: bool = True,
+) -> CityHistory:
+    """The last ``weeks`` report weeks of every unit (see ``history``), before any cut."""
     attrs = _unit_attributes(units, settings)
     until, dates = _dates_upto(figures, until, all_dates)
     window = dates[-weeks:] if weeks else dates
     panel = heat_panel(
         units, figures, settings, window, by_category, None, dates, attrs=attrs, with_heat=with_heat
     )
+    return CityHistory(attrs, panel)
+
+
+def cut_history(
+    city: CityHistory,
+    settings: Mapping[str, Any],
+    scope: str | None = None,
+    unit_codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """The rows of ``scope`` (or ``unit_codes``) from every unit's history."""
+    panel = city.panel
     if unit_codes is not None:
         panel = panel[panel["unit_code"].isin(unit_codes)]
     elif scope is not None:
-        codes, _, _ = _scope(attrs, scope, settings)
+        codes, _, _ = _scope(city.attrs, scope, settings)
         panel = panel[panel["unit_code"].isin(codes)]
     columns = [c for c in HISTORY_COLUMNS if c in panel.columns]
     return panel[columns].reset_index(drop=True)

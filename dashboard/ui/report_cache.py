@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import streamlit as st
@@ -25,6 +26,7 @@ from dashboard.store import db, repo
 from dashboard.ui import filters as filters_mod
 from dashboard.ui import session, state
 
+T = TypeVar("T")
 HISTORY_WEEKS = 8  # trends and unit histories show the last 8 weeks unless asked for more
 WEEK_CHOICES: dict[str, int | None] = {
     "近4周": 4,
@@ -65,11 +67,42 @@ def _inputs(url: str, token: str, report_date: dt.date | None, weeks: int | None
     )
 
 
-MAX_CITIES = 8
-CityKey = tuple[Hashable, ...]
-_CITIES: OrderedDict[CityKey, report.CityWeek] = OrderedDict()
-_CITIES_LOCK = threading.Lock()
-_CITY_MAKING: dict[CityKey, threading.Lock] = {}
+MAX_SHARED = 8
+SharedKey = tuple[Hashable, ...]
+_SHARED: OrderedDict[SharedKey, Any] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+_MAKING: dict[SharedKey, threading.Lock] = {}
+
+
+def _shared(key: SharedKey, make: Callable[[], T]) -> T:
+    """``make()`` once per process for ``key`` = (kind, url, token, …): the object itself is
+    kept (no copy per session: it is only read), one session makes it while the others
+    asking for it wait, and a new data version of the database drops the older ones."""
+    with _SHARED_LOCK:
+        making = _MAKING.setdefault(key, threading.Lock())
+    with making:
+        with _SHARED_LOCK:
+            if key in _SHARED:
+                _SHARED.move_to_end(key)
+                return cast(T, _SHARED[key])
+        try:
+            made = make()
+            with _SHARED_LOCK:
+                stale = [k for k in _SHARED if k[1] == key[1] and k[2] != key[2]]
+                for old in stale:  # an older data version: nobody cuts from it again
+                    del _SHARED[old]
+                _SHARED[key] = made
+                while len(_SHARED) > MAX_SHARED:
+                    _SHARED.popitem(last=False)
+        finally:
+            with _SHARED_LOCK:
+                _MAKING.pop(key, None)
+    return made
+
+
+def _seen(viewer: door.Viewer | None) -> str | None:
+    """What of the viewer a city-wide computation depends on: the subtree they may see."""
+    return viewer.scope_code if viewer is not None else None
 
 
 def _city(
@@ -83,39 +116,47 @@ def _city(
 ) -> report.CityWeek:
     """The week's city-wide computation (heat, ranks, flags of every unit the viewer may
     see), once per process, week and data version: a filter change to a subtree nobody
-    opened yet only cuts it. Kept as the object itself (no copy per session: it is only
-    read), and made by one session while the others asking for it wait."""
-    seen = viewer.scope_code if viewer is not None else None  # all the viewer changes
-    key: CityKey = (url, token, report_date, by_category, weeks, history_codes, seen)
-    with _CITIES_LOCK:
-        making = _CITY_MAKING.setdefault(key, threading.Lock())
-    with making:
-        with _CITIES_LOCK:
-            hit = _CITIES.get(key)
-            if hit is not None:
-                _CITIES.move_to_end(key)
-                return hit
-        try:
-            city = door.city_week(
-                _engine(url),
-                report_date,
-                by_category=by_category,
-                weeks=weeks,
-                history_codes=history_codes,
-                given=_inputs(url, token, report_date, weeks),
-                checked=True,
-                viewer=viewer,
-            )
-            with _CITIES_LOCK:
-                for old in [k for k in _CITIES if k[0] == url and k[1] != token]:
-                    del _CITIES[old]  # an older data version: nobody cuts from it again
-                _CITIES[key] = city
-                while len(_CITIES) > MAX_CITIES:
-                    _CITIES.popitem(last=False)
-        finally:
-            with _CITIES_LOCK:
-                _CITY_MAKING.pop(key, None)
-    return city
+    opened yet only cuts it."""
+    key = ("week", url, token, report_date, by_category, weeks, history_codes, _seen(viewer))
+    return _shared(
+        key,
+        lambda: door.city_week(
+            _engine(url),
+            report_date,
+            by_category=by_category,
+            weeks=weeks,
+            history_codes=history_codes,
+            given=_inputs(url, token, report_date, weeks),
+            checked=True,
+            viewer=viewer,
+        ),
+    )
+
+
+def _city_history(
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    by_category: bool,
+    weeks: int | None,
+    with_heat: bool,
+    viewer: door.Viewer | None,
+) -> report.CityHistory:
+    """Every visible unit's heat panel over the trend weeks, once per process, week and
+    data version (the trend lines of each subtree are cut from it)."""
+    key = ("history", url, token, report_date, by_category, weeks, with_heat, _seen(viewer))
+    return _shared(
+        key,
+        lambda: door.city_history(
+            _engine(url),
+            report_date,
+            by_category=by_category,
+            weeks=weeks,
+            with_heat=with_heat,
+            given=_inputs(url, token, report_date, weeks),
+            viewer=viewer,
+        ),
+    )
 
 
 @st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
@@ -165,6 +206,7 @@ def _trends(
         with_heat=with_heat,
         given=given,
         viewer=viewer,
+        city=_city_history(url, token, report_date, by_category, weeks, with_heat, viewer),
     )
 
 
