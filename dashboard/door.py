@@ -38,6 +38,8 @@ __all__ = [
     "visible",
     "check_entries",
     "check_request",
+    "city_history",
+    "city_week",
     "entry_actor",
     "entry_review",
     "entry_sheet",
@@ -211,52 +213,97 @@ def week_report(
     given: Inputs | None = None,
     checked: bool = False,
     viewer: Viewer | None = None,
+    city: report.CityWeek | None = None,
 ) -> WeekReport:
     """The week's report for ``scope``, as ``viewer`` may see it; with ``history_codes`` it
     carries those units' last ``weeks`` weeks too. ``checked=True`` when the caller
-    validated the week and scope already."""
+    validated the week and scope already. ``city``: the week's ``city_week`` for the same
+    week, data, ``by_category``, ``history_codes`` and viewer (the pages keep one per week
+    and data version), cut to ``scope`` here instead of computed again."""
     data = given or inputs(engine, report_date, weeks)
     if not checked:
         report_date = check_request(engine, report_date, scope, units=data.units)
     data = visible(data, viewer)
     scope = scope_for(scope, data, viewer)
     day = report_date or (data.days[-1] if data.days else None)
-    overdue, on_time = _entry_timeliness(engine, day, data.units, scope)
-    return report.build_report(
+    if city is None:
+        city = _city(engine, data, report_date, day, by_category, weeks, history_codes)
+    return report.scope_report(city, data.settings, scope, _timeliness(engine, day, data, scope))
+
+
+def city_week(
+    engine: Engine,
+    report_date: dt.date | None = None,
+    *,
+    by_category: bool = False,
+    weeks: int | None = 0,
+    history_codes: Sequence[str] | None = None,
+    given: Inputs | None = None,
+    checked: bool = False,
+    viewer: Viewer | None = None,
+) -> report.CityWeek:
+    """What every scope's report of the week shares: heat, ranks and lagging reasons of
+    every unit ``viewer`` may see (their subtree; everything for the office). It holds no
+    scope: ``week_report(..., city=...)`` cuts the scope from it, within the viewer's."""
+    data = given or inputs(engine, report_date, weeks)
+    if not checked:
+        report_date = check_request(engine, report_date, None, units=data.units)
+    data = visible(data, viewer)
+    day = report_date or (data.days[-1] if data.days else None)
+    return _city(engine, data, report_date, day, by_category, weeks, history_codes)
+
+
+def _city(
+    engine: Engine | None,
+    data: Inputs,
+    report_date: dt.date | None,
+    day: dt.date | None,
+    by_category: bool,
+    weeks: int | None,
+    history_codes: Sequence[str] | None,
+) -> report.CityWeek:
+    return report.city_week(
         data.units,
         data.figures,
         data.settings,
         report_date,
-        scope,
         by_category,
         all_dates=data.days,
         history_codes=list(history_codes) if history_codes is not None else None,
         history_weeks=weeks or None,
-        overdue=overdue,
-        timeliness=on_time,
+        overdue=_overdue(engine, day),
     )
 
 
-def _entry_timeliness(
-    engine: Engine | None, day: dt.date | None, units: pd.DataFrame, scope: str | None
-) -> tuple[list[str], dict[str, Any] | None]:
-    """Units 逾期未报 and the scope's 按时报送率 figures for the week (none without a task,
-    and none for inputs given without a database)."""
-    if engine is None or day is None or entry_status.task_for(engine, day) is None:
-        return [], None
-    expected = metrics.expected_units(units)
-    codes = subtree_codes(units, scope) if scope is not None else list(expected["code"])
+def _has_task(engine: Engine | None, day: dt.date | None) -> bool:
+    return engine is not None and day is not None and entry_status.task_for(engine, day) is not None
+
+
+def _overdue(engine: Engine | None, day: dt.date | None) -> list[str]:
+    """Units 逾期未报 for the week (none without a task, and none for inputs given without
+    a database)."""
+    if engine is None or day is None or not _has_task(engine, day):
+        return []
+    return entry_views.overdue_units(engine, day)
+
+
+def _timeliness(
+    engine: Engine | None, day: dt.date | None, data: Inputs, scope: str | None
+) -> dict[str, Any] | None:
+    """The scope's 按时报送率 figures for the week (none without a task)."""
+    if engine is None or day is None or not _has_task(engine, day):
+        return None
+    expected = metrics.expected_units(data.units)
+    codes = subtree_codes(data.units, scope) if scope is not None else list(expected["code"])
     found = entry_views.timeliness(engine, day, codes)
     if found is None:
-        return [], None
-    overdue = entry_views.overdue_units(engine, day)
-    figures = {
+        return None
+    return {
         "on_time": found.on_time,
         "late": found.late,
         "overdue": found.overdue,
         "on_time_rate": found.rate,
     }
-    return overdue, figures
 
 
 def level_trends(
@@ -269,22 +316,51 @@ def level_trends(
     with_heat: bool = True,
     given: Inputs | None = None,
     viewer: Viewer | None = None,
+    city: report.CityHistory | None = None,
 ) -> pd.DataFrame:
-    """Per week × level aggregates over the last ``weeks`` report weeks (None = all)."""
+    """Per week × level aggregates over the last ``weeks`` report weeks (None = all).
+    ``city``: the same span's ``city_history`` for this viewer (the pages keep one per week
+    and data version), cut to ``scope`` here instead of computed again."""
     data = visible(given or inputs(engine, report_date, weeks), viewer)
     scope = scope_for(scope, data, viewer)
-    hist = report.history(
+    if city is None:
+        city = _city_history(data, report_date, by_category, weeks, with_heat)
+    return report.level_trends(report.cut_history(city, data.settings, scope))
+
+
+def city_history(
+    engine: Engine,
+    report_date: dt.date | None,
+    *,
+    by_category: bool = False,
+    weeks: int | None = 8,
+    with_heat: bool = True,
+    given: Inputs | None = None,
+    viewer: Viewer | None = None,
+) -> report.CityHistory:
+    """Every unit ``viewer`` may see over the last ``weeks`` report weeks, before any scope
+    is cut from it (``level_trends(..., city=...)``)."""
+    data = visible(given or inputs(engine, report_date, weeks), viewer)
+    return _city_history(data, report_date, by_category, weeks, with_heat)
+
+
+def _city_history(
+    data: Inputs,
+    report_date: dt.date | None,
+    by_category: bool,
+    weeks: int | None,
+    with_heat: bool,
+) -> report.CityHistory:
+    return report.city_history(
         data.units,
         data.figures,
         data.settings,
         report_date,
-        scope,
         by_category,
         weeks=weeks,
         all_dates=data.days,
         with_heat=with_heat,
     )
-    return report.level_trends(hist)
 
 
 def indicator_trends(

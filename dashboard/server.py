@@ -17,6 +17,7 @@ from typing import Any
 import streamlit as st
 from starlette.middleware import Middleware
 
+from dashboard.web import media
 from dashboard.web.errors import on_script_error
 from dashboard.web.signin import SignInGate
 from dashboard.web.upload_guard import UploadGuard
@@ -37,6 +38,10 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
         if thread is not None:
             thread.stop()
 
+
+# Generated downloads are kept long enough for their GET (dashboard/web/media.py); set
+# before st.App creates its runtime.
+media.install()
 
 # Outermost first: nothing reaches the upload check, or Streamlit, without a session.
 app = st.App(

@@ -103,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         engine = db.connect(f"sqlite:///{fresh_db(Path(folder), 2_000, 'memory')}")
         contents = [hostile_return(args.rows, args.kind) for _ in range(args.files)]
-        print(f"{args.files} files of {args.rows:,} rows ({args.kind}), "
-              f"{len(contents[0]) / 1e6:.1f} MB each")
+        print(
+            f"{args.files} files of {args.rows:,} rows ({args.kind}), "
+            f"{len(contents[0]) / 1e6:.1f} MB each"
+        )
         pipeline.check_file(engine, "warm.xlsx", hostile_return(10, args.kind))
         idle = settle()
         results: list[pipeline.FileResult] = []
@@ -132,12 +134,16 @@ def main(argv: list[str] | None = None) -> int:
         sandbox.shutdown()
     print(f"checked in {seconds:.1f} s; problems kept {kept:,} of {total:,}")
     print(f"app RSS: idle {idle:.0f} MB, peak {sampler.peak:.0f} MB, after {after:.0f} MB")
-    print(f"退回修改表 ({len(made) / 1e6:.1f} MB, built in a child): app peak "
-          f"{annotating.peak:.0f} MB")
+    print(
+        f"退回修改表 ({len(made) / 1e6:.1f} MB, built in a child): app peak "
+        f"{annotating.peak:.0f} MB"
+    )
     peak_ok = sampler.peak < PEAK_LIMIT_MB
     settle_ok = after - idle <= SETTLE_LIMIT_MB
-    print(f"peak < {PEAK_LIMIT_MB} MB: {'yes' if peak_ok else 'NO'}; "
-          f"back within {SETTLE_LIMIT_MB} MB of idle: {'yes' if settle_ok else 'NO'}")
+    print(
+        f"peak < {PEAK_LIMIT_MB} MB: {'yes' if peak_ok else 'NO'}; "
+        f"back within {SETTLE_LIMIT_MB} MB of idle: {'yes' if settle_ok else 'NO'}"
+    )
     return 0 if peak_ok and settle_ok else 1
 
 

@@ -10,15 +10,19 @@ the cookie). Like a browser it keeps the hashes of cacheable messages it has rec
 names them on each rerun, so the server sends references instead of the same bytes again.
 
 Alongside, M imports run concurrently (the CLI, one process each: ``python -m dashboard
-import``) into one new report week; the driver then compares the database with what was
-sent (rows lost) and counts lock errors. Online submissions need ``dashboard.entry``
-(not on this branch yet): the driver says so instead of inventing figures.
+import``) into one new report week, and N online submissions (20 by default) of the week
+after, through the entry core as the 填报 page calls it: the office and the liaisons each
+save drafts and submit overlapping units at once, one thread and one engine each, and read
+again and resubmit on a conflict. The driver then compares the imported rows with what was
+sent and the submitted week with a serial run of the same submissions (in their commit
+order, on a copy of the starting database): rows lost; and counts lock errors.
 
 By default the driver prepares its own world in a temporary folder — the demo city
 (1,560 units, 8 weeks) in SQLite or in a fresh PostgreSQL database, an office account and
-liaison accounts — starts 1 or 2 app processes on free loopback ports (two replicas share
-the database; the driver keeps each session on one replica, i.e. client-side stickiness),
-runs, stops them and deletes everything. It is bounded (at most 200 sessions, 900 s) and
+liaison accounts — starts 1 or 2 app processes on free loopback ports (``dashboard/serve.py``;
+two replicas share the database and sit behind nginx with the shipped site file, sticky by
+the session cookie; ``--no-nginx``: the driver keeps each session on one replica), runs,
+stops them and deletes everything. It is bounded (at most 200 sessions, 900 s) and
 refuses any target that is not loopback.
 
 Printed: page time p50/p95 alone and under load (and their ratio), server CPU per page view
@@ -59,6 +63,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: the package beside it
     sys.path.insert(0, str(ROOT))
+
+from dashboard import serve as launcher  # noqa: E402 - after the path is set
 
 MAX_SESSIONS = 200
 MAX_SECONDS = 900
@@ -367,6 +373,11 @@ class World:
     folder: Path
     users: list[str]
     pg_database: str | None = None
+    # who submits online: (name, role, scope code) of the office and the liaisons
+    people: list[tuple[str, str, str | None]] = dataclasses.field(default_factory=list)
+    # the same starting state in another database: the submissions' serial run goes there
+    serial_url: str | None = None
+    serial_pg_database: str | None = None
 
 
 def _run_quiet(args: Sequence[str], env: dict[str, str] | None = None) -> None:
@@ -399,108 +410,78 @@ def prepare(backend: str, folder: Path, template: Path | None) -> World:
     engine = db.connect(url)
     units = repo.load_units(engine)
     counties = units.loc[units["level"] == 2, "code"].astype(str).tolist()
-    users = ["load_office"]
+    people: list[tuple[str, str, str | None]] = [("load_office", "office", None)]
     accounts.add_user(engine, "load_office", "office", PASSWORD)
     for i, code in enumerate(counties[:4]):
         name = f"load_liaison{i}"
         accounts.add_user(engine, name, "liaison", PASSWORD, code)
-        users.append(name)
+        people.append((name, "liaison", code))
     engine.dispose()
-    return World(url, folder, users, pg_database)
+    db.wait_for_checkpoints()
+    world = World(url, folder, [p[0] for p in people], pg_database, people)
+    _snapshot(world)
+    return world
 
 
-def drop(world: World) -> None:
-    if world.pg_database is None:
-        return
+def _pg_admin(sql: str) -> None:
     from sqlalchemy import create_engine, text
 
     admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{world.pg_database}" WITH (FORCE)'))
+        conn.execute(text(sql))
     admin.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _snapshot(world: World) -> None:
+    """A copy of the world as prepared (no app has opened it yet), for the serial run."""
+    if world.pg_database is None:
+        path = world.folder / "serial.sqlite3"
+        shutil.copy(world.db_url.removeprefix("sqlite:///"), path)
+        world.serial_url = f"sqlite:///{path}"
+        return
+    name = f"{world.pg_database}_serial"
+    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{world.pg_database}"')
+    world.serial_pg_database = name
+    world.serial_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-@dataclasses.dataclass
-class Replica:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
+def drop(world: World) -> None:
+    for name in (world.pg_database, world.serial_pg_database):
+        if name is not None:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
+
+Replica = launcher.Server
 
 
 @contextlib.contextmanager
 def serve(world: World, count: int, root: Path = ROOT) -> Iterator[list[Replica]]:
     """``count`` app processes on free loopback ports over one database, serving the code
     in ``root`` (this checkout unless comparing with another); stopped at the end."""
-    replicas: list[Replica] = []
     env = {
-        **os.environ,
-        "DATABASE_URL": world.db_url,
         "DEMO_DATABASE_URL": f"sqlite:///{world.folder / 'demo-unused.sqlite3'}",
         "PYTHONPATH": str(root),
         "STREAMLIT_SERVER_COOKIE_SECRET": "load-driver-shared-secret",  # the same on every replica
     }
+    logs = [world.folder / f"replica{i}_{root.name}.log" for i in range(count)]
     try:
-        for i in range(count):
-            port = _free_port()
-            log_path = world.folder / f"replica{i}_{root.name}.log"
-            log = open(log_path, "wb")  # noqa: SIM115 - kept open while it runs
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "streamlit",
-                    "run",
-                    "dashboard/server.py",
-                    "--server.port",
-                    str(port),
-                    "--server.address",
-                    "127.0.0.1",
-                    "--server.headless",
-                    "true",
-                    "--browser.gatherUsageStats",
-                    "false",
-                ],
-                cwd=root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            replicas.append(Replica(f"http://127.0.0.1:{port}", process, log_path))
-        for replica in replicas:
-            _wait_healthy(replica)
-        yield replicas
-    finally:
-        for replica in replicas:
-            replica.process.terminate()
-        for replica in replicas:
-            try:
-                replica.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                replica.process.kill()
+        with launcher.serving(logs, database_url=world.db_url, env=env, root=root) as replicas:
+            yield replicas
+    except launcher.ServeError as exc:
+        raise DriverError(str(exc)) from None
 
 
-def _wait_healthy(replica: Replica, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    http_ = Http(replica.url)
-    while time.monotonic() < deadline:
-        if replica.process.poll() is not None:
-            tail = replica.log.read_text("utf-8", "replace")[-1500:] if replica.log.exists() else ""
-            raise DriverError(f"应用进程退出（代码 {replica.process.returncode}）：{tail}")
-        with contextlib.suppress(OSError):
-            if http_.request("GET", "/_stcore/health")[0] == 200:
-                return
-        time.sleep(0.3)
-    raise DriverError("应用进程未在 120 秒内就绪")
+@contextlib.contextmanager
+def behind_nginx(folder: Path, replicas: Sequence[Replica], wanted: bool) -> Iterator[str | None]:
+    """nginx with the shipped site in front of the replicas (its address), or None."""
+    if not wanted:
+        yield None
+        return
+    try:
+        with launcher.proxying(folder, [r.port for r in replicas]) as url:
+            yield url
+    except launcher.ServeError as exc:
+        raise DriverError(str(exc)) from None
 
 
 # --- concurrent imports ---------------------------------------------------------------------
@@ -602,10 +583,231 @@ def rows_lost(world: World, plan: ImportPlan) -> tuple[int, int]:
     return len(expected), lost
 
 
-def entry_available() -> bool:
-    import importlib.util
+# --- concurrent online submissions ---------------------------------------------------------
+LOCK_WORDS = ("database is locked", "deadlock", "lock timeout", "could not obtain lock")
+SUBMIT_TRIES = 60
 
-    return importlib.util.find_spec("dashboard.entry") is not None
+
+@dataclasses.dataclass(frozen=True)
+class Submission:
+    """One person's submission: who (name, role, scope) and the figures of their units."""
+
+    name: str
+    role: str
+    scope_code: str | None
+    cells: dict[str, dict[str, int]]
+
+
+@dataclasses.dataclass(frozen=True)
+class SubmitPlan:
+    """M submissions for one week's 填报 task, opened and due at the given moments."""
+
+    day: dt.date
+    opens_at: dt.datetime
+    deadline: dt.datetime
+    now: dt.datetime  # the moment every action claims (within the task's window)
+    submissions: list[Submission]
+
+
+@dataclasses.dataclass
+class SubmitResult:
+    """How one person's submission ended: the import that carried it (its commit order),
+    the conflicts met on the way (someone saved first: read again, try again), or the
+    error that stopped it (``lock_error`` when the database refused a lock)."""
+
+    import_id: int | None = None
+    conflicts: int = 0
+    error: str | None = None
+    lock_error: bool = False
+
+
+def plan_submissions(
+    url: str,
+    day: dt.date,
+    people: Sequence[tuple[str, str, str | None]],
+    count: int,
+    *,
+    per_person: int = 4,
+    pool: int = 12,
+    now: dt.datetime | None = None,
+    seed: int = 1,
+) -> SubmitPlan:
+    """``count`` submissions for ``day`` by ``people`` in turn (name, role, scope), each of
+    ``per_person`` units drawn from the first ``pool`` units the person may enter, so
+    submissions overlap. The k-th submission sends last week's figures + k for every
+    indicator: each submission's figures are its own, and no pair rule objects."""
+    from dashboard.core.catalogue import INDICATOR_CODES
+    from dashboard.entry import entries, rules
+    from dashboard.store import db, repo
+
+    engine = db.make_engine(url)
+    units = repo.load_units(engine)
+    rng = random.Random(seed)
+    chosen: list[tuple[tuple[str, str, str | None], list[str]]] = []
+    for k in range(count):
+        person = people[k % len(people)]
+        allowed = entries.enterable_units(units, entries.Actor(*person))[:pool]
+        chosen.append((person, rng.sample(allowed, min(per_person, len(allowed)))))
+    codes = sorted({c for _person, picked in chosen for c in picked})
+    last = rules.previous_week(engine, day, codes)
+    engine.dispose()
+    submissions = []
+    for k, (person, picked) in enumerate(chosen, start=1):
+        cells = {
+            code: {ind: int(last.get(code, {}).get(ind) or 0) + k for ind in INDICATOR_CODES}
+            for code in picked
+        }
+        submissions.append(Submission(*person, cells))
+    moment = now or dt.datetime.now(dt.UTC)
+    return SubmitPlan(
+        day, moment - dt.timedelta(hours=1), moment + dt.timedelta(days=1), moment, submissions
+    )
+
+
+def open_submission_task(url: str, plan: SubmitPlan) -> None:
+    """The week's 填报 task, open at ``plan.now`` (the same on every database it runs on)."""
+    from dashboard.entry import tasks
+    from dashboard.store import db
+
+    engine = db.make_engine(url)
+    tasks.open_task(engine, plan.day, opens_at=plan.opens_at, deadline=plan.deadline)
+    engine.dispose()
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(word in text for word in LOCK_WORDS)
+
+
+def submit_as_a_liaison(
+    url: str, plan: SubmitPlan, submission: Submission, start: Any = None
+) -> SubmitResult:
+    """What a person does on the 填报 page, through the entry core on an engine of its own
+    (as another app process would): read the entries, save the units not yet submitted as
+    a draft, read again and submit (warnings confirmed). A conflict (someone saved first)
+    is read again and tried again, as the page's message asks."""
+    from dashboard.entry import entries, status
+    from dashboard.entry.errors import ConflictError
+    from dashboard.store import db
+
+    engine = db.make_engine(url)
+    result = SubmitResult()
+    actor = entries.Actor(submission.name, submission.role, submission.scope_code)
+    codes = list(submission.cells)
+    try:
+        task = status.task_for(engine, plan.day)
+        assert task is not None, "the plan's task is opened first"
+        if start is not None:
+            start.wait()  # everyone presses at once
+        for _ in range(SUBMIT_TRIES):
+            try:
+                current = entries.load_entries(engine, task.id, codes)
+                versions = {c: current[c].version if c in current else 0 for c in codes}
+                drafts = {
+                    c: submission.cells[c]
+                    for c in codes
+                    if c not in current or current[c].status not in ("submitted", "pending")
+                }
+                if drafts:
+                    entries.save_drafts(engine, task, actor, drafts, versions, now=plan.now)
+                    current = entries.load_entries(engine, task.id, codes)
+                    versions = {c: current[c].version if c in current else 0 for c in codes}
+                outcome = entries.submit(
+                    engine,
+                    task,
+                    actor,
+                    submission.cells,
+                    versions,
+                    confirm_warnings=True,
+                    now=plan.now,
+                )
+            except ConflictError:
+                result.conflicts += 1
+                time.sleep(random.uniform(0.01, 0.05))
+                continue
+            if outcome.import_id is None:
+                result.error = f"{submission.name}: 提交未入库 {outcome.checked}"[:300]
+            result.import_id = outcome.import_id
+            return result
+        result.error = f"{submission.name}: {SUBMIT_TRIES} 次冲突后仍未提交"
+    except Exception as exc:  # noqa: BLE001 - counted and reported, never hidden
+        result.error = f"{submission.name}: {type(exc).__name__} {exc}"[:300]
+        result.lock_error = _is_lock_error(exc)
+    finally:
+        engine.dispose()
+    return result
+
+
+def run_submissions(url: str, plan: SubmitPlan) -> list[SubmitResult]:
+    """Every submission of ``plan`` at once, one thread and one engine each."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(len(plan.submissions))
+    with ThreadPoolExecutor(max_workers=len(plan.submissions)) as pool:
+        futures = [
+            pool.submit(submit_as_a_liaison, url, plan, one, start) for one in plan.submissions
+        ]
+        return [future.result() for future in futures]
+
+
+def replay_serially(url: str, plan: SubmitPlan, results: Sequence[SubmitResult]) -> None:
+    """The submissions that landed, one after another in the order they committed (their
+    import ids), on another database holding the same starting state."""
+    order = sorted(
+        (r.import_id, s)
+        for r, s in zip(results, plan.submissions, strict=True)
+        if r.import_id is not None
+    )
+    open_submission_task(url, plan)
+    for _import_id, submission in order:
+        result = submit_as_a_liaison(url, plan, submission)
+        if result.error or result.conflicts:
+            raise DriverError(f"串行重放失败：{result.error or '冲突'}")
+
+
+def week_state(url: str, day: dt.date) -> dict[str, Any]:
+    """A week's final state: current figures by unit, the task's entries by unit (status and
+    figures), and how many units hold more than one current row."""
+    from sqlalchemy import func, select
+
+    from dashboard.entry import entries, status
+    from dashboard.store import db
+    from dashboard.store.schema import figures
+
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(figures.c.unit_code, figures.c.figures).where(
+                figures.c.report_date == day, figures.c.is_current
+            )
+        ).all()
+        doubled = conn.execute(
+            select(func.count()).select_from(
+                select(figures.c.unit_code)
+                .where(figures.c.report_date == day, figures.c.is_current)
+                .group_by(figures.c.unit_code)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        ).scalar_one()
+    task = status.task_for(engine, day)
+    found = entries.load_entries(engine, task.id) if task is not None else {}
+    engine.dispose()
+    return {
+        "figures": {str(code): dict(values) for code, values in rows},
+        "entries": {code: (e.status, e.figures) for code, e in found.items()},
+        "doubled": int(doubled),
+    }
+
+
+def rows_differing(parallel: dict[str, Any], serial: dict[str, Any]) -> int:
+    """Units whose current figures or entry differ between the two runs (rows lost)."""
+    differing: set[str] = set()
+    for part in ("figures", "entries"):
+        ours, theirs = parallel[part], serial[part]
+        differing |= {c for c in set(ours) | set(theirs) if ours.get(c) != theirs.get(c)}
+    return len(differing)
 
 
 # --- phases ---------------------------------------------------------------------------------
@@ -621,13 +823,17 @@ def tree_cpu(replicas: Sequence[Replica]) -> float:
 
 
 async def single_session(
-    replicas: Sequence[Replica], user: str, rounds: int, filters: int = 0
+    replicas: Sequence[Replica],
+    user: str,
+    rounds: int,
+    filters: int = 0,
+    entry: str | None = None,
 ) -> tuple[Stats, float, float]:
-    """One session alone: page switches with warm caches, then ``filters`` changes of the
-    subtree filter. (stats, CPU per page switch, CPU of the new session's sign-in, connect
-    and first page)."""
+    """One session alone (through ``entry``, nginx, when given): page switches with warm
+    caches, then ``filters`` changes of the subtree filter. (stats, CPU per page switch,
+    CPU of the new session's sign-in, connect and first page)."""
     stats = Stats()
-    session = Session(replicas[0].url, user, stats)
+    session = Session(entry or replicas[0].url, user, stats)
     before = tree_cpu(replicas)
     await session.open()
     await session.rerun("")
@@ -660,14 +866,16 @@ async def warm(replicas: Sequence[Replica], users: Sequence[str]) -> None:
 
 
 async def idle_memory(
-    replicas: Sequence[Replica], users: Sequence[str], count: int
+    replicas: Sequence[Replica], users: Sequence[str], count: int, entry: str | None = None
 ) -> tuple[list[Session], float, Stats]:
-    """``count`` sessions signed in, each on its first page, then idle: RSS growth per session."""
+    """``count`` sessions signed in (through ``entry``, nginx, when given; else each on a
+    replica in turn), each on its first page, then idle: RSS growth per session."""
     stats = Stats()
     await asyncio.sleep(1)
     before = sum(rss_mb(r.pid) for r in replicas)
     sessions = [
-        Session(replicas[i % len(replicas)].url, users[i % len(users)], stats) for i in range(count)
+        Session(entry or replicas[i % len(replicas)].url, users[i % len(users)], stats)
+        for i in range(count)
     ]
     for batch in range(0, count, 10):
         chunk = sessions[batch : batch + 10]
@@ -713,15 +921,22 @@ class Report:
 
 
 async def measure(
-    world: World, replicas: Sequence[Replica], args: argparse.Namespace, out: Report
+    world: World,
+    replicas: Sequence[Replica],
+    args: argparse.Namespace,
+    out: Report,
+    entry: str | None = None,
 ) -> dict[str, Any]:
+    """Every figure of one configuration; sessions go through ``entry`` (nginx) when given."""
     label = f"{len(replicas)} 个应用进程" + (
-        "（客户端按会话固定进程）" if len(replicas) > 1 else ""
+        ("，经 nginx（按会话 cookie 粘滞）" if entry else "（客户端按会话固定进程）")
+        if len(replicas) > 1
+        else ""
     )
     out.say(f"== {label}，数据库 {args.backend}，演示城市 1,560 个单位 × 8 周 ==")
     await warm(replicas, world.users)
     alone, cpu_view, cpu_first = await single_session(
-        replicas, world.users[0], args.rounds, filters=5
+        replicas, world.users[0], args.rounds, filters=5, entry=entry
     )
     p50_1, p95_1 = pct(alone.page_times, 0.5), pct(alone.page_times, 0.95)
     f95_1 = pct(alone.filter_times, 0.95)
@@ -731,7 +946,9 @@ async def measure(
         f"新会话登录+首页 CPU {cpu_first * 1000:.0f} ms；"
         f"换到未打开过的子树 p95 {f95_1 * 1000:.0f} ms"
     )
-    sessions, per_session, open_stats = await idle_memory(replicas, world.users, args.sessions)
+    sessions, per_session, open_stats = await idle_memory(
+        replicas, world.users, args.sessions, entry
+    )
     out.say(
         f"空闲会话内存：{args.sessions} 个会话，每会话 {per_session:.1f} MB（RSS 增量 / 会话数）"
     )
@@ -767,6 +984,7 @@ async def measure(
         "replicas": len(replicas),
         "backend": args.backend,
         "sessions": args.sessions,
+        "nginx": bool(entry),
         "single_p50": p50_1,
         "single_p95": p95_1,
         "single_filter_p95": f95_1,
@@ -789,43 +1007,99 @@ async def measure(
 async def write_phase(
     world: World, sessions: Sequence[Session], args: argparse.Namespace, out: Report
 ) -> dict[str, Any]:
-    """M imports of one new week at once while the sessions keep reading (a new week
-    refreshes every cache), then the database is compared with what was sent."""
+    """M imports of one new week and N online submissions of the week after, all at once,
+    while the sessions keep reading (a new week refreshes every cache); then the imported
+    rows are compared with what was sent, and the submitted week with a serial run of the
+    same submissions on a copy of the starting database."""
     result: dict[str, Any] = {"errors": [], "lock_errors": 0, "rows_lost": 0}
-    if args.imports:
-        plan = plan_imports(world, args.imports)
-        stats = Stats()
-        for session in sessions:
-            session.stats = stats
-        reading = asyncio.create_task(drive(sessions, args.seconds / 2, args.think, args.seed + 1))
-        started = time.monotonic()
-        imports = await asyncio.gather(*(run_import(world, path) for path, _ in plan.files))
-        took = time.monotonic() - started
-        await reading
-        lock_errors = sum(1 for _code, text in imports if "锁" in text or "locked" in text.lower())
-        failed = [text for code, text in imports if code != 0]
-        sent, lost = rows_lost(world, plan)
-        out.say(
-            f"并发导入：{len(imports)} 个文件同时导入同一新周（{took:.1f} 秒），失败 {len(failed)} 个，"
-            f"锁错误 {lock_errors} 个；发送 {sent} 行，丢失 {lost} 行；"
-            f"同时页面 {stats.views} 次，p95 {pct(stats.page_times, 0.95) * 1000:.0f} ms（新周使缓存失效）"
-        )
-        for text in failed:
-            out.say("  导入输出：" + text.strip().replace("\n", " ")[:300])
-        result.update(
-            errors=stats.errors + [f"导入失败 {t[:100]}" for t in failed],
-            lock_errors=lock_errors,
-            rows_lost=lost,
-        )
+    stats = Stats()
+    for session in sessions:
+        session.stats = stats
+    plan = plan_imports(world, args.imports) if args.imports else None
+    submit_plan = None
     if args.submissions:
-        if entry_available():
-            out.say("在线填报：dashboard.entry 已存在，但本驱动尚未接入其接口（未测）")
-        else:
-            out.say(
-                f"在线填报：未测——在线填报模块（dashboard.entry）尚未合入本分支，"
-                f"{args.submissions} 个并发提交待其合入后接入"
-            )
+        submit_plan = plan_submissions(
+            world.db_url, _submission_day(world), world.people, args.submissions, seed=args.seed
+        )
+        open_submission_task(world.db_url, submit_plan)
+    reading = asyncio.create_task(drive(sessions, args.seconds / 2, args.think, args.seed + 1))
+    started = time.monotonic()
+    imports, submitted = await asyncio.gather(
+        asyncio.gather(*(run_import(world, path) for path, _ in plan.files)) if plan else _none(),
+        asyncio.to_thread(run_submissions, world.db_url, submit_plan) if submit_plan else _none(),
+    )
+    took = time.monotonic() - started
+    await reading
+    result["errors"] += stats.errors
+    out.say(
+        f"写入期间（{took:.1f} 秒）同时页面 {stats.views} 次，"
+        f"p95 {pct(stats.page_times, 0.95) * 1000:.0f} ms（新周使缓存失效）"
+    )
+    if plan is not None:
+        _report_imports(world, plan, imports, out, result)
+    if submit_plan is not None:
+        _report_submissions(world, submit_plan, submitted, out, result)
     return result
+
+
+async def _none() -> list[Any]:
+    return []
+
+
+def _submission_day(world: World) -> dt.date:
+    """Two weeks after the last stored one (the imports fill the week between)."""
+    from dashboard.store import db, repo
+
+    engine = db.make_engine(world.db_url)
+    last = repo.report_dates(engine)[-1]
+    engine.dispose()
+    return last + dt.timedelta(days=14)
+
+
+def _report_imports(
+    world: World,
+    plan: ImportPlan,
+    imports: Sequence[tuple[int, str]],
+    out: Report,
+    result: dict[str, Any],
+) -> None:
+    lock_errors = sum(1 for _code, text in imports if "锁" in text or "locked" in text.lower())
+    failed = [text for code, text in imports if code != 0]
+    sent, lost = rows_lost(world, plan)
+    out.say(
+        f"并发导入：{len(imports)} 个文件同时导入同一新周，失败 {len(failed)} 个，"
+        f"锁错误 {lock_errors} 个；发送 {sent} 行，丢失 {lost} 行"
+    )
+    for text in failed:
+        out.say("  导入输出：" + text.strip().replace("\n", " ")[:300])
+    result["errors"] += [f"导入失败 {t[:100]}" for t in failed]
+    result["lock_errors"] += lock_errors
+    result["rows_lost"] += lost
+
+
+def _report_submissions(
+    world: World,
+    plan: SubmitPlan,
+    results: Sequence[SubmitResult],
+    out: Report,
+    result: dict[str, Any],
+) -> None:
+    assert world.serial_url is not None
+    failed = [r.error for r in results if r.error]
+    lock_errors = sum(1 for r in results if r.lock_error)
+    parallel = week_state(world.db_url, plan.day)
+    replay_serially(world.serial_url, plan, results)
+    lost = rows_differing(parallel, week_state(world.serial_url, plan.day))
+    units = len({c for s in plan.submissions for c in s.cells})
+    out.say(
+        f"在线填报：{len(results)} 人同时为 {units} 个单位（互有重叠）保存草稿并提交，"
+        f"失败 {len(failed)} 个，锁错误 {lock_errors} 个，版本冲突后重读重交 "
+        f"{sum(r.conflicts for r in results)} 次；与按提交顺序串行重放相比不同 {lost} 个单位，"
+        f"同一单位同周多于一条当前数据 {parallel['doubled']} 个"
+    )
+    result["errors"] += [f"填报失败 {text}" for text in failed]
+    result["lock_errors"] += lock_errors
+    result["rows_lost"] += lost + parallel["doubled"]
 
 
 async def compare(
@@ -876,6 +1150,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--imports", type=int, default=5, help="concurrent imports during the load")
     parser.add_argument("--submissions", type=int, default=20, help="concurrent online submissions")
+    parser.add_argument(
+        "--no-nginx",
+        action="store_true",
+        help="2 replicas without nginx: each session on a replica chosen by the driver",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--template", type=Path, default=None, help="a demo SQLite file to copy")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -903,10 +1182,13 @@ def main(argv: list[str] | None = None) -> int:
                 folder.mkdir()
                 world = prepare(args.backend, folder, args.template)
                 try:
-                    with serve(world, count) as replicas:
-                        for replica in replicas:
-                            require_loopback(replica.url)
-                        results.append(asyncio.run(measure(world, replicas, args, out)))
+                    with (
+                        serve(world, count) as replicas,
+                        behind_nginx(folder, replicas, count > 1 and not args.no_nginx) as entry,
+                    ):
+                        for url in [*(r.url for r in replicas), *([entry] if entry else [])]:
+                            require_loopback(url)
+                        results.append(asyncio.run(measure(world, replicas, args, out, entry)))
                 finally:
                     drop(world)
         if args.json is not None:

@@ -59,3 +59,41 @@ def test_one_set_of_errors(city, day, scope, words) -> None:
 def test_empty_registry_and_no_data(any_engine) -> None:
     with pytest.raises(door.DoorError, match="单位名册为空"):
         door.week_report(any_engine)
+
+
+def _same_report(a, b) -> None:
+    assert a.to_json() == b.to_json()
+    assert a.findings == b.findings and a.coverage == b.coverage
+    for part in ("units", "subtrees", "levels", "lagging", "totals", "rates", "history"):
+        left, right = getattr(a, part), getattr(b, part)
+        assert left.reset_index(drop=True).equals(right.reset_index(drop=True)), part
+
+
+@pytest.mark.parametrize("by_category", [False, True])
+@pytest.mark.parametrize("viewer", [None, door.Viewer("jia", "liaison", "01")])
+def test_a_scope_cut_from_the_city_week_is_the_report_computed_for_it(
+    city, viewer, by_category
+) -> None:
+    """The pages compute the city-wide part once per week and cut each scope from it: every
+    scope's report is the one computed for that scope alone, within the viewer's units."""
+    shared = door.city_week(city, WEEK2, by_category=by_category, viewer=viewer)
+    codes = [None, *repo.load_units(city)["code"]] if viewer is None else ["01", "0101"]
+    for scope in codes:
+        alone = door.week_report(city, WEEK2, scope, by_category=by_category, viewer=viewer)
+        cut = door.week_report(
+            city, WEEK2, scope, by_category=by_category, viewer=viewer, city=shared
+        )
+        _same_report(cut, alone)
+    if viewer is not None:  # the viewer's scope still holds where the report is cut
+        with pytest.raises(door.DoorError, match="只能查看"):
+            door.week_report(city, WEEK2, "02", viewer=viewer, city=shared)
+
+
+@pytest.mark.parametrize("viewer", [None, door.Viewer("jia", "liaison", "01")])
+def test_trend_lines_cut_from_the_city_history_are_the_ones_computed_alone(city, viewer) -> None:
+    shared = door.city_history(city, WEEK2, weeks=None, viewer=viewer)
+    codes = [None, *repo.load_units(city)["code"]] if viewer is None else ["01", "0101"]
+    for scope in codes:
+        alone = door.level_trends(city, WEEK2, scope, weeks=None, viewer=viewer)
+        cut = door.level_trends(city, WEEK2, scope, weeks=None, viewer=viewer, city=shared)
+        assert cut.equals(alone), scope

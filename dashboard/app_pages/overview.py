@@ -69,4 +69,6 @@ with right:
 
 filters.unit_picker(view.units, key="overview")
 
-definitions.show(definitions.COVERAGE, definitions.TOTALS, definitions.heat_text(state.typed_settings()))
+definitions.show(
+    definitions.COVERAGE, definitions.TOTALS, definitions.heat_text(state.typed_settings())
+)

@@ -197,7 +197,9 @@ for index, (key, content, result, earlier) in enumerate(items):
                 import_tables.rows_to_confirm(result, names), f"upload_rows_{index}_{key[1][:12]}"
             )
         elif result.accepted:
-            st.dataframe(import_tables.accepted_frame(result, names), hide_index=True, width="stretch")
+            st.dataframe(
+                import_tables.accepted_frame(result, names), hide_index=True, width="stretch"
+            )
         held_rows[key] = held
         final = pipeline.hold_back(result, held, names) if held else result
         if final.has_errors and final.format is not None:  # a file that could be read

@@ -23,8 +23,13 @@ from dashboard.core.units import UnitTree
 __all__ = [
     "HISTORY_COLUMNS",
     "READING_COVERAGE",
+    "CityHistory",
+    "CityWeek",
     "WeekReport",
     "build_report",
+    "city_history",
+    "city_week",
+    "cut_history",
     "heat_panel",
     "history",
     "indicator_trends",
@@ -33,6 +38,7 @@ __all__ = [
     "narrow",
     "projection",
     "reference_area",
+    "scope_report",
     "window_size",
 ]
 
@@ -206,30 +212,38 @@ def heat_panel(
     return panel
 
 
-def build_report(
+@dataclass(frozen=True)
+class CityWeek:
+    """The part of a week's report that no scope changes: every unit's heat panel, the
+    week's ranks and lagging reasons, the level statistics subtrees are judged against.
+    Built once per week and data (``city_week``); ``scope_report`` cuts a subtree from it.
+    Read only: shared by every report cut from it."""
+
+    attrs: pd.DataFrame
+    report_date: dt.date
+    dates: list[dt.date]
+    previous: dt.date | None
+    panel: pd.DataFrame
+    week: pd.DataFrame
+    history: pd.DataFrame
+    stats: pd.DataFrame
+    area: str
+    by_category: bool
+
+
+def city_week(
     units: pd.DataFrame,
     figures: pd.DataFrame,
     settings: Settings,
     report_date: dt.date | None = None,
-    scope: str | None = None,
     by_category: bool = False,
     all_dates: list[dt.date] | None = None,
     history_codes: list[str] | None = None,
     history_weeks: int | None = None,
     overdue: Collection[str] = (),
-    timeliness: Mapping[str, Any] | None = None,
-) -> WeekReport:
-    """The week's report for ``scope`` (a unit code: it and every unit below it; None = all).
-
-    Without ``report_date``, the latest week with figures.  ``figures`` may be the whole
-    history or only the last ``window_size(settings)`` weeks plus each unit's latest row
-    before them (``dashboard.store.report_inputs.load_window``); then pass ``all_dates``, the
-    campaign's report days.  With ``history_codes``, ``report.history`` holds those units'
-    last ``history_weeks`` weeks (all when None), computed in the same pass (as
-    ``history()`` would).  ``overdue``: units past the week's 填报 deadline without a
-    return (a lagging reason); ``timeliness``: 按时报送率 figures of the scope (on_time_rate,
-    on_time, late, overdue) added to ``coverage``. Raises KeyError for an unknown scope code.
-    """
+) -> CityWeek:
+    """Heat, pools, ranks and flags of every unit in ``units`` for the week (see
+    ``build_report`` for the arguments)."""
     attrs = _unit_attributes(units, settings)
     report_date, dates = _dates_upto(figures, report_date, all_dates)
     previous = dates[-2] if len(dates) >= 2 else None
@@ -260,7 +274,67 @@ def build_report(
     for reason in flags_mod.REASONS:  # one bool column per reason, named by it
         week[reason] = reason_flags[reason].to_numpy()
     week["lagging"] = week["reasons"].map(bool)
+    return CityWeek(
+        attrs=attrs,
+        report_date=report_date,
+        dates=dates,
+        previous=previous,
+        panel=panel,
+        week=week,
+        history=history_rows,
+        stats=gradient.level_stats(week),
+        area=reference_area(attrs),
+        by_category=by_category,
+    )
 
+
+def build_report(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    settings: Settings,
+    report_date: dt.date | None = None,
+    scope: str | None = None,
+    by_category: bool = False,
+    all_dates: list[dt.date] | None = None,
+    history_codes: list[str] | None = None,
+    history_weeks: int | None = None,
+    overdue: Collection[str] = (),
+    timeliness: Mapping[str, Any] | None = None,
+) -> WeekReport:
+    """The week's report for ``scope`` (a unit code: it and every unit below it; None = all).
+
+    Without ``report_date``, the latest week with figures.  ``figures`` may be the whole
+    history or only the last ``window_size(settings)`` weeks plus each unit's latest row
+    before them (``dashboard.store.report_inputs.load_window``); then pass ``all_dates``, the
+    campaign's report days.  With ``history_codes``, ``report.history`` holds those units'
+    last ``history_weeks`` weeks (all when None), computed in the same pass (as
+    ``history()`` would).  ``overdue``: units past the week's 填报 deadline without a
+    return (a lagging reason); ``timeliness``: 按时报送率 figures of the scope (on_time_rate,
+    on_time, late, overdue) added to ``coverage``. Raises KeyError for an unknown scope code.
+    """
+    city = city_week(
+        units,
+        figures,
+        settings,
+        report_date,
+        by_category,
+        all_dates,
+        history_codes,
+        history_weeks,
+        overdue,
+    )
+    return scope_report(city, settings, scope, timeliness)
+
+
+def scope_report(
+    city: CityWeek,
+    settings: Settings,
+    scope: str | None = None,
+    timeliness: Mapping[str, Any] | None = None,
+) -> WeekReport:
+    """The report of ``scope`` cut from the week's city-wide computation (``city`` is only
+    read). Raises KeyError for an unknown scope code."""
+    attrs, week, panel, previous = city.attrs, city.week, city.panel, city.previous
     scope_codes, scope_name, scope_level = _scope(attrs, scope, settings)
     in_scope = week[week["unit_code"].isin(scope_codes)]
     order = pd.Series(range(len(attrs)), index=attrs["code"])
@@ -282,13 +356,13 @@ def build_report(
     level_names = dict(zip(attrs["level"].astype(int), attrs["level_name"], strict=True))
     roots = gradient.subtree_roots(attrs, scope, scope_level)
     names = dict(zip(attrs["code"], attrs["name"], strict=True))
-    stats = gradient.level_stats(week)
-    area = reference_area(attrs)
-    subtrees = gradient.subtrees(unit_table, roots, names, settings, stats, level_names, area)
+    subtrees = gradient.subtrees(
+        unit_table, roots, names, settings, city.stats, level_names, city.area
+    )
     city_pattern = gradient.city_pattern(gradient.level_stats(unit_table), settings)
     lagging = _lagging(unit_table)
     findings = narrative.findings(
-        report_date,
+        city.report_date,
         scope_name,
         coverage,
         totals,
@@ -300,7 +374,7 @@ def build_report(
         city_pattern,
     )
     return WeekReport(
-        report_date=report_date,
+        report_date=city.report_date,
         previous_date=previous,
         scope_code=scope,
         scope_name=scope_name,
@@ -314,13 +388,13 @@ def build_report(
         not_reported=unit_table.loc[~unit_table["reported"], "code"].tolist(),
         stalled=unit_table.loc[unit_table["stalled"], "code"].tolist(),
         findings=findings,
-        dates=dates,
+        dates=city.dates,
         level_names=level_names,
-        by_category=by_category,
-        history=history_rows,
+        by_category=city.by_category,
+        history=city.history,
         city_pattern=city_pattern,
-        level_stats=stats,
-        reference_area=area,
+        level_stats=city.stats,
+        reference_area=city.area,
     )
 
 
@@ -557,16 +631,51 @@ def history(
     """The last ``weeks`` report weeks up to ``until`` (all when None) for the units in scope
     (or ``unit_codes``): carried figures, increments, rates, heat and rank (ranks within
     city-wide pools).  ``with_heat=False`` skips the heat columns (cheaper)."""
+    city = city_history(units, figures, settings, until, by_category, weeks, all_dates, with_heat)
+    return cut_history(city, settings, scope, unit_codes)
+
+
+@dataclass(frozen=True)
+class CityHistory:
+    """Every unit's heat panel over a span of weeks (what ``history`` cuts a scope from);
+    read only."""
+
+    attrs: pd.DataFrame
+    panel: pd.DataFrame
+
+
+def city_history(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    settings: Settings,
+    until: dt.date | None = None,
+    by_category: bool = False,
+    weeks: int | None = None,
+    all_dates: list[dt.date] | None = None,
+    with_heat: bool = True,
+) -> CityHistory:
+    """The last ``weeks`` report weeks of every unit (see ``history``), before any cut."""
     attrs = _unit_attributes(units, settings)
     until, dates = _dates_upto(figures, until, all_dates)
     window = dates[-weeks:] if weeks else dates
     panel = heat_panel(
         units, figures, settings, window, by_category, None, dates, attrs=attrs, with_heat=with_heat
     )
+    return CityHistory(attrs, panel)
+
+
+def cut_history(
+    city: CityHistory,
+    settings: Settings,
+    scope: str | None = None,
+    unit_codes: list[str] | None = None,
+) -> pd.DataFrame:
+    """The rows of ``scope`` (or ``unit_codes``) from every unit's history."""
+    panel = city.panel
     if unit_codes is not None:
         panel = panel[panel["unit_code"].isin(unit_codes)]
     elif scope is not None:
-        codes, _, _ = _scope(attrs, scope, settings)
+        codes, _, _ = _scope(city.attrs, scope, settings)
         panel = panel[panel["unit_code"].isin(codes)]
     columns = [c for c in HISTORY_COLUMNS if c in panel.columns]
     return panel[columns].reset_index(drop=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import streamlit as st
@@ -40,6 +41,8 @@ __all__ = [
     "view_token",
     "week_report",
 ]
+
+T = TypeVar("T")
 
 HISTORY_WEEKS = 8  # trends and unit histories show the last 8 weeks unless asked for more
 WEEK_CHOICES: dict[str, int | None] = {
@@ -81,6 +84,98 @@ def _inputs(url: str, token: str, report_date: dt.date | None, weeks: int | None
     )
 
 
+MAX_SHARED = 8
+SharedKey = tuple[Hashable, ...]
+_SHARED: OrderedDict[SharedKey, Any] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+_MAKING: dict[SharedKey, threading.Lock] = {}
+
+
+def _shared(key: SharedKey, make: Callable[[], T]) -> T:
+    """``make()`` once per process for ``key`` = (kind, url, token, …): the object itself is
+    kept (no copy per session: it is only read), one session makes it while the others
+    asking for it wait, and a new data version of the database drops the older ones."""
+    with _SHARED_LOCK:
+        making = _MAKING.setdefault(key, threading.Lock())
+    with making:
+        with _SHARED_LOCK:
+            if key in _SHARED:
+                _SHARED.move_to_end(key)
+                return cast(T, _SHARED[key])
+        try:
+            made = make()
+            with _SHARED_LOCK:
+                stale = [k for k in _SHARED if k[1] == key[1] and k[2] != key[2]]
+                for old in stale:  # an older data version: nobody cuts from it again
+                    del _SHARED[old]
+                _SHARED[key] = made
+                while len(_SHARED) > MAX_SHARED:
+                    _SHARED.popitem(last=False)
+        finally:
+            with _SHARED_LOCK:
+                _MAKING.pop(key, None)
+    return made
+
+
+def _seen(viewer: door.Viewer | None) -> str | None:
+    """What of the viewer a city-wide computation depends on: the subtree they may see."""
+    return viewer.scope_code if viewer is not None else None
+
+
+def _city(
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    by_category: bool,
+    weeks: int | None,
+    history_codes: tuple[str, ...] | None,
+    viewer: door.Viewer | None,
+) -> report.CityWeek:
+    """The week's city-wide computation (heat, ranks, flags of every unit the viewer may
+    see), once per process, week and data version: a filter change to a subtree nobody
+    opened yet only cuts it."""
+    key = ("week", url, token, report_date, by_category, weeks, history_codes, _seen(viewer))
+    return _shared(
+        key,
+        lambda: door.city_week(
+            _engine(url),
+            report_date,
+            by_category=by_category,
+            weeks=weeks,
+            history_codes=history_codes,
+            given=_inputs(url, token, report_date, weeks),
+            checked=True,
+            viewer=viewer,
+        ),
+    )
+
+
+def _city_history(
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    by_category: bool,
+    weeks: int | None,
+    with_heat: bool,
+    viewer: door.Viewer | None,
+) -> report.CityHistory:
+    """Every visible unit's heat panel over the trend weeks, once per process, week and
+    data version (the trend lines of each subtree are cut from it)."""
+    key = ("history", url, token, report_date, by_category, weeks, with_heat, _seen(viewer))
+    return _shared(
+        key,
+        lambda: door.city_history(
+            _engine(url),
+            report_date,
+            by_category=by_category,
+            weeks=weeks,
+            with_heat=with_heat,
+            given=_inputs(url, token, report_date, weeks),
+            viewer=viewer,
+        ),
+    )
+
+
 @st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
 def _week(
     url: str,
@@ -103,6 +198,7 @@ def _week(
         given=given,
         checked=True,  # the sidebar offers stored weeks and registry scopes only
         viewer=viewer,
+        city=_city(url, token, report_date, by_category, weeks, history_codes, viewer),
     )
 
 
@@ -127,6 +223,7 @@ def _trends(
         with_heat=with_heat,
         given=given,
         viewer=viewer,
+        city=_city_history(url, token, report_date, by_category, weeks, with_heat, viewer),
     )
 
 

@@ -16,12 +16,11 @@ rerun (报送率 93.3% → 100.0%), and stops at 请先登录 on its next rerun 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import http.client
+import json
 import os
-import pwd
-import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -30,23 +29,27 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, delete, insert, select
 
+from dashboard import serve
 from dashboard.auth import accounts
 from dashboard.core.catalogue import INDICATORS
-from dashboard.store import db
-from dashboard.store.schema import auth_failures
+from dashboard.remind import scheduler, service
+from dashboard.store import db, remind_repo, repo
+from dashboard.store.schema import auth_failures, fill_tasks, leases
 from dashboard.web.signin import CSRF_COOKIE
 from tests.conftest import PgDatabases, pg_url
 from tests.core.report_data import fill_database
-from tests.e2e.conftest import _free_port, _serve, wait_for_app
+from tests.e2e.conftest import wait_for_app
+from tests.remind.conftest import Recorder, robot
 
 pytestmark = pytest.mark.e2e
+__all__ = ["robot"]
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "deploy" / "nginx" / "dashboard.conf"
 PASSWORD = "replica-password-1"
 
 
@@ -55,68 +58,18 @@ class Cluster:
     url: str  # the database
     nginx: str  # http://127.0.0.1:PORT
     replicas: list[str]  # http://127.0.0.1:PORT of each app process
-
-
-def nginx_config(folder: Path, listen: int, replicas: list[int]) -> Path:
-    """The shipped site, made runnable by this user in ``folder``: the upstream lists the
-    test's replicas, the HTTPS server listens in plain HTTP on ``listen``, and each answer
-    names the replica that served it (``X-Replica``, for the stickiness check)."""
-    site = SITE.read_text(encoding="utf-8")
-    site = re.sub(r"\n    server 127\.0\.0\.1:\d+[^;]*;", "", site)
-    lines = "".join(
-        f"\n    server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" for port in replicas
-    )
-    site = site.replace("consistent;", "consistent;" + lines, 1)
-    site = re.sub(r"server \{\n    listen 80;.*?\n\}\n", "", site, count=1, flags=re.S)
-    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{listen};")
-    site = re.sub(r"\n    ssl_certificate\S* [^;]*;", "", site)
-    site = site.replace(
-        "proxy_pass http://dashboard;",
-        "proxy_pass http://dashboard;\n        add_header X-Replica $upstream_addr always;",
-    )
-    user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
-    temp = "\n".join(
-        f"    {kind}_temp_path {folder / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"{user}daemon off;\nworker_processes 1;\npid {folder / 'nginx.pid'};\n"
-        f"error_log {folder / 'error.log'} info;\nevents {{ worker_connections 512; }}\n"
-        f"http {{\n    access_log {folder / 'access.log'};\n{temp}\n{site}\n}}\n",
-        encoding="utf-8",
-    )
-    return conf
+    pids: list[int]  # each app process's id (the scheduler's lease names it)
 
 
 @contextlib.contextmanager
 def run_nginx(folder: Path, replicas: list[int]) -> Iterator[str]:
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).exists():
+    """nginx with the shipped site in front of the replicas (each answer names its replica)."""
+    if serve.nginx_binary() is None:
         if os.environ.get("CI"):
             pytest.fail("nginx is not installed (./dev test installs it)")
         pytest.skip("nginx not installed")
-    port = _free_port()
-    conf = nginx_config(folder, port, replicas)
-    args = [binary, "-p", str(folder), "-c", str(conf), "-e", str(folder / "error.log")]
-    check = subprocess.run([*args, "-t"], capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            assert process.poll() is None, (folder / "error.log").read_text()
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()  # SIGTERM: nginx's fast shutdown, workers included
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with serve.proxying(folder, replicas, label=True) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -130,19 +83,18 @@ def cluster(pg_databases: PgDatabases, tmp_path_factory) -> Iterator[Cluster]:
         accounts.add_user(engine, user, "admin", PASSWORD)
     engine.dispose()
     env = {
-        "DATABASE_URL": url,
         "DEMO_DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite3'}",
         "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_urlsafe(32),
         "PYTHONPATH": str(ROOT),
+        # both replicas run the 催报 scheduler (the default), checking twice a second
+        "DASHBOARD_REMIND_INTERVAL": "0.5",
     }
+    logs = [folder / f"replica{i}.log" for i in (1, 2)]
     try:
         with contextlib.ExitStack() as stack:
-            replicas = [
-                stack.enter_context(_serve(env, folder / f"replica{i}.log")) for i in (1, 2)
-            ]
-            ports = [int(base.rsplit(":", 1)[1]) for base in replicas]
-            proxy = stack.enter_context(run_nginx(folder, ports))
-            yield Cluster(url, proxy, replicas)
+            servers = stack.enter_context(serve.serving(logs, database_url=url, env=env))
+            proxy = stack.enter_context(run_nginx(folder, [s.port for s in servers]))
+            yield Cluster(url, proxy, [s.url for s in servers], [s.pid for s in servers])
     finally:
         pg_databases.drop(name)
 
@@ -348,3 +300,70 @@ def test_open_tab_on_one_replica_follows_the_other(cluster: Cluster, browser, tm
     finally:
         through_nginx.close()
         on_other.close()
+
+
+# --- the 催报 scheduler on both replicas -------------------------------------------------------
+def _due_reminder(url: str, robot_url: str) -> dt.date:
+    """This week's 填报 task due tomorrow, a rule whose slot came five minutes ago, the
+    group robot switched on: every unit of the registry is pending. The report day."""
+    engine = db.make_engine(url)
+    week = service.current_report_date(repo.get_settings(engine), service.office_today({}))
+    tz = ZoneInfo("Asia/Shanghai")
+    moment = dt.datetime.now(tz) - dt.timedelta(minutes=5)
+    deadline = dt.datetime.combine(moment.date() + dt.timedelta(days=1), dt.time(23, 59), tz)
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(fill_tasks).values(
+                report_date=week,
+                opens_at=now - dt.timedelta(days=3),
+                deadline=deadline.astimezone(dt.UTC),
+                created_at=now,
+            )
+        )
+    repo.set_settings(
+        engine,
+        {
+            "remind_channels": ["wecom"],
+            "remind_wecom_url": f"{robot_url}/ok",
+            "remind_times": [f"截止前1天 {moment:%H:%M}"],
+            "remind_auto": ["auto"],
+        },
+    )
+    engine.dispose()
+    return week
+
+
+def _holder_pid(engine: Engine) -> int | None:
+    held = remind_repo.lease_holder(engine, scheduler.LEASE)
+    return int(held[0].split(":")[1]) if held else None
+
+
+def test_both_replicas_schedule_and_a_due_reminder_goes_once(
+    cluster: Cluster, robot: Recorder
+) -> None:
+    week = _due_reminder(cluster.url, robot.url)
+    engine = db.make_engine(cluster.url)
+    expected = len(service.plan(engine, week, None).groups)
+    assert expected >= 1
+    deadline = time.monotonic() + 60
+    while len(robot.requests) < expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(robot.requests) == expected, "the due slot was sent"
+
+    # The lease changes hands while the slot stays due: whoever holds it finds it sent.
+    holders = {_holder_pid(engine)}
+    deadline = time.monotonic() + 40
+    while set(cluster.pids) - holders and time.monotonic() < deadline:
+        with engine.begin() as conn:
+            conn.execute(delete(leases).where(leases.c.name == scheduler.LEASE))
+        time.sleep(0.7)
+        holders.add(_holder_pid(engine))
+    time.sleep(2)
+    assert holders - {None} == set(cluster.pids), "both replicas ran the scheduler"
+    bodies = [json.dumps(r["body"], ensure_ascii=False, sort_keys=True) for r in robot.requests]
+    assert len(bodies) == expected and len(set(bodies)) == expected, "each message once"
+    log = remind_repo.load_log(engine)
+    engine.dispose()
+    sent = log[(log["channel"] == "wecom") & (log["status"] == "sent")]
+    assert len(sent) == expected and set(log["actor"]) == {"scheduler"}
