@@ -1,7 +1,7 @@
 """上热中温下冷: does the heat reach the grassroots?
 
 - Level profile: mean heat of the units at each level (all expected units, reported or not).
-  ``level_stats`` adds each level's spread: a robust standard deviation (1.4826 × median
+  ``level_stats`` adds each level's median and spread: a robust standard deviation (1.4826 × median
   absolute deviation, never below SD_FLOOR × the plain one), so a few outlying units do not
   widen it.
 - Subtrees: each level-2 unit (a county with its townships and villages, a department with
@@ -10,21 +10,27 @@
 - Transmission ratio at level k = mean heat at level k / mean heat at level k−1.
 - Only levels whose mean rests on at least ``gradient_min_units`` units are judged (the root
   itself always is).
+- Spread of a level in a subtree (``_subtree_spreads``): units around their own subtree's
+  level mean (the differences between subtrees are what is judged, not noise).  A level of
+  NOISE_MIN+ units pools its own spread with the city-wide one within subtrees; a smaller
+  level takes that city-wide one (or, where no subtree measures it, the level's city-wide
+  robust spread), so a clear fall in a small subtree is still judged.  The root, one unit,
+  takes at least the spread of the most alike measured level below it.
 - A fall from level j to level k is *significant* when it exceeds both ``gradient_effect`` ×
-  the spread of heat within those levels (city-wide, pooled) and NOISE_Z standard errors of
-  the two means (spread ÷ √units; the root counts as one unit): a fall that noise could make
-  is no flag.
+  the pooled spread of the two levels and z standard errors of the difference of the two
+  means.  Every pair of levels is tested, plus a weighted least-squares trend through all
+  of them; z is raised for the number of tests (Bonferroni, FAMILY_ALPHA in all), so a flat
+  subtree with many levels is no likelier to be flagged than one with two.
 - Patterns, on the judged levels top-down:
   * 整体偏冷: the root is cold against its peers (below their lower quartile and more than
-    ``gradient_effect`` standard deviations under their mean) and every judged level below it
-    is under the same level's city-wide mean.  A root cold against its peers is never 上热….
-  * when the fall from the root to the bottom is significant, the middle levels' place
-    between the two (0 = as hot as the root, 1 = as cold as the bottom) says where it falls:
-    上热中温下冷 (level by level) in between, 上热下冷 below PLACE_BOTTOM (at the bottom),
-    中梗阻 above 1 − PLACE_BOTTOM (the heat stops in the middle).  With the root and one
-    level below, a significant fall is 上热下冷.
-  * 中梗阻 also when a middle level is the coldest and significantly colder than both the
-    root and the bottom.
+    COLD_Z spreads under their median) and the levels below lie, weighted by precision,
+    under the same levels' city-wide means, none of them significantly above.  A root cold
+    against its peers is never 上热….
+  * 中梗阻 when a middle level is the coldest and significantly colder than both the root and
+    the bottom; otherwise, once some fall is significant, the shape whose weighted
+    least-squares fit leaves the least residual: 上热中温下冷 (a steady fade), 上热下冷 (the fall
+    at the bottom) or 中梗阻 (the heat stops after the top).  With the root and one level
+    below, a significant fall is 上热下冷.
 - ``loss`` (heat lost, the order of the flags): root − coldest level; for 整体偏冷 the mean
   shortfall of its levels against the same levels city-wide.  ``detail`` names the levels of
   the largest fall and the components that fell most there.
