@@ -223,6 +223,23 @@ def _owner_alive(name: str) -> bool:
     return True
 
 
+@pytest.fixture(autouse=True)
+def _databases_off_the_project(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """No test writes the office's or the demo's database under ``data/``: both default URLs
+    point at a private folder unless the test sets its own, and a test that still creates the
+    project's database file fails, naming itself."""
+    folder = tmp_path_factory.mktemp("default-databases")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{folder / 'office.sqlite3'}")
+    monkeypatch.setenv("DEMO_DATABASE_URL", f"sqlite:///{folder / 'demo.sqlite3'}")
+    existed = db.DEFAULT_SQLITE_PATH.exists()
+    yield
+    if not existed and db.DEFAULT_SQLITE_PATH.exists():
+        db.DEFAULT_SQLITE_PATH.unlink()
+        pytest.fail(f"the test wrote the project's own database {db.DEFAULT_SQLITE_PATH}")
+
+
 @pytest.fixture(scope="session")
 def pg_databases() -> Iterator[PgDatabases]:
     require_pg()

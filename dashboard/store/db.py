@@ -238,13 +238,17 @@ def lock_key(name: str) -> int:
 def serialise_migrations(conn: Connection, *, begun: bool = False) -> None:
     """Make concurrent migrations of one database take turns (two replicas starting at once).
 
-    Called twice by the Alembic environment: before its transaction begins (SQLite: that
-    transaction then takes the write lock at BEGIN) and right after (PostgreSQL: an advisory
-    lock held to the commit). Alembic reads the schema's version only after this, so the
-    second process finds the first one's work done instead of creating the tables again.
+    Called twice by the Alembic environment: before its transaction begins and right after.
+    SQLite: the whole run is one transaction begun here with the write lock (``BEGIN
+    IMMEDIATE``). Alembic would otherwise commit after each migration (it counts SQLite's DDL
+    as non-transactional), and a second process taking the lock between two commits would run
+    the next migration as well. PostgreSQL: an advisory lock held to the commit. Alembic reads
+    the schema's version only after this, so the second process finds the first one's work
+    done instead of creating the tables again.
     """
     if conn.dialect.name == "sqlite" and not begun:
         conn.execution_options(**{_IMMEDIATE: True})
+        conn.begin()
     elif conn.dialect.name == "postgresql" and begun:
         lock(conn, "schema-migrations")
 
