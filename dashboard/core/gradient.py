@@ -1,7 +1,7 @@
 """上热中温下冷: does the heat reach the grassroots?
 
 - Level profile: mean heat of the units at each level (all expected units, reported or not).
-  ``level_stats`` adds each level's spread: a robust standard deviation (1.4826 × median
+  ``level_stats`` adds each level's median and spread: a robust standard deviation (1.4826 × median
   absolute deviation, never below SD_FLOOR × the plain one), so a few outlying units do not
   widen it.
 - Subtrees: each level-2 unit (a county with its townships and villages, a department with
@@ -10,21 +10,27 @@
 - Transmission ratio at level k = mean heat at level k / mean heat at level k−1.
 - Only levels whose mean rests on at least ``gradient_min_units`` units are judged (the root
   itself always is).
+- Spread of a level in a subtree (``_subtree_spreads``): units around their own subtree's
+  level mean (the differences between subtrees are what is judged, not noise).  A level of
+  NOISE_MIN+ units pools its own spread with the city-wide one within subtrees; a smaller
+  level takes that city-wide one (or, where no subtree measures it, the level's city-wide
+  robust spread), so a clear fall in a small subtree is still judged.  The root, one unit,
+  takes at least the spread of the most alike measured level below it.
 - A fall from level j to level k is *significant* when it exceeds both ``gradient_effect`` ×
-  the spread of heat within those levels (city-wide, pooled) and NOISE_Z standard errors of
-  the two means (spread ÷ √units; the root counts as one unit): a fall that noise could make
-  is no flag.
+  the pooled spread of the two levels and z standard errors of the difference of the two
+  means.  Every pair of levels is tested, plus a weighted least-squares trend through all
+  of them; z is raised for the number of tests (Bonferroni, FAMILY_ALPHA in all), so a flat
+  subtree with many levels is no likelier to be flagged than one with two.
 - Patterns, on the judged levels top-down:
   * 整体偏冷: the root is cold against its peers (below their lower quartile and more than
-    ``gradient_effect`` standard deviations under their mean) and every judged level below it
-    is under the same level's city-wide mean.  A root cold against its peers is never 上热….
-  * when the fall from the root to the bottom is significant, the middle levels' place
-    between the two (0 = as hot as the root, 1 = as cold as the bottom) says where it falls:
-    上热中温下冷 (level by level) in between, 上热下冷 below PLACE_BOTTOM (at the bottom),
-    中梗阻 above 1 − PLACE_BOTTOM (the heat stops in the middle).  With the root and one
-    level below, a significant fall is 上热下冷.
-  * 中梗阻 also when a middle level is the coldest and significantly colder than both the
-    root and the bottom.
+    COLD_Z spreads under their median) and the levels below lie, weighted by precision,
+    under the same levels' city-wide means, none of them significantly above.  A root cold
+    against its peers is never 上热….
+  * 中梗阻 when a middle level is the coldest and significantly colder than both the root and
+    the bottom; otherwise, once some fall is significant, the shape whose weighted
+    least-squares fit leaves the least residual: 上热中温下冷 (a steady fade), 上热下冷 (the fall
+    at the bottom) or 中梗阻 (the heat stops after the top).  With the root and one level
+    below, a significant fall is 上热下冷.
 - ``loss`` (heat lost, the order of the flags): root − coldest level; for 整体偏冷 the mean
   shortfall of its levels against the same levels city-wide.  ``detail`` names the levels of
   the largest fall and the components that fell most there.
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -71,10 +78,15 @@ __all__ = [
 
 MIN_UNITS = 3  # default of settings["gradient_min_units"]: a level's mean must rest on 3+ units
 DEFAULT_EFFECT = 1.0  # default of settings["gradient_effect"], in within-level spreads
-NOISE_Z = 1.645  # one-sided 5%: a fall smaller than this many standard errors is noise
-PLACE_BOTTOM = 0.25  # middle levels this close to the top: the fall is at the bottom
+NOISE_Z = 1.645  # one-sided 5%: a shortfall smaller than this many standard errors is noise
+FAMILY_ALPHA = 0.05  # chance that noise alone flags a subtree, shared over its pairs of levels
 SD_FLOOR = 0.5  # the robust spread is never taken below this share of the plain one
+MIN_SD = 1.0  # heat points: the spread is never taken below this (units all alike still vary)
+NOISE_MIN = 5  # a subtree's level of this many units or more estimates its own spread
+MEASURE_MIN = 3  # subtree levels of this many units or more measure the spread within subtrees
+PRIOR_UNITS = 4.0  # the city-wide spread counts as this many units in that estimate
 COLD_QUANTILE = 0.25  # a root below this quantile of its peers' heat is cold, never 上热
+COLD_Z = 2.5  # … and this many robust spreads under their median: more than one unit's chance
 PATTERN_FULL = "上热中温下冷"
 PATTERN_BOTTOM = "上热下冷"
 PATTERN_MIDDLE = "中梗阻"
@@ -118,6 +130,7 @@ def level_stats(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "mean": grouped["heat"].mean(),
+            "median": grouped["heat"].median(),
             "low": grouped["heat"].quantile(COLD_QUANTILE),
             "sd_all": grouped["heat"].std(ddof=0).fillna(0.0),
             "sd": _robust_sd(frame["heat"].astype("float64"), frame["level"].astype("int64")),
@@ -141,12 +154,21 @@ def _robust_sd(values: pd.Series, groups: pd.Series) -> pd.Series:
     return np.maximum(mad, plain * SD_FLOOR)
 
 
-def _bar(sd_a: float, n_a: float, sd_b: float, n_b: float, size: float) -> float:
-    """How far one mean must lie below another to count: ``size`` × pooled spread, and NOISE_Z
+def z_for(pairs: int) -> float:
+    """The one-sided bar, in standard errors, for one of ``pairs`` pairs of levels tested at
+    once: FAMILY_ALPHA shared over the pairs (Bonferroni), so a flat subtree with many levels
+    is no likelier to be flagged than one with two (1.645 for a single pair)."""
+    return NormalDist().inv_cdf(1.0 - FAMILY_ALPHA / max(pairs, 1))
+
+
+def _bar(
+    sd_a: float, n_a: float, sd_b: float, n_b: float, size: float, z: float = NOISE_Z
+) -> float:
+    """How far one mean must lie below another to count: ``size`` × pooled spread, and ``z``
     standard errors of the difference."""
     pooled = np.sqrt((sd_a**2 + sd_b**2) / 2.0)
     noise = np.sqrt(sd_a**2 / max(n_a, 1) + sd_b**2 / max(n_b, 1))
-    return float(max(size * pooled, NOISE_Z * noise))
+    return float(max(size * pooled, z * noise))
 
 
 def classify(
@@ -164,7 +186,7 @@ def classify(
     levels below the top with fewer than ``min_count`` units are left out.  With ``root_low``
     (how cold a root must be against its peers) a root below it is cold and never 上热…; it
     is 整体偏冷 when every judged level below also lies under ``level_means`` (the same
-    levels' means over all units).
+    levels' means over all units), together by more than noise.
     """
     keep = [
         i
@@ -174,31 +196,90 @@ def classify(
     if len(keep) < 2 or keep[0] != 0:
         return ""
     h = [float(values[i]) for i in keep]
-    s = [float(sds[i]) if not np.isnan(sds[i]) else 0.0 for i in keep]
+    s = [max(float(sds[i]), MIN_SD) if not np.isnan(sds[i]) else MIN_SD for i in keep]
     n = [max(int(counts[i]), 1) for i in keep]
     if root_low is not None and h[0] < root_low:
         if level_means is None:
             return ""
         mid = [float(level_means[i]) for i in keep]
-        cold = all(h[i] < mid[i] for i in range(1, len(h)))
-        return PATTERN_COLD if cold else ""
-    last = len(h) - 1
-    total = h[0] - h[last]
+        return PATTERN_COLD if _cold_below(h, s, n, mid) else ""
+    return _fade(h, s, n, size)
+
+
+def _cold_below(h: list[float], s: list[float], n: list[int], mid: list[float]) -> bool:
+    """No level below the root significantly (NOISE_Z standard errors) above the same
+    level's mean ``mid``, and their shortfall, weighted by their precision, under it."""
+    gaps = [mid[i] - h[i] for i in range(1, len(h))]
+    errors = [s[i] / np.sqrt(n[i]) for i in range(1, len(h))]
+    if not gaps or any(g < -NOISE_Z * e for g, e in zip(gaps, errors, strict=True)):
+        return False
+    weights = [1.0 / e**2 for e in errors]
+    return sum(w * g for w, g in zip(weights, gaps, strict=True)) > 0
+
+
+def _fade(h: list[float], s: list[float], n: list[int], size: float) -> str:
+    """Flagged when some level lies significantly below a level above it (every pair
+    tested, the bar raised for the number of pairs); the pattern is then a middle level
+    significantly colder than both ends (中梗阻), or the shape that best fits the level means
+    weighted by their precision (``_shape``)."""
+    count = len(h)
+    trend = count > 2
+    z = z_for(count * (count - 1) // 2 + int(trend))
+
+    def below(upper: int, lower: int) -> bool:
+        return h[upper] - h[lower] > _bar(s[upper], n[upper], s[lower], n[lower], size, z)
+
+    pairs = [(a, b) for a in range(count) for b in range(a + 1, count)]
+    falling = trend and _trend_falls(h, s, n, size, z)
+    if not falling and not any(below(a, b) for a, b in pairs):
+        return ""
+    last = count - 1
     coldest = min(h)
-    if total > _bar(s[0], n[0], s[last], n[last], size):
-        if last < 2:
-            return PATTERN_BOTTOM
-        # where the middle levels sit between the top (0) and the bottom (1)
-        place = float(np.mean([(h[0] - h[i]) / total for i in range(1, last)]))
-        if place < PLACE_BOTTOM:
-            return PATTERN_BOTTOM
-        return PATTERN_MIDDLE if place > 1 - PLACE_BOTTOM else PATTERN_FULL
     for m in range(1, last):
-        below_top = h[0] - h[m] > _bar(s[0], n[0], s[m], n[m], size)
-        below_bottom = h[last] - h[m] > _bar(s[last], n[last], s[m], n[m], size)
-        if h[m] <= coldest + 1e-9 and below_top and below_bottom:
+        if h[m] <= coldest + 1e-9 and below(0, m) and below(last, m):
             return PATTERN_MIDDLE
-    return ""
+    if count == 2:
+        return PATTERN_BOTTOM
+    return _shape(h, [n[i] / s[i] ** 2 for i in range(count)])
+
+
+def _trend_falls(h: list[float], s: list[float], n: list[int], size: float, z: float) -> bool:
+    """The weighted least-squares line through the level means (top 0, bottom 1, each mean
+    weighted by its precision) falls by more than ``z`` of its standard errors and by more
+    than ``size`` × the levels' spread: a steady fade that no single pair of levels shows."""
+    x = np.linspace(0.0, 1.0, len(h))
+    y = np.asarray(h)
+    w = np.asarray(n, dtype="float64") / np.asarray(s) ** 2
+    xm, ym = np.average(x, weights=w), np.average(y, weights=w)
+    sxx = float(np.sum(w * (x - xm) ** 2))
+    fall = -float(np.sum(w * (x - xm) * (y - ym))) / sxx
+    spread = float(np.sqrt(np.mean(np.asarray(s) ** 2)))
+    return fall * np.sqrt(sxx) > z and fall > size * spread
+
+
+def _shape(h: list[float], weights: list[float]) -> str:
+    """The fall's shape whose weighted least-squares fit leaves the least residual: heat =
+    top − fall × f(level), with f 0 at the root and 1 at the bottom and in between linear
+    (上热中温下冷), 0 (上热下冷: the fall is at the bottom) or 1 (中梗阻: the heat stops in
+    the middle).  Precise means (many units) weigh more than the lone root; a shape whose
+    fitted fall is not a fall is no candidate.  '' when none is."""
+    last = len(h) - 1
+    shapes = {
+        PATTERN_FULL: [i / last for i in range(last + 1)],
+        PATTERN_BOTTOM: [0.0] * last + [1.0],
+        PATTERN_MIDDLE: [0.0] + [1.0] * last,
+    }
+    y, w = np.asarray(h), np.asarray(weights)
+    best, best_sse = "", np.inf
+    for pattern, f in shapes.items():
+        x = np.asarray(f)
+        xm, ym = np.average(x, weights=w), np.average(y, weights=w)
+        sxx = float(np.sum(w * (x - xm) ** 2))
+        slope = float(np.sum(w * (x - xm) * (y - ym))) / sxx
+        sse = float(np.sum(w * (y - ym - slope * (x - xm)) ** 2))
+        if slope < 0 and sse < best_sse - 1e-9:
+            best, best_sse = pattern, sse
+    return best
 
 
 def city_pattern(stats: pd.DataFrame, settings: Mapping[str, object]) -> str:
@@ -263,9 +344,13 @@ def subtrees(
     reference = _Reference.of(ref)
     matrix = means[levels].to_numpy(dtype="float64")
     sizes = counts[levels].to_numpy(dtype="int64")
+    spreads, unit_noise = _subtree_spreads(data, reference.sd, levels)
+    noise = unit_noise.tolist()
     judged = [
-        _judge(row.tolist(), n.tolist(), reference, size, least)
-        for row, n in zip(matrix, sizes, strict=True)
+        _judge(row.tolist(), n.tolist(), sd.tolist(), noise, reference, size, least)
+        for row, n, sd in zip(
+            matrix, sizes, spreads.reindex(means.index).to_numpy(dtype="float64"), strict=True
+        )
     ]
     out["pattern"] = [j[0] for j in judged]
     out["flagged"] = out["pattern"] != ""
@@ -287,6 +372,39 @@ def subtrees(
     return out.iloc[order].reset_index(drop=True)
 
 
+def _subtree_spreads(
+    data: pd.DataFrame, city_sd: list[float], levels: list[int]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Per subtree (rows) and level (columns): the spread of heat a fall there is judged
+    against.  The reference is the spread of units around their own subtree's level (pooled
+    over the subtrees: the differences between subtrees are what is being judged, not noise);
+    a level of NOISE_MIN+ units in a subtree pools its own robust spread with it (weighted
+    as PRIOR_UNITS units), a smaller level takes it as it is.  Only subtree levels of
+    MEASURE_MIN+ units measure it; where none does, the level's city-wide spread stands in, so
+    a clear fall in a small subtree is still judged.  The root, one unit, takes its level's
+    city-wide spread.  Also returns the measured reference per level (NaN: not measured)."""
+    key = data["root"].astype(str) + "\x1f" + data["level"].astype(str)
+    grouped = data["heat"].astype("float64").groupby(key)
+    own, count = grouped.std(ddof=1).fillna(0.0), grouped.count()
+    parts = pd.Series(own.index, index=own.index).str.split("\x1f", expand=True)
+    table = pd.DataFrame(
+        {"root": parts[0], "level": parts[1].astype("int64"), "sd": own, "n": count}
+    )
+    df = (table["n"] - 1).astype("float64")
+    measured = (table["n"] >= MEASURE_MIN).astype("float64")
+    within = (
+        (measured * df * table["sd"] ** 2).groupby(table["level"]).sum()
+        / (measured * df).groupby(table["level"]).sum().replace(0.0, np.nan)
+    ) ** 0.5
+    reference = within.reindex(levels).fillna(pd.Series(city_sd, index=levels))
+    ref = reference.reindex(table["level"]).to_numpy()
+    pooled = np.sqrt((df * table["sd"] ** 2 + PRIOR_UNITS * ref**2) / (df + PRIOR_UNITS))
+    table["spread"] = np.where(table["n"] >= NOISE_MIN, pooled, ref)
+    out = table.pivot(index="root", columns="level", values="spread")
+    out = out.reindex(columns=levels).fillna(reference)
+    return out, within.reindex(levels)
+
+
 Judgment = tuple[str, float, int, int]  # pattern, heat lost, level index from, level index to
 
 
@@ -295,28 +413,41 @@ class _Reference:
     """The city-wide level statistics as plain lists (one entry per level column)."""
 
     mean: list[float]
+    median: list[float]
     sd: list[float]
     low: list[float]
-    sd_all: list[float]
 
     @classmethod
     def of(cls, ref: pd.DataFrame) -> _Reference:
         def col(name: str) -> list[float]:
             return [float(v) for v in ref[name].to_numpy(dtype="float64")]
 
-        return cls(col("mean"), col("sd"), col("low"), col("sd_all"))
+        return cls(col("mean"), col("median"), col("sd"), col("low"))
 
 
 def _judge(
-    values: list[float], counts: list[int], ref: _Reference, size: float, least: int
+    values: list[float],
+    counts: list[int],
+    spreads: list[float],
+    unit_noise: list[float],
+    ref: _Reference,
+    size: float,
+    least: int,
 ) -> Judgment:
-    """Pattern, heat lost and the pair of levels (positions in ``values``) to describe."""
+    """Pattern, heat lost and the pair of levels (positions in ``values``) to describe;
+    ``spreads``: the subtree's spread of each level, ``unit_noise`` the spread of units
+    within subtrees measured at each level (NaN where too few units: ``_subtree_spreads``)."""
     start = next((i for i, v in enumerate(values) if not np.isnan(v)), None)
     if start is None:
         return "", 0.0, 0, 0
     vals, cnts = values[start:], counts[start:]
-    sds, refs = ref.sd[start:], ref.mean[start:]
-    root_low = min(ref.low[start], ref.mean[start] - size * ref.sd_all[start])
+    sds, refs = list(spreads[start:]), ref.mean[start:]
+    # the root is one unit: its heat varies at least as much as the units of the most alike
+    # level below it where that is measured (the spread of a dozen roots can come out small)
+    lower = [v for v in unit_noise[start + 1 :] if not np.isnan(v)]
+    if lower:
+        sds[0] = max(sds[0], min(lower))
+    root_low = min(ref.low[start], ref.median[start] - COLD_Z * sds[0])
     pattern = classify(vals, sds, cnts, size, least, refs, root_low)
     judged = [
         i

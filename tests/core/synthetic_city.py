@@ -14,6 +14,12 @@ Profiles (positions top-down, the county itself first):
 - ``cold_villages``: 0.85 except the bottom level, 0.3.
 - ``broken``: 0.85 at the county, 0.35 from the next level (townships) down.
 - ``normal``: 0.7 at every level.
+- ``coldest``: 0.1 at the county, 0.35 at the next level, 0.2 below (the issue's coldest
+  county, heat 14 / 40 / 25): cold from its own top, never 上热….
+
+The fan-out (children per unit at each depth below the county) is ``CHILDREN[depth]`` unless
+``children`` says otherwise; ``fans`` gives single counties (by position, 1-based) their own,
+e.g. ``{3: (2,)}`` for a county of 2 villages, ``{4: (1, 6)}`` for a county of 1 township.
 
 ``lagging`` units are built to lag: ``silent`` (no return in the last two weeks),
 ``stalled`` (figures frozen for the last three weeks), ``unclosed`` (many problems found,
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +41,7 @@ from dashboard.core.settings import Settings, defaults
 
 WEEKS = tuple(dt.date(2023, 9, 15) + dt.timedelta(days=7 * i) for i in range(6))
 PROFILES = ("fading", "hot", "cold", "cold_villages", "broken", "normal")
+FADING_PROFILES = ("fading", "cold_villages", "broken")
 # children per unit at each depth below level 2, and the volume size of each level
 CHILDREN = {3: (8,), 4: (5, 6), 5: (4, 3, 4), 6: (3, 3, 2, 3)}
 SIZE = {1: 30.0, 2: 12.0, 3: 5.0, 4: 2.0, 5: 2.0, 6: 2.0}
@@ -54,6 +62,8 @@ def profile_quality(profile: str, depth: int) -> list[float]:
         return [0.85] + [0.35] * (n - 1)
     if profile == "normal":
         return [0.7] * n
+    if profile == "coldest":
+        return ([0.1, 0.35] + [0.2] * n)[:n]
     raise ValueError(profile)
 
 
@@ -76,6 +86,8 @@ def build_city(
     profiles: tuple[str, ...] = PROFILES * 2,
     noise: float = 0.08,
     laggards: int = 0,
+    children: tuple[int, ...] | None = None,
+    fans: Mapping[int, tuple[int, ...]] | None = None,
 ) -> City:
     rng = random.Random(seed)
     rows: list[tuple[str, str, str | None, str, int]] = [("01", "合成市", None, "党政机关", 1)]
@@ -87,7 +99,8 @@ def build_city(
         county_of[code] = code
         county_profile[code] = profile
         frontier = [code]
-        for lvl, fan in zip(range(3, depth + 1), CHILDREN[depth], strict=True):
+        fan_out = (fans or {}).get(i, children or CHILDREN[depth])
+        for lvl, fan in zip(range(3, depth + 1), fan_out, strict=True):
             nxt = []
             for parent in frontier:
                 for k in range(1, fan + 1):
@@ -169,3 +182,33 @@ def _round(value: float, rng: random.Random) -> int:
     """Random rounding: small expected counts still come out as 0 or 1 fairly."""
     whole = int(np.floor(value))
     return whole + (1 if rng.random() < value - whole else 0)
+
+
+def level_sizes(fan_out: tuple[int, ...]) -> list[int]:
+    """Units at each level of one county's subtree, the county itself first."""
+    sizes = [1]
+    for fan in fan_out:
+        sizes.append(sizes[-1] * fan)
+    return sizes
+
+
+def expected_pattern(profile: str, depth: int, fan_out: tuple[int, ...], least: int = 3) -> str:
+    """The pattern a county of ``profile`` is built to show, read on the levels the classifier
+    judges (the county itself and the levels of ``least``+ units): cold ones are 整体偏冷;
+    a fade is 上热下冷 with one judged level below the top, else placed by where the middle
+    levels' quality lies between the top (0) and the bottom (1), as ``gradient.classify``
+    places a fall."""
+    sizes = level_sizes(fan_out)
+    quality = profile_quality(profile, depth)
+    kept = [q for i, (q, n) in enumerate(zip(quality, sizes, strict=True)) if i == 0 or n >= least]
+    if len(kept) < 2 or profile in ("hot", "normal"):
+        return ""
+    if profile in ("cold", "coldest"):
+        return "整体偏冷"
+    total = kept[0] - kept[-1]
+    if len(kept) == 2:
+        return "上热下冷"
+    place = float(np.mean([(kept[0] - q) / total for q in kept[1:-1]]))
+    if place < 0.25:
+        return "上热下冷"
+    return "中梗阻" if place > 0.75 else "上热中温下冷"
