@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from dashboard.core import gradient  # noqa: E402
 from dashboard.core.report import WeekReport, build_report  # noqa: E402
+from dashboard.core.settings import Settings  # noqa: E402
 from dashboard.export import briefing  # noqa: E402
 from tests.core.synthetic_city import (  # noqa: E402
     CHILDREN,
@@ -127,15 +128,13 @@ def city_with_small(case: Case, profiles: tuple[str, ...], flat: bool = False) -
 
 
 def report_of(city: City, **changes: Any) -> WeekReport:
-    settings = city.settings()
-    settings.update(changes)
+    settings = Settings({**city.settings(), **changes})
     return build_report(city.units, city.figures, settings)
 
 
 def patterns(rep: WeekReport, city: City, least: int) -> pd.Series:
     """County code → pattern, judged with ``gradient_min_units`` = ``least``."""
-    settings = city.settings()
-    settings.update(gradient_min_units=least)
+    settings = Settings({**city.settings(), "gradient_min_units": least})
     units = rep.units
     roots = gradient.subtree_roots(units, None, None)
     names = dict(zip(units["code"], units["name"], strict=True))
@@ -231,7 +230,7 @@ def run_issue(depth: int, seed: int, noise: float) -> IssueTally:
     out.cold_not_cold = int((table.loc[["0111", "0112"], "pattern"] != gradient.PATTERN_COLD).sum())
     fading = table.loc[[f"01{i:02d}" for i in range(1, 10)], "pattern"]
     out.fading_flagged = int(fading.isin(gradient.FADE_PATTERNS).sum())
-    paragraphs = briefing._gradient_paragraphs(rep, briefing.BriefingOptions())
+    paragraphs = briefing.gradient_paragraphs(rep, briefing.BriefingOptions())
     focus = [p for p in paragraphs if "督导重点" in p]
     focus_text = "".join(focus)
     out.focus_hot = int("第10县" in "".join(paragraphs))

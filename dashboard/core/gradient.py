@@ -61,7 +61,6 @@ __all__ = [
     "PATTERN_COLD",
     "PATTERN_FULL",
     "PATTERN_MIDDLE",
-    "PLACE_BOTTOM",
     "SD_FLOOR",
     "WHOLE_CITY",
     "Judgment",

@@ -166,7 +166,7 @@ def test_the_coldest_county_is_called_out_and_never_the_best() -> None:
         table = rep.subtrees.set_index("code")
         assert table.loc["0112", "pattern"] == gradient.PATTERN_COLD
         assert not table.loc["0110", "flagged"]
-        paragraphs = briefing._gradient_paragraphs(rep, briefing.BriefingOptions())
+        paragraphs = briefing.gradient_paragraphs(rep, briefing.BriefingOptions())
         text = "".join(paragraphs)
         assert "第12县" in text and "第10县" not in text
         focus = "".join(p for p in paragraphs if "督导重点" in p)
