@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "CHROMIUM",
+    "CHROMIUM_ARGS",
     "PROJECT_ROOT",
     "ServeError",
     "Server",
@@ -42,6 +44,18 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SITE = PROJECT_ROOT / "deploy" / "nginx" / "dashboard.conf"
 HEALTH_TIMEOUT = 120.0
 STOP_TIMEOUT = 15.0
+# Debian's Chromium and the flags it runs with headless here (browser tests, screenshots)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class ServeError(RuntimeError):

@@ -11,17 +11,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from dashboard.navigation import DEFAULT_PAGE, page_files
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from dashboard.serve import CHROMIUM, CHROMIUM_ARGS
 
 
 def main() -> None:
@@ -34,7 +24,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     wanted = args.pages or [f.removesuffix(".py") for f in page_files()]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
         for name in wanted:
             path = "" if f"{name}.py" == DEFAULT_PAGE else name

@@ -18,17 +18,8 @@ import pytest
 from dashboard import serve
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = serve.CHROMIUM
+CHROMIUM_ARGS = serve.CHROMIUM_ARGS
 
 
 def _free_port() -> int:
