@@ -45,6 +45,9 @@ __all__ = [
     "entry_sheet",
     "fill_task",
     "fill_task_dates",
+    "may_manage_tasks",
+    "open_fill_task",
+    "update_fill_task",
     "timeliness",
     "indicator_trends",
     "inputs",
@@ -482,6 +485,62 @@ def fill_task(
 def fill_task_dates(engine: Engine) -> list[dt.date]:
     """The report days that have a 填报 task, newest first."""
     return list(entry_tasks.list_tasks(engine)["report_date"])
+
+
+def may_manage_tasks(viewer: Viewer | None) -> bool:
+    """Opening, closing and reopening 填报 tasks is the office's (local mode acts as it)."""
+    return viewer is None or viewer.role in entries.REVIEW_ROLES
+
+
+def _require_manager(viewer: Viewer | None) -> None:
+    if not may_manage_tasks(viewer):
+        assert viewer is not None
+        raise DoorError(f"账号“{viewer.name}”无权开放或关闭填报任务：这由办公室（管理员）账号办理")
+
+
+def open_fill_task(
+    engine: Engine,
+    viewer: Viewer | None,
+    report_date: dt.date,
+    *,
+    scope_code: str | None = None,
+    opens_at: dt.datetime | None = None,
+    deadline: dt.datetime | None = None,
+    allow_late: bool | None = None,
+) -> TaskInfo:
+    """Open a week's task on behalf of ``viewer``: refused (DoorError) unless the office."""
+    _require_manager(viewer)
+    return entry_tasks.open_task(
+        engine,
+        report_date,
+        scope_code=scope_code,
+        opens_at=opens_at,
+        deadline=deadline,
+        allow_late=allow_late,
+        actor=viewer.name if viewer else "",
+    )
+
+
+def update_fill_task(
+    engine: Engine,
+    viewer: Viewer | None,
+    task_id: int,
+    *,
+    deadline: dt.datetime | None = None,
+    allow_late: bool | None = None,
+    closed: bool | None = None,
+) -> None:
+    """Move a task's deadline, change its late rule, close (no more entries) or reopen it on
+    behalf of ``viewer``: the office only."""
+    _require_manager(viewer)
+    entry_tasks.update_task(
+        engine,
+        task_id,
+        deadline=deadline,
+        allow_late=allow_late,
+        closed=closed,
+        actor=viewer.name if viewer else "",
+    )
 
 
 def check_entries(

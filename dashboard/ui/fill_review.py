@@ -4,6 +4,7 @@ the county's batch."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -30,7 +31,7 @@ __all__ = [
 def open_task_form(engine: Engine, viewer: door.Viewer | None) -> None:
     """The office opens a week's task: for all units or a subtree, opening time and deadline
     (Beijing time, defaults from the settings), late entries allowed or not."""
-    if not may_manage(viewer):
+    if not door.may_manage_tasks(viewer):
         return
     with st.expander("开放填报任务"):
         values = state.settings()
@@ -76,11 +77,6 @@ def open_task_form(engine: Engine, viewer: door.Viewer | None) -> None:
             )
 
 
-def may_manage(viewer: door.Viewer | None) -> bool:
-    """Opening, closing and reopening tasks is the office's (local mode acts as the office)."""
-    return viewer is None or viewer.role in entries.REVIEW_ROLES
-
-
 def _beijing(day: dt.date, moment: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, moment, OFFICE_TZ).astimezone(dt.UTC)
 
@@ -95,16 +91,16 @@ def _open(
     late: bool,
 ) -> None:
     try:
-        tasks.open_task(
+        door.open_fill_task(
             engine,
+            viewer,
             report_day,
             scope_code=scope,
             opens_at=_beijing(*opens),
             deadline=_beijing(*deadline),
             allow_late=late,
-            actor=viewer.name if viewer else "",
         )
-    except EntryError as exc:
+    except (EntryError, door.DoorError) as exc:
         st.error(str(exc))
         return
     where = dict(state.scopes()).get(scope or "", "全部单位").strip()
@@ -115,18 +111,51 @@ def _open(
 
 
 def close_or_reopen(engine: Engine, task: TaskInfo, viewer: door.Viewer | None) -> None:
-    """Close the task (no more entries) or reopen it; audited like every write."""
-    if not may_manage(viewer):
+    """Close the task (no more entries) or reopen it, move its deadline or change its late
+    rule; audited like every write, refused by the door to anyone but the office."""
+    if not door.may_manage_tasks(viewer):
         return
     closing = task.closed_at is None
     text = "关闭这一周的填报任务" if closing else "重新开放这一周的填报任务"
     if st.button(text, key=f"review_task_close_{task.id}"):
-        tasks.update_task(engine, task.id, closed=closing, actor=viewer.name if viewer else "")
         done = "已关闭" if closing else "已重新开放"
-        st.session_state["review_message"] = (
-            f"{done} {task.report_date.isoformat()} 这一周的填报任务"
+        _update(engine, viewer, task, f"{done} {task.report_date.isoformat()} 这一周的填报任务",
+                closed=closing)  # fmt: skip
+    _adjust_form(engine, task, viewer)
+
+
+def _adjust_form(engine: Engine, task: TaskInfo, viewer: door.Viewer | None) -> None:
+    deadline = task.deadline.astimezone(OFFICE_TZ)
+    with st.expander("调整截止时间与逾期规则"), st.form(f"review_task_adjust_{task.id}"):
+        one, two = st.columns(2)
+        end_day = one.date_input("截止日期", value=deadline.date(), key="review_adjust_day")
+        end_time = two.time_input(
+            "截止时刻（北京时间）", value=deadline.time(), key="review_adjust_time"
         )
-        st.rerun()
+        late = st.checkbox(
+            "截止后仍可提交（记为逾期补报）", value=task.allow_late, key="review_adjust_late"
+        )
+        go = st.form_submit_button("保存调整")
+    if not go:
+        return
+    moved = _beijing(end_day, end_time)
+    if moved <= task.opens_at:
+        st.error("截止时间早于开放时间：请把截止时间设在开放时间之后")
+        return
+    _update(engine, viewer, task, f"已调整填报任务：截止时间 {local_time(moved)}",
+            deadline=moved, allow_late=late)  # fmt: skip
+
+
+def _update(
+    engine: Engine, viewer: door.Viewer | None, task: TaskInfo, done: str, **change: Any
+) -> None:
+    try:
+        door.update_fill_task(engine, viewer, task.id, **change)
+    except door.DoorError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["review_message"] = done
+    st.rerun()
 
 
 def counts(grid: pd.DataFrame) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import door
 from dashboard.auth import audit
 from dashboard.entry import entries, status, tasks, template_upload
 from dashboard.store import db, repo
@@ -209,3 +210,38 @@ def test_the_office_opens_a_subtree_task_with_its_times_and_closes_it(
     next(b for b in at.button if b.label == "开放这一周的填报任务").click()
     at.run()
     assert any("已经存在" in e.value for e in at.error)
+
+
+def test_the_office_moves_a_deadline_and_the_late_rule(fill_db: str) -> None:
+    at = _open("review.py")
+    engine = db.make_engine(fill_db)
+    task = status.task_for(engine, tasks.current_report_date(repo.get_settings(engine)))
+    assert task is not None
+    later = (task.deadline + dt.timedelta(days=1)).astimezone(tasks.OFFICE_TZ)
+    at.date_input(key="review_adjust_day").set_value(later.date())
+    at.time_input(key="review_adjust_time").set_value(dt.time(18, 0))
+    at.checkbox(key="review_adjust_late").set_value(not task.allow_late)
+    _button(at, "保存调整").click()
+    at.run()
+    assert not at.exception, at.exception
+    moved = status.task_for(engine, task.report_date)
+    assert moved is not None and moved.allow_late is not task.allow_late
+    assert moved.deadline == dt.datetime.combine(later.date(), dt.time(18), tasks.OFFICE_TZ)
+    assert any("已调整填报任务" in s.value for s in at.success), _texts(at)
+    # a deadline before the opening time is refused with the reason, nothing changes
+    at.date_input(key="review_adjust_day").set_value(task.opens_at.date() - dt.timedelta(days=3))
+    _button(at, "保存调整").click()
+    at.run()
+    assert any("截止时间早于开放时间" in e.value for e in at.error), _texts(at)
+    assert status.task_for(engine, task.report_date).deadline == moved.deadline
+
+
+def test_a_liaison_sees_no_task_controls(fill_db: str, monkeypatch) -> None:
+    """Hiding is not the guard (tests/entry/test_task_authority.py attacks the door), but a
+    liaison's review page offers no control it may not use."""
+    liaison = door.Viewer("jia", "liaison", "101")
+    monkeypatch.setattr(session, "current_viewer", lambda: liaison)
+    at = _open("review.py")
+    labels = {b.label for b in at.button} | {b.label for b in at.get("form_submit_button")}
+    assert "应报单位" in {m.label for m in at.metric}
+    assert not labels & {"开放这一周的填报任务", "关闭这一周的填报任务", "保存调整"}, labels
