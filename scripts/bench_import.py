@@ -13,7 +13,6 @@ prints how the import's time grows from 1,000 units (it should stay near linear)
 
     .venv/bin/python scripts/bench_import.py [--sizes 1000,10000,100000] [--repeat 9]
     .venv/bin/python scripts/bench_import.py --big [--backends sqlite,postgresql] [--repeat 2]
-        [--cache-baseline 2000]   # SQLite: the same imports with the default page cache
 """
 
 from __future__ import annotations
@@ -196,13 +195,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--backends", default="sqlite,postgresql", help="with --big")
     parser.add_argument("--weeks", type=int, default=52, help="with --big: weeks per unit")
-    parser.add_argument(
-        "--cache-baseline",
-        type=int,
-        default=0,
-        metavar="KIB",
-        help="with --big: also import SQLite's next weeks with this page cache (2000: default)",
-    )
     args = parser.parse_args(argv)
     if args.big:
         sizes = args.sizes if args.sizes != DEFAULT_SIZES else ",".join(map(str, BIG_SIZES))
@@ -211,7 +203,6 @@ def main(argv: list[str] | None = None) -> None:
             args.backends.split(","),
             args.repeat or 2,
             args.weeks,
-            args.cache_baseline,
         )
         return
     args.repeat = args.repeat or 9
@@ -314,35 +305,7 @@ def database(backend: str) -> Iterator[str | None]:
         admin.dispose()
 
 
-def _cache_baseline(url: str, n: int, repeat: int, timed: list[float], kib: int) -> None:
-    """The next weeks imported with SQLite's page cache at ``kib`` (its default is 2,000),
-    on the same database right after our runs: what the larger cache is worth."""
-    default = db.SQLITE_CACHE_KIB
-    db.SQLITE_CACHE_KIB = kib
-    try:
-        runs = []
-        for k in range(repeat, 2 * repeat):
-            content = build_return(n, DAY + dt.timedelta(days=7 * k))
-            engine = db.make_engine(url)
-            begin = time.perf_counter()
-            result = pipeline.import_file(engine, "汇总.xlsx", content)
-            runs.append(time.perf_counter() - begin)
-            assert result.status == "imported", result.problems[:3]
-            db.wait_for_checkpoints()
-            engine.dispose()
-    finally:
-        db.SQLITE_CACHE_KIB = default
-    base, mine = statistics.median(runs), statistics.median(timed)
-    print(
-        f"        页缓存 {kib:,} KiB 时：{base * 1000:8.0f} ms；"
-        f"{default:,} KiB 快 {base / mine:.1f}×",
-        flush=True,
-    )
-
-
-def big(
-    sizes: list[int], backends: list[str], repeat: int, weeks: int = 52, cache_baseline: int = 0
-) -> None:
+def big(sizes: list[int], backends: list[str], repeat: int, weeks: int = 52) -> None:
     """Week 52's return of each size into a database holding the 51 weeks before it (then
     weeks 53, 54 … for the repeats); median seconds and growth from the smallest size."""
     med = statistics.median
@@ -368,8 +331,6 @@ def big(
                         db.wait_for_checkpoints()
                         engine.dispose()
                     times[n] = med(runs)
-                    if backend == "sqlite" and cache_baseline:
-                        _cache_baseline(target_url, n, repeat, runs, cache_baseline)
                     print(
                         f"{backend} {n:>7,} 个单位（库中已有 {weeks - 1} 周，生成 {filled:.0f}s）："
                         f"第 {weeks} 周导入 {times[n] * 1000:8.0f} ms"
