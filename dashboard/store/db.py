@@ -25,7 +25,6 @@ __all__ = [
     "PROJECT_ROOT",
     "SAFETY_AUTOCHECKPOINT_PAGES",
     "SECRETS_FILE",
-    "SQLITE_CACHE_KIB",
     "alembic_config",
     "checkpointer",
     "connect",
@@ -119,10 +118,6 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # A week's import touches every unit's place in the (unit_code, report_date) indexes;
-        # at tens of thousands of units those pages outgrow SQLite's 2 MB default cache and
-        # each row costs a page read. The cache grows only as pages are used.
-        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         # The background checkpointer copies the WAL back after each write; SQLite's own
         # checkpoint-at-commit stays only as a safety net if that thread ever falls behind.
         cursor.execute(f"PRAGMA wal_autocheckpoint={SAFETY_AUTOCHECKPOINT_PAGES}")
@@ -164,7 +159,6 @@ _IMMEDIATE = "dashboard_sqlite_immediate"
 # 400 MB of WAL: reached only by a transaction that large or if the background
 # checkpointer cannot keep up.
 SAFETY_AUTOCHECKPOINT_PAGES = 100_000
-SQLITE_CACHE_KIB = 128 * 1024  # per connection, at most: 128 MiB of index and table pages
 
 
 class _Checkpointer:

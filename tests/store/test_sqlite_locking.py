@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
-from dashboard.store import db
 from dashboard.store.schema import settings
 
 
@@ -57,12 +56,3 @@ def test_every_write_goes_through_engine_begin() -> None:
         and any(word in path.read_text(encoding="utf-8") for word in (".commit()", "AUTOCOMMIT"))
     ]
     assert offenders == []
-
-
-def test_every_connection_gets_the_large_page_cache(sqlite_engine) -> None:
-    """A week's import at 50,000 units touches every unit's index pages; SQLite's 2 MB default
-    cache made each row a page read (bench_import.py --big)."""
-    with sqlite_engine.connect() as one, sqlite_engine.connect() as two:
-        for conn in (one, two):
-            kib = conn.execute(text("PRAGMA cache_size")).scalar_one()
-            assert kib == -db.SQLITE_CACHE_KIB
