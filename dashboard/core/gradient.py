@@ -25,7 +25,13 @@
   * 整体偏冷: the root is cold against its peers (below their lower quartile and more than
     COLD_Z spreads under their median) and the levels below lie, weighted by precision,
     under the same levels' city-wide means, none of them significantly above.  A root cold
-    against its peers is never 上热….
+    against its peers is never 上热….  One unit's heat is noisy, so a root in its peers'
+    bottom quarter but not that far under their median is judged with its levels: when no
+    fall is significant and every level, the root included, lies under the city-wide mean
+    of its level, the shortfall of the levels below the root, pooled by precision (each
+    level's by the standard error of its mean, spread / √units), must pass the bar of one
+    more test of the subtree (Bonferroni over its pairs of levels, its trend and this one).
+    The root is left out of that sum: it was picked for being low.
   * 中梗阻 when a middle level is the coldest and significantly colder than both the root and
     the bottom; otherwise, once some fall is significant, the shape whose weighted
     least-squares fit leaves the least residual: 上热中温下冷 (a steady fade), 上热下冷 (the fall
@@ -178,6 +184,7 @@ def classify(
     min_count: int = MIN_UNITS,
     level_means: list[float] | None = None,
     root_low: float | None = None,
+    root_quartile: float | None = None,
 ) -> str:
     """The pattern of one top-down list of level means ('' when not flagged).
 
@@ -185,7 +192,11 @@ def classify(
     levels below the top with fewer than ``min_count`` units are left out.  With ``root_low``
     (how cold a root must be against its peers) a root below it is cold and never 上热…; it
     is 整体偏冷 when every judged level below also lies under ``level_means`` (the same
-    levels' means over all units), together by more than noise.
+    levels' means over all units), together by more than noise.  With ``root_quartile``
+    (the peers' lower quartile) a subtree with no significant fall whose root lies below it
+    is 整体偏冷 when every level lies under ``level_means`` and the levels below the root
+    together by more than noise (``_cold_throughout``): one unit cannot show that, its
+    levels together can.
     """
     keep = [
         i
@@ -197,12 +208,37 @@ def classify(
     h = [float(values[i]) for i in keep]
     s = [max(float(sds[i]), MIN_SD) if not np.isnan(sds[i]) else MIN_SD for i in keep]
     n = [max(int(counts[i]), 1) for i in keep]
+    mid = [float(level_means[i]) for i in keep] if level_means is not None else None
     if root_low is not None and h[0] < root_low:
-        if level_means is None:
-            return ""
-        mid = [float(level_means[i]) for i in keep]
-        return PATTERN_COLD if _cold_below(h, s, n, mid) else ""
-    return _fade(h, s, n, size)
+        return PATTERN_COLD if mid is not None and _cold_below(h, s, n, mid) else ""
+    pattern = _fade(h, s, n, size)
+    if pattern or mid is None or root_quartile is None or not h[0] < root_quartile:
+        return pattern
+    z = z_for(_tests(len(h)) + 1)
+    return PATTERN_COLD if _cold_throughout(h, s, n, mid, z) else ""
+
+
+def _tests(count: int) -> int:
+    """How many tests a subtree of ``count`` judged levels takes: every pair of levels,
+    plus the trend when there are three levels or more."""
+    return count * (count - 1) // 2 + int(count > 2)
+
+
+def _cold_throughout(
+    h: list[float], s: list[float], n: list[int], mid: list[float], z: float
+) -> bool:
+    """Every level, the root included, under the same level's mean ``mid``, and the levels
+    below the root together significantly so: their shortfall, each level's weighed by the
+    standard error of its mean (spread / √units) and pooled by precision, more than ``z``
+    standard errors of that pooled shortfall.  The root, picked for being low, is no
+    evidence of its own (counting it would count its pick twice)."""
+    gaps = [mid[i] - h[i] for i in range(len(h))]
+    if any(g <= 0 for g in gaps):
+        return False
+    errors = [s[i] / np.sqrt(n[i]) for i in range(1, len(h))]
+    weights = [1.0 / e**2 for e in errors]
+    pooled = sum(w * g for w, g in zip(weights, gaps[1:], strict=True)) / sum(weights)
+    return bool(pooled * np.sqrt(sum(weights)) > z)
 
 
 def _cold_below(h: list[float], s: list[float], n: list[int], mid: list[float]) -> bool:
@@ -223,7 +259,7 @@ def _fade(h: list[float], s: list[float], n: list[int], size: float) -> str:
     weighted by their precision (``_shape``)."""
     count = len(h)
     trend = count > 2
-    z = z_for(count * (count - 1) // 2 + int(trend))
+    z = z_for(_tests(count))
 
     def below(upper: int, lower: int) -> bool:
         return h[upper] - h[lower] > _bar(s[upper], n[upper], s[lower], n[lower], size, z)
@@ -447,7 +483,7 @@ def _judge(
     if lower:
         sds[0] = max(sds[0], min(lower))
     root_low = min(ref.low[start], ref.median[start] - COLD_Z * sds[0])
-    pattern = classify(vals, sds, cnts, size, least, refs, root_low)
+    pattern = classify(vals, sds, cnts, size, least, refs, root_low, ref.low[start])
     judged = [
         i
         for i, (v, c) in enumerate(zip(vals, cnts, strict=True))

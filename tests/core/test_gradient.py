@@ -162,3 +162,49 @@ def test_city_pattern_reads_the_levels_with_enough_units() -> None:
     assert gradient.city_pattern(gradient.level_stats(frame), {}) == BOTTOM
     flat = frame.assign(heat=75.0 + (frame.index % 4))
     assert gradient.city_pattern(gradient.level_stats(flat), {}) == ""
+
+
+def test_a_cold_subtree_is_read_on_all_its_levels() -> None:
+    # The root (one unit, spread 12) is in its peers' lower quartile (73) but not clearly
+    # cold by itself (root_low 50); its 8 villages lie 15 under the city's, nearly five
+    # standard errors of their mean (9 / √8 ≈ 3.2): the subtree is cold throughout.
+    heats, sds, counts = [62.0, 65.0], [12.0, 9.0], [1, 8]
+    means = [78.0, 80.0]
+    cold = {"level_means": means, "root_low": 50.0, "root_quartile": 73.0}
+    assert gradient.classify(heats, sds, counts, **cold) == COLD
+    # its villages 3 under the city's (about one standard error): noise could make that
+    assert gradient.classify([62.0, 77.0], sds, counts, **cold) == ""
+    # a root far under its peers, but not clearly cold alone, and villages 5 under the
+    # city's (1.6 standard errors): the root is picked for being low, so it does not count
+    # as evidence that the levels below are cold too (with it, the pooled z would be 2.1)
+    assert gradient.classify([50.0, 75.0], sds, counts, **{**cold, "root_low": 40.0}) == ""
+    # a root above the lower quartile is no candidate: judged on its fall only
+    assert gradient.classify(heats, sds, counts, **{**cold, "root_quartile": 60.0}) == ""
+    # a level above the city's (here the root) is not cold throughout
+    assert gradient.classify(heats, sds, counts, **{**cold, "level_means": [60.0, 80.0]}) == ""
+    # a significant fall stays a fall, whatever the root's rank
+    assert gradient.classify([72.0, 40.0], sds, counts, **{**cold, "root_quartile": 75.0}) == (
+        BOTTOM
+    )
+
+
+def test_subtrees_call_a_county_cold_from_its_levels_together() -> None:
+    # Eight hot counties (roots 86..93, villages 80), three middling (roots 72..76, villages
+    # 74) and X: its root 70 is under its peers' lower quartile (75.5) but above the bar for
+    # one unit (median 87.5 − 2.5 × 8 = 67.5); its villages 66 lie 11 under the city's with
+    # a standard error of 8 / √8 ≈ 2.8.  Read on both levels together, X is 整体偏冷.
+    offsets = [-12.0, -8.0, -4.0, 0.0, 0.0, 4.0, 8.0, 12.0]
+
+    def one(code: str, root: float, villages: float) -> pd.DataFrame:
+        return county(code, [[root], [villages + o for o in offsets]])
+
+    def pattern_of_x(villages: float) -> str:
+        parts = [one(f"H{i}", 86.0 + i, 80.0) for i in range(8)]
+        parts += [one(f"N{i}", 72.0 + 2 * i, 74.0) for i in range(3)]
+        frame, roots = city([*parts, one("X", 70.0, villages)])
+        table = gradient.subtrees(frame, roots, {}, {}).set_index("code")
+        assert not table.drop(index="X")["flagged"].any()
+        return str(table.loc["X", "pattern"])
+
+    assert pattern_of_x(66.0) == COLD
+    assert pattern_of_x(77.0) == ""  # its villages as the city's: the root alone is no flag
