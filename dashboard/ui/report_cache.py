@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
@@ -26,11 +25,16 @@ from dashboard.core.settings import Settings
 from dashboard.store import db, repo
 from dashboard.ui import filters as filters_mod
 from dashboard.ui import session, state
+from dashboard.ui.kept import Kept
 
 __all__ = [
     "GLYPHS",
     "HISTORY_WEEKS",
-    "MAX_VIEWS",
+    "SHARED",
+    "shared",
+    "SHARED_BUDGET_ROWS",
+    "VIEWS",
+    "VIEW_BUDGET_UNITS",
     "WEEK_CHOICES",
     "filtered_week",
     "indicator_trends",
@@ -84,35 +88,34 @@ def _inputs(url: str, token: str, report_date: dt.date | None, weeks: int | None
     )
 
 
-MAX_SHARED = 8
+SHARED_BUDGET_ROWS = 500_000
+"""Heat-panel rows the city-wide computations kept by one process may hold in all (about
+0.65 KB each: the demo city's week is 3,120 rows, 3.3 MB; its 8-week history 12,480 rows,
+8 MB). Each viewer's subtree has its own, so the count of 8 kept before thrashed as soon as
+five people with different scopes read the board at once."""
 SharedKey = tuple[Hashable, ...]
-_SHARED: OrderedDict[SharedKey, Any] = OrderedDict()
-_SHARED_LOCK = threading.Lock()
+SHARED: Kept[Any] = Kept(SHARED_BUDGET_ROWS, lambda made: len(getattr(made, "panel", ())))
+_MAKING_LOCK = threading.Lock()
 _MAKING: dict[SharedKey, threading.Lock] = {}
 
 
-def _shared(key: SharedKey, make: Callable[[], T]) -> T:
+def shared(key: SharedKey, make: Callable[[], T]) -> T:
     """``make()`` once per process for ``key`` = (kind, url, token, …): the object itself is
     kept (no copy per session: it is only read), one session makes it while the others
     asking for it wait, and a new data version of the database drops the older ones."""
-    with _SHARED_LOCK:
+    with _MAKING_LOCK:
         making = _MAKING.setdefault(key, threading.Lock())
     with making:
-        with _SHARED_LOCK:
-            if key in _SHARED:
-                _SHARED.move_to_end(key)
-                return cast(T, _SHARED[key])
+        held = SHARED.get(key)
+        if held is not None:
+            return cast(T, held)
         try:
             made = make()
-            with _SHARED_LOCK:
-                stale = [k for k in _SHARED if k[1] == key[1] and k[2] != key[2]]
-                for old in stale:  # an older data version: nobody cuts from it again
-                    del _SHARED[old]
-                _SHARED[key] = made
-                while len(_SHARED) > MAX_SHARED:
-                    _SHARED.popitem(last=False)
+            # an older data version of the same database: nobody cuts from it again
+            SHARED.drop(lambda k: isinstance(k, tuple) and k[1] == key[1] and k[2] != key[2])
+            SHARED.put(key, made)
         finally:
-            with _SHARED_LOCK:
+            with _MAKING_LOCK:
                 _MAKING.pop(key, None)
     return made
 
@@ -135,7 +138,7 @@ def _city(
     see), once per process, week and data version: a filter change to a subtree nobody
     opened yet only cuts it."""
     key = ("week", url, token, report_date, by_category, weeks, history_codes, _seen(viewer))
-    return _shared(
+    return shared(
         key,
         lambda: door.city_week(
             _engine(url),
@@ -162,7 +165,7 @@ def _city_history(
     """Every visible unit's heat panel over the trend weeks, once per process, week and
     data version (the trend lines of each subtree are cut from it)."""
     key = ("history", url, token, report_date, by_category, weeks, with_heat, _seen(viewer))
-    return _shared(
+    return shared(
         key,
         lambda: door.city_history(
             _engine(url),
@@ -202,7 +205,7 @@ def _week(
     )
 
 
-@st.cache_data(show_spinner="正在计算趋势…", max_entries=16)
+@st.cache_data(show_spinner="正在计算趋势…", max_entries=128)
 def _trends(
     url: str,
     token: str,
@@ -227,7 +230,7 @@ def _trends(
     )
 
 
-@st.cache_data(show_spinner="正在计算趋势…", max_entries=16)
+@st.cache_data(show_spinner="正在计算趋势…", max_entries=128)
 def _indicator_trends(
     url: str,
     token: str,
@@ -293,7 +296,7 @@ def _status_grid(
     return shown
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=128)
 def _scope_units(
     url: str, token: str, scope: str | None, viewer: door.Viewer | None = None
 ) -> pd.DataFrame:
@@ -376,9 +379,14 @@ def scope_units(scope: str | None = None) -> pd.DataFrame:
     return _scope_units(state.url(), state.version(), scope, session.viewer())
 
 
-MAX_VIEWS = 64
-_VIEWS: OrderedDict[Hashable, tuple[WeekReport, WeekReport]] = OrderedDict()
-_VIEWS_LOCK = threading.Lock()
+VIEW_BUDGET_UNITS = 250_000
+"""Unit rows the kept views of one process may hold in all (about 0.7 KB each: the demo
+city's report, 1,560 units, is 1.1 MB): a view costs the units of its report and of its
+narrowed view. The count of 64 kept before thrashed under the load driver (fifty people
+switching among subtrees) and every miss recomputed a report."""
+VIEWS: Kept[tuple[WeekReport, WeekReport]] = Kept(
+    VIEW_BUDGET_UNITS, lambda made: len(made[0].units) + len(made[1].units)
+)
 
 
 def view_token(chosen: filters_mod.Filters) -> Hashable:
@@ -396,18 +404,13 @@ def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
     (``st.cache_data`` would unpickle a fresh copy on every rerun): pages only read them.
     """
     token = view_token(chosen)
-    with _VIEWS_LOCK:
-        hit = _VIEWS.get(token)
-        if hit is not None:
-            _VIEWS.move_to_end(token)
-            return hit
+    hit = VIEWS.get(token)
+    if hit is not None:
+        return hit
     week = week_report(chosen.scope, chosen.by_category)
     if week is None:  # pages call filters.no_data() first
         st.stop()
     assert week is not None
     made = (week, report.narrow(week, chosen.apply(week.units), state.typed_settings()))
-    with _VIEWS_LOCK:
-        _VIEWS[token] = made
-        while len(_VIEWS) > MAX_VIEWS:
-            _VIEWS.popitem(last=False)
+    VIEWS.put(token, made)
     return made

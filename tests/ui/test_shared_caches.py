@@ -11,6 +11,7 @@ from sqlalchemy import insert
 from dashboard.store import db, repo
 from dashboard.store.schema import units
 from dashboard.ui import charts, state
+from dashboard.ui.kept import Kept
 
 
 def test_a_figure_is_built_once_per_key_and_again_for_another() -> None:
@@ -54,3 +55,52 @@ def test_the_shared_registry_is_handed_out_as_copies(tmp_path: Path) -> None:
     repo.set_settings(engine, {"campaign_name": "新名称"})
     assert state.shared_settings(url, repo.data_version(engine))["campaign_name"] == "新名称"
     engine.dispose()
+
+
+def test_kept_objects_are_bounded_by_their_cost_not_their_count() -> None:
+    """Many small objects fit where a count bound would evict them; a large one pushes out the
+    least recently used; the newest is kept however large; a read makes an object recent."""
+    kept: Kept[list[int]] = Kept(1_000, len)
+    for i in range(100):  # a hundred subtrees of 9 rows: 900 in all, every one kept
+        kept.put(f"small{i}", [0] * 9)
+    assert len(kept) == 100 and kept.held == 900
+    assert kept.get("small0") is not None  # read: now the most recent
+    kept.put("city", [0] * 600)  # the least recently used small ones make room
+    assert "city" in kept and "small0" in kept and "small1" not in kept
+    assert kept.held <= 1_000
+    kept.drop(lambda key: str(key).startswith("small"))
+    assert list(kept) == ["city"] and kept.held == 600
+    kept.put("province", [0] * 5_000)  # alone over the budget: kept, everything else dropped
+    assert list(kept) == ["province"] and kept.get("city") is None
+
+
+def test_five_viewers_keep_their_city_computations(monkeypatch) -> None:
+    """Each viewer's subtree has its own city-wide computation: nine kept side by side
+    (the count of 8 kept before thrashed), made once each; a new data version drops the old."""
+    import pandas as pd
+
+    from dashboard.ui import report_cache
+
+    class City:
+        def __init__(self, rows: int) -> None:
+            self.panel = pd.DataFrame({"unit": range(rows)})
+
+    rows: Kept[City] = Kept(9 * 3_120, lambda city: len(city.panel))  # nine demo weeks
+    monkeypatch.setattr(report_cache, "SHARED", rows)
+    made: list[str] = []
+
+    def get(viewer: str, version: str) -> City:
+        def make() -> City:
+            made.append(f"{viewer}@{version}")
+            return City(3_120)  # the demo city's week: its panel's rows
+
+        return report_cache.shared(("week", "db", version, viewer), make)
+
+    first = [get(f"v{i}", "1") for i in range(9)]
+    again = [get(f"v{i}", "1") for i in range(9)]
+    assert made == [f"v{i}@1" for i in range(9)]
+    assert all(a is b for a, b in zip(first, again, strict=True))
+    get("v0", "2")
+    assert list(report_cache.SHARED) == [("week", "db", "2", "v0")]
+    assert report_cache.SHARED.held == 3_120
+    assert report_cache.SHARED_BUDGET_ROWS >= 9 * 3_120 * 5  # the process's own: far more
