@@ -492,7 +492,8 @@ def previous_figures(
     else:
         query = _latest_by_grouping(before)
     with engine.connect() as conn:
-        result: dict[str, dict[str, int | None]] = dict(conn.execute(query).tuples().all())
+        rows = conn.execute(query).all()
+    result: dict[str, dict[str, int | None]] = {row[0]: row[1] for row in rows}
     if unit_codes is not None:
         wanted = set(unit_codes)
         result = {k: v for k, v in result.items() if k in wanted}
