@@ -39,6 +39,7 @@ __all__ = [
     "check_entries",
     "check_request",
     "city_history",
+    "city_indicators",
     "city_week",
     "entry_actor",
     "entry_review",
@@ -376,15 +377,38 @@ def indicator_trends(
     units: pd.DataFrame | None = None,
     settings: Settings | None = None,
     viewer: Viewer | None = None,
+    city: report.CityIndicators | None = None,
 ) -> pd.DataFrame:
-    """Per week × level Σ carried values of a few indicators (reads only those figures)."""
+    """Per week × level Σ carried values of a few indicators (reads only those figures).
+    ``city``: the same span's ``city_indicators`` for this viewer (the pages keep one per
+    week and data version), cut to ``scope`` here instead of read and computed again."""
     settings = Settings.of(repo.get_settings(engine) if settings is None else settings)
     units = repo.load_units(engine) if units is None else units
-    figures, days = report_inputs.load_window(engine, report_date, weeks, list(indicators))
-    data = visible(Inputs(units, figures, settings, days), viewer)
+    data = visible(Inputs(units, _NO_FIGURES, settings, []), viewer)
     scope = scope_for(scope, data, viewer)
-    return report.indicator_trends(
-        data.units, data.figures, settings, list(indicators), report_date, scope, weeks, days
+    if city is None:
+        city = city_indicators(
+            engine, report_date, indicators, weeks=weeks, units=units, viewer=viewer
+        )
+    return report.cut_indicator_trends(city, settings, list(indicators), scope)
+
+
+def city_indicators(
+    engine: Engine,
+    report_date: dt.date | None,
+    indicators: Sequence[str],
+    *,
+    weeks: int | None = 8,
+    units: pd.DataFrame | None = None,
+    viewer: Viewer | None = None,
+) -> report.CityIndicators:
+    """Carried values of ``indicators`` of every unit ``viewer`` may see over the span: what
+    each scope's indicator lines are cut from."""
+    units = repo.load_units(engine) if units is None else units
+    figures, days = report_inputs.load_window(engine, report_date, weeks, list(indicators))
+    data = visible(Inputs(units, figures, Settings(), days), viewer)
+    return report.city_indicators(
+        data.units, data.figures, list(indicators), report_date, weeks, days
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard import door
+from dashboard.core import report
 from dashboard.core.report import build_report
 from dashboard.core.settings import Settings
 from dashboard.store import repo
@@ -97,3 +98,28 @@ def test_trend_lines_cut_from_the_city_history_are_the_ones_computed_alone(city,
         alone = door.level_trends(city, WEEK2, scope, weeks=None, viewer=viewer)
         cut = door.level_trends(city, WEEK2, scope, weeks=None, viewer=viewer, city=shared)
         assert cut.equals(alone), scope
+
+
+@pytest.mark.parametrize("viewer", [None, door.Viewer("jia", "liaison", "01")])
+def test_indicator_lines_cut_from_the_city_are_the_ones_computed_alone(city, viewer) -> None:
+    wanted = ["problems_found", "reading_classes"]
+    shared = door.city_indicators(city, WEEK2, wanted, weeks=None, viewer=viewer)
+    codes = [None, *repo.load_units(city)["code"]] if viewer is None else ["01", "0101"]
+    units = repo.load_units(city)
+    settings = Settings(repo.get_settings(city))
+    for scope in codes:
+        alone = report.indicator_trends(
+            door.visible(door.Inputs(units, repo.load_figures(city), settings, []), viewer).units,
+            repo.load_figures(city),
+            settings,
+            wanted,
+            WEEK2,
+            scope,
+        )
+        cut = door.indicator_trends(
+            city, WEEK2, scope, wanted, weeks=None, viewer=viewer, city=shared
+        )
+        assert not cut.empty and cut.equals(alone), scope
+    if viewer is not None:  # the viewer's scope still holds where the lines are cut
+        with pytest.raises(door.DoorError, match="只能查看"):
+            door.indicator_trends(city, WEEK2, "02", wanted, viewer=viewer, city=shared)

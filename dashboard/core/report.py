@@ -36,6 +36,9 @@ __all__ = [
     "level_trends",
     "levels_table",
     "narrow",
+    "CityIndicators",
+    "city_indicators",
+    "cut_indicator_trends",
     "projection",
     "reference_area",
     "scope_report",
@@ -681,6 +684,49 @@ def cut_history(
     return panel[columns].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class CityIndicators:
+    """Every visible unit's carried values of a few indicators over a span of weeks, with its
+    level (what ``cut_indicator_trends`` cuts a scope from); read only."""
+
+    attrs: pd.DataFrame
+    panel: pd.DataFrame
+
+
+def city_indicators(
+    units: pd.DataFrame,
+    figures: pd.DataFrame,
+    indicators: list[str],
+    until: dt.date | None = None,
+    weeks: int | None = None,
+    all_dates: list[dt.date] | None = None,
+) -> CityIndicators:
+    """Carried values of ``indicators`` for every unit over the last ``weeks`` report weeks."""
+    attrs = metrics.expected_units(units)  # codes, levels and the tree are all it needs
+    attrs = attrs.assign(code=np.asarray(attrs["code"].astype(str), dtype=object))
+    until, dates = _dates_upto(figures, until, all_dates)
+    window = dates[-weeks:] if weeks else dates
+    values = metrics.carried_values(attrs, figures, window, indicators)
+    levels = attrs.set_index("code")["level"]
+    values["level"] = values["unit_code"].map(levels).astype("int64")
+    return CityIndicators(attrs, values)
+
+
+def cut_indicator_trends(
+    city: CityIndicators, settings: Settings, indicators: list[str], scope: str | None = None
+) -> pd.DataFrame:
+    """Per report week × level: units and Σ carried value of each of ``indicators``
+    (cur_<code>) within ``scope``."""
+    values = city.panel
+    if scope is not None:
+        codes, _, _ = _scope(city.attrs, scope, settings)
+        values = values[values["unit_code"].isin(codes)]
+    grouped = values.groupby(["report_date", "level"], sort=True)
+    out = grouped[[f"cur_{c}" for c in indicators]].sum(min_count=1)
+    out["units"] = grouped.size()
+    return out.reset_index()
+
+
 def indicator_trends(
     units: pd.DataFrame,
     figures: pd.DataFrame,
@@ -694,20 +740,8 @@ def indicator_trends(
     """Per report week × level: units and Σ carried value of each of ``indicators``
     (cur_<code>) — the same sums as ``level_trends`` for those columns, without the rest of
     the measures (the lean path behind the 趋势 page's indicator lines)."""
-    attrs = metrics.expected_units(units)  # codes, levels and the tree are all it needs
-    attrs = attrs.assign(code=np.asarray(attrs["code"].astype(str), dtype=object))
-    until, dates = _dates_upto(figures, until, all_dates)
-    window = dates[-weeks:] if weeks else dates
-    values = metrics.carried_values(attrs, figures, window, indicators)
-    levels = attrs.set_index("code")["level"]
-    values["level"] = values["unit_code"].map(levels).astype("int64")
-    if scope is not None:
-        codes, _, _ = _scope(attrs, scope, settings)
-        values = values[values["unit_code"].isin(codes)]
-    grouped = values.groupby(["report_date", "level"], sort=True)
-    out = grouped[[f"cur_{c}" for c in indicators]].sum(min_count=1)
-    out["units"] = grouped.size()
-    return out.reset_index()
+    city = city_indicators(units, figures, indicators, until, weeks, all_dates)
+    return cut_indicator_trends(city, settings, indicators, scope)
 
 
 def level_trends(hist: pd.DataFrame) -> pd.DataFrame:

@@ -240,8 +240,14 @@ def _indicator_trends(
     indicators: tuple[str, ...],
     viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
-    del token
     units, settings = _registry_and_settings(url)
+    key = ("indicators", url, token, report_date, weeks, indicators, _seen(viewer))
+    city = shared(
+        key,
+        lambda: door.city_indicators(
+            _engine(url), report_date, indicators, weeks=weeks, units=units, viewer=viewer
+        ),
+    )
     return door.indicator_trends(
         _engine(url),
         report_date,
@@ -251,6 +257,7 @@ def _indicator_trends(
         units=units,
         settings=settings,
         viewer=viewer,
+        city=city,
     )
 
 
