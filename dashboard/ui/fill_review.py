@@ -128,12 +128,16 @@ def _adjust_form(engine: Engine, task: TaskInfo, viewer: door.Viewer | None) -> 
     deadline = task.deadline.astimezone(OFFICE_TZ)
     with st.expander("调整截止时间与逾期规则"), st.form(f"review_task_adjust_{task.id}"):
         one, two = st.columns(2)
-        end_day = one.date_input("截止日期", value=deadline.date(), key="review_adjust_day")
+        end_day = one.date_input(
+            "截止日期", value=deadline.date(), key=f"review_adjust_day_{task.id}"
+        )
         end_time = two.time_input(
-            "截止时刻（北京时间）", value=deadline.time(), key="review_adjust_time"
+            "截止时刻（北京时间）", value=deadline.time(), key=f"review_adjust_time_{task.id}"
         )
         late = st.checkbox(
-            "截止后仍可提交（记为逾期补报）", value=task.allow_late, key="review_adjust_late"
+            "截止后仍可提交（记为逾期补报）",
+            value=task.allow_late,
+            key=f"review_adjust_late_{task.id}",
         )
         go = st.form_submit_button("保存调整")
     if not go:

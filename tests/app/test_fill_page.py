@@ -218,9 +218,9 @@ def test_the_office_moves_a_deadline_and_the_late_rule(fill_db: str) -> None:
     task = status.task_for(engine, tasks.current_report_date(repo.get_settings(engine)))
     assert task is not None
     later = (task.deadline + dt.timedelta(days=1)).astimezone(tasks.OFFICE_TZ)
-    at.date_input(key="review_adjust_day").set_value(later.date())
-    at.time_input(key="review_adjust_time").set_value(dt.time(18, 0))
-    at.checkbox(key="review_adjust_late").set_value(not task.allow_late)
+    at.date_input(key=f"review_adjust_day_{task.id}").set_value(later.date())
+    at.time_input(key=f"review_adjust_time_{task.id}").set_value(dt.time(18, 0))
+    at.checkbox(key=f"review_adjust_late_{task.id}").set_value(not task.allow_late)
     _button(at, "保存调整").click()
     at.run()
     assert not at.exception, at.exception
@@ -229,7 +229,9 @@ def test_the_office_moves_a_deadline_and_the_late_rule(fill_db: str) -> None:
     assert moved.deadline == dt.datetime.combine(later.date(), dt.time(18), tasks.OFFICE_TZ)
     assert any("已调整填报任务" in s.value for s in at.success), _texts(at)
     # a deadline before the opening time is refused with the reason, nothing changes
-    at.date_input(key="review_adjust_day").set_value(task.opens_at.date() - dt.timedelta(days=3))
+    at.date_input(key=f"review_adjust_day_{task.id}").set_value(
+        task.opens_at.date() - dt.timedelta(days=3)
+    )
     _button(at, "保存调整").click()
     at.run()
     assert any("截止时间早于开放时间" in e.value for e in at.error), _texts(at)
