@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import socketserver
 import threading
-import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -102,11 +101,16 @@ class Recorder:
         return [r["path"] for r in self.requests]
 
 
+SLOW_ANSWER_S = 30.0
+"""How long /slow keeps a sender waiting: far beyond any timeout the tests set."""
+
+
 @pytest.fixture
 def robot() -> Iterator[Recorder]:
     """A local robot endpoint. Paths: /ok answers errcode 0; /http500 HTTP 500; /errcode
-    errcode 310000; /slow waits 3 s before answering."""
+    errcode 310000; /slow answers only after SLOW_ANSWER_S (or when the test ends)."""
     recorder = Recorder("")
+    released = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
@@ -126,7 +130,7 @@ def robot() -> Iterator[Recorder]:
                 self.send_error(500, "Internal Server Error")
                 return
             if parsed.path == "/slow":
-                time.sleep(3)
+                released.wait(SLOW_ANSWER_S)
             reply = (
                 {"errcode": 310000, "errmsg": "sign not match"}
                 if parsed.path == "/errcode"
@@ -153,6 +157,7 @@ def robot() -> Iterator[Recorder]:
     try:
         yield recorder
     finally:
+        released.set()
         server.shutdown()
         server.server_close()
 

@@ -22,7 +22,7 @@ from dashboard.core.settings import defaults
 from dashboard.core.settings import problems as settings_problems
 from dashboard.remind import channels, service
 from dashboard.store import remind_repo, repo
-from tests.remind.conftest import DAY, Mailbox, Recorder, configure, seed
+from tests.remind.conftest import DAY, SLOW_ANSWER_S, Mailbox, Recorder, configure, seed
 
 YI_ZHEN = door.Viewer("yi", "liaison", "C0102")  # 东县乙镇's own liaison
 
@@ -103,7 +103,8 @@ def test_a_failed_delivery_is_shown_and_logged(
     configure(engine, remind_wecom_url=f"{robot.url}{path}", remind_timeout=1)
     started = time.monotonic()
     outcomes = _send(engine, ["wecom"])
-    assert time.monotonic() - started < 2 * 1 + 1.5  # bounded: two sends, 1 s each at most
+    # Bounded: neither send waited for /slow's answer (a busy machine may stretch the 1 s).
+    assert time.monotonic() - started < SLOW_ANSWER_S
     assert [o.status for o in outcomes] == ["failed", "failed"]
     assert all(said in (o.error or "") for o in outcomes)
     log = remind_repo.load_log(engine)
