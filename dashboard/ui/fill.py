@@ -22,12 +22,14 @@ from dashboard.ui.text import plain
 
 __all__ = [
     "EDITOR",
+    "GENERATION",
     "MESSAGE",
     "SHEET",
     "actions",
     "announce",
     "cells_of",
     "changed",
+    "editor_key",
     "filled",
     "grid",
     "load_sheet",
@@ -45,6 +47,7 @@ __all__ = [
 SHEET = "fill_sheet"  # task id → the Sheet as loaded (its versions are the compare-and-set)
 EDITOR = "fill_editor"
 MESSAGE = "fill_message"
+GENERATION = "fill_generation"  # task id → how many times its grid was reloaded
 
 
 def local_time(moment: dt.datetime) -> str:
@@ -86,9 +89,22 @@ def load_sheet(engine: Engine, task: TaskInfo, viewer: door.Viewer | None) -> Sh
     return held[task.id]
 
 
+def editor_key(task_id: int) -> str:
+    """The grid's widget key: new after each reload, so that the browser mounts a fresh
+    editor for the new figures.
+
+    Reusing the key with new data makes the browser's editor reset its edits and rerun the
+    page once more by itself; a cell typed in the meantime (right after 保存草稿) was lost."""
+    generation = st.session_state.get(GENERATION, {}).get(task_id, 0)
+    return f"{EDITOR}_{task_id}_{generation}"
+
+
 def reload(task: TaskInfo) -> None:
+    """Read the sheet again on the next run, in a new editor (see ``editor_key``)."""
     st.session_state.get(SHEET, {}).pop(task.id, None)
-    st.session_state.pop(f"{EDITOR}_{task.id}", None)
+    st.session_state.pop(editor_key(task.id), None)
+    generations: dict[int, int] = st.session_state.setdefault(GENERATION, {})
+    generations[task.id] = generations.get(task.id, 0) + 1
 
 
 def show_returned(sheet: Sheet) -> None:
@@ -133,7 +149,7 @@ def grid(sheet: Sheet) -> pd.DataFrame:
         hide_index=True,
         num_rows="fixed",
         placeholder="未填",
-        key=f"{EDITOR}_{sheet.task.id}",
+        key=editor_key(sheet.task.id),
         width="stretch",
     )
     edited = edited.rename(columns={v: k for k, v in headers.items()})
@@ -230,6 +246,8 @@ def actions(
     confirm = False
     if checked.warnings:
         confirm = st.checkbox("我已核对以上提醒，确认无误后提交", key=f"fill_confirm_{task.id}")
+    if moved:
+        st.caption(f"有未保存的修改：{len(moved)} 个单位（保存草稿或提交后才会记录）")
     left, right, _ = st.columns([1, 1, 3])
     save = left.button("保存草稿", key=f"fill_save_{task.id}", disabled=not drafts)
     submit = right.button(
@@ -273,10 +291,8 @@ def announce(task: TaskInfo, text: str) -> None:
 
 
 def show_outcome(task: TaskInfo) -> None:
-    """The last outcome of this task's grid, shown until the user edits or acts again.
-
-    Not popped on display: a save replaces the editor's data, and the editor then reruns the
-    page once more by itself; a one-shot message would vanish in that rerun."""
+    """The last outcome of this task's grid, shown until the user edits or acts again (not
+    popped on display: any rerun before then, a widget elsewhere on the page, keeps it)."""
     held = st.session_state.get(MESSAGE)
     if isinstance(held, tuple) and held[0] == task.id:
         st.success(held[1])

@@ -12,11 +12,15 @@ from dashboard import door
 from dashboard.auth import audit
 from dashboard.entry import entries, status, tasks, template_upload
 from dashboard.store import db, repo
-from dashboard.ui import session
+from dashboard.ui import fill, session
 from tests.app.conftest import APP
 from tests.entry.helpers import add_units
 
-EDITOR = "fill_editor_1"
+
+def _editor_key(at: AppTest) -> str:
+    """Task 1's grid key as the page makes it now (a new one after each save or submit)."""
+    held = at.session_state[fill.GENERATION] if fill.GENERATION in at.session_state else {}
+    return f"{fill.EDITOR}_1_{held.get(1, 0)}"
 
 
 @pytest.fixture
@@ -45,7 +49,7 @@ def _open(page: str) -> AppTest:
 
 
 def _edit(at: AppTest, rows: dict[int, dict[str, str]]) -> None:
-    at.session_state[EDITOR] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    at.session_state[_editor_key(at)] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception, at.exception
 
@@ -66,7 +70,7 @@ def _texts(at: AppTest) -> str:
 def test_grid_rules_draft_and_submit(fill_db: str) -> None:
     at = _open("fill.py")
     assert at.title[0].value == "在线填报"
-    grid = at.data_editor(key=EDITOR).value
+    grid = at.data_editor(key=_editor_key(at)).value
     assert list(grid["单位名称"])[:2] == ["青川市", "甲县"]
     assert "为民办实事件数（上周）" in grid.columns
     # rules at the cell: closed > found is an error naming the indicator; X is a placeholder
@@ -99,15 +103,23 @@ def test_grid_rules_draft_and_submit(fill_db: str) -> None:
     assert grid.loc["101", "label"] == "已提交"
 
 
-def test_saved_message_outlives_the_editors_own_rerun(fill_db: str) -> None:
-    """A save replaces the editor's data and the browser's editor then reruns the page once
-    more (its edits reset): the outcome must still be shown; a new edit clears it."""
+def test_a_save_gives_a_new_editor_and_the_message_stays_until_the_next_edit(
+    fill_db: str,
+) -> None:
+    """A save reloads the figures into a new editor (a new key: the browser mounts it fresh
+    instead of resetting the old one and rerunning once more, which lost a cell typed at
+    once); the outcome stays through any rerun until the user edits again."""
     at = _open("fill.py")
+    first = _editor_key(at)
     _edit(at, {1: {"读书班期数": "6"}})
+    assert any("有未保存的修改：1 个单位" in c.value for c in at.caption)
     _button(at, "保存草稿").click()
     at.run()
     assert any("已保存草稿：1 个单位" in s.value for s in at.success), _texts(at)
-    _edit(at, {})  # the editor's reset, as the browser sends it
+    assert not any("有未保存的修改" in c.value for c in at.caption)
+    assert _editor_key(at) != first and len(at.data_editor) == 1
+    assert list(at.data_editor(key=_editor_key(at)).value["读书班期数"])[1] == "6"
+    at.run()  # a rerun for anything else on the page
     assert any("已保存草稿：1 个单位" in s.value for s in at.success), _texts(at)
     _edit(at, {2: {"读书班期数": "2"}})
     assert not any("已保存草稿" in s.value for s in at.success), _texts(at)

@@ -98,7 +98,9 @@ def page(browser, tmp_path):  # type: ignore[no-untyped-def]
 
 def wait_for_app(page, timeout: float = 60_000) -> None:  # type: ignore[no-untyped-def]
     """Wait until Streamlit finished running the script (no spinner, app rendered)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
+    )
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )

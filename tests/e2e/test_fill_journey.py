@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import expect
 
 from dashboard.auth import accounts
 from dashboard.core import periods
@@ -98,9 +97,8 @@ def _grid(page):  # type: ignore[no-untyped-def]
     return grid
 
 
-def _type_column(page, row: int, column: int, values: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """Type values down one column of the grid from (row, column), with the keyboard only:
-    Enter opens a cell's editor, Enter again commits and moves down a row."""
+def _select(page, row: int, column: int) -> None:  # type: ignore[no-untyped-def]
+    """Select a cell with the mouse on the row's unit name, then the arrow keys."""
     wait_for_app(page)
     box = _grid(page).bounding_box()
     assert box is not None
@@ -109,13 +107,29 @@ def _type_column(page, row: int, column: int, values: list[str]) -> None:  # typ
     for _ in range(column):
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(100)
-    for value in values:
+
+
+def _type_cell(page, row: int, column: int, value: str, unsaved: int) -> None:  # type: ignore[no-untyped-def]
+    """Type one value with the keyboard (Enter opens the cell's editor, Enter commits) and
+    wait for the page to count ``unsaved`` units with unsaved changes, as a user sees the
+    edit taken. A cell not taken (a click or a keystroke lost while the page redraws) is
+    typed again, at most four times."""
+    counted = page.get_by_text(f"有未保存的修改：{unsaved} 个单位")
+    for _attempt in range(4):
+        _select(page, row, column)
         page.keyboard.press("Enter")
         page.wait_for_timeout(300)
         page.keyboard.type(value)
         page.keyboard.press("Enter")
-        page.wait_for_timeout(1500)  # the app reruns on the edit
+        try:
+            counted.wait_for(timeout=15_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
         wait_for_app(page)
+        return
+    page.screenshot(path=str(SHOTS / "fill_cell_not_taken.png"), full_page=True)
+    raise AssertionError(f"row {row}: the grid did not take {value!r} in four tries")
 
 
 def _drafts() -> dict[str, object]:
@@ -131,37 +145,17 @@ def _drafts() -> dict[str, object]:
 
 
 def _enter(page, first_row: int, values: list[str], codes: list[str]) -> None:  # type: ignore[no-untyped-def]
-    """Type the values, save them as a draft and check what was saved: typing into the
-    canvas grid can lose a keystroke while the app reruns, so a lost cell is typed again
-    (at most four times); what counts is the saved draft."""
-    want = {c: int(v) for c, v in zip(codes, values, strict=True)}
+    """Type the values down the 读书班期数 column, save them as a draft and check that the
+    saved draft holds exactly what was typed, in the right units."""
+    for k, value in enumerate(values):
+        _type_cell(page, first_row + k, 2, value, unsaved=k + 1)
+    page.get_by_role("button", name="保存草稿").click()
+    page.get_by_text("已保存草稿").wait_for(timeout=60_000)
+    wait_for_app(page)
     saved = _drafts()
-    seen = []
-    for _attempt in range(4):
-        for k, code in enumerate(codes):
-            if saved.get(code) != want[code]:
-                _type_column(page, first_row + k, 2, [values[k]])
-        save = page.get_by_role("button", name="保存草稿")
-        if _enabled(save):
-            save.click()
-            page.get_by_text("已保存草稿").wait_for(timeout=60_000)
-            wait_for_app(page)
-        saved = _drafts()
-        seen.append(dict(saved))
-        if all(saved.get(c) == v for c, v in want.items()):
-            return
-    page.screenshot(path=str(SHOTS / "fill_not_taken.png"), full_page=True)
-    raise AssertionError(f"the grid did not take the typed values; drafts per attempt: {seen}")
-
-
-def _enabled(button) -> bool:  # type: ignore[no-untyped-def]
-    """Whether ``button`` is (or within a few seconds becomes) enabled: on a busy machine the
-    rerun that follows the last typed cell may not have started when the typing ends."""
-    try:
-        expect(button).to_be_enabled(timeout=10_000)
-    except AssertionError:
-        return False
-    return True
+    assert {c: saved.get(c) for c in codes} == {
+        c: int(v) for c, v in zip(codes, values, strict=True)
+    }, saved
 
 
 def _choose(page, combo, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -190,11 +184,6 @@ def _main_text(page) -> str:  # type: ignore[no-untyped-def]
     return str(page.locator('[data-testid="stMain"]').inner_text())
 
 
-@pytest.mark.skip(
-    reason="flaky on a clean clone (1 of 3 CI runs on 2 December): the first cell typed after a "
-    "page load or a save is lost (the editor reruns the page once more by itself and the grid "
-    "is redrawn under the keystrokes), four retries included; named as not done in the note"
-)
 def test_enter_submit_return_resubmit(page, fill_url: str) -> None:  # type: ignore[no-untyped-def]
     # the county liaison enters its three units; the third is lower than last week
     _sign_in(page, fill_url, "jia")
