@@ -550,16 +550,18 @@ def update_fill_task(
     viewer: Viewer | None,
     task_id: int,
     *,
+    opens_at: dt.datetime | None = None,
     deadline: dt.datetime | None = None,
     allow_late: bool | None = None,
     closed: bool | None = None,
 ) -> None:
-    """Move a task's deadline, change its late rule, close (no more entries) or reopen it on
-    behalf of ``viewer``: the office only."""
+    """Move a task's opening time or deadline, change its late rule, close (no more entries)
+    or reopen it on behalf of ``viewer``: the office only."""
     _require_manager(viewer)
     entry_tasks.update_task(
         engine,
         task_id,
+        opens_at=opens_at,
         deadline=deadline,
         allow_late=allow_late,
         closed=closed,

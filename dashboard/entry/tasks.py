@@ -120,13 +120,17 @@ def update_task(
     engine: Engine,
     task_id: int,
     *,
+    opens_at: dt.datetime | None = None,
     deadline: dt.datetime | None = None,
     allow_late: bool | None = None,
     closed: bool | None = None,
     actor: str = "",
 ) -> None:
-    """Move a task's deadline, change its late rule, or close/reopen it."""
+    """Move a task's opening time or deadline, change its late rule, or close/reopen it.
+    A deadline at or before the opening time is an EntryError and nothing changes."""
     values: dict[str, Any] = {}
+    if opens_at is not None:
+        values["opens_at"] = opens_at
     if deadline is not None:
         values["deadline"] = deadline
     if allow_late is not None:
@@ -136,11 +140,26 @@ def update_task(
     if not values:
         return
     with engine.begin() as conn:
+        if opens_at is not None or deadline is not None:
+            held = conn.execute(
+                select(fill_tasks.c.opens_at, fill_tasks.c.deadline).where(
+                    fill_tasks.c.id == task_id
+                )
+            ).one()
+            start = _utc(opens_at or held.opens_at)
+            end = _utc(deadline or held.deadline)
+            if end <= start:
+                raise EntryError("截止时间早于开放时间：请把截止时间设在开放时间之后")
         conn.execute(update(fill_tasks).where(fill_tasks.c.id == task_id).values(**values))
         detail: dict[str, Any] = {"task": task_id, "changed": sorted(values)}
         if closed is not None:
             detail["closed"] = closed
         audit_repo.record(conn, "fill_task", user=actor, detail=detail)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A stored moment (SQLite keeps no time zone: UTC) or a given one, comparable."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
 
 def list_tasks(engine: Engine) -> pd.DataFrame:

@@ -125,9 +125,17 @@ def close_or_reopen(engine: Engine, task: TaskInfo, viewer: door.Viewer | None) 
 
 
 def _adjust_form(engine: Engine, task: TaskInfo, viewer: door.Viewer | None) -> None:
+    opens = task.opens_at.astimezone(OFFICE_TZ)
     deadline = task.deadline.astimezone(OFFICE_TZ)
-    with st.expander("调整截止时间与逾期规则"), st.form(f"review_task_adjust_{task.id}"):
+    label = "调整开放、截止时间与逾期规则"
+    with st.expander(label), st.form(f"review_task_adjust_{task.id}"):
         one, two = st.columns(2)
+        start_day = one.date_input(
+            "开放日期", value=opens.date(), key=f"review_adjust_open_day_{task.id}"
+        )
+        start_time = two.time_input(
+            "开放时刻（北京时间）", value=opens.time(), key=f"review_adjust_open_time_{task.id}"
+        )
         end_day = one.date_input(
             "截止日期", value=deadline.date(), key=f"review_adjust_day_{task.id}"
         )
@@ -142,12 +150,9 @@ def _adjust_form(engine: Engine, task: TaskInfo, viewer: door.Viewer | None) -> 
         go = st.form_submit_button("保存调整")
     if not go:
         return
-    moved = _beijing(end_day, end_time)
-    if moved <= task.opens_at:
-        st.error("截止时间早于开放时间：请把截止时间设在开放时间之后")
-        return
-    _update(engine, viewer, task, f"已调整填报任务：截止时间 {local_time(moved)}",
-            deadline=moved, allow_late=late)  # fmt: skip
+    start, moved = _beijing(start_day, start_time), _beijing(end_day, end_time)
+    done = f"已调整填报任务：开放 {local_time(start)}，截止 {local_time(moved)}"
+    _update(engine, viewer, task, done, opens_at=start, deadline=moved, allow_late=late)
 
 
 def _update(
@@ -155,7 +160,7 @@ def _update(
 ) -> None:
     try:
         door.update_fill_task(engine, viewer, task.id, **change)
-    except door.DoorError as exc:
+    except (door.DoorError, EntryError) as exc:
         st.error(str(exc))
         return
     st.session_state["review_message"] = done

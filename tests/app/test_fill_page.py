@@ -19,7 +19,7 @@ from tests.entry.helpers import add_units
 
 def _editor_key(at: AppTest) -> str:
     """Task 1's grid key as the page makes it now (a new one after each save or submit)."""
-    held = at.session_state[fill.GENERATION] if fill.GENERATION in at.session_state else {}
+    held = at.session_state.get(fill.GENERATION, {})
     return f"{fill.EDITOR}_1_{held.get(1, 0)}"
 
 
@@ -230,6 +230,9 @@ def test_the_office_moves_a_deadline_and_the_late_rule(fill_db: str) -> None:
     task = status.task_for(engine, tasks.current_report_date(repo.get_settings(engine)))
     assert task is not None
     later = (task.deadline + dt.timedelta(days=1)).astimezone(tasks.OFFICE_TZ)
+    opening = task.opens_at.astimezone(tasks.OFFICE_TZ).date() - dt.timedelta(days=1)
+    at.date_input(key=f"review_adjust_open_day_{task.id}").set_value(opening)
+    at.time_input(key=f"review_adjust_open_time_{task.id}").set_value(dt.time(9, 0))
     at.date_input(key=f"review_adjust_day_{task.id}").set_value(later.date())
     at.time_input(key=f"review_adjust_time_{task.id}").set_value(dt.time(18, 0))
     at.checkbox(key=f"review_adjust_late_{task.id}").set_value(not task.allow_late)
@@ -239,11 +242,10 @@ def test_the_office_moves_a_deadline_and_the_late_rule(fill_db: str) -> None:
     moved = status.task_for(engine, task.report_date)
     assert moved is not None and moved.allow_late is not task.allow_late
     assert moved.deadline == dt.datetime.combine(later.date(), dt.time(18), tasks.OFFICE_TZ)
+    assert moved.opens_at == dt.datetime.combine(opening, dt.time(9), tasks.OFFICE_TZ)
     assert any("已调整填报任务" in s.value for s in at.success), _texts(at)
     # a deadline before the opening time is refused with the reason, nothing changes
-    at.date_input(key=f"review_adjust_day_{task.id}").set_value(
-        task.opens_at.date() - dt.timedelta(days=3)
-    )
+    at.date_input(key=f"review_adjust_day_{task.id}").set_value(opening - dt.timedelta(days=3))
     _button(at, "保存调整").click()
     at.run()
     assert any("截止时间早于开放时间" in e.value for e in at.error), _texts(at)
