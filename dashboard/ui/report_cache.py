@@ -79,13 +79,26 @@ def _registry_and_settings(url: str) -> tuple[pd.DataFrame, Settings]:
     return repo.load_units(engine), Settings(repo.get_settings(engine))
 
 
-def _inputs(url: str, token: str, report_date: dt.date | None, weeks: int | None) -> door.Inputs:
-    """What the door needs, from this run's cached registry, settings and window."""
+def _inputs(
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    weeks: int | None,
+    viewer: door.Viewer | None = None,
+) -> door.Inputs:
+    """What the door needs, from this run's cached registry, settings and window, as
+    ``viewer`` may see it: a scoped viewer's cut (``door.visible``) is made once per process,
+    week and data version, and the door does not cut it again."""
     units, settings = _registry_and_settings(url)
     window = _window(url, token, report_date, door.window_weeks(settings, weeks))
-    return door.inputs(
+    data = door.inputs(
         _engine(url), report_date, weeks, units=units, settings=settings, window=window
     )
+    seen = _seen(viewer)
+    if seen is None:
+        return data
+    key = ("inputs", url, token, report_date, door.window_weeks(settings, weeks), seen)
+    return shared(key, lambda: door.visible(data, viewer))
 
 
 SHARED_BUDGET_ROWS = 500_000
@@ -146,7 +159,7 @@ def _city(
             by_category=by_category,
             weeks=weeks,
             history_codes=history_codes,
-            given=_inputs(url, token, report_date, weeks),
+            given=_inputs(url, token, report_date, weeks, viewer),
             checked=True,
             viewer=viewer,
         ),
@@ -173,7 +186,7 @@ def _city_history(
             by_category=by_category,
             weeks=weeks,
             with_heat=with_heat,
-            given=_inputs(url, token, report_date, weeks),
+            given=_inputs(url, token, report_date, weeks, viewer),
             viewer=viewer,
         ),
     )
@@ -190,7 +203,7 @@ def _week(
     history_codes: tuple[str, ...] | None = None,
     viewer: door.Viewer | None = None,
 ) -> WeekReport:
-    given = _inputs(url, token, report_date, weeks)
+    given = _inputs(url, token, report_date, weeks, viewer)
     return door.week_report(
         _engine(url),
         report_date,
@@ -216,7 +229,7 @@ def _trends(
     with_heat: bool = True,
     viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
-    given = _inputs(url, token, report_date, weeks)
+    given = _inputs(url, token, report_date, weeks, viewer)
     return door.level_trends(
         _engine(url),
         report_date,
@@ -271,7 +284,7 @@ def _units_history(
     weeks: int | None,
     viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
-    given = _inputs(url, token, report_date, weeks)
+    given = _inputs(url, token, report_date, weeks, viewer)
     return door.units_history(
         _engine(url),
         report_date,
@@ -292,8 +305,17 @@ def _status_grid(
     scope: str | None,
     viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
-    given = _inputs(url, token, report_date, weeks)
-    grid = door.status_grid(_engine(url), report_date, weeks, scope, given=given, viewer=viewer)
+    given = _inputs(url, token, report_date, weeks, viewer)
+    key = ("status", url, token, report_date, weeks, _seen(viewer))
+    city = shared(
+        key,
+        lambda: door.city_status_grid(
+            _engine(url), report_date, weeks, given=given, viewer=viewer
+        ),
+    )
+    grid = door.status_grid(
+        _engine(url), report_date, weeks, scope, given=given, viewer=viewer, city=city
+    )
     shown = grid.replace(GLYPHS)
     shown.columns = [f"{d:%m-%d}" for d in grid.columns]
     names = given.units.set_index("code")["name"]
