@@ -309,9 +309,7 @@ def _status_grid(
     key = ("status", url, token, report_date, weeks, _seen(viewer))
     city = shared(
         key,
-        lambda: door.city_status_grid(
-            _engine(url), report_date, weeks, given=given, viewer=viewer
-        ),
+        lambda: door.city_status_grid(_engine(url), report_date, weeks, given=given, viewer=viewer),
     )
     grid = door.status_grid(
         _engine(url), report_date, weeks, scope, given=given, viewer=viewer, city=city
