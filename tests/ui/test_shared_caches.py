@@ -30,6 +30,25 @@ def test_a_figure_is_built_once_per_key_and_again_for_another() -> None:
     assert list(first.to_dict()["data"][0]["x"]) == ["a"]
 
 
+def test_a_cached_figure_is_the_built_one_drawn_as_built() -> None:
+    """The builder's figure is kept itself (no second validation of every property) and
+    draws and downloads as it was built."""
+    made: list[go.Figure] = []
+
+    def build() -> go.Figure:
+        fig = go.Figure(go.Bar(x=["甲", "乙"], y=[1, 2]))
+        fig.update_layout(title={"text": "原样"})
+        made.append(fig)
+        return fig
+
+    expected = go.Figure(go.Bar(x=["甲", "乙"], y=[1, 2])).update_layout(title={"text": "原样"})
+    fig, fig_json = charts.cached_figure(build, ("test", "as built", 1))
+    assert fig is made[0] and isinstance(fig, go.Figure)
+    assert fig.to_dict() is fig.to_dict()  # made once, handed to every draw
+    assert fig_json == expected.to_json()
+    assert fig.layout.title.text == "原样"
+
+
 def test_the_shared_registry_is_handed_out_as_copies(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     engine = db.connect(url)
