@@ -23,14 +23,14 @@ __all__ = ["LOCAL_ACTOR", "actor", "audited", "current_viewer", "render_account"
 def current_viewer() -> door.Viewer | None:
     """The signed-in user as the door sees them; stops the page when the session is gone."""
     engine = state.office_engine()  # accounts live in the office's database, not the demo's
+    session = sessions.check(engine, st.context.cookies.get(SESSION_COOKIE))
+    if session is not None:  # a valid session: accounts exist, no need to count them
+        return door.Viewer(session.user.name, session.user.role, session.user.scope_code)
     if not accounts.any_users(engine):
         return None
-    session = sessions.check(engine, st.context.cookies.get(SESSION_COOKIE))
-    user = session.user if session is not None else None
-    if user is None:
-        user = proxy.user_from_proxy(
-            engine, str(st.context.ip_address or ""), st.context.headers.get(proxy.HEADER)
-        )
+    user = proxy.user_from_proxy(
+        engine, str(st.context.ip_address or ""), st.context.headers.get(proxy.HEADER)
+    )
     if user is None:
         st.title("请先登录")
         st.info("登录已失效，或账号已被停用、密码已修改。请重新登录后继续。")
