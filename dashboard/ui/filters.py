@@ -73,7 +73,8 @@ def whole_label() -> str:
 def board_filters(show_pool_toggle: bool = False) -> Filters:
     """Draw the filter row at the top of a board page and return the choices."""
     units = state.units()
-    names = list(state.settings().get("level_names") or [])
+    settings = state.typed_settings()  # read only here: no copy of the settings
+    names = list(settings.get("level_names") or [])
     labels = dict(state.scopes())
     whole = whole_label()
     scope_options = [ALL, *labels]
@@ -81,7 +82,7 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
         st.session_state[SCOPE_KEY] = ALL
     levels = sorted(int(v) for v in units["level"].unique())
     present = {str(v) for v in units["category"].dropna().unique()}
-    listed = [str(c) for c in state.settings().get("categories") or []]
+    listed = [str(c) for c in settings.get("categories") or []]
     # the office's own order (设置 → 单位类别), then any category not (yet) in its list
     categories = [c for c in listed if c in present] + sorted(present - set(listed))
     cols = st.columns([3, 3, 3, 2] if show_pool_toggle else [3, 3, 3])

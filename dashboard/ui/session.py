@@ -70,7 +70,8 @@ def audited(make: Callable[[], bytes], action: str, what: str) -> Callable[[], b
     ``download`` for charts and tables) when the button is pressed."""
     who = viewer()
     engine = state.engine()
-    address = str(st.context.ip_address or "")  # the browser's, as the request came in
+    # the browser's, as the request came in (one look per run: a page has many buttons)
+    address = state.per_run("address", lambda: str(st.context.ip_address or ""))
 
     def made() -> bytes:
         audit.record(
