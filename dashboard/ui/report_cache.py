@@ -192,8 +192,7 @@ def _city_history(
     )
 
 
-@st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
-def _week(
+def _cut_week(
     url: str,
     token: str,
     report_date: dt.date | None,
@@ -216,6 +215,9 @@ def _week(
         viewer=viewer,
         city=_city(url, token, report_date, by_category, weeks, history_codes, viewer),
     )
+
+
+_week = st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)(_cut_week)
 
 
 @st.cache_data(show_spinner="正在计算趋势…", max_entries=128)
@@ -434,10 +436,21 @@ def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
     hit = VIEWS.get(token)
     if hit is not None:
         return hit
-    week = week_report(chosen.scope, chosen.by_category)
-    if week is None:  # pages call filters.no_data() first
+    day = state.selected_report_date()
+    if day is None:  # pages call filters.no_data() first
         st.stop()
-    assert week is not None
+    # cut from the shared week directly: kept here, a pickled copy in st.cache_data would
+    # only cost its pickling
+    week = _cut_week(
+        state.url(),
+        state.version(),
+        day,
+        chosen.scope,
+        chosen.by_category,
+        0,
+        None,
+        session.viewer(),
+    )
     made = (week, report.narrow(week, chosen.apply(week.units), state.typed_settings()))
     VIEWS.put(token, made)
     return made
