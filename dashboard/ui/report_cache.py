@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
@@ -35,6 +36,7 @@ __all__ = [
     "SHARED_BUDGET_ROWS",
     "VIEWS",
     "VIEW_BUDGET_UNITS",
+    "MAX_VIEW_PARTS",
     "WEEK_CHOICES",
     "filtered_week",
     "indicator_trends",
@@ -42,6 +44,7 @@ __all__ = [
     "scope_units",
     "status_grid",
     "units_history",
+    "view_part",
     "view_token",
     "week_report",
 ]
@@ -423,6 +426,28 @@ def view_token(chosen: filters_mod.Filters) -> Hashable:
     version, the week, the filters and the viewer (so a cached figure or view never crosses
     scopes, and a new upload, undo or settings change makes new ones)."""
     return (state.url(), state.version(), state.selected_report_date(), chosen, session.viewer())
+
+
+MAX_VIEW_PARTS = 256
+_VIEW_PARTS: OrderedDict[Hashable, Any] = OrderedDict()
+_VIEW_PARTS_LOCK = threading.Lock()
+
+
+def view_part(token: Hashable, name: str, make: Callable[[], T]) -> T:
+    """``make()`` once per process for a board view (``view_token``) and ``name``: what a
+    page derives from the view and draws the same on every rerun (a list, a text). Shared:
+    callers only read it."""
+    key = (token, name)
+    with _VIEW_PARTS_LOCK:
+        if key in _VIEW_PARTS:
+            _VIEW_PARTS.move_to_end(key)
+            return cast(T, _VIEW_PARTS[key])
+    made = make()
+    with _VIEW_PARTS_LOCK:
+        _VIEW_PARTS[key] = made
+        while len(_VIEW_PARTS) > MAX_VIEW_PARTS:
+            _VIEW_PARTS.popitem(last=False)
+    return made
 
 
 def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:

@@ -57,6 +57,15 @@ def viewer() -> door.Viewer | None:
 
 
 LOCAL_ACTOR = "本机（单机模式）"
+_ADDRESS_KEY = "_client_address"
+
+
+def _address() -> str:
+    """The browser's address as its connection came in: read once per session (Streamlit
+    reads it once at connect), not for every download button of every rerun."""
+    if _ADDRESS_KEY not in st.session_state:
+        st.session_state[_ADDRESS_KEY] = str(st.context.ip_address or "")
+    return str(st.session_state[_ADDRESS_KEY])
 
 
 def actor() -> str:
@@ -70,8 +79,7 @@ def audited(make: Callable[[], bytes], action: str, what: str) -> Callable[[], b
     ``download`` for charts and tables) when the button is pressed."""
     who = viewer()
     engine = state.engine()
-    # the browser's, as the request came in (one look per run: a page has many buttons)
-    address = state.per_run("address", lambda: str(st.context.ip_address or ""))
+    address = _address()
 
     def made() -> bytes:
         audit.record(
