@@ -216,6 +216,18 @@ def _cookies_of_the_session() -> None:
     proxy.cookies = property(lambda _self: {SESSION_COOKIE: _TOKEN})
 
 
+def _settle_as_served() -> None:
+    """What the served process's lifespan does before its first session, when the checkout
+    has it (``dashboard.web.settle``): the same process state as a served page run."""
+    import importlib
+
+    try:
+        settle = importlib.import_module("dashboard.web.settle")
+    except ImportError:
+        return
+    settle.settle()
+
+
 def _sign_in(url: str, name: str, role: str, scope: str | None) -> str:
     from dashboard.auth import accounts, sessions
     from dashboard.store import db
@@ -329,6 +341,7 @@ def one(args: argparse.Namespace) -> Results:
             os.environ["DATABASE_URL"] = url
             os.environ["DEMO_DATABASE_URL"] = f"sqlite:///{folder / 'demo-unused.sqlite3'}"
             _cookies_of_the_session()
+            _settle_as_served()
             return walk(url, root, Counter(), viewer, args.townships, args.subtrees)
 
 
