@@ -10,6 +10,7 @@ the viewer's scope will be enforced once users exist: nothing else reads figures
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ __all__ = [
     "check_request",
     "city_history",
     "city_indicators",
+    "city_status_grid",
     "city_week",
     "entry_actor",
     "entry_review",
@@ -104,8 +106,11 @@ def _outside_scope(scope: str, viewer: Viewer) -> DoorError:
 
 def visible(data: Inputs, viewer: Viewer | None) -> Inputs:
     """What ``viewer`` may see of ``data``: a scoped viewer's subtree alone, so rankings,
-    peer pools and every table are computed inside it and no outside unit appears."""
+    peer pools and every table are computed inside it and no outside unit appears. Inputs
+    this made for the same subtree already are that (the pages keep them per week)."""
     if viewer is None or viewer.scope_code is None:
+        return data
+    if data.within == viewer.scope_code:
         return data
     units = data.units
     if viewer.scope_code not in set(units["code"].astype(str)):
@@ -116,6 +121,7 @@ def visible(data: Inputs, viewer: Viewer | None) -> Inputs:
         data.figures[data.figures["unit_code"].isin(codes)].reset_index(drop=True),
         data.settings,
         data.days,
+        within=viewer.scope_code,
     )
 
 
@@ -138,6 +144,7 @@ class Inputs:
     figures: pd.DataFrame
     settings: Settings
     days: list[dt.date]
+    within: str | None = None  # the subtree ``visible`` cut these to (None: not cut)
 
 
 def report_days(engine: Engine) -> list[dt.date]:
@@ -232,7 +239,7 @@ def week_report(
     day = report_date or (data.days[-1] if data.days else None)
     if city is None:
         city = _city(engine, data, report_date, day, by_category, weeks, history_codes)
-    return report.scope_report(city, data.settings, scope, _timeliness(engine, day, data, scope))
+    return report.scope_report(city, data.settings, scope, _timeliness(city, data, scope))
 
 
 def city_week(
@@ -266,7 +273,8 @@ def _city(
     weeks: int | None,
     history_codes: Sequence[str] | None,
 ) -> report.CityWeek:
-    return report.city_week(
+    entry = _week_status(engine, day)
+    city = report.city_week(
         data.units,
         data.figures,
         data.settings,
@@ -275,33 +283,34 @@ def _city(
         all_dates=data.days,
         history_codes=list(history_codes) if history_codes is not None else None,
         history_weeks=weeks or None,
-        overdue=_overdue(engine, day),
+        overdue=entry.overdue(dt.datetime.now(dt.UTC)) if entry is not None else [],
     )
+    return dataclasses.replace(city, entry=entry)
 
 
-def _has_task(engine: Engine | None, day: dt.date | None) -> bool:
-    return engine is not None and day is not None and entry_status.task_for(engine, day) is not None
+def _week_status(engine: Engine | None, day: dt.date | None) -> entry_views.WeekStatus | None:
+    """The week's 填报 task and entry status (none without a task, and none for inputs
+    given without a database): read once with the week, the overdue units (逾期未报) and
+    every scope's 按时报送率 are counted from it."""
+    if engine is None or day is None:
+        return None
+    return entry_views.week_status(engine, day)
 
 
-def _overdue(engine: Engine | None, day: dt.date | None) -> list[str]:
-    """Units 逾期未报 for the week (none without a task, and none for inputs given without
-    a database)."""
-    if engine is None or day is None or not _has_task(engine, day):
-        return []
-    return entry_views.overdue_units(engine, day)
-
-
-def _timeliness(
-    engine: Engine | None, day: dt.date | None, data: Inputs, scope: str | None
-) -> dict[str, Any] | None:
+def _timeliness(city: report.CityWeek, data: Inputs, scope: str | None) -> dict[str, Any] | None:
     """The scope's 按时报送率 figures for the week (none without a task)."""
-    if engine is None or day is None or not _has_task(engine, day):
+    entry = city.entry
+    if not isinstance(entry, entry_views.WeekStatus):
         return None
-    expected = metrics.expected_units(data.units)
-    codes = subtree_codes(data.units, scope) if scope is not None else list(expected["code"])
-    found = entry_views.timeliness(engine, day, codes)
-    if found is None:
-        return None
+    parts = city.parts
+    if scope is not None and parts is not None and scope in parts.span:
+        start, stop = parts.span[scope]
+        codes = parts.codes[parts.members[start:stop]].tolist()
+    elif scope is not None:
+        codes = subtree_codes(data.units, scope)
+    else:
+        codes = list(metrics.expected_units(data.units)["code"])
+    found = entry.timeliness(codes)
     return {
         "on_time": found.on_time,
         "late": found.late,
@@ -446,14 +455,34 @@ def status_grid(
     *,
     given: Inputs | None = None,
     viewer: Viewer | None = None,
+    city: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Unit × week 报送 status (已报 / 零报告 / 未报) over the last ``weeks`` weeks."""
+    """Unit × week 报送 status (已报 / 零报告 / 未报) over the last ``weeks`` weeks.
+    ``city``: the same weeks' ``city_status_grid`` for this viewer (the pages keep one per
+    week and data version), cut to ``scope`` here instead of computed again."""
     data = visible(given or inputs(engine, report_date, weeks), viewer)
     scope = scope_for(scope, data, viewer)
-    grid = metrics.status_grid(data.units, data.figures, data.days[-weeks:])
+    grid = city if city is not None else _status_grid(data, weeks)
     if scope is not None:
         grid = grid[grid.index.isin(subtree_codes(data.units, scope))]
     return grid
+
+
+def city_status_grid(
+    engine: Engine,
+    report_date: dt.date | None,
+    weeks: int,
+    *,
+    given: Inputs | None = None,
+    viewer: Viewer | None = None,
+) -> pd.DataFrame:
+    """The 报送 status of every unit ``viewer`` may see over the last ``weeks`` weeks: what
+    each scope's grid is cut from."""
+    return _status_grid(visible(given or inputs(engine, report_date, weeks), viewer), weeks)
+
+
+def _status_grid(data: Inputs, weeks: int) -> pd.DataFrame:
+    return metrics.status_grid(data.units, data.figures, data.days[-weeks:])
 
 
 _NO_FIGURES = pd.DataFrame({"unit_code": pd.Series([], dtype="str")})

@@ -4,8 +4,10 @@
 before Streamlit's own routes: pages, the websocket, media and the upload endpoint.
 AppTest drives ``app.py`` directly; the HTTP tests start this file.
 
-Its lifespan starts the automatic 催报 scheduler once per process (``dashboard/remind/
-scheduler.py``; ``DASHBOARD_SCHEDULER=0`` leaves it to cron) and stops it on shutdown.
+Its lifespan freezes what the process holds for good out of Python's full garbage
+collections (``dashboard/web/settle.py``), starts the automatic 催报 scheduler once per
+process (``dashboard/remind/scheduler.py``; ``DASHBOARD_SCHEDULER=0`` leaves it to cron) and
+stops it on shutdown.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     from dashboard import bootstrap
     from dashboard.remind import scheduler
     from dashboard.store import db
+    from dashboard.web import settle
 
+    settle.settle()  # what the process holds for good leaves the full collections
     thread = scheduler.start_once(db.connect(bootstrap.office_url()))
     try:
         yield None

@@ -123,3 +123,116 @@ def test_indicator_lines_cut_from_the_city_are_the_ones_computed_alone(city, vie
     if viewer is not None:  # the viewer's scope still holds where the lines are cut
         with pytest.raises(door.DoorError, match="只能查看"):
             door.indicator_trends(city, WEEK2, "02", wanted, viewer=viewer, city=shared)
+
+
+@pytest.fixture
+def city_with_task(city):
+    """The city with a 填报 task for WEEK2 whose deadline has passed: two units on time,
+    one late, the others 逾期未报."""
+    from dashboard.entry import entries, tasks
+
+    def at(hour: int):
+        import datetime as dt
+
+        return dt.datetime.combine(WEEK2, dt.time(hour), dt.UTC)
+
+    office = entries.Actor("office", "office")
+    task = tasks.open_task(city, WEEK2, opens_at=at(0), deadline=at(12))
+    entries.submit(
+        city, task, office, {"01": {"deeds_done": 3}, "0101": {"deeds_done": 1}},
+        {"01": 0, "0101": 0}, now=at(1),
+    )  # fmt: skip
+    entries.submit(city, task, office, {"02": {"deeds_done": 2}}, {"02": 0}, now=at(13))
+    return city
+
+
+@pytest.mark.parametrize("viewer", [None, door.Viewer("jia", "liaison", "01")])
+def test_every_scope_cut_from_the_week_is_its_report_from_its_own_rows(
+    city_with_task, viewer
+) -> None:
+    """The door cuts a scope below the city from the week's parts (``report.ScopeParts``) and
+    counts its 按时报送率 from the week's entry status read once: every scope equals the
+    report of its own rows and the rate ``door.timeliness`` reads for it."""
+    engine = city_with_task
+    shared = door.city_week(engine, WEEK2, viewer=viewer)
+    settings = Settings(repo.get_settings(engine))
+    codes = [None, *repo.load_units(engine)["code"]] if viewer is None else [None, "01", "0101"]
+    cut_from_parts = 0
+    for scope in codes:
+        cut = door.week_report(engine, WEEK2, scope, viewer=viewer, city=shared)
+        own = door.scope_for(scope, door.visible(door.inputs(engine, WEEK2, 0), viewer), viewer)
+        found = door.timeliness(engine, WEEK2, scope, viewer)
+        assert found is not None
+        timeliness = {
+            "on_time": found.on_time,
+            "late": found.late,
+            "overdue": found.overdue,
+            "on_time_rate": found.rate,
+        }
+        alone = report.scope_report_alone(shared, settings, own, timeliness)
+        _same_report(cut, alone)
+        assert cut.coverage == alone.coverage and cut.findings == alone.findings, scope
+        assert shared.parts is not None
+        cut_from_parts += own in shared.parts.span
+    assert cut_from_parts == (len(codes) - 2 if viewer is None else len(codes))
+    assert door.week_report(engine, WEEK2, "0201").coverage["overdue"] == 1  # 西一镇
+
+
+def test_a_new_scope_cut_from_a_warm_week_reads_nothing_from_the_database(
+    city_with_task,
+) -> None:
+    """What the pages keep per week (the inputs and the city-wide week) serves a filter
+    change to a subtree nobody opened: no statement reaches the database."""
+    from sqlalchemy import event
+
+    engine = city_with_task
+    data = door.inputs(engine, WEEK2, 0)
+    shared = door.city_week(engine, WEEK2, given=data, checked=True)
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for scope in ("01", "0102", "020101"):
+            rep = door.week_report(engine, WEEK2, scope, given=data, checked=True, city=shared)
+            assert rep.coverage["on_time_rate"] is not None
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == []
+
+
+@pytest.mark.parametrize("viewer", [None, door.Viewer("jia", "liaison", "01")])
+def test_status_grids_cut_from_the_city_grid_are_the_ones_computed_alone(city, viewer) -> None:
+    shared = door.city_status_grid(city, WEEK2, 2, viewer=viewer)
+    codes = [None, *repo.load_units(city)["code"]] if viewer is None else [None, "01", "0101"]
+    for scope in codes:
+        alone = door.status_grid(city, WEEK2, 2, scope, viewer=viewer)
+        cut = door.status_grid(city, WEEK2, 2, scope, viewer=viewer, city=shared)
+        assert not cut.empty and cut.equals(alone), scope
+    if viewer is not None:  # the viewer's scope still holds where the grid is cut
+        with pytest.raises(door.DoorError, match="只能查看"):
+            door.status_grid(city, WEEK2, 2, "02", viewer=viewer, city=shared)
+
+
+def test_inputs_a_viewer_may_see_are_cut_once(city) -> None:
+    """``visible`` marks what it cut: the same subtree's cut is not made again, another
+    subtree's is made from it, and a subtree outside it is refused."""
+    data = door.inputs(city, WEEK2, 0)
+    liaison = door.Viewer("jia", "liaison", "01")
+    cut = door.visible(data, liaison)
+    assert cut.within == "01" and set(cut.units["code"]) == {
+        "01",
+        "0101",
+        "0102",
+        "010101",
+        "010102",
+    }
+    assert door.visible(cut, liaison) is cut
+    deeper = door.visible(cut, door.Viewer("yi", "liaison", "0101"))
+    assert deeper.within == "0101" and set(deeper.units["code"]) == {"0101", "010101", "010102"}
+    assert set(deeper.figures["unit_code"]) <= {"0101", "010101", "010102"}
+    with pytest.raises(door.DoorError, match="不在单位名册中"):
+        door.visible(cut, door.Viewer("bing", "liaison", "02"))
+    assert door.visible(data, None) is data

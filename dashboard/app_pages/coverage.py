@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.core import narrative
@@ -40,11 +41,19 @@ show_chart(
 )
 
 st.subheader("本周未报送单位（催报名单）")
-missing = units[~units["reported"]].sort_values(
-    ["root_l2", "missing_weeks", "code"], ascending=[True, False, True], na_position="first"
-)
-subtree_names = dict(zip(report.units["code"], report.units["name"], strict=True))
-missing_view = missing.assign(subtree=missing["root_l2"].map(subtree_names).fillna("市本级"))
+
+
+def _missing() -> tuple[pd.DataFrame, str]:
+    """The 催报 list and its message (the same on every rerun of this view: made once)."""
+    missing = units[~units["reported"]].sort_values(
+        ["root_l2", "missing_weeks", "code"], ascending=[True, False, True], na_position="first"
+    )
+    subtree_names = dict(zip(report.units["code"], report.units["name"], strict=True))
+    view = missing.assign(subtree=missing["root_l2"].map(subtree_names).fillna("市本级"))
+    return view, narrative.reminder_text(report.report_date, missing, subtree_names)
+
+
+missing_view, reminder = report_cache.view_part(report_cache.view_token(chosen), "催报", _missing)
 tables.show_table(
     missing_view,
     f"催报名单_{report.report_date:%Y%m%d}",
@@ -54,7 +63,7 @@ tables.show_table(
     cache=report_cache.view_token(chosen),
 )
 with st.expander("复制到工作群的催报文字"):
-    st.code(narrative.reminder_text(report.report_date, missing, subtree_names), language=None)
+    st.code(reminder, language=None)
 
 st.subheader("逐周报送记录")
 weeks = st.slider(

@@ -19,6 +19,7 @@ __all__ = [
     "ROLES",
     "SCOPED_ROLES",
     "UNSET",
+    "USER_COLUMNS",
     "AccountError",
     "Unset",
     "User",
@@ -269,18 +270,22 @@ def list_users(engine: Engine) -> list[User]:
         return [User(*row) for row in conn.execute(_user_query().order_by(users.c.name))]
 
 
+USER_COLUMNS = (
+    users.c.id,
+    users.c.name,
+    users.c.role,
+    users.c.scope_code,
+    users.c.disabled,
+    users.c.password_changed_at,
+    users.c.email,
+    users.c.oidc_subject,
+    users.c.entry_mode,
+)
+"""The columns a ``User`` is made of, in its fields' order (``User(*row)``)."""
+
+
 def _user_query() -> Select[*tuple[Any, ...]]:
-    return select(
-        users.c.id,
-        users.c.name,
-        users.c.role,
-        users.c.scope_code,
-        users.c.disabled,
-        users.c.password_changed_at,
-        users.c.email,
-        users.c.oidc_subject,
-        users.c.entry_mode,
-    )
+    return select(*USER_COLUMNS)
 
 
 def verify(engine: Engine, name: str, password: str) -> User | None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 
-from dashboard.auth.accounts import User, user_by_id
+from dashboard.auth.accounts import USER_COLUMNS, User
 from dashboard.core import settings as settings_def
 from dashboard.store.schema import auth_failures, auth_sessions, settings, users
 
@@ -160,15 +160,16 @@ def check(engine: Engine, token: str | None) -> Session | None:
     if not isinstance(token, str) or not token or len(token) > 200:
         return None
     now = current_time()
-    with engine.connect() as conn:
+    with engine.connect() as conn:  # the session and its user in one statement
         row = conn.execute(
             select(
-                auth_sessions.c.user_id,
                 auth_sessions.c.created_at,
                 auth_sessions.c.last_seen_at,
-                auth_sessions.c.expires_at,
                 auth_sessions.c.revoked_at,
-            ).where(auth_sessions.c.id == _digest(token))
+                *USER_COLUMNS,
+            )
+            .join_from(auth_sessions, users, users.c.id == auth_sessions.c.user_id)
+            .where(auth_sessions.c.id == _digest(token))
         ).first()
     if row is None or row.revoked_at is not None:
         return None
@@ -176,8 +177,8 @@ def check(engine: Engine, token: str | None) -> Session | None:
     limit = limits(engine)
     if now >= created + limit.max_age or now - seen > limit.idle:
         return None
-    user = user_by_id(engine, int(row.user_id))
-    if user is None or user.disabled:
+    user = User(*row[3:])
+    if user.disabled:
         return None
     changed = user.password_changed_at
     if changed is not None and _aware(changed) > created:

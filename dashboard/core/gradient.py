@@ -46,6 +46,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -73,10 +74,15 @@ __all__ = [
     "city_pattern",
     "classify",
     "effect",
+    "group_mean",
+    "group_means",
     "level_profile",
     "level_stats",
+    "MEASURE_COLUMNS",
     "min_units",
+    "rooted_subtree",
     "subtree_detail",
+    "subtree_measures",
     "subtree_roots",
     "subtrees",
 ]
@@ -125,31 +131,73 @@ def level_profile(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"heat": "mean_heat"})
 
 
-def level_stats(frame: pd.DataFrame) -> pd.DataFrame:
+def group_mean(values: pd.Series, keys: pd.Series | list[pd.Series]) -> pd.Series:
+    """The mean of ``values`` in each group of ``keys`` (sorted, as ``groupby(...).mean()``
+    indexes it), blanks left out: the exactly rounded sum (``math.fsum``) over the count.
+
+    pandas' own group mean adds up a group with a different algorithm depending on how
+    every other group lies in the frame (sorted groups: ``ufunc.reduceat``; else Kahan
+    summation), so the same units could get a mean one unit in the last place apart in a
+    scope's table alone and in a frame that holds every scope at once. This one depends on
+    the group's values only."""
+    grouped = values.groupby(keys, sort=True)
+    ids = grouped.ngroup().to_numpy()
+    index = grouped.size().index
+    numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+    usable = (ids >= 0) & ~np.isnan(numbers)
+    ids, numbers = ids[usable], numbers[usable]
+    order = np.argsort(ids, kind="stable")
+    ids, numbers = ids[order], numbers[order]
+    counts = np.bincount(ids, minlength=len(index))
+    ends = np.cumsum(counts)
+    sums = np.array(
+        [math.fsum(numbers[end - count : end]) for count, end in zip(counts, ends, strict=True)],
+        dtype="float64",
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        means = np.where(counts > 0, sums / counts, np.nan)
+    return pd.Series(means, index=index, name=values.name)
+
+
+def group_means(frame: pd.DataFrame, keys: pd.Series | list[pd.Series]) -> pd.DataFrame:
+    """``group_mean`` of each column of ``frame``."""
+    return pd.DataFrame({col: group_mean(frame[col], keys) for col in frame.columns})
+
+
+def level_stats(frame: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Per level (index): mean, sd (robust spread, 0 for a single unit), sd_all (plain
     standard deviation), low (lower quartile) and n of heat, plus the mean of each comp_*
-    column present: the reference a subtree's levels are judged against."""
+    column present: the reference a subtree's levels are judged against.
+
+    ``by``: a column of ``frame`` naming groups (each scope of a long frame that holds every
+    scope's units): the statistics of each group's levels at once, indexed by (group,
+    level); each group's rows equal ``level_stats`` of that group's units alone."""
     if frame.empty:
         return pd.DataFrame(columns=["mean", "sd", "n"])
-    grouped = frame.groupby(frame["level"].astype("int64"), sort=True)
+    level = frame["level"].astype("int64")
+    keys: pd.Series | list[pd.Series] = level if by is None else [frame[by], level]
+    grouped = frame.groupby(keys, sort=True)
     out = pd.DataFrame(
         {
-            "mean": grouped["heat"].mean(),
+            "mean": group_mean(frame["heat"], keys),
             "median": grouped["heat"].median(),
             "low": grouped["heat"].quantile(COLD_QUANTILE),
             "sd_all": grouped["heat"].std(ddof=0).fillna(0.0),
-            "sd": _robust_sd(frame["heat"].astype("float64"), frame["level"].astype("int64")),
+            "sd": _robust_sd(frame["heat"].astype("float64"), keys),
             "n": grouped["heat"].count(),
         }
     )
     comps = [c for c in COMPONENT_NAMES if c in frame.columns]
     if comps:
-        out = out.join(grouped[comps].mean())
-    out.index.name = "level"
+        out = out.join(group_means(frame[comps], keys))
+    if by is None:
+        out.index.name = "level"
+    else:
+        out.index.names = [by, "level"]
     return out
 
 
-def _robust_sd(values: pd.Series, groups: pd.Series) -> pd.Series:
+def _robust_sd(values: pd.Series, groups: pd.Series | list[pd.Series]) -> pd.Series:
     """Per group: 1.4826 × median absolute deviation (a standard deviation that a few
     outlying units cannot inflate), never below SD_FLOOR × the plain standard deviation (the
     MAD of a dozen values can come out near 0)."""
@@ -332,6 +380,9 @@ def city_pattern(stats: pd.DataFrame, settings: Mapping[str, object]) -> str:
     )
 
 
+_NO_SUBTREES = ["code", "name", "flagged", "pattern", "transmission", "fall", "loss", "detail"]
+
+
 def subtrees(
     frame: pd.DataFrame,
     root_of: pd.Series,
@@ -356,14 +407,13 @@ def subtrees(
     data["root"] = data["code"].map(root_of)
     data = data.dropna(subset=["root"])
     if data.empty:
-        return pd.DataFrame(
-            columns=["code", "name", "flagged", "pattern", "transmission", "fall", "loss", "detail"]
-        )
+        return pd.DataFrame(columns=_NO_SUBTREES)
     data["level"] = data["level"].astype("int64")
     grouped = data.groupby(["root", "level"], sort=True)
-    means = grouped["heat"].mean().unstack("level")
+    keys = [data["root"], data["level"]]
+    means = group_mean(data["heat"], keys).unstack("level")
     counts = grouped["heat"].size().unstack("level").fillna(0).astype("int64")
-    comp_means = grouped[comps].mean() if comps else None
+    comp_means = group_means(data[comps], keys) if comps else None
     levels = sorted(int(c) for c in means.columns)
     out = pd.DataFrame(index=means.index)
     for lvl in levels:
@@ -405,6 +455,118 @@ def subtrees(
         (-out["fall"].fillna(-1e9).to_numpy(), -out["loss"].to_numpy(), ~out["flagged"].to_numpy())
     )
     return out.iloc[order].reset_index(drop=True)
+
+
+MEASURE_COLUMNS = ["mean", "units", "sd", "n"]
+
+
+def subtree_measures(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per (``by``, level) of ``frame`` (one row per unit: level, heat, comp_*): heat mean,
+    units, own spread (standard deviation, 0 for fewer than two units), units measured and
+    each comp_* mean — what ``subtrees`` groups a subtree's units into. With ``by`` naming
+    each scope of a long frame that holds every scope's units, every subtree is measured at
+    once and ``rooted_subtree`` judges one of them from its rows."""
+    comps = [c for c in COMPONENT_NAMES if c in frame.columns]
+    data = frame[[by, "level", "heat", *comps]].copy()
+    data["level"] = data["level"].astype("int64")
+    keys = [data[by], data["level"]]
+    heat = data["heat"].astype("float64").groupby(keys, sort=True)
+    out = pd.DataFrame(
+        {
+            "mean": group_mean(data["heat"], keys),
+            "units": data.groupby(keys, sort=True)["heat"].size(),
+            "sd": heat.std(ddof=1).fillna(0.0),
+            "n": heat.count(),
+        }
+    )
+    return out.join(group_means(data[comps], keys)) if comps else out
+
+
+def rooted_subtree(
+    root: str,
+    measures: pd.DataFrame,
+    names: Mapping[str, str],
+    settings: Mapping[str, object],
+    stats: pd.DataFrame,
+    level_names: Mapping[int, str] | None = None,
+    area: str = WHOLE_CITY,
+) -> pd.DataFrame:
+    """``subtrees`` of units that all lie in the one subtree ``root`` (a scope below the
+    city: a county, a department, a township), from that subtree's ``subtree_measures``
+    rows (index: level) instead of its units: the same one-row table, without grouping the
+    units again (what a filter change to a subtree nobody opened yet pays)."""
+    if measures.empty:
+        return pd.DataFrame(columns=_NO_SUBTREES)
+    levels = [int(v) for v in measures.index]
+    comps = [c for c in COMPONENT_NAMES if c in measures.columns and c in stats.columns]
+    mean = measures["mean"].to_numpy(dtype="float64")
+    units = measures["units"].to_numpy(dtype="int64")
+    columns: dict[str, np.ndarray] = {}
+    for i, lvl in enumerate(levels):
+        columns[f"heat_l{lvl}"] = np.round(mean[i : i + 1], 1)
+        columns[f"units_l{lvl}"] = units[i : i + 1]
+    for i in range(1, len(levels)):
+        upper, lower = mean[i - 1 : i], mean[i : i + 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = lower / upper
+        columns[f"ratio_l{levels[i]}"] = np.round(np.where(upper > 0, ratio, np.nan), 2)
+    ref = stats.reindex(levels)
+    reference = _Reference.of(ref)
+    spreads, unit_noise = _rooted_spreads(measures, reference.sd)
+    judged = _judge(
+        mean.tolist(),
+        units.tolist(),
+        spreads.tolist(),
+        unit_noise.tolist(),
+        reference,
+        effect(settings),
+        min_units(settings),
+    )
+    comp_means = None
+    if comps and judged[0]:
+        comp_means = measures[comps].set_axis(
+            pd.MultiIndex.from_arrays([[root] * len(levels), levels]), axis=0
+        )
+    top = mean[0:1]
+    bottom = _bottom(mean.reshape(1, -1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        transmission = np.round(np.where(top > 0, bottom / top, np.nan), 2)
+    out = pd.DataFrame(
+        {
+            "code": pd.Series([root], dtype=str),
+            "name": pd.Series([names.get(root)], dtype=str),
+            **columns,
+            "pattern": pd.Series([judged[0]], dtype=str),
+            "flagged": [judged[0] != ""],
+            "loss": [round(judged[1], 1)],
+            "detail": pd.Series(
+                [
+                    subtree_detail(
+                        root, judged, ref, comp_means, comps, dict(level_names or {}), area
+                    )
+                ],
+                dtype=str,
+            ),
+            "transmission": transmission,
+            "fall": np.round(top - bottom, 1),
+        }
+    )
+    return out
+
+
+def _rooted_spreads(measures: pd.DataFrame, city_sd: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """``_subtree_spreads`` of a single subtree from its measured levels: the pooled spread
+    within subtrees is then that subtree's own (the same arithmetic, one term per sum)."""
+    sd = measures["sd"].to_numpy(dtype="float64")
+    n = measures["n"].to_numpy(dtype="int64")
+    df = (n - 1).astype("float64")
+    measured = (n >= MEASURE_MIN).astype("float64")
+    weight = measured * df
+    with np.errstate(divide="ignore", invalid="ignore"):
+        within = (weight * sd**2 / np.where(weight == 0.0, np.nan, weight)) ** 0.5
+    reference = np.where(np.isnan(within), np.asarray(city_sd, dtype="float64"), within)
+    pooled = np.sqrt((df * sd**2 + PRIOR_UNITS * reference**2) / (df + PRIOR_UNITS))
+    return np.where(n >= NOISE_MIN, pooled, reference), within
 
 
 def _subtree_spreads(

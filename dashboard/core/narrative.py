@@ -78,20 +78,21 @@ def timeliness_clause(coverage: dict[str, Any]) -> str:
 
 
 def totals_sentence(totals: pd.DataFrame, rates: pd.DataFrame) -> str:
-    by_code = totals.set_index("code")
-    rate_by = rates.set_index("code")
+    values = dict(zip(totals["code"], totals["value"], strict=True))
+    changes = dict(zip(totals["code"], totals["change"], strict=True))
+    rate_values = dict(zip(rates["code"], rates["value"], strict=True))
 
     def val(code: str) -> Any:
-        return by_code.at[code, "value"] if code in by_code.index else None
+        return values.get(code)
 
     def chg(code: str) -> Any:
-        return by_code.at[code, "change"] if code in by_code.index else None
+        return changes.get(code)
 
     parts = [
         f"累计检视问题{number(val(PROBLEMS_FOUND))}个，已整改销号{number(val(PROBLEMS_CLOSED))}个",
     ]
-    if "closure_rate" in rate_by.index:
-        parts.append(f"问题销号率{percent(_float(rate_by.at['closure_rate', 'value']))}")
+    if "closure_rate" in rate_values:
+        parts.append(f"问题销号率{percent(_float(rate_values['closure_rate']))}")
     closed_change = chg(PROBLEMS_CLOSED)
     if closed_change is not None and not pd.isna(closed_change):
         parts.append(f"本周新增销号{number(closed_change)}个")
@@ -109,10 +110,14 @@ def _float(value: Any) -> float | None:
 
 def levels_sentence(levels: pd.DataFrame, pattern: str = "") -> str:
     """各层级平均热度…, and the scope's own pattern (``WeekReport.city_pattern``) when any."""
-    rows = levels.dropna(subset=["mean_heat"])
-    if rows.empty:
+    rows = [
+        (name, heat)
+        for name, heat in zip(levels["name"], levels["mean_heat"], strict=True)
+        if not pd.isna(heat)
+    ]
+    if not rows:
         return ""
-    listed = "、".join(f"{r.name}{r.mean_heat:.1f}" for r in rows.itertuples())
+    listed = "、".join(f"{name}{heat:.1f}" for name, heat in rows)
     text = f"各层级平均热度：{listed}"
     if pattern:
         text += f"，整体呈“{pattern}”态势"
@@ -125,9 +130,10 @@ def gradient_sentence(subtrees: pd.DataFrame) -> str:
     """The flagged subtrees, the most heat lost first (the order ``gradient.subtrees`` gives)."""
     if subtrees.empty or "flagged" not in subtrees.columns:
         return ""
-    flagged = subtrees[subtrees["flagged"]]
-    if flagged.empty:
+    marked = subtrees["flagged"].to_numpy(dtype=bool)
+    if not marked.any():
         return f"{len(subtrees)}个下辖系统均未出现热度逐级明显递减。"
+    flagged = subtrees[marked]
     fading = flagged[flagged["pattern"] != "整体偏冷"] if "pattern" in flagged else flagged
     cold = flagged[flagged["pattern"] == "整体偏冷"] if "pattern" in flagged else flagged.iloc[:0]
     parts = []
@@ -170,13 +176,19 @@ def tied_names(frame: pd.DataFrame, value: str, fmt: str = "{:.1f}", limit: int 
 def lagging_sentence(lagging: pd.DataFrame, reasons: Sequence[str]) -> str:
     if lagging.empty:
         return "本周无落后单位。"
-    counts = {
-        reason: int(lagging["reasons"].map(lambda r, x=reason: x in r).sum()) for reason in reasons
-    }
+    counts = dict.fromkeys(reasons, 0)
+    for listed_reasons in lagging["reasons"]:
+        for reason in counts:
+            if reason in listed_reasons:
+                counts[reason] += 1
     listed = "、".join(f"{reason}{n}个" for reason, n in counts.items() if n > 0)
     text = f"落后单位{number(len(lagging))}个，其中{listed}"
     if "severity" in lagging.columns and "heat" in lagging.columns and "name" in lagging.columns:
-        worst = lagging.sort_values("severity", ascending=False, kind="stable")
+        worst = (
+            lagging  # the core's lagging lists come most severe first already
+            if lagging["severity"].is_monotonic_decreasing
+            else lagging.sort_values("severity", ascending=False, kind="stable")
+        )
         text += f"；最需督导的是{tied_names(worst, 'heat', limit=3)}"
     return text + "。"
 

@@ -41,7 +41,10 @@ __all__ = [
     "cut_indicator_trends",
     "projection",
     "reference_area",
+    "scope_parts",
     "scope_report",
+    "scope_report_alone",
+    "ScopeParts",
     "window_size",
 ]
 
@@ -232,6 +235,45 @@ class CityWeek:
     stats: pd.DataFrame
     area: str
     by_category: bool
+    # the unit table of every unit (registry order) and its lagging list: a scope's are cut
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lagging: pd.DataFrame = field(default_factory=pd.DataFrame)
+    parts: ScopeParts | None = None
+    # the week's 填报 task and entry status as the door read them with the week (an
+    # ``entry.sheet.WeekStatus``; None: no task): each scope's 按时报送率 is counted from it
+    entry: Any = None
+
+
+@dataclass(frozen=True)
+class ScopeParts:
+    """Every scope below the city at once — each county, department, township … (a unit
+    with all the units under it) — measured in one pass over a long frame that holds each
+    scope's units: what ``scope_report`` cuts a scope's report from instead of grouping its
+    units again. Each part equals what the scope's own rows give (``scope_report_alone``).
+    Scopes whose units do not all lie under one subtree root (the city's root) are left to
+    ``scope_report_alone``. Read only."""
+
+    codes: np.ndarray  # CityWeek.table's unit codes (registry order)
+    members: np.ndarray  # table rows of each scope's units, scope after scope, registry order
+    span: dict[str, tuple[int, int]]  # scope → its slice of ``members``
+    names: dict[str, str]  # unit code → name
+    level_names: dict[int, str]
+    reported: np.ndarray  # per table row, this week
+    stalled: np.ndarray
+    has_reading: np.ndarray
+    figures: dict[str, np.ndarray]  # cur_<indicator> per table row, this week
+    had_previous: np.ndarray  # per table row: a row in last week's panel
+    previous_reported: np.ndarray
+    previous_has_reading: np.ndarray
+    previous_figures: dict[str, np.ndarray]
+    # by (scope, level), the same groups in the same order in all three: ``levels_table``,
+    # ``gradient.level_stats`` and ``gradient.subtree_measures`` of each scope's units
+    levels: pd.DataFrame
+    stats: pd.DataFrame
+    measures: pd.DataFrame
+    blocks: dict[str, tuple[int, int]]  # scope → its rows of the three frames
+    lagging_rows: np.ndarray  # table rows of CityWeek.lagging, in its order
+    no_lagging: pd.DataFrame  # the lagging list of a scope without lagging units
 
 
 def city_week(
@@ -277,6 +319,8 @@ def city_week(
     for reason in flags_mod.REASONS:  # one bool column per reason, named by it
         week[reason] = reason_flags[reason].to_numpy()
     week["lagging"] = week["reasons"].map(bool)
+    ordered = _registry_order(week, attrs)
+    table = _unit_table(ordered)
     return CityWeek(
         attrs=attrs,
         report_date=report_date,
@@ -288,7 +332,16 @@ def city_week(
         stats=gradient.level_stats(week),
         area=reference_area(attrs),
         by_category=by_category,
+        table=table,
+        lagging=_lagging(table),
+        parts=scope_parts(attrs, ordered, table, panel, previous),
     )
+
+
+def _registry_order(week: pd.DataFrame, attrs: pd.DataFrame) -> pd.DataFrame:
+    """The week's rows in registry order (the order of every report's unit table)."""
+    order = pd.Series(range(len(attrs)), index=attrs["code"])
+    return week.iloc[np.argsort(week["unit_code"].map(order).to_numpy(), kind="stable")]
 
 
 def build_report(
@@ -336,12 +389,27 @@ def scope_report(
     timeliness: Mapping[str, Any] | None = None,
 ) -> WeekReport:
     """The report of ``scope`` cut from the week's city-wide computation (``city`` is only
-    read). Raises KeyError for an unknown scope code."""
+    read): a scope below the city from ``city.parts`` (rows taken, nothing grouped again),
+    the whole area and the city's root from their rows (``scope_report_alone``). Raises
+    KeyError for an unknown scope code."""
+    parts = city.parts
+    if scope is None or parts is None or scope not in parts.span:
+        return scope_report_alone(city, settings, scope, timeliness)
+    return _cut_report(city, parts, settings, scope, timeliness)
+
+
+def scope_report_alone(
+    city: CityWeek,
+    settings: Settings,
+    scope: str | None = None,
+    timeliness: Mapping[str, Any] | None = None,
+) -> WeekReport:
+    """The report of ``scope`` from its own rows of the city-wide computation: what
+    ``scope_report`` cuts from ``city.parts`` equals it. Raises KeyError for an unknown
+    scope code."""
     attrs, week, panel, previous = city.attrs, city.week, city.panel, city.previous
     scope_codes, scope_name, scope_level = _scope(attrs, scope, settings)
-    in_scope = week[week["unit_code"].isin(scope_codes)]
-    order = pd.Series(range(len(attrs)), index=attrs["code"])
-    in_scope = in_scope.iloc[np.argsort(in_scope["unit_code"].map(order).to_numpy(), kind="stable")]
+    in_scope = _registry_order(week[week["unit_code"].isin(scope_codes)], attrs)
     unit_table = _unit_table(in_scope)
 
     prev_scope = (
@@ -401,6 +469,248 @@ def scope_report(
     )
 
 
+def _cut_report(
+    city: CityWeek,
+    parts: ScopeParts,
+    settings: Settings,
+    scope: str,
+    timeliness: Mapping[str, Any] | None,
+) -> WeekReport:
+    """``scope_report_alone`` of a scope in ``parts``, from its parts."""
+    start, stop = parts.span[scope]
+    rows = parts.members[start:stop]
+    unit_table = city.table.take(rows).reset_index(drop=True)
+    reported = parts.reported[rows]
+    expected = len(rows)
+    count = int(np.count_nonzero(reported))
+    coverage: dict[str, Any] = {
+        "expected": expected,
+        "reported": count,
+        "rate": count / expected if expected else None,
+        "previous_rate": None,
+    }
+    before_rows = rows[parts.had_previous[rows]] if city.previous is not None else None
+    if before_rows is not None and len(before_rows):
+        coverage["previous_rate"] = float(
+            np.count_nonzero(parts.previous_reported[before_rows])
+        ) / len(before_rows)
+    coverage.update(timeliness or {})
+    now = _sums(parts.figures, rows)
+    before = _sums(parts.previous_figures, before_rows) if before_rows is not None else None
+    totals = _totals_of(now, before)
+    rates = _rates_of(
+        _rate_values(now, parts.has_reading[rows]),
+        _rate_values(before, parts.previous_has_reading[before_rows])
+        if before is not None and before_rows is not None and len(before_rows)
+        else {},
+    )
+    first, last = parts.blocks[scope]
+    levels = parts.levels.iloc[first:last].droplevel(0).reset_index()
+    levels["level"] = levels["level"].astype("int64")
+    subtrees = gradient.rooted_subtree(
+        scope,
+        parts.measures.iloc[first:last].droplevel(0),
+        parts.names,
+        settings,
+        city.stats,
+        parts.level_names,
+        city.area,
+    )
+    city_pattern = gradient.city_pattern(parts.stats.iloc[first:last].droplevel(0), settings)
+    inside = np.zeros(len(parts.codes), dtype=bool)
+    inside[rows] = True
+    kept = inside[parts.lagging_rows]
+    lagging = city.lagging[kept].reset_index(drop=True) if kept.any() else parts.no_lagging
+    scope_name = str(parts.names[scope])
+    findings = narrative.findings(
+        city.report_date,
+        scope_name,
+        coverage,
+        totals,
+        rates,
+        levels,
+        subtrees,
+        lagging,
+        flags_mod.REASONS,
+        city_pattern,
+    )
+    codes = parts.codes[rows]
+    return WeekReport(
+        report_date=city.report_date,
+        previous_date=city.previous,
+        scope_code=scope,
+        scope_name=scope_name,
+        units=unit_table,
+        coverage=coverage,
+        totals=totals,
+        rates=rates,
+        levels=levels,
+        subtrees=subtrees,
+        lagging=lagging,
+        not_reported=codes[~reported].tolist(),
+        stalled=codes[parts.stalled[rows]].tolist(),
+        findings=findings,
+        dates=city.dates,
+        level_names=parts.level_names,
+        by_category=city.by_category,
+        history=city.history,
+        city_pattern=city_pattern,
+        level_stats=city.stats,
+        reference_area=city.area,
+    )
+
+
+def _sums(figures: Mapping[str, np.ndarray], rows: np.ndarray) -> dict[str, float]:
+    """Σ of each indicator over ``rows`` (NaN when none has a value): ``metrics.totals``."""
+    out: dict[str, float] = {}
+    for code, values in figures.items():
+        taken = values[rows]
+        out[code] = float("nan") if np.isnan(taken).all() else np.nansum(taken)
+    return out
+
+
+def _rate_values(sums: Mapping[str, float], has_reading: np.ndarray) -> dict[str, float | None]:
+    """``metrics.rate_values`` from the Σ of each indicator and the rows' has_reading."""
+    out: dict[str, float | None] = {}
+    for item in RATES:
+        den = np.nan_to_num(sums[item.denominator], nan=0.0)
+        num = np.nan_to_num(sums[item.numerator], nan=0.0)
+        out[item.code] = float(num / den) if den > 0 else None
+    out["reading_coverage"] = (
+        np.count_nonzero(has_reading) / len(has_reading) if len(has_reading) else None
+    )
+    return out
+
+
+def scope_parts(
+    attrs: pd.DataFrame,
+    week: pd.DataFrame,
+    table: pd.DataFrame,
+    panel: pd.DataFrame,
+    previous: dt.date | None,
+) -> ScopeParts | None:
+    """Every scope below the city measured at once (``ScopeParts``): ``week`` holds the
+    week's panel rows in registry order and ``table`` their unit table. None when the rows
+    are not the registry's units one for one."""
+    codes = table["code"].to_numpy(dtype=object)
+    if len(codes) != len(attrs) or list(codes) != list(attrs["code"]):
+        return None
+    count = len(codes)
+    position = {code: i for i, code in enumerate(codes)}
+    parents = np.array(
+        [
+            position.get(p, -1) if isinstance(p, str) and p else -1
+            for p in attrs["parent_code"].tolist()
+        ],
+        dtype="int64",
+    )
+    levels = table["level"].to_numpy(dtype="int64")
+    # (scope, unit) for every unit and each of its ancestors and itself
+    scope_of, unit_of = [np.arange(count)], [np.arange(count)]
+    current = parents.copy()
+    for _ in range(count):
+        above = current >= 0
+        if not above.any():
+            break
+        scope_of.append(current[above])
+        unit_of.append(np.flatnonzero(above))
+        current = np.where(above, parents[np.where(above, current, 0)], -1)
+    scopes, units = np.concatenate(scope_of), np.concatenate(unit_of)
+    # scopes below the city whose units share one subtree root (every scope but the root)
+    roots = table["root_l2"].to_numpy(dtype=object)
+    eligible = levels >= 2
+    level2 = levels[scopes] == 2
+    strays = level2 & (roots[units] != codes[scopes])
+    eligible[np.unique(scopes[strays])] = False
+    keep = eligible[scopes]
+    scopes, units = scopes[keep], units[keep]
+    order = np.lexsort((units, scopes))
+    scopes, units = scopes[order], units[order]
+    span = _runs(codes[scopes])
+    comps = [c for c in heat.COMP_COLUMNS if c in table.columns]
+    long = pd.DataFrame(
+        {
+            "scope": codes[scopes],
+            "level": week["level"].to_numpy()[units],
+            "level_name": week["level_name"].to_numpy()[units],
+            "reported": week["reported"].to_numpy()[units],
+            "heat": week["heat"].to_numpy()[units],
+            f"cur_{PROBLEMS_FOUND}": week[f"cur_{PROBLEMS_FOUND}"].to_numpy()[units],
+            f"cur_{PROBLEMS_CLOSED}": week[f"cur_{PROBLEMS_CLOSED}"].to_numpy()[units],
+            **{c: table[c].to_numpy()[units] for c in comps},
+        }
+    )
+    by_level = levels_table(long, by="scope")
+    shaped = long.assign(level=table["level"].to_numpy()[units])  # the unit table's level
+    stats = gradient.level_stats(shaped, by="scope")
+    measures = gradient.subtree_measures(shaped, "scope")
+    blocks = _runs(by_level.index.get_level_values(0).to_numpy(dtype=object))
+    previous_rows = _previous_rows(panel, previous, position)
+    had_previous = previous_rows >= 0
+    taken = np.where(had_previous, previous_rows, 0)
+    previous_week = panel.iloc[taken] if previous is not None else panel.iloc[:0]
+    return ScopeParts(
+        codes=codes,
+        members=units,
+        span=span,
+        names=dict(zip(attrs["code"], attrs["name"], strict=True)),
+        level_names=dict(zip(attrs["level"].astype(int), attrs["level_name"], strict=True)),
+        reported=week["reported"].to_numpy(dtype=bool),
+        stalled=table["stalled"].to_numpy(dtype=bool),
+        has_reading=week["has_reading"].to_numpy(dtype=bool),
+        figures={c: _floats(week[f"cur_{c}"]) for c in metrics.FIGS},
+        had_previous=had_previous,
+        previous_reported=_column(previous_week, "reported", bool, count),
+        previous_has_reading=_column(previous_week, "has_reading", bool, count),
+        previous_figures={
+            c: _column(previous_week, f"cur_{c}", "float64", count) for c in metrics.FIGS
+        },
+        levels=by_level,
+        stats=stats,
+        measures=measures,
+        blocks=blocks,
+        lagging_rows=_lagging_rows(table),
+        no_lagging=_lagging(table.iloc[:0]),
+    )
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    return np.ascontiguousarray(values.to_numpy(dtype="float64", na_value=np.nan))
+
+
+def _column(frame: pd.DataFrame, name: str, dtype: Any, count: int) -> np.ndarray:
+    """``frame[name]`` as a plain array (``count`` blanks when ``frame`` is empty)."""
+    if frame.empty:
+        return np.zeros(count, dtype=dtype) if dtype is bool else np.full(count, np.nan)
+    if dtype is bool:
+        return frame[name].to_numpy(dtype=bool)
+    return _floats(frame[name])
+
+
+def _previous_rows(
+    panel: pd.DataFrame, previous: dt.date | None, position: Mapping[str, int]
+) -> np.ndarray:
+    """For each table row, its row in last week's part of ``panel`` (-1: none)."""
+    out = np.full(len(position), -1, dtype="int64")
+    if previous is None:
+        return out
+    at = np.flatnonzero((panel["report_date"] == pd.Timestamp(previous)).to_numpy())
+    for row, code in zip(at, panel["unit_code"].to_numpy()[at], strict=True):
+        where = position.get(code)
+        if where is not None:
+            out[where] = row
+    return out
+
+
+def _runs(values: np.ndarray) -> dict[str, tuple[int, int]]:
+    """Each value of a sorted array → the slice of the array that holds it."""
+    if not len(values):
+        return {}
+    firsts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    bounds = np.r_[firsts, len(values)]
+    return {str(values[a]): (int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)}
+
+
 def reference_area(attrs: pd.DataFrame) -> str:
     """全市 when ``attrs`` holds the registry's root; else (a scoped viewer's units) the name
     of their top unit — never 全市 for a part of the city."""
@@ -415,16 +725,17 @@ def reference_area(attrs: pd.DataFrame) -> str:
 
 
 def _scope(
-    attrs: pd.DataFrame, scope: str | None, settings: Settings
+    attrs: pd.DataFrame, scope: str | None, settings: Settings, tree: UnitTree | None = None
 ) -> tuple[set[str], str, int | None]:
+    """The codes, name and level of ``scope`` (None: every unit of ``attrs``); ``tree``:
+    ``attrs``'s tree when the caller keeps one (building it is most of the cost)."""
     if scope is None:
         name = settings.get("city_name") or "全市"
         return set(attrs["code"]), str(name), None
-    if scope not in set(attrs["code"]):
+    tree = tree if tree is not None else UnitTree(attrs)
+    if scope not in tree.names_by_code:
         raise KeyError(scope)
-    tree = UnitTree(attrs)
-    row = attrs.loc[attrs["code"] == scope].iloc[0]
-    return set(tree.subtree(scope)), str(row["name"]), int(row["level"])
+    return set(tree.subtree(scope)), str(tree.names_by_code[scope]), tree.level_of(scope)
 
 
 def _with_rank_change(
@@ -503,8 +814,11 @@ def _coverage(week: pd.DataFrame, prev: pd.DataFrame | None) -> dict[str, Any]:
 
 
 def _totals(week: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:
-    now = metrics.totals(week)
-    before = metrics.totals(prev) if prev is not None else None
+    return _totals_of(metrics.totals(week), metrics.totals(prev) if prev is not None else None)
+
+
+def _totals_of(now: Mapping[str, Any], before: Mapping[str, Any] | None) -> pd.DataFrame:
+    """The totals table from Σ of each indicator this week and last (``metrics.totals``)."""
     rows = []
     for ind in INDICATORS:
         value = now[ind.code]
@@ -526,6 +840,11 @@ def _totals(week: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:
 def _rates(week: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:
     now = metrics.rate_values(week)
     before = metrics.rate_values(prev) if prev is not None and len(prev) else {}
+    return _rates_of(now, before)
+
+
+def _rates_of(now: Mapping[str, float | None], before: Mapping[str, float | None]) -> pd.DataFrame:
+    """The rates table from this week's and last week's ``metrics.rate_values``."""
     labels = {r.code: r.label for r in RATES}
     labels[READING_COVERAGE[0]] = READING_COVERAGE[1]
     rows = []
@@ -539,42 +858,47 @@ def _rates(week: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def levels_table(week: pd.DataFrame) -> pd.DataFrame:
+def levels_table(week: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Per level: name, units, reported, mean_heat and closure_rate of ``week``'s rows.
+    ``by``: a column naming groups (each scope of a long frame holding every scope's
+    units): every group's table at once, indexed by (group, level), each group's rows equal
+    to its table alone."""
     if week.empty:
         return pd.DataFrame(
             columns=["level", "name", "units", "reported", "mean_heat", "closure_rate"]
         )
+    keys: str | list[str] = "level" if by is None else [by, "level"]
     reported = week[week["reported"]]
-    found = reported.groupby("level")[f"cur_{PROBLEMS_FOUND}"].sum().astype("float64")
-    closed = reported.groupby("level")[f"cur_{PROBLEMS_CLOSED}"].sum().astype("float64")
-    grouped = week.groupby("level", sort=True)
+    found = reported.groupby(keys)[f"cur_{PROBLEMS_FOUND}"].sum().astype("float64")
+    closed = reported.groupby(keys)[f"cur_{PROBLEMS_CLOSED}"].sum().astype("float64")
+    grouped = week.groupby(keys, sort=True)
     out = pd.DataFrame(
         {
             "name": grouped["level_name"].first(),
             "units": grouped.size(),
             "reported": grouped["reported"].sum().astype("int64"),
-            "mean_heat": grouped["heat"].mean().astype("float64").round(1),
+            "mean_heat": gradient.group_mean(week["heat"], _keys(week, keys))
+            .astype("float64")
+            .round(1),
         }
     )
     ratio = (closed / found).where(found > 0)
     out["closure_rate"] = ratio.reindex(out.index)
+    if by is not None:
+        return out
     out = out.reset_index()
     out["level"] = out["level"].astype("int64")
     return out
 
 
+def _keys(frame: pd.DataFrame, keys: str | list[str]) -> pd.Series | list[pd.Series]:
+    return frame[keys] if isinstance(keys, str) else [frame[k] for k in keys]
+
+
 def _lagging(table: pd.DataFrame) -> pd.DataFrame:
     """Lagging units with reasons (list), details (list), severity and one bool column per
     reason, the most severe first (ties: the coldest, then registry order)."""
-    rows = table[table["lagging"]]
-    order = np.lexsort(
-        (
-            np.arange(len(rows)),
-            rows["heat"].astype("float64").fillna(-1.0).to_numpy(),
-            -rows["severity"].astype("float64").to_numpy(),
-        )
-    )
-    rows = rows.iloc[order]
+    rows = table.iloc[_lagging_rows(table)]
     out = pd.DataFrame(
         {
             "unit_code": rows["code"].to_numpy(),
@@ -593,6 +917,21 @@ def _lagging(table: pd.DataFrame) -> pd.DataFrame:
     for reason in flags_mod.REASONS:
         out[reason] = rows[reason].to_numpy()
     return out
+
+
+def _lagging_rows(table: pd.DataFrame) -> np.ndarray:
+    """Positions of ``table``'s lagging rows, the most severe first (ties: the coldest, then
+    registry order)."""
+    lagging = np.flatnonzero(table["lagging"].to_numpy(dtype=bool))
+    rows = table.iloc[lagging]
+    order = np.lexsort(
+        (
+            np.arange(len(rows)),
+            rows["heat"].astype("float64").fillna(-1.0).to_numpy(),
+            -rows["severity"].astype("float64").to_numpy(),
+        )
+    )
+    return lagging[order]
 
 
 HISTORY_COLUMNS: list[str] = [
@@ -645,6 +984,7 @@ class CityHistory:
 
     attrs: pd.DataFrame
     panel: pd.DataFrame
+    tree: UnitTree | None = None  # attrs's tree: each cut finds its scope's units in it
 
 
 def city_history(
@@ -664,7 +1004,7 @@ def city_history(
     panel = heat_panel(
         units, figures, settings, window, by_category, None, dates, attrs=attrs, with_heat=with_heat
     )
-    return CityHistory(attrs, panel)
+    return CityHistory(attrs, panel, UnitTree(attrs))
 
 
 def cut_history(
@@ -678,7 +1018,7 @@ def cut_history(
     if unit_codes is not None:
         panel = panel[panel["unit_code"].isin(unit_codes)]
     elif scope is not None:
-        codes, _, _ = _scope(city.attrs, scope, settings)
+        codes, _, _ = _scope(city.attrs, scope, settings, city.tree)
         panel = panel[panel["unit_code"].isin(codes)]
     columns = [c for c in HISTORY_COLUMNS if c in panel.columns]
     return panel[columns].reset_index(drop=True)
@@ -691,6 +1031,7 @@ class CityIndicators:
 
     attrs: pd.DataFrame
     panel: pd.DataFrame
+    tree: UnitTree | None = None  # attrs's tree: each cut finds its scope's units in it
 
 
 def city_indicators(
@@ -709,7 +1050,7 @@ def city_indicators(
     values = metrics.carried_values(attrs, figures, window, indicators)
     levels = attrs.set_index("code")["level"]
     values["level"] = values["unit_code"].map(levels).astype("int64")
-    return CityIndicators(attrs, values)
+    return CityIndicators(attrs, values, UnitTree(attrs))
 
 
 def cut_indicator_trends(
@@ -719,7 +1060,7 @@ def cut_indicator_trends(
     (cur_<code>) within ``scope``."""
     values = city.panel
     if scope is not None:
-        codes, _, _ = _scope(city.attrs, scope, settings)
+        codes, _, _ = _scope(city.attrs, scope, settings, city.tree)
         values = values[values["unit_code"].isin(codes)]
     grouped = values.groupby(["report_date", "level"], sort=True)
     out = grouped[[f"cur_{c}" for c in indicators]].sum(min_count=1)

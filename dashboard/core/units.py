@@ -6,6 +6,7 @@ returned by ``dashboard.store.repo.load_units``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -21,9 +22,10 @@ class UnitTree:
 
     def __post_init__(self) -> None:
         self.frame = self.frame.reset_index(drop=True)
+        codes = self.frame["code"].tolist()
         self._parent = {
             code: (parent if isinstance(parent, str) and parent else None)
-            for code, parent in zip(self.frame["code"], self.frame["parent_code"], strict=True)
+            for code, parent in zip(codes, self.frame["parent_code"].tolist(), strict=True)
         }
         self._children = {code: [] for code in self._parent}
         for code, parent in self._parent.items():
@@ -41,6 +43,21 @@ class UnitTree:
 
     def name(self, code: str) -> str:
         return str(self.frame.loc[self.frame["code"] == code, "name"].iloc[0])
+
+    @functools.cached_property
+    def names_by_code(self) -> dict[str, str]:
+        """Code → name of every unit (made once)."""
+        return dict(zip(self.frame["code"].tolist(), self.frame["name"].tolist(), strict=True))
+
+    @functools.cached_property
+    def _levels(self) -> dict[str, int]:
+        return dict(
+            zip(self.frame["code"].tolist(), self.frame["level"].astype(int).tolist(), strict=True)
+        )
+
+    def level_of(self, code: str) -> int:
+        """The unit's level as the registry has it."""
+        return self._levels[code]
 
     def names(self) -> dict[str, str]:
         return dict(zip(self.frame["code"], self.frame["name"], strict=True))

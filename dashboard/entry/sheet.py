@@ -5,7 +5,7 @@ beside last week's, the review grid of units × status with counts by subtree, a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,6 +20,7 @@ from dashboard.store import repo
 __all__ = [
     "Sheet",
     "Timeliness",
+    "WeekStatus",
     "entry_sheet",
     "prev_column",
     "review_grid",
@@ -27,6 +28,7 @@ __all__ = [
     "timeliness",
     "cell_reason_text",
     "overdue_units",
+    "week_status",
 ]
 
 
@@ -166,6 +168,45 @@ class Timeliness:
         return self.on_time / self.expected if self.expected else None
 
 
+@dataclass(frozen=True)
+class WeekStatus:
+    """A week's 填报 task and every unit's entry status (``status.STATUS_COLUMNS``), read
+    once: the week's overdue units and each scope's 按时报送率 are counted from it."""
+
+    task: TaskInfo
+    grid: pd.DataFrame
+
+    def timeliness(self, codes: Collection[str] | None = None) -> Timeliness:
+        """按时报送率 of the units in ``codes`` (all when None)."""
+        grid = self.grid
+        if codes is not None:
+            grid = grid[grid["unit_code"].isin(set(codes))]
+        counts = grid["status"].value_counts()
+        return Timeliness(
+            expected=len(grid),
+            on_time=int(counts.get("submitted", 0)),
+            late=int(counts.get("late", 0)),
+            overdue=int(counts.get("overdue", 0)),
+            deadline=self.task.deadline,
+        )
+
+    def overdue(self, now: dt.datetime) -> list[str]:
+        """Units still 逾期未报 (or 已退回 past the deadline) at ``now``."""
+        grid = self.grid
+        late_return = (grid["status"] == "returned") & (now > self.task.deadline)
+        return [str(c) for c in grid.loc[(grid["status"] == "overdue") | late_return, "unit_code"]]
+
+
+def week_status(
+    engine: Engine, report_date: dt.date, now: dt.datetime | None = None
+) -> WeekStatus | None:
+    """The week's task and entry status grid (None: no 填报 task that week)."""
+    task = status.task_for(engine, report_date)
+    if task is None:
+        return None
+    return WeekStatus(task, status.entry_status(engine, report_date, now=now))
+
+
 def timeliness(
     engine: Engine,
     report_date: dt.date,
@@ -173,30 +214,15 @@ def timeliness(
     now: dt.datetime | None = None,
 ) -> Timeliness | None:
     """None when no 填报 task was opened for the week (no deadline to be on time for)."""
-    task = status.task_for(engine, report_date)
-    if task is None:
-        return None
-    grid = status.entry_status(engine, report_date, now=now)
-    if codes is not None:
-        grid = grid[grid["unit_code"].isin(set(codes))]
-    counts = grid["status"].value_counts()
-    return Timeliness(
-        expected=len(grid),
-        on_time=int(counts.get("submitted", 0)),
-        late=int(counts.get("late", 0)),
-        overdue=int(counts.get("overdue", 0)),
-        deadline=task.deadline,
-    )
+    found = week_status(engine, report_date, now)
+    return found.timeliness(codes) if found is not None else None
 
 
 def overdue_units(
     engine: Engine, report_date: dt.date, now: dt.datetime | None = None
 ) -> list[str]:
     """Units still 逾期未报 (or 已退回 past the deadline) for the week: a lagging reason."""
-    task = status.task_for(engine, report_date)
-    if task is None:
+    found = week_status(engine, report_date, now)
+    if found is None:
         return []
-    grid = status.entry_status(engine, report_date, now=now)
-    now = now or dt.datetime.now(dt.UTC)
-    late_return = (grid["status"] == "returned") & (now > task.deadline)
-    return [str(c) for c in grid.loc[(grid["status"] == "overdue") | late_return, "unit_code"]]
+    return found.overdue(now or dt.datetime.now(dt.UTC))

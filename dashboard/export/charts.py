@@ -51,8 +51,8 @@ def _scope_word(report: Any) -> str:
 def _empty(title: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text="暂无数据", showarrow=False, font={"size": 16}, x=0.5, y=0.5)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+    theme.update_axes(fig, "x", visible=False)
+    theme.update_axes(fig, "y", visible=False)
     return theme.finish(fig, title)
 
 
@@ -74,8 +74,8 @@ def heat_by_level(report: Any) -> go.Figure:
             hovertemplate="%{x}<br>平均热度 %{y:.1f}<br>单位 %{customdata[0]} 个，已报 %{customdata[1]} 个<extra></extra>",
         )
     )
-    fig.update_yaxes(title_text="平均热度（0–100）", range=[0, 105])
-    fig.update_xaxes(title_text="层级")
+    theme.update_axes(fig, "y", title_text="平均热度（0–100）", range=[0, 105])
+    theme.update_axes(fig, "x", title_text="层级")
     return theme.finish(fig, title)
 
 
@@ -107,7 +107,7 @@ def coverage_by_subtree(report: Any, n: int = 15) -> go.Figure:
             hovertemplate="%{y}<br>报送率 %{x:.1f}%<br>已报 %{customdata[0]} / 应报 %{customdata[1]}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="报送率（%）", range=[0, 110])
+    theme.update_axes(fig, "x", title_text="报送率（%）", range=[0, 110])
     labels = [str(n) for n in table["name"]]
     theme.finish(fig, title, height=theme.bar_height(labels, 360))
     return theme.fit_category_axis(fig, labels)
@@ -140,7 +140,7 @@ def ranking_bars(
             hovertemplate="%{y}<br>热度 %{x:.1f}<extra></extra>",
         )
     )
-    fig.update_xaxes(title_text="热度指数", range=[0, 110])
+    theme.update_axes(fig, "x", title_text="热度指数", range=[0, 110])
     theme.finish(fig, title, height=theme.bar_height(labels, 360))
     return theme.fit_category_axis(fig, labels)
 
@@ -195,7 +195,7 @@ def subtree_gradient_lines(report: Any, only_flagged: bool = False) -> go.Figure
                 marker={"size": 9},
             )
         )
-    fig.update_yaxes(title_text="平均热度", range=[0, 105])
+    theme.update_axes(fig, "y", title_text="平均热度", range=[0, 105])
     return theme.legend_below(theme.finish(fig, title, height=420))
 
 
@@ -258,8 +258,8 @@ def trend_lines(
                 name=(names or {}).get(int(level), f"第{level}级"),
             )
         )
-    fig.update_xaxes(title_text="报告周")
-    fig.update_yaxes(title_text=label)
+    theme.update_axes(fig, "x", title_text="报告周")
+    theme.update_axes(fig, "y", title_text=label)
     return theme.finish(fig, title)
 
 
@@ -319,8 +319,8 @@ def unit_history_lines(
                     legendgroup=str(code),
                 )
             )
-    fig.update_xaxes(title_text="报告周")
-    fig.update_yaxes(title_text=label)
+    theme.update_axes(fig, "x", title_text="报告周")
+    theme.update_axes(fig, "y", title_text=label)
     return theme.finish(fig, title)
 
 
@@ -410,8 +410,8 @@ def closure_projection(
                 line={"dash": "dash"},
             )
         )
-    fig.update_xaxes(title_text="报告周")
-    fig.update_yaxes(title_text="问题数（个）")
+    theme.update_axes(fig, "x", title_text="报告周")
+    theme.update_axes(fig, "y", title_text="问题数（个）")
     return theme.finish(fig, title)
 
 
@@ -429,7 +429,7 @@ def heat_components(unit: pd.Series, until: dt.date) -> go.Figure:
             textposition="outside",
         )
     )
-    fig.update_yaxes(title_text="分量得分（0–100）", range=[0, 110])
+    theme.update_axes(fig, "y", title_text="分量得分（0–100）", range=[0, 110])
     return theme.finish(fig, title, height=360)
 
 
@@ -448,5 +448,7 @@ def lagging_reasons(report: Any) -> go.Figure:
             hovertemplate="%{x}：%{y} 个单位<extra></extra>",
         )
     )
-    fig.update_yaxes(title_text="单位数（个）", **theme.count_axis(max(counts, default=0)))
+    theme.update_axes(
+        fig, "y", title_text="单位数（个）", **theme.count_axis(max(counts, default=0))
+    )
     return theme.finish(fig, title, height=360)

@@ -60,8 +60,11 @@ def _estimate(text: str, size: float) -> float:
     return wide * size
 
 
+@functools.lru_cache(maxsize=16384)
 def text_width(text: str, size: float, family: str = SANS, bold: bool = False) -> float:
-    """Width of ``text`` in the unit of ``size`` (CSS px for charts, pt for documents)."""
+    """Width of ``text`` in the unit of ``size`` (CSS px for charts, pt for documents).
+    Kept for the texts measured last: the same unit names are measured for every chart of
+    every scope they appear in."""
     if not text:
         return 0.0
     scale = 4  # measure at 4× for sub-pixel precision at small sizes
@@ -74,6 +77,11 @@ def text_width(text: str, size: float, family: str = SANS, bold: bool = False) -
 def wrap(text: str, max_width: float, size: float, family: str = SANS) -> list[str]:
     """``text`` broken into lines no wider than ``max_width`` (CJK text breaks between any two
     characters; an opening bracket starts a new line rather than ending one)."""
+    return list(_wrapped(text, max_width, size, family))
+
+
+@functools.lru_cache(maxsize=8192)
+def _wrapped(text: str, max_width: float, size: float, family: str) -> tuple[str, ...]:
     lines: list[str] = []
     current = ""
     for ch in text:
@@ -95,7 +103,7 @@ def wrap(text: str, max_width: float, size: float, family: str = SANS) -> list[s
         else:
             current = candidate
     lines.append(current)
-    return lines
+    return tuple(lines)
 
 
 def nice_step(span: float, ticks: int = 5) -> float:

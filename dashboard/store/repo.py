@@ -134,22 +134,32 @@ def data_version(engine: Engine) -> str:
     from dashboard.store.schema import audit_log, fill_rounds, fill_tasks, imports
 
     now = dt.datetime.now(dt.UTC)
-    with engine.connect() as conn:
-        # online entry: every save/submit/return is a round; a deadline passing makes units
-        # 逾期未报 without any write
-        fill = conn.execute(
+
+    def one(*columns: Any) -> Any:
+        return select(*columns).scalar_subquery()
+
+    with engine.connect() as conn:  # two statements: every counter at once, then the settings
+        row = conn.execute(
             select(
-                func.max(fill_rounds.c.id),
+                # online entry: every save/submit/return is a round; a deadline passing
+                # makes units 逾期未报 without any write
+                one(func.max(fill_rounds.c.id)),
                 select(func.count()).where(fill_tasks.c.deadline < now).scalar_subquery(),
-                select(func.count()).select_from(fill_tasks).scalar_subquery(),
+                _count(fill_tasks),
+                _count(imports),
+                one(func.max(imports.c.id)),
+                one(func.max(imports.c.undone_at)),
+                select(func.max(audit_log.c.id))
+                .where(audit_log.c.action == "reinstate")
+                .scalar_subquery(),
+                _count(units),
+                one(func.max(units.c.updated_at)),
             )
         ).one()
-        imp = conn.execute(
-            select(func.count(), func.max(imports.c.id), func.max(imports.c.undone_at))
-        ).one()
-        reinstated = conn.execute(
-            select(func.max(audit_log.c.id)).where(audit_log.c.action == "reinstate")
-        ).scalar()
-        unit = conn.execute(select(func.count(), func.max(units.c.updated_at))).one()
         sets = conn.execute(select(settings.c.key, settings.c.value).order_by(settings.c.key)).all()
-    return f"{tuple(imp)}|{reinstated}|{tuple(unit)}|{hash(repr(sets))}|{tuple(fill)}"
+    fill, imp, reinstated, unit = tuple(row[0:3]), tuple(row[3:6]), row[6], tuple(row[7:9])
+    return f"{imp}|{reinstated}|{unit}|{hash(repr(sets))}|{fill}"
+
+
+def _count(table: Any) -> Any:
+    return select(func.count()).select_from(table).scalar_subquery()

@@ -17,6 +17,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import cast
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -44,42 +45,68 @@ def render_image(fig_json: str, fmt: str) -> bytes:
     return found.render(fig)
 
 
-def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
-    return lambda: render_image(fig_json, fmt)
+def _deferred(fig: go.Figure, fmt: str) -> Callable[[], bytes]:
+    """The image of ``fig``, made when its download is pressed (the figure's JSON too)."""
+    return lambda: render_image(_json(fig), fmt)
+
+
+def _json(fig: go.Figure) -> str:
+    return fig.json_text() if isinstance(fig, _Drawn) else fig.to_json()
 
 
 class _Drawn(go.Figure):
     """A finished figure whose dict is made once: Streamlit asks for ``to_dict()`` (a deep
     copy through every validator) each time the chart is drawn. Never changed once made."""
 
+    _as_dict: dict
+    _as_json: str | None
+
     def to_dict(self) -> dict:
         return self._as_dict
 
-    def freeze(self) -> _Drawn:
-        self._as_dict = super().to_dict()
-        return self
+    def json_text(self) -> str:
+        """The figure's JSON (what the image downloads render), made when first asked."""
+        if self._as_json is None:
+            self._as_json = self.to_json()
+        return self._as_json
+
+    @classmethod
+    def of(cls, fig: go.Figure) -> _Drawn:
+        """``fig`` itself as a drawn figure (its dict made now). Not a copy: copying a
+        figure validates every property again (about 12 ms a chart), and the builder's
+        figure is handed over to the cache, nobody else holds it."""
+        as_dict = fig.to_dict()
+        fig.__class__ = cls
+        drawn = cast(_Drawn, fig)
+        drawn._as_dict = as_dict
+        drawn._as_json = None
+        return drawn
 
 
 MAX_FIGURES = 256
-_FIGURES: OrderedDict[Hashable, tuple[go.Figure, str]] = OrderedDict()
+_FIGURES: OrderedDict[Hashable, _Drawn] = OrderedDict()
 _FIGURES_LOCK = threading.Lock()
 
 
 def cached_figure(build: Callable[[], go.Figure], cache: Hashable) -> tuple[go.Figure, str]:
     """The figure for ``cache`` and its JSON, built once per process (least recently used
     entries go first)."""
+    fig = _cached(build, cache)
+    return fig, fig.json_text()
+
+
+def _cached(build: Callable[[], go.Figure], cache: Hashable) -> _Drawn:
     with _FIGURES_LOCK:
         hit = _FIGURES.get(cache)
         if hit is not None:
             _FIGURES.move_to_end(cache)
             return hit
-    fig = _Drawn(build()).freeze()
-    made = (fig, fig.to_json())
+    fig = _Drawn.of(build())
     with _FIGURES_LOCK:
-        _FIGURES[cache] = made
+        _FIGURES[cache] = fig
         while len(_FIGURES) > MAX_FIGURES:
             _FIGURES.popitem(last=False)
-    return made
+    return fig
 
 
 def show_chart(
@@ -94,10 +121,9 @@ def show_chart(
     on), a builder runs once per process for that key."""
     key = key or f"chart_{name}"
     if cache is not None and callable(fig) and not isinstance(fig, go.Figure):
-        fig, fig_json = cached_figure(fig, (name, key, cache))
+        fig = _cached(fig, (name, key, cache))
     else:
         fig = fig() if callable(fig) and not isinstance(fig, go.Figure) else fig
-        fig_json = fig.to_json()
     st.plotly_chart(fig, key=key, width="stretch")
     stem = file_stem(name)
     with st.popover("导出图片", icon=":material/download:"):
@@ -105,7 +131,7 @@ def show_chart(
             fmt = image.suffix
             st.download_button(
                 image.label,
-                data=session.audited(_deferred(fig_json, fmt), "download", f"{stem}.{fmt}"),
+                data=session.audited(_deferred(fig, fmt), "download", f"{stem}.{fmt}"),
                 file_name=f"{stem}.{fmt}",
                 mime=image.mime,
                 key=f"{key}_{fmt}",

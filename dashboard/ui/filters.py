@@ -8,6 +8,9 @@ the rows shown.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -70,20 +73,60 @@ def whole_label() -> str:
     return "所辖全部单位" if viewer is not None and viewer.scope_code else "全市"
 
 
-def board_filters(show_pool_toggle: bool = False) -> Filters:
-    """Draw the filter row at the top of a board page and return the choices."""
+@dataclass(frozen=True)
+class _Choices:
+    scope_options: list[str]
+    labels: dict[str, str]
+    levels: list[int]
+    level_labels: dict[int, str]
+    categories: list[str]
+
+
+_CHOICES: OrderedDict[Hashable, _Choices] = OrderedDict()
+_CHOICES_LOCK = threading.Lock()
+
+
+def _choices() -> _Choices:
+    """What the filter row offers: the same for every rerun of a data version and viewer's
+    subtree, so made once per process for them (read only)."""
+    viewer = st.session_state.get("viewer")
+    key = (state.url(), state.version(), viewer.scope_code if viewer is not None else None)
+    with _CHOICES_LOCK:
+        hit = _CHOICES.get(key)
+    if hit is not None:
+        return hit
     units = state.units()
-    names = list(state.settings().get("level_names") or [])
+    settings = state.typed_settings()
+    names = list(settings.get("level_names") or [])
     labels = dict(state.scopes())
-    whole = whole_label()
-    scope_options = [ALL, *labels]
-    if st.session_state.get(SCOPE_KEY) not in scope_options:
-        st.session_state[SCOPE_KEY] = ALL
     levels = sorted(int(v) for v in units["level"].unique())
     present = {str(v) for v in units["category"].dropna().unique()}
-    listed = [str(c) for c in state.settings().get("categories") or []]
-    # the office's own order (设置 → 单位类别), then any category not (yet) in its list
-    categories = [c for c in listed if c in present] + sorted(present - set(listed))
+    listed = [str(c) for c in settings.get("categories") or []]
+    made = _Choices(
+        scope_options=[ALL, *labels],
+        labels=labels,
+        levels=levels,
+        level_labels={lv: level_name(lv, names) for lv in levels},
+        # the office's own order (设置 → 单位类别), then any category not (yet) in its list
+        categories=[c for c in listed if c in present] + sorted(present - set(listed)),
+    )
+    with _CHOICES_LOCK:
+        _CHOICES[key] = made
+        while len(_CHOICES) > 32:
+            _CHOICES.popitem(last=False)
+    return made
+
+
+def board_filters(show_pool_toggle: bool = False) -> Filters:
+    """Draw the filter row at the top of a board page and return the choices."""
+    choices = _choices()
+    labels = choices.labels
+    whole = whole_label()
+    scope_options = choices.scope_options
+    if st.session_state.get(SCOPE_KEY) not in scope_options:
+        st.session_state[SCOPE_KEY] = ALL
+    levels = choices.levels
+    categories = choices.categories
     cols = st.columns([3, 3, 3, 2] if show_pool_toggle else [3, 3, 3])
     with cols[0]:
         scope = st.selectbox(
@@ -97,7 +140,7 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
         chosen_levels = st.multiselect(
             "层级",
             levels,
-            format_func=lambda lv: level_name(int(lv), names),
+            format_func=lambda lv: choices.level_labels.get(int(lv), str(lv)),
             key=LEVEL_KEY,
             placeholder="全部层级",
         )
@@ -128,7 +171,7 @@ def unit_picker(frame: pd.DataFrame, key: str, label: str = "查看单位详情"
     if frame.empty:
         return
     codes = frame["code"].astype(str).tolist()
-    names = dict(zip(codes, frame["name"], strict=True))
+    names = dict(zip(codes, frame["name"].tolist(), strict=True))
     cols = st.columns([4, 1])
     with cols[0]:
         code = st.selectbox(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
@@ -35,6 +36,7 @@ __all__ = [
     "SHARED_BUDGET_ROWS",
     "VIEWS",
     "VIEW_BUDGET_UNITS",
+    "MAX_VIEW_PARTS",
     "WEEK_CHOICES",
     "filtered_week",
     "indicator_trends",
@@ -42,6 +44,7 @@ __all__ = [
     "scope_units",
     "status_grid",
     "units_history",
+    "view_part",
     "view_token",
     "week_report",
 ]
@@ -79,13 +82,26 @@ def _registry_and_settings(url: str) -> tuple[pd.DataFrame, Settings]:
     return repo.load_units(engine), Settings(repo.get_settings(engine))
 
 
-def _inputs(url: str, token: str, report_date: dt.date | None, weeks: int | None) -> door.Inputs:
-    """What the door needs, from this run's cached registry, settings and window."""
+def _inputs(
+    url: str,
+    token: str,
+    report_date: dt.date | None,
+    weeks: int | None,
+    viewer: door.Viewer | None = None,
+) -> door.Inputs:
+    """What the door needs, from this run's cached registry, settings and window, as
+    ``viewer`` may see it: a scoped viewer's cut (``door.visible``) is made once per process,
+    week and data version, and the door does not cut it again."""
     units, settings = _registry_and_settings(url)
     window = _window(url, token, report_date, door.window_weeks(settings, weeks))
-    return door.inputs(
+    data = door.inputs(
         _engine(url), report_date, weeks, units=units, settings=settings, window=window
     )
+    seen = _seen(viewer)
+    if seen is None:
+        return data
+    key = ("inputs", url, token, report_date, door.window_weeks(settings, weeks), seen)
+    return shared(key, lambda: door.visible(data, viewer))
 
 
 SHARED_BUDGET_ROWS = 500_000
@@ -146,7 +162,7 @@ def _city(
             by_category=by_category,
             weeks=weeks,
             history_codes=history_codes,
-            given=_inputs(url, token, report_date, weeks),
+            given=_inputs(url, token, report_date, weeks, viewer),
             checked=True,
             viewer=viewer,
         ),
@@ -173,14 +189,13 @@ def _city_history(
             by_category=by_category,
             weeks=weeks,
             with_heat=with_heat,
-            given=_inputs(url, token, report_date, weeks),
+            given=_inputs(url, token, report_date, weeks, viewer),
             viewer=viewer,
         ),
     )
 
 
-@st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)
-def _week(
+def _cut_week(
     url: str,
     token: str,
     report_date: dt.date | None,
@@ -190,7 +205,7 @@ def _week(
     history_codes: tuple[str, ...] | None = None,
     viewer: door.Viewer | None = None,
 ) -> WeekReport:
-    given = _inputs(url, token, report_date, weeks)
+    given = _inputs(url, token, report_date, weeks, viewer)
     return door.week_report(
         _engine(url),
         report_date,
@@ -205,6 +220,9 @@ def _week(
     )
 
 
+_week = st.cache_data(show_spinner="正在计算本周数据…", max_entries=32)(_cut_week)
+
+
 @st.cache_data(show_spinner="正在计算趋势…", max_entries=128)
 def _trends(
     url: str,
@@ -216,7 +234,7 @@ def _trends(
     with_heat: bool = True,
     viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
-    given = _inputs(url, token, report_date, weeks)
+    given = _inputs(url, token, report_date, weeks, viewer)
     return door.level_trends(
         _engine(url),
         report_date,
@@ -271,7 +289,7 @@ def _units_history(
     weeks: int | None,
     viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
-    given = _inputs(url, token, report_date, weeks)
+    given = _inputs(url, token, report_date, weeks, viewer)
     return door.units_history(
         _engine(url),
         report_date,
@@ -292,8 +310,15 @@ def _status_grid(
     scope: str | None,
     viewer: door.Viewer | None = None,
 ) -> pd.DataFrame:
-    given = _inputs(url, token, report_date, weeks)
-    grid = door.status_grid(_engine(url), report_date, weeks, scope, given=given, viewer=viewer)
+    given = _inputs(url, token, report_date, weeks, viewer)
+    key = ("status", url, token, report_date, weeks, _seen(viewer))
+    city = shared(
+        key,
+        lambda: door.city_status_grid(_engine(url), report_date, weeks, given=given, viewer=viewer),
+    )
+    grid = door.status_grid(
+        _engine(url), report_date, weeks, scope, given=given, viewer=viewer, city=city
+    )
     shown = grid.replace(GLYPHS)
     shown.columns = [f"{d:%m-%d}" for d in grid.columns]
     names = given.units.set_index("code")["name"]
@@ -403,6 +428,28 @@ def view_token(chosen: filters_mod.Filters) -> Hashable:
     return (state.url(), state.version(), state.selected_report_date(), chosen, session.viewer())
 
 
+MAX_VIEW_PARTS = 256
+_VIEW_PARTS: OrderedDict[Hashable, Any] = OrderedDict()
+_VIEW_PARTS_LOCK = threading.Lock()
+
+
+def view_part(token: Hashable, name: str, make: Callable[[], T]) -> T:
+    """``make()`` once per process for a board view (``view_token``) and ``name``: what a
+    page derives from the view and draws the same on every rerun (a list, a text). Shared:
+    callers only read it."""
+    key = (token, name)
+    with _VIEW_PARTS_LOCK:
+        if key in _VIEW_PARTS:
+            _VIEW_PARTS.move_to_end(key)
+            return cast(T, _VIEW_PARTS[key])
+    made = make()
+    with _VIEW_PARTS_LOCK:
+        _VIEW_PARTS[key] = made
+        while len(_VIEW_PARTS) > MAX_VIEW_PARTS:
+            _VIEW_PARTS.popitem(last=False)
+    return made
+
+
 def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
     """The board pages' common start: the week's report for the chosen scope, and the same
     report narrowed to the chosen level and category.
@@ -414,10 +461,21 @@ def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
     hit = VIEWS.get(token)
     if hit is not None:
         return hit
-    week = week_report(chosen.scope, chosen.by_category)
-    if week is None:  # pages call filters.no_data() first
+    day = state.selected_report_date()
+    if day is None:  # pages call filters.no_data() first
         st.stop()
-    assert week is not None
+    # cut from the shared week directly: kept here, a pickled copy in st.cache_data would
+    # only cost its pickling
+    week = _cut_week(
+        state.url(),
+        state.version(),
+        day,
+        chosen.scope,
+        chosen.by_category,
+        0,
+        None,
+        session.viewer(),
+    )
     made = (week, report.narrow(week, chosen.apply(week.units), state.typed_settings()))
     VIEWS.put(token, made)
     return made

@@ -23,14 +23,14 @@ __all__ = ["LOCAL_ACTOR", "actor", "audited", "current_viewer", "render_account"
 def current_viewer() -> door.Viewer | None:
     """The signed-in user as the door sees them; stops the page when the session is gone."""
     engine = state.office_engine()  # accounts live in the office's database, not the demo's
+    session = sessions.check(engine, st.context.cookies.get(SESSION_COOKIE))
+    if session is not None:  # a valid session: accounts exist, no need to count them
+        return door.Viewer(session.user.name, session.user.role, session.user.scope_code)
     if not accounts.any_users(engine):
         return None
-    session = sessions.check(engine, st.context.cookies.get(SESSION_COOKIE))
-    user = session.user if session is not None else None
-    if user is None:
-        user = proxy.user_from_proxy(
-            engine, str(st.context.ip_address or ""), st.context.headers.get(proxy.HEADER)
-        )
+    user = proxy.user_from_proxy(
+        engine, str(st.context.ip_address or ""), st.context.headers.get(proxy.HEADER)
+    )
     if user is None:
         st.title("请先登录")
         st.info("登录已失效，或账号已被停用、密码已修改。请重新登录后继续。")
@@ -57,6 +57,15 @@ def viewer() -> door.Viewer | None:
 
 
 LOCAL_ACTOR = "本机（单机模式）"
+_ADDRESS_KEY = "_client_address"
+
+
+def _address() -> str:
+    """The browser's address as its connection came in: read once per session (Streamlit
+    reads it once at connect), not for every download button of every rerun."""
+    if _ADDRESS_KEY not in st.session_state:
+        st.session_state[_ADDRESS_KEY] = str(st.context.ip_address or "")
+    return str(st.session_state[_ADDRESS_KEY])
 
 
 def actor() -> str:
@@ -70,7 +79,7 @@ def audited(make: Callable[[], bytes], action: str, what: str) -> Callable[[], b
     ``download`` for charts and tables) when the button is pressed."""
     who = viewer()
     engine = state.engine()
-    address = str(st.context.ip_address or "")  # the browser's, as the request came in
+    address = _address()
 
     def made() -> bytes:
         audit.record(

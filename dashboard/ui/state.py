@@ -15,8 +15,8 @@ import datetime as dt
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
@@ -42,6 +42,7 @@ __all__ = [
     "has_units",
     "office_engine",
     "open_demo",
+    "per_run",
     "render_demo_banner",
     "render_sidebar",
     "report_dates",
@@ -78,8 +79,10 @@ def url() -> str:
 
 
 def engine() -> Engine:
-    """The engine of the open database (one per URL, shared by all sessions)."""
-    return _engine_for(url())
+    """The engine of the open database (one per URL, shared by all sessions; looked up once
+    per script run)."""
+    key = url()
+    return cast(Engine, per_run(("engine", key), lambda: _engine_for(key)))
 
 
 def office_engine() -> Engine:
@@ -88,7 +91,7 @@ def office_engine() -> Engine:
     return _engine_for(bootstrap.office_url())
 
 
-_RUN_VERSIONS: weakref.WeakKeyDictionary[object, dict[str, str]] = weakref.WeakKeyDictionary()
+_RUN_VERSIONS: weakref.WeakKeyDictionary[object, dict[Hashable, Any]] = weakref.WeakKeyDictionary()
 
 
 def _this_run() -> object | None:
@@ -104,15 +107,22 @@ def version() -> str:
     Read from the database once per script run (a page asks a dozen times): a change made
     by another session, replica or the CLI shows on the next rerun.
     """
-    run, key = _this_run(), url()
+    key = url()
+    return cast(str, per_run(key, lambda: repo.data_version(engine())))
+
+
+def per_run(key: Hashable, make: Callable[[], Any]) -> Any:
+    """``make()`` once per script run for ``key`` (every call outside a run makes it): for
+    what a page asks many times and cannot change within a run."""
+    run = _this_run()
     if run is None:
-        return repo.data_version(engine())
+        return make()
     try:
         memo = _RUN_VERSIONS.setdefault(run, {})
     except TypeError:  # not weak-referenceable: no memo
-        return repo.data_version(engine())
+        return make()
     if key not in memo:
-        memo[key] = repo.data_version(engine())
+        memo[key] = make()
     return memo[key]
 
 
@@ -169,8 +179,15 @@ def settings() -> dict[str, Any]:
 
 
 def typed_settings() -> Settings:
-    """The campaign's settings as the typed, read-only object the judgments take."""
-    return Settings(settings())
+    """The campaign's settings as the typed, read-only object the judgments take (one per
+    process and data version, shared: nothing changes it)."""
+    key, token = url(), version()
+    return cast(
+        Settings,
+        _shared(
+            ("typed", key, token), lambda: Settings(copy.deepcopy(shared_settings(key, token)))
+        ),
+    )
 
 
 def units(include_retired: bool = False) -> pd.DataFrame:
@@ -311,7 +328,7 @@ def showing_demo_data() -> bool:
 
 
 def has_units() -> bool:
-    return not units().empty
+    return not shared_units(url(), version(), False).empty
 
 
 def _may_open_start() -> bool:

@@ -55,3 +55,17 @@ def test_memory_benchmark_prints_peak_and_settled_memory(
     out = capsys.readouterr().out
     assert "app RSS: idle" in out and "peak" in out and "after" in out
     assert "peak < 1024 MB" in out and "退回修改表" in out
+
+
+def test_subtree_benchmark_prints_each_page_with_its_sql_statements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two new subtrees of the demo city (built into ``--template`` when missing), signed
+    in as the office, on SQLite."""
+    argv = ["--backends", "sqlite", "--viewers", "office", "--subtrees", "2"]
+    argv += ["--townships", "0", "--template", str(tmp_path / "demo.sqlite3")]
+    load("bench_subtree").main(argv)
+    out = capsys.readouterr().out
+    assert "== sqlite，办公室（全市）" in out and "SQL/次" in out
+    assert "热切换" in out and "总览" in out and "报送情况" in out and "第2级" in out
+    assert "新子树 p95" in out and "热切换 p95 的" in out

@@ -255,3 +255,40 @@ def test_many_rows_are_stored_in_order_with_every_field(any_engine) -> None:
     frame = repo.load_figures(any_engine)
     assert len(frame) == 151  # units 0..149 replaced by later imports, unit 150 kept
     assert frame.set_index("unit_code").loc["01150", "problems_found"] == 150
+
+
+def test_data_version_is_two_statements_and_sees_every_kind_of_change(any_engine) -> None:
+    """The token every rerun reads: the counters at once, then the settings; it changes with
+    the registry, the settings, a 填报 task, a round of entries and a deadline passing."""
+    import datetime as dt
+
+    from sqlalchemy import event
+
+    from dashboard.entry import entries, tasks
+    from tests.entry.helpers import add_units
+
+    ran: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if not statement.startswith("BEGIN"):
+            ran.append(statement)
+
+    event.listen(any_engine, "before_cursor_execute", count)
+    seen = [repo.data_version(any_engine)]
+    event.remove(any_engine, "before_cursor_execute", count)
+    assert len(ran) == 2
+    add_units(any_engine)
+    seen.append(repo.data_version(any_engine))
+    repo.set_settings(any_engine, {"campaign_name": "版本测试"})
+    seen.append(repo.data_version(any_engine))
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    task = tasks.open_task(any_engine, FRI, opens_at=later - dt.timedelta(days=60), deadline=later)
+    seen.append(repo.data_version(any_engine))
+    entries.save_drafts(
+        any_engine, task, entries.Actor("office", "office"), {"101": {"deeds_done": 1}}, {"101": 0}
+    )
+    seen.append(repo.data_version(any_engine))
+    tasks.update_task(any_engine, task.id, deadline=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    seen.append(repo.data_version(any_engine))
+    assert len(set(seen)) == len(seen)
+    assert repo.data_version(any_engine) == seen[-1]  # and nothing else moves it

@@ -30,6 +30,25 @@ def test_a_figure_is_built_once_per_key_and_again_for_another() -> None:
     assert list(first.to_dict()["data"][0]["x"]) == ["a"]
 
 
+def test_a_cached_figure_is_the_built_one_drawn_as_built() -> None:
+    """The builder's figure is kept itself (no second validation of every property) and
+    draws and downloads as it was built."""
+    made: list[go.Figure] = []
+
+    def build() -> go.Figure:
+        fig = go.Figure(go.Bar(x=["甲", "乙"], y=[1, 2]))
+        fig.update_layout(title={"text": "原样"})
+        made.append(fig)
+        return fig
+
+    expected = go.Figure(go.Bar(x=["甲", "乙"], y=[1, 2])).update_layout(title={"text": "原样"})
+    fig, fig_json = charts.cached_figure(build, ("test", "as built", 1))
+    assert fig is made[0] and isinstance(fig, go.Figure)
+    assert fig.to_dict() is fig.to_dict()  # made once, handed to every draw
+    assert fig_json == expected.to_json()
+    assert fig.layout.title.text == "原样"
+
+
 def test_the_shared_registry_is_handed_out_as_copies(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     engine = db.connect(url)
@@ -104,3 +123,28 @@ def test_five_viewers_keep_their_city_computations(monkeypatch) -> None:
     assert list(report_cache.SHARED) == [("week", "db", "2", "v0")]
     assert report_cache.SHARED.held == 3_120
     assert report_cache.SHARED_BUDGET_ROWS >= 9 * 3_120 * 5  # the process's own: far more
+
+
+def test_a_view_part_is_made_once_per_view_and_name() -> None:
+    from dashboard.ui import report_cache
+
+    made: list[tuple[str, str]] = []
+
+    def make(token: str, name: str) -> str:
+        made.append((token, name))
+        return f"{token}:{name}"
+
+    first = report_cache.view_part(("view", "a"), "催报", lambda: make("a", "催报"))
+    again = report_cache.view_part(("view", "a"), "催报", lambda: make("a", "催报"))
+    other = report_cache.view_part(("view", "a"), "其他", lambda: make("a", "其他"))
+    another = report_cache.view_part(("view", "b"), "催报", lambda: make("b", "催报"))
+    assert first == again == "a:催报" and other == "a:其他" and another == "b:催报"
+    assert made == [("a", "催报"), ("a", "其他"), ("b", "催报")]
+
+
+def test_outside_a_script_run_nothing_is_kept_per_run() -> None:
+    """``state.per_run`` keeps a value for the run that asked; with no run (the CLI, a
+    thread of its own) every call makes it again."""
+    calls: list[int] = []
+    assert state.per_run("k", lambda: calls.append(1) or len(calls)) == 1
+    assert state.per_run("k", lambda: calls.append(1) or len(calls)) == 2
