@@ -431,7 +431,43 @@ def scope_report_alone(
         unit_table, roots, names, settings, city.stats, level_names, city.area
     )
     city_pattern = gradient.city_pattern(gradient.level_stats(unit_table), settings)
-    lagging = _lagging(unit_table)
+    return _assembled(
+        city,
+        scope,
+        scope_name,
+        unit_table=unit_table,
+        coverage=coverage,
+        totals=totals,
+        rates=rates,
+        levels=levels,
+        subtrees=subtrees,
+        lagging=_lagging(unit_table),
+        city_pattern=city_pattern,
+        level_names=level_names,
+        not_reported=unit_table.loc[~unit_table["reported"], "code"].tolist(),
+        stalled=unit_table.loc[unit_table["stalled"], "code"].tolist(),
+    )
+
+
+def _assembled(
+    city: CityWeek,
+    scope: str | None,
+    scope_name: str,
+    *,
+    unit_table: pd.DataFrame,
+    coverage: dict[str, Any],
+    totals: pd.DataFrame,
+    rates: pd.DataFrame,
+    levels: pd.DataFrame,
+    subtrees: pd.DataFrame,
+    lagging: pd.DataFrame,
+    city_pattern: str,
+    level_names: dict[int, str],
+    not_reported: list[str],
+    stalled: list[str],
+) -> WeekReport:
+    """A scope's WeekReport from its parts, with its findings: the one assembly of the
+    report computed alone and of the report cut from the week's parts."""
     findings = narrative.findings(
         city.report_date,
         scope_name,
@@ -446,7 +482,7 @@ def scope_report_alone(
     )
     return WeekReport(
         report_date=city.report_date,
-        previous_date=previous,
+        previous_date=city.previous,
         scope_code=scope,
         scope_name=scope_name,
         units=unit_table,
@@ -456,8 +492,8 @@ def scope_report_alone(
         levels=levels,
         subtrees=subtrees,
         lagging=lagging,
-        not_reported=unit_table.loc[~unit_table["reported"], "code"].tolist(),
-        stalled=unit_table.loc[unit_table["stalled"], "code"].tolist(),
+        not_reported=not_reported,
+        stalled=stalled,
         findings=findings,
         dates=city.dates,
         level_names=level_names,
@@ -521,42 +557,22 @@ def _cut_report(
     inside[rows] = True
     kept = inside[parts.lagging_rows]
     lagging = city.lagging[kept].reset_index(drop=True) if kept.any() else parts.no_lagging
-    scope_name = str(parts.names[scope])
-    findings = narrative.findings(
-        city.report_date,
-        scope_name,
-        coverage,
-        totals,
-        rates,
-        levels,
-        subtrees,
-        lagging,
-        flags_mod.REASONS,
-        city_pattern,
-    )
     codes = parts.codes[rows]
-    return WeekReport(
-        report_date=city.report_date,
-        previous_date=city.previous,
-        scope_code=scope,
-        scope_name=scope_name,
-        units=unit_table,
+    return _assembled(
+        city,
+        scope,
+        str(parts.names[scope]),
+        unit_table=unit_table,
         coverage=coverage,
         totals=totals,
         rates=rates,
         levels=levels,
         subtrees=subtrees,
         lagging=lagging,
+        city_pattern=city_pattern,
+        level_names=parts.level_names,
         not_reported=codes[~reported].tolist(),
         stalled=codes[parts.stalled[rows]].tolist(),
-        findings=findings,
-        dates=city.dates,
-        level_names=parts.level_names,
-        by_category=city.by_category,
-        history=city.history,
-        city_pattern=city_pattern,
-        level_stats=city.stats,
-        reference_area=city.area,
     )
 
 

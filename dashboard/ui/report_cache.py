@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
@@ -37,6 +36,7 @@ __all__ = [
     "VIEWS",
     "VIEW_BUDGET_UNITS",
     "MAX_VIEW_PARTS",
+    "VIEW_PARTS",
     "WEEK_CHOICES",
     "filtered_week",
     "indicator_trends",
@@ -429,8 +429,7 @@ def view_token(chosen: filters_mod.Filters) -> Hashable:
 
 
 MAX_VIEW_PARTS = 256
-_VIEW_PARTS: OrderedDict[Hashable, Any] = OrderedDict()
-_VIEW_PARTS_LOCK = threading.Lock()
+VIEW_PARTS: Kept[Any] = Kept(MAX_VIEW_PARTS, lambda _made: 1)  # bounded by count
 
 
 def view_part(token: Hashable, name: str, make: Callable[[], T]) -> T:
@@ -438,15 +437,11 @@ def view_part(token: Hashable, name: str, make: Callable[[], T]) -> T:
     page derives from the view and draws the same on every rerun (a list, a text). Shared:
     callers only read it."""
     key = (token, name)
-    with _VIEW_PARTS_LOCK:
-        if key in _VIEW_PARTS:
-            _VIEW_PARTS.move_to_end(key)
-            return cast(T, _VIEW_PARTS[key])
+    held = VIEW_PARTS.get(key)
+    if held is not None:
+        return cast(T, held)
     made = make()
-    with _VIEW_PARTS_LOCK:
-        _VIEW_PARTS[key] = made
-        while len(_VIEW_PARTS) > MAX_VIEW_PARTS:
-            _VIEW_PARTS.popitem(last=False)
+    VIEW_PARTS.put(key, made)
     return made
 
 
