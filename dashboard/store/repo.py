@@ -5,6 +5,7 @@ They take an Engine and return plain values or DataFrames; nothing here knows ab
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -18,13 +19,16 @@ from dashboard.store.schema import figures, settings, units
 
 __all__ = [
     "UNIT_COLUMNS",
+    "DataVersion",
     "data_version",
+    "data_version_parts",
     "get_settings",
     "load_figures",
     "load_units",
     "report_dates",
     "set_settings",
     "unit_count",
+    "week_version",
 ]
 
 UNIT_COLUMNS = [
@@ -124,6 +128,15 @@ def load_figures(
     return frame.sort_values(["report_date", "unit_code"], ignore_index=True)
 
 
+@dataclasses.dataclass(frozen=True)
+class DataVersion:
+    """What ``data_version`` reads: the whole database's token, and the part of it that every
+    report week depends on (the registry and the settings)."""
+
+    token: str
+    registry: str
+
+
 def data_version(engine: Engine) -> str:
     """A cheap token that changes whenever imports, figures, units or settings change.
 
@@ -131,6 +144,11 @@ def data_version(engine: Engine) -> str:
     version refreshes every page — on every app process, since each reads it from the
     database (a reinstate changes no import row: its audit entry marks it).
     """
+    return data_version_parts(engine).token
+
+
+def data_version_parts(engine: Engine) -> DataVersion:
+    """``data_version`` with its registry-and-settings part apart (for ``week_version``)."""
     from dashboard.store.schema import audit_log, fill_rounds, fill_tasks, imports
 
     now = dt.datetime.now(dt.UTC)
@@ -158,7 +176,36 @@ def data_version(engine: Engine) -> str:
         ).one()
         sets = conn.execute(select(settings.c.key, settings.c.value).order_by(settings.c.key)).all()
     fill, imp, reinstated, unit = tuple(row[0:3]), tuple(row[3:6]), row[6], tuple(row[7:9])
-    return f"{imp}|{reinstated}|{unit}|{hash(repr(sets))}|{fill}"
+    registry = f"{unit}|{hash(repr(sets))}"
+    return DataVersion(f"{imp}|{reinstated}|{registry}|{fill}", registry)
+
+
+def week_version(engine: Engine, day: dt.date, registry: str) -> str:
+    """A token of everything a report of week ``day`` depends on: ``registry`` (the part of
+    ``data_version`` for the registry and settings) and the weeks up to ``day``.
+
+    Each week's counter is bumped by the database on every write of its figures, 填报 task,
+    entries and rounds (triggers, migration 0005): the sum up to ``day`` changes exactly when
+    something dated up to ``day`` does. Deadlines passing make units 逾期未报 without a write:
+    the tasks up to ``day`` past their deadline are counted too. So an import or a submission
+    of a later week leaves the token, and the pages' caches of this week, as they were.
+    """
+    from dashboard.store.schema import fill_tasks, week_changes
+
+    now = dt.datetime.now(dt.UTC)
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(
+                select(func.coalesce(func.sum(week_changes.c.changes), 0))
+                .where(week_changes.c.report_date <= day)
+                .scalar_subquery(),
+                select(func.count())
+                .select_from(fill_tasks)
+                .where(fill_tasks.c.report_date <= day, fill_tasks.c.deadline < now)
+                .scalar_subquery(),
+            )
+        ).one()
+    return f"{registry}|{day.isoformat()}:{row[0]}:{row[1]}"
 
 
 def _count(table: Any) -> Any:

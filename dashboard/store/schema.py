@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -43,6 +44,7 @@ __all__ = [
     "settings",
     "units",
     "users",
+    "week_changes",
 ]
 
 metadata = MetaData()
@@ -256,4 +258,11 @@ leases = Table(  # one holder at a time across replicas (the reminder scheduler)
     Column("name", String(64), primary_key=True),
     Column("holder", String(128), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+week_changes = Table(  # one counter per report week, bumped by triggers (migration 0005)
+    "week_changes",
+    metadata,
+    Column("report_date", Date, primary_key=True),
+    Column("changes", BigInteger, nullable=False),
 )

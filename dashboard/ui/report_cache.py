@@ -1,9 +1,10 @@
 """Cached calls into ``dashboard.core.report`` for the board pages.
 
-Each cached function takes the database URL, the data version token and the viewer (the
+Each cached function takes the database URL, the week's data version (``state.week_version``:
+the registry, the settings and every write dated up to the week) and the viewer (the
 signed-in user's scope is part of every cache key: cached results never cross scopes), so a
-new upload, an undo or a settings change refreshes every page, and a warm rerun recomputes
-nothing.
+new upload, an undo or a settings change refreshes the pages it touches, a write of a later
+week leaves an earlier week's pages warm, and a warm rerun recomputes nothing.
 Results are small (one report week, aggregated trends, a few units' histories).
 """
 
@@ -116,7 +117,7 @@ _MAKING: dict[SharedKey, threading.Lock] = {}
 
 
 def shared(key: SharedKey, make: Callable[[], T]) -> T:
-    """``make()`` once per process for ``key`` = (kind, url, token, …): the object itself is
+    """``make()`` once per process for ``key`` = (kind, url, token, week, …): the object itself is
     kept (no copy per session: it is only read), one session makes it while the others
     asking for it wait, and a new data version of the database drops the older ones."""
     with _MAKING_LOCK:
@@ -127,13 +128,26 @@ def shared(key: SharedKey, make: Callable[[], T]) -> T:
             return cast(T, held)
         try:
             made = make()
-            # an older data version of the same database: nobody cuts from it again
-            SHARED.drop(lambda k: isinstance(k, tuple) and k[1] == key[1] and k[2] != key[2])
+            # an older version of the same database and week: nobody cuts from it again
+            SHARED.drop(lambda k: _same_week_older(k, key))
             SHARED.put(key, made)
         finally:
             with _MAKING_LOCK:
                 _MAKING.pop(key, None)
     return made
+
+
+def _same_week_older(held: Hashable, key: SharedKey) -> bool:
+    """Whether ``held`` is kept for the same database and week as ``key`` = (kind, url,
+    token, week, …) under another version: each week has its own version
+    (``state.week_version``), so the other weeks' computations stay."""
+    return (
+        isinstance(held, tuple)
+        and len(held) > 3
+        and held[1] == key[1]
+        and held[3] == key[3]
+        and held[2] != key[2]
+    )
 
 
 def _seen(viewer: door.Viewer | None) -> str | None:
@@ -352,7 +366,14 @@ def week_report(
         return None
     codes = tuple(history_codes) if history_codes is not None else None
     return _week(
-        state.url(), state.version(), day, scope, by_category, weeks, codes, session.viewer()
+        state.url(),
+        state.week_version(day),
+        day,
+        scope,
+        by_category,
+        weeks,
+        codes,
+        session.viewer(),
     )
 
 
@@ -367,7 +388,7 @@ def level_trends(
     day = state.selected_report_date()
     return _trends(
         state.url(),
-        state.version(),
+        state.week_version(day),
         day,
         scope,
         by_category,
@@ -383,7 +404,7 @@ def indicator_trends(
     """Per week × level Σ carried values of a few indicators (reads only those figures)."""
     day = state.selected_report_date()
     return _indicator_trends(
-        state.url(), state.version(), day, scope, weeks, tuple(indicators), session.viewer()
+        state.url(), state.week_version(day), day, scope, weeks, tuple(indicators), session.viewer()
     )
 
 
@@ -392,7 +413,13 @@ def units_history(
 ) -> pd.DataFrame:
     day = state.selected_report_date()
     return _units_history(
-        state.url(), state.version(), day, tuple(codes), by_category, weeks, session.viewer()
+        state.url(),
+        state.week_version(day),
+        day,
+        tuple(codes),
+        by_category,
+        weeks,
+        session.viewer(),
     )
 
 
@@ -403,7 +430,7 @@ def status_grid(weeks: int, scope: str | None = None) -> pd.DataFrame:
     """Unit × week 报送 grid, display-ready: 单位编码, 单位名称, one column per week (MM-DD)
     holding ✔ 已报 / 0 零报告 / ✘ 未报, and has_gap (some week not reported)."""
     day = state.selected_report_date()
-    return _status_grid(state.url(), state.version(), day, weeks, scope, session.viewer())
+    return _status_grid(state.url(), state.week_version(day), day, weeks, scope, session.viewer())
 
 
 def scope_units(scope: str | None = None) -> pd.DataFrame:
@@ -422,10 +449,12 @@ VIEWS: Kept[tuple[WeekReport, WeekReport]] = Kept(
 
 
 def view_token(chosen: filters_mod.Filters) -> Hashable:
-    """Everything a board page's report and narrowed view depend on: the database, its data
-    version, the week, the filters and the viewer (so a cached figure or view never crosses
-    scopes, and a new upload, undo or settings change makes new ones)."""
-    return (state.url(), state.version(), state.selected_report_date(), chosen, session.viewer())
+    """Everything a board page's report and narrowed view depend on: the database, the
+    week's data version, the week, the filters and the viewer (so a cached figure or view
+    never crosses scopes, and a new upload, undo or settings change that touches the week
+    makes new ones)."""
+    day = state.selected_report_date()
+    return (state.url(), state.week_version(day), day, chosen, session.viewer())
 
 
 MAX_VIEW_PARTS = 256
@@ -463,7 +492,7 @@ def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
     # only cost its pickling
     week = _cut_week(
         state.url(),
-        state.version(),
+        state.week_version(day),
         day,
         chosen.scope,
         chosen.by_category,

@@ -56,6 +56,7 @@ __all__ = [
     "units",
     "url",
     "version",
+    "week_version",
 ]
 
 REPORT_DATE_KEY = "report_date"
@@ -107,8 +108,26 @@ def version() -> str:
     Read from the database once per script run (a page asks a dozen times): a change made
     by another session, replica or the CLI shows on the next rerun.
     """
+    return _version_parts().token
+
+
+def _version_parts() -> repo.DataVersion:
     key = url()
-    return cast(str, per_run(key, lambda: repo.data_version(engine())))
+    return cast(repo.DataVersion, per_run(key, lambda: repo.data_version_parts(engine())))
+
+
+def week_version(day: dt.date | None) -> str:
+    """The data version as a report of week ``day`` sees it (the registry, the settings and
+    the weeks up to ``day``): writes of later weeks leave it, and that week's cached pages,
+    as they were. Read once per script run and week; the whole version when ``day`` is None.
+    """
+    if day is None:
+        return version()
+    registry = _version_parts().registry
+    return cast(
+        str,
+        per_run(("week", url(), day), lambda: repo.week_version(engine(), day, registry)),
+    )
 
 
 def per_run(key: Hashable, make: Callable[[], Any]) -> Any:

@@ -95,7 +95,8 @@ def test_kept_objects_are_bounded_by_their_cost_not_their_count() -> None:
 
 def test_five_viewers_keep_their_city_computations(monkeypatch) -> None:
     """Each viewer's subtree has its own city-wide computation: nine kept side by side
-    (the count of 8 kept before thrashed), made once each; a new data version drops the old."""
+    (the count of 8 kept before thrashed), made once each; a new version of a week drops
+    that week's older ones and leaves the other weeks' (each week has its own version)."""
     import pandas as pd
 
     from dashboard.ui import report_cache
@@ -104,24 +105,29 @@ def test_five_viewers_keep_their_city_computations(monkeypatch) -> None:
         def __init__(self, rows: int) -> None:
             self.panel = pd.DataFrame({"unit": range(rows)})
 
-    rows: Kept[City] = Kept(9 * 3_120, lambda city: len(city.panel))  # nine demo weeks
+    rows: Kept[City] = Kept(10 * 3_120, lambda city: len(city.panel))  # ten demo weeks
     monkeypatch.setattr(report_cache, "SHARED", rows)
     made: list[str] = []
 
-    def get(viewer: str, version: str) -> City:
+    def get(viewer: str, version: str, week: str = "W8") -> City:
         def make() -> City:
             made.append(f"{viewer}@{version}")
             return City(3_120)  # the demo city's week: its panel's rows
 
-        return report_cache.shared(("week", "db", version, viewer), make)
+        return report_cache.shared(("week", "db", version, week, viewer), make)
 
     first = [get(f"v{i}", "1") for i in range(9)]
     again = [get(f"v{i}", "1") for i in range(9)]
     assert made == [f"v{i}@1" for i in range(9)]
     assert all(a is b for a, b in zip(first, again, strict=True))
+    earlier = get("v0", "7", week="W7")
     get("v0", "2")
-    assert list(report_cache.SHARED) == [("week", "db", "2", "v0")]
-    assert report_cache.SHARED.held == 3_120
+    assert list(report_cache.SHARED) == [
+        ("week", "db", "7", "W7", "v0"),
+        ("week", "db", "2", "W8", "v0"),
+    ]
+    assert get("v0", "7", week="W7") is earlier
+    assert report_cache.SHARED.held == 2 * 3_120
     assert report_cache.SHARED_BUDGET_ROWS >= 9 * 3_120 * 5  # the process's own: far more
 
 
