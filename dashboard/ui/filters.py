@@ -87,10 +87,14 @@ _CHOICES_LOCK = threading.Lock()
 
 
 def _choices() -> _Choices:
-    """What the filter row offers: the same for every rerun of a data version and viewer's
-    subtree, so made once per process for them (read only)."""
+    """What the filter row offers: the same for every rerun of a registry, settings and
+    viewer's subtree, so made once per process for them (read only)."""
     viewer = st.session_state.get("viewer")
-    key = (state.url(), state.version(), viewer.scope_code if viewer is not None else None)
+    key = (
+        state.url(),
+        state.registry_version(),
+        viewer.scope_code if viewer is not None else None,
+    )
     with _CHOICES_LOCK:
         hit = _CHOICES.get(key)
     if hit is not None:

@@ -44,6 +44,7 @@ __all__ = [
     "open_demo",
     "per_run",
     "render_demo_banner",
+    "registry_version",
     "render_sidebar",
     "report_dates",
     "scopes",
@@ -109,6 +110,12 @@ def version() -> str:
     by another session, replica or the CLI shows on the next rerun.
     """
     return _version_parts().token
+
+
+def registry_version() -> str:
+    """The part of the data version the registry and the settings are read by: imports and
+    submissions leave it (and what is made from them: scopes, filter choices) as it was."""
+    return _version_parts().registry
 
 
 def _version_parts() -> repo.DataVersion:
@@ -194,13 +201,13 @@ def _report_dates(url: str, token: str) -> list[dt.date]:
 
 def settings() -> dict[str, Any]:
     """The campaign's settings (a copy: change it freely)."""
-    return copy.deepcopy(shared_settings(url(), version()))
+    return copy.deepcopy(shared_settings(url(), registry_version()))
 
 
 def typed_settings() -> Settings:
     """The campaign's settings as the typed, read-only object the judgments take (one per
     process and data version, shared: nothing changes it)."""
-    key, token = url(), version()
+    key, token = url(), registry_version()
     return cast(
         Settings,
         _shared(
@@ -212,7 +219,7 @@ def typed_settings() -> Settings:
 def units(include_retired: bool = False) -> pd.DataFrame:
     """The registry (a shallow copy of the shared frame: with pandas' copy-on-write a change
     to it never reaches the shared one)."""
-    return shared_units(url(), version(), include_retired).copy(deep=False)
+    return shared_units(url(), registry_version(), include_retired).copy(deep=False)
 
 
 def scopes() -> list[tuple[str, str]]:
@@ -221,7 +228,7 @@ def scopes() -> list[tuple[str, str]]:
     with a scope is offered the subtrees inside it only."""
     viewer = st.session_state.get("viewer")
     within = viewer.scope_code if viewer is not None else None
-    return _scopes_within(url(), version(), within)
+    return _scopes_within(url(), registry_version(), within)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -347,7 +354,7 @@ def showing_demo_data() -> bool:
 
 
 def has_units() -> bool:
-    return not shared_units(url(), version(), False).empty
+    return not shared_units(url(), registry_version(), False).empty
 
 
 def _may_open_start() -> bool:
