@@ -197,10 +197,10 @@ def apply_registry(
     """
     if not registry.ok:
         raise RegistryError(registry.errors)
-    now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         # Two registry imports at once: the second plans against what the first wrote.
         db.lock(conn, "registry")
+        now = _stamp(conn)
         known = _categories(conn)
         summary, new_rows, changed = _plan(_existing(conn), registry, known)
         if summary.new_categories and not add_categories:
@@ -387,6 +387,20 @@ def save_categories(engine: Engine, categories: list[str]) -> list[str]:
     return cleaned
 
 
+def _stamp(conn: Connection) -> dt.datetime:
+    """The time changed units are marked with, read under the registry lock: later than any
+    mark already there, so the registry's version (``repo.data_version_parts``: the count
+    and the latest mark) moves on with every change, even from a replica whose clock is
+    behind or an import that read the clock before another committed."""
+    now = dt.datetime.now(dt.UTC)
+    latest = conn.execute(select(func.max(units.c.updated_at))).scalar()
+    if latest is None:
+        return now
+    if latest.tzinfo is None:  # SQLite hands back the stored UTC time without its zone
+        latest = latest.replace(tzinfo=dt.UTC)
+    return max(now, latest + dt.timedelta(milliseconds=1))
+
+
 def rename_category(engine: Engine, old: str, new: str) -> int:
     """Rename ``old`` to ``new`` — or merge it into ``new`` when the list has it already —
     moving every unit of ``old`` along (one transaction).  Returns the units moved."""
@@ -412,7 +426,7 @@ def rename_category(engine: Engine, old: str, new: str) -> int:
         moved = conn.execute(
             update(units)
             .where(units.c.category == old)
-            .values(category=target, updated_at=dt.datetime.now(dt.UTC))
+            .values(category=target, updated_at=_stamp(conn))
         ).rowcount
         _write_categories(conn, listed)
     return int(moved or 0)

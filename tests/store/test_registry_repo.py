@@ -128,3 +128,23 @@ def test_preview_changes_nothing(any_engine) -> None:
     summary = preview_registry(any_engine, registry(edited))
     assert summary.added == ["0102"] and summary.retired == ["0151"]
     assert "0151" in set(repo.load_units(any_engine)["code"])
+
+
+def test_a_rename_moves_the_registry_version_on_even_behind_a_later_mark(any_engine) -> None:
+    """The registry's version is its count and latest mark: a change marked earlier than a
+    mark already there (a replica whose clock is behind) must still move it on."""
+    from sqlalchemy import update
+
+    from dashboard.store.schema import units
+
+    apply_registry(any_engine, registry(GOOD))
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    with any_engine.begin() as conn:
+        conn.execute(update(units).where(units.c.code == "0151").values(updated_at=ahead))
+    before = repo.data_version_parts(any_engine).registry
+    renamed = [
+        row if row[0] != "0101" else ["0101", "东林新区", "01", "党政机关", ""] for row in GOOD
+    ]
+    summary = apply_registry(any_engine, registry(renamed))
+    assert summary.changed
+    assert repo.data_version_parts(any_engine).registry != before
