@@ -463,13 +463,17 @@ Replica = launcher.Server
 
 
 @contextlib.contextmanager
-def serve(world: World, count: int, root: Path = ROOT) -> Iterator[list[Replica]]:
+def serve(
+    world: World, count: int, root: Path = ROOT, freshness: float = 0
+) -> Iterator[list[Replica]]:
     """``count`` app processes on free loopback ports over one database, serving the code
-    in ``root`` (this checkout unless comparing with another); stopped at the end."""
+    in ``root`` (this checkout unless comparing with another), with a freshness bound of
+    ``freshness`` seconds (``DASHBOARD_FRESHNESS_SECONDS``); stopped at the end."""
     env = {
         "DEMO_DATABASE_URL": f"sqlite:///{world.folder / 'demo-unused.sqlite3'}",
         "PYTHONPATH": str(root),
         "STREAMLIT_SERVER_COOKIE_SECRET": "load-driver-shared-secret",  # the same on every replica
+        "DASHBOARD_FRESHNESS_SECONDS": f"{freshness:g}",
     }
     logs = [world.folder / f"replica{i}_{root.name}.log" for i in range(count)]
     try:
@@ -952,7 +956,8 @@ async def measure(
         if len(replicas) > 1
         else ""
     )
-    out.say(f"== {label}，数据库 {args.backend}，演示城市 1,560 个单位 × 8 周 ==")
+    fresh = f"，数据新鲜度上限 {args.freshness:g} 秒" if args.freshness else ""
+    out.say(f"== {label}，数据库 {args.backend}{fresh}，演示城市 1,560 个单位 × 8 周 ==")
     await warm(replicas, world.users)
     solo = await single_session(replicas, world.users[0], args.rounds, filters=5, entry=entry)
     alone = solo.stats
@@ -1004,6 +1009,7 @@ async def measure(
         "backend": args.backend,
         "sessions": args.sessions,
         "nginx": bool(entry),
+        "freshness": args.freshness,
         "single_p50": p50_1,
         "single_p95": p95_1,
         "single_filter_p95": f95_1,
@@ -1175,6 +1181,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="2 replicas without nginx: each session on a replica chosen by the driver",
     )
+    parser.add_argument(
+        "--freshness",
+        type=float,
+        default=0,
+        help="DASHBOARD_FRESHNESS_SECONDS of the app processes (0: every write shown at once)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--template", type=Path, default=None, help="a demo SQLite file to copy")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
@@ -1203,7 +1215,7 @@ def main(argv: list[str] | None = None) -> int:
                 world = prepare(args.backend, folder, args.template)
                 try:
                     with (
-                        serve(world, count) as replicas,
+                        serve(world, count, freshness=args.freshness) as replicas,
                         behind_nginx(folder, replicas, count > 1 and not args.no_nginx) as entry,
                     ):
                         for url in [*(r.url for r in replicas), *([entry] if entry else [])]:

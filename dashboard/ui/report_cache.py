@@ -11,6 +11,7 @@ Results are small (one report week, aggregated trends, a few units' histories).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
@@ -25,7 +26,7 @@ from dashboard.core.report import WeekReport
 from dashboard.core.settings import Settings
 from dashboard.store import db, repo
 from dashboard.ui import filters as filters_mod
-from dashboard.ui import session, state
+from dashboard.ui import freshness, session, state
 from dashboard.ui.kept import Kept
 
 __all__ = [
@@ -128,8 +129,8 @@ def shared(key: SharedKey, make: Callable[[], T]) -> T:
             return cast(T, held)
         try:
             made = make()
-            # an older version of the same database and week: nobody cuts from it again
-            SHARED.drop(lambda k: _same_week_older(k, key))
+            # an older version of the same database (and week): nobody cuts from it again
+            SHARED.drop(lambda k: _outdated(k, key))
             SHARED.put(key, made)
         finally:
             with _MAKING_LOCK:
@@ -137,17 +138,20 @@ def shared(key: SharedKey, make: Callable[[], T]) -> T:
     return made
 
 
-def _same_week_older(held: Hashable, key: SharedKey) -> bool:
-    """Whether ``held`` is kept for the same database and week as ``key`` = (kind, url,
-    token, week, …) under another version: each week has its own version
-    (``state.week_version``), so the other weeks' computations stay."""
-    return (
-        isinstance(held, tuple)
-        and len(held) > 3
-        and held[1] == key[1]
-        and held[3] == key[3]
-        and held[2] != key[2]
-    )
+def _outdated(held: Hashable, key: SharedKey) -> bool:
+    """Whether ``held`` is outdated by ``key`` = (kind, url, token, week, …): kept for the
+    same database under another registry or settings (every week's token starts with that
+    part, ``state.week_version``), or for the same week under another version. The other
+    weeks' computations stay: each week has its own version."""
+    if not (isinstance(held, tuple) and len(held) > 3 and held[1] == key[1]):
+        return False
+    if held[3] == key[3]:
+        return bool(held[2] != key[2])
+    return _registry_part(held[2]) != _registry_part(key[2])
+
+
+def _registry_part(token: Any) -> str:
+    return str(token).rsplit("|", 1)[0]
 
 
 def _seen(viewer: door.Viewer | None) -> str | None:
@@ -435,7 +439,7 @@ def status_grid(weeks: int, scope: str | None = None) -> pd.DataFrame:
 
 def scope_units(scope: str | None = None) -> pd.DataFrame:
     """code, name, level, category, parent_code of the units in ``scope`` (registry order)."""
-    return _scope_units(state.url(), state.version(), scope, session.viewer())
+    return _scope_units(state.url(), state.registry_version(), scope, session.viewer())
 
 
 VIEW_BUDGET_UNITS = 250_000
@@ -482,10 +486,12 @@ def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
     (``st.cache_data`` would unpickle a fresh copy on every rerun): pages only read them.
     """
     token = view_token(chosen)
+    day = state.selected_report_date()
+    if day is not None:
+        _say_how_fresh(day)
     hit = VIEWS.get(token)
     if hit is not None:
         return hit
-    day = state.selected_report_date()
     if day is None:  # pages call filters.no_data() first
         st.stop()
     # cut from the shared week directly: kept here, a pickled copy in st.cache_data would
@@ -503,3 +509,18 @@ def filtered_week(chosen: filters_mod.Filters) -> tuple[WeekReport, WeekReport]:
     made = (week, report.narrow(week, chosen.apply(week.units), state.typed_settings()))
     VIEWS.put(token, made)
     return made
+
+
+def _say_how_fresh(day: dt.date) -> None:
+    """Under a freshness bound, a page of a week with newer writes says so (once a run)."""
+    served = state.week_served(day)
+    said: set[str] = state.per_run(("fresh-note", day), set)
+    if served.behind_seconds is None or "said" in said:
+        return
+    said.add("said")
+    bound = freshness.seconds_from_env()
+    left = max(1, math.ceil(bound - served.behind_seconds))
+    st.caption(
+        f"本周有新提交的数字正在汇总，约 {left} 秒内显示；"
+        f"本页数字汇总于 {served.behind_seconds:.0f} 秒前。"
+    )

@@ -27,10 +27,12 @@ from dashboard import bootstrap, door
 from dashboard.core.settings import Settings
 from dashboard.core.units import UnitTree
 from dashboard.store import db, repo
+from dashboard.ui import freshness
 from dashboard.ui.text import plain
 
 __all__ = [
     "DEMO_KEY",
+    "FRESHNESS",
     "MAX_SHARED",
     "REPORT_DATE_KEY",
     "START_PAGE",
@@ -57,6 +59,7 @@ __all__ = [
     "units",
     "url",
     "version",
+    "week_served",
     "week_version",
 ]
 
@@ -127,14 +130,27 @@ def week_version(day: dt.date | None) -> str:
     """The data version as a report of week ``day`` sees it (the registry, the settings and
     the weeks up to ``day``): writes of later weeks leave it, and that week's cached pages,
     as they were. Read once per script run and week; the whole version when ``day`` is None.
-    """
+    Under a freshness bound (``ui/freshness.py``) it may be the week's version of up to that
+    many seconds ago."""
     if day is None:
         return version()
+    return week_served(day).token
+
+
+FRESHNESS = freshness.Freshness()
+
+
+def week_served(day: dt.date) -> freshness.Served:
+    """The version week ``day``'s pages are computed at in this run, and how far it is
+    behind the newest (``freshness.Served``)."""
     registry = _version_parts().registry
-    return cast(
-        str,
-        per_run(("week", url(), day), lambda: repo.week_version(engine(), day, registry)),
-    )
+    key = url()
+
+    def read() -> freshness.Served:
+        newest = repo.week_version(engine(), day, registry)
+        return FRESHNESS.serve((key, day), newest, freshness.seconds_from_env(), registry)
+
+    return cast(freshness.Served, per_run(("week", key, day), read))
 
 
 def per_run(key: Hashable, make: Callable[[], Any]) -> Any:

@@ -82,3 +82,39 @@ def test_a_week_stays_computed_while_a_later_week_is_written(city: str, monkeypa
     _upload(city, W2, "更正.xlsx", "01", 99)  # a write of the week shown: computed again
     at.selectbox(key=state.REPORT_DATE_KEY).set_value(W2).run()
     assert computed.count(W2) == 2
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _captions(at: AppTest) -> str:
+    return "\n".join(str(c.value) for c in at.caption)
+
+
+def test_under_a_freshness_bound_a_week_moves_on_at_most_that_often(city: str, monkeypatch) -> None:
+    from dashboard.ui import freshness
+
+    clock = Clock()
+    monkeypatch.setattr(state, "FRESHNESS", freshness.Freshness(clock))
+    monkeypatch.setenv(freshness.ENV, "60")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert _reported(at) == "14"  # 乙四村 silent in the last week
+    assert "正在汇总" not in _captions(at)
+
+    _upload(city, W3, "迟到的乙四村.xlsx", SILENT_IN_W3, 1)
+    clock.now += 20
+    at.run()
+    assert _reported(at) == "14", "served as adopted 20 s ago"
+    assert "约 40 秒内显示" in _captions(at) and "汇总于 20 秒前" in _captions(at)
+
+    clock.now += 40
+    at.run()
+    assert _reported(at) == "15", "60 s on: the newest version"
+    assert "正在汇总" not in _captions(at)

@@ -96,7 +96,8 @@ def test_kept_objects_are_bounded_by_their_cost_not_their_count() -> None:
 def test_five_viewers_keep_their_city_computations(monkeypatch) -> None:
     """Each viewer's subtree has its own city-wide computation: nine kept side by side
     (the count of 8 kept before thrashed), made once each; a new version of a week drops
-    that week's older ones and leaves the other weeks' (each week has its own version)."""
+    that week's older ones and leaves the other weeks' (each week has its own version),
+    a new registry or settings drops them all."""
     import pandas as pd
 
     from dashboard.ui import report_cache
@@ -116,18 +117,20 @@ def test_five_viewers_keep_their_city_computations(monkeypatch) -> None:
 
         return report_cache.shared(("week", "db", version, week, viewer), make)
 
-    first = [get(f"v{i}", "1") for i in range(9)]
-    again = [get(f"v{i}", "1") for i in range(9)]
-    assert made == [f"v{i}@1" for i in range(9)]
+    first = [get(f"v{i}", "r1|W8:1") for i in range(9)]
+    again = [get(f"v{i}", "r1|W8:1") for i in range(9)]
+    assert made == [f"v{i}@r1|W8:1" for i in range(9)]
     assert all(a is b for a, b in zip(first, again, strict=True))
-    earlier = get("v0", "7", week="W7")
-    get("v0", "2")
+    earlier = get("v0", "r1|W7:0", week="W7")
+    get("v0", "r1|W8:2")  # a write of week 8: week 7's computation stays
     assert list(report_cache.SHARED) == [
-        ("week", "db", "7", "W7", "v0"),
-        ("week", "db", "2", "W8", "v0"),
+        ("week", "db", "r1|W7:0", "W7", "v0"),
+        ("week", "db", "r1|W8:2", "W8", "v0"),
     ]
-    assert get("v0", "7", week="W7") is earlier
+    assert get("v0", "r1|W7:0", week="W7") is earlier
     assert report_cache.SHARED.held == 2 * 3_120
+    get("v0", "r2|W8:2")  # the registry or the settings changed: every week's is outdated
+    assert list(report_cache.SHARED) == [("week", "db", "r2|W8:2", "W8", "v0")]
     assert report_cache.SHARED_BUDGET_ROWS >= 9 * 3_120 * 5  # the process's own: far more
 
 

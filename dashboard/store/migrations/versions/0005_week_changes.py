@@ -62,8 +62,9 @@ def _sqlite_triggers() -> None:
 
 
 _PG_FUNCTIONS = {
-    # one upsert per statement: a 50,000-row import bumps each of its weeks once; the weeks
-    # in date order, so two statements never wait on each other's weeks in a cycle
+    # one upsert per statement: a 50,000-row import bumps each of its weeks once, in date
+    # order (writers of several weeks take the app's week locks first, so no two wait on
+    # each other's weeks in a cycle)
     "week_changes_dated": "SELECT DISTINCT report_date FROM changed_rows",
     "week_changes_tasked": (
         "SELECT DISTINCT t.report_date FROM changed_rows c JOIN fill_tasks t ON t.id = c.task_id"
