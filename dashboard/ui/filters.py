@@ -1,8 +1,8 @@
 """The board pages' shared filters: subtree (scope), level, category and peer pools.
 
 The week is picked in the sidebar (``state.selected_report_date``).  The filter choices are
-shared by every board page (keys prefixed ``board_``), so moving from 排名 to 落后单位 keeps
-them.  Subtree changes the report's scope (cached per scope); level and category only cut
+shared by every board page (keys prefixed ``board_``, each kept under a key of its own since
+Streamlit drops a widget's value with its page), so moving from 排名 to 落后单位 keeps them.  Subtree changes the report's scope (cached per scope); level and category only cut
 the rows shown.
 """
 
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -121,16 +122,41 @@ def _choices() -> _Choices:
     return made
 
 
+_KEPT = {key: f"kept_{key}" for key in (SCOPE_KEY, LEVEL_KEY, CATEGORY_KEY, POOL_KEY)}
+
+
+def _load_kept(key: str, valid: Callable[[Any], Any] = lambda value: value) -> None:
+    """Give the widget of ``key`` the choice kept for it: Streamlit drops a widget's value
+    with its page, so the filter row's choices live under keys of their own and follow the
+    user from one board page to the next."""
+    kept = _KEPT[key]
+    if kept in st.session_state:
+        st.session_state[key] = valid(st.session_state[kept])
+
+
+def _keep(key: str) -> Callable[[], None]:
+    """The widget's on_change: runs before the page, so the new choice is what is loaded."""
+
+    def keep() -> None:
+        st.session_state[_KEPT[key]] = st.session_state.get(key)
+
+    return keep
+
+
 def board_filters(show_pool_toggle: bool = False) -> Filters:
-    """Draw the filter row at the top of a board page and return the choices."""
+    """Draw the filter row at the top of a board page and return the choices (the same on
+    every board page until changed)."""
     choices = _choices()
     labels = choices.labels
     whole = whole_label()
     scope_options = choices.scope_options
-    if st.session_state.get(SCOPE_KEY) not in scope_options:
-        st.session_state[SCOPE_KEY] = ALL
     levels = choices.levels
     categories = choices.categories
+    _load_kept(SCOPE_KEY)
+    if st.session_state.get(SCOPE_KEY) not in scope_options:
+        st.session_state[SCOPE_KEY] = ALL
+    _load_kept(LEVEL_KEY, lambda kept: [lv for lv in kept or [] if lv in levels])
+    _load_kept(CATEGORY_KEY, lambda kept: [c for c in kept or [] if c in categories])
     cols = st.columns([3, 3, 3, 2] if show_pool_toggle else [3, 3, 3])
     with cols[0]:
         scope = st.selectbox(
@@ -138,6 +164,7 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
             scope_options,
             format_func=lambda c: whole if c == ALL else labels.get(c, c),
             key=SCOPE_KEY,
+            on_change=_keep(SCOPE_KEY),
             help="只看某个县（市、区）、市直部门或乡镇（街道）及其下属单位；可输入名称查找",
         )
     with cols[1]:
@@ -146,22 +173,31 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
             levels,
             format_func=lambda lv: choices.level_labels.get(int(lv), str(lv)),
             key=LEVEL_KEY,
+            on_change=_keep(LEVEL_KEY),
             placeholder="全部层级",
         )
     with cols[2]:
         chosen_categories = st.multiselect(
-            "类别", categories, key=CATEGORY_KEY, placeholder="全部类别"
+            "类别",
+            categories,
+            key=CATEGORY_KEY,
+            on_change=_keep(CATEGORY_KEY),
+            placeholder="全部类别",
         )
     by_category = False
     if show_pool_toggle:
+        _load_kept(POOL_KEY, bool)
         with cols[3]:
             by_category = st.toggle(
                 "按类别分组比较",
                 key=POOL_KEY,
+                on_change=_keep(POOL_KEY),
                 help="打开后同层级内再按类别分组排名（学校不与村比较）",
             )
     else:
-        by_category = bool(st.session_state.get(POOL_KEY, False))
+        by_category = bool(st.session_state.get(_KEPT[POOL_KEY], False))
+    for key in (SCOPE_KEY, LEVEL_KEY, CATEGORY_KEY):  # a first run, or a choice reset above
+        st.session_state[_KEPT[key]] = st.session_state.get(key)
     return Filters(
         scope=None if scope == ALL else str(scope),
         levels=tuple(int(v) for v in chosen_levels),

@@ -135,6 +135,18 @@ def test_scope_filter_cuts_to_a_subtree(city_url: str) -> None:
     assert "乙县应报单位7个" in all_text(at)
 
 
+def test_the_filters_stay_when_moving_to_another_board_page(city_url: str) -> None:
+    at = open_page("overview")
+    at.selectbox(key=filters.SCOPE_KEY).set_value("0102").run()
+    at.multiselect(key=filters.LEVEL_KEY).set_value([3]).run()
+    at.switch_page("app_pages/ranking.py").run()
+    assert not at.exception
+    assert at.selectbox(key=filters.SCOPE_KEY).value == "0102"
+    assert at.multiselect(key=filters.LEVEL_KEY).value == [3]
+    at.switch_page("app_pages/overview.py").run()
+    assert metric(at, "应报单位") == "2"  # 乙县's two townships (level 3), again
+
+
 def test_scope_choices_are_counties_then_their_townships(city_url: str) -> None:
     at = open_page("overview")
     box = at.selectbox(key=filters.SCOPE_KEY)
