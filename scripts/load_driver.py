@@ -71,6 +71,8 @@ MAX_SECONDS = 900
 PASSWORD = "load-driver-password-1"
 BOARD_PAGES = ("总览", "报送情况", "排名", "落后单位", "层级传导", "趋势")
 SCOPE_LABEL = "系统（子树）"
+WEEK_LABEL = "报告周（统计截止日）"
+WEEK_KEY = "-report_date"  # the picker's widget id ends with its key
 PNG_LABEL = "PNG（高清，适合幻灯片）"
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 FINISHED_OK = 0  # ForwardMsg.FINISHED_SUCCESSFULLY
@@ -282,6 +284,7 @@ class Session:
         times.append(time.perf_counter() - start)
         self.stats.views += 1
         self.last = run
+        self._hold_week_picker(run)
         for text in run.exceptions:
             self.stats.errors.append(f"{self.name}: 页面异常 {text[:120]}")
         if run.signed_out:
@@ -325,6 +328,21 @@ class Session:
             elif kind == "script_finished" and msg.script_finished == 1:
                 run.exceptions.append("compile error")
                 return run
+
+    def _hold_week_picker(self, run: Run) -> None:
+        """Send the sidebar's week picker back as shown, as a browser sends every widget's
+        value on each rerun: the session stays on its week when a newer one lands."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        for element in run.elements:
+            if element.WhichOneof("type") != "selectbox":
+                continue
+            box = element.selectbox
+            if box.label != WEEK_LABEL or box.id in self.widgets or not box.options:
+                continue
+            shown = box.raw_value if box.set_value else box.options[box.default]
+            self.widgets = {k: v for k, v in self.widgets.items() if not k.endswith(WEEK_KEY)}
+            self.widgets[box.id] = WidgetState(id=box.id, string_value=shown)
 
     def _find(self, kind: str, label: str) -> Any | None:
         for element in self.last.elements:
