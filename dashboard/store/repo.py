@@ -15,7 +15,7 @@ from sqlalchemy import Engine, delete, func, insert, select
 from dashboard.core import settings as settings_def
 from dashboard.core.catalogue import INDICATOR_CODES
 from dashboard.store import audit_repo
-from dashboard.store.schema import figures, settings, units
+from dashboard.store.schema import figures, fill_tasks, settings, units, week_changes
 
 __all__ = [
     "UNIT_COLUMNS",
@@ -28,6 +28,7 @@ __all__ = [
     "report_dates",
     "set_settings",
     "unit_count",
+    "registry_of",
     "week_version",
 ]
 
@@ -190,8 +191,6 @@ def week_version(engine: Engine, day: dt.date, registry: str) -> str:
     the tasks up to ``day`` past their deadline are counted too. So an import or a submission
     of a later week leaves the token, and the pages' caches of this week, as they were.
     """
-    from dashboard.store.schema import fill_tasks, week_changes
-
     now = dt.datetime.now(dt.UTC)
     with engine.connect() as conn:
         row = conn.execute(
@@ -206,6 +205,11 @@ def week_version(engine: Engine, day: dt.date, registry: str) -> str:
             )
         ).one()
     return f"{registry}|{day.isoformat()}:{row[0]}:{row[1]}"
+
+
+def registry_of(week_token: str) -> str:
+    """The registry-and-settings part a ``week_version`` token was made with."""
+    return week_token.rsplit("|", 1)[0]
 
 
 def _count(table: Any) -> Any:

@@ -2,8 +2,9 @@
 
 The week is picked in the sidebar (``state.selected_report_date``).  The filter choices are
 shared by every board page (keys prefixed ``board_``, each kept under a key of its own since
-Streamlit drops a widget's value with its page), so moving from 排名 to 落后单位 keeps them.  Subtree changes the report's scope (cached per scope); level and category only cut
-the rows shown.
+Streamlit drops a widget's value with its page), so moving from 排名 to 落后单位 keeps them.
+Subtree changes the report's scope (cached per scope); level and category only cut the rows
+shown.
 """
 
 from __future__ import annotations
@@ -196,8 +197,6 @@ def board_filters(show_pool_toggle: bool = False) -> Filters:
             )
     else:
         by_category = bool(st.session_state.get(_KEPT[POOL_KEY], False))
-    for key in (SCOPE_KEY, LEVEL_KEY, CATEGORY_KEY):  # a first run, or a choice reset above
-        st.session_state[_KEPT[key]] = st.session_state.get(key)
     return Filters(
         scope=None if scope == ALL else str(scope),
         levels=tuple(int(v) for v in chosen_levels),

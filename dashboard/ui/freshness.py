@@ -20,6 +20,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+from dashboard.store import repo
+
 __all__ = ["ENV", "MAX_SECONDS", "Freshness", "Served", "seconds_from_env"]
 
 ENV = "DASHBOARD_FRESHNESS_SECONDS"
@@ -75,7 +77,7 @@ class Freshness:
                 held is None
                 or seconds <= 0
                 or now - held.at >= seconds
-                or not held.token.startswith(registry + "|")
+                or repo.registry_of(held.token) != registry
             ):
                 self._held[key] = _Adopted(newest, now)
                 self._held.move_to_end(key)

@@ -147,11 +147,7 @@ def _outdated(held: Hashable, key: SharedKey) -> bool:
         return False
     if held[3] == key[3]:
         return bool(held[2] != key[2])
-    return _registry_part(held[2]) != _registry_part(key[2])
-
-
-def _registry_part(token: Any) -> str:
-    return str(token).rsplit("|", 1)[0]
+    return repo.registry_of(str(held[2])) != repo.registry_of(str(key[2]))
 
 
 def _seen(viewer: door.Viewer | None) -> str | None:
@@ -369,16 +365,7 @@ def week_report(
     if day is None:
         return None
     codes = tuple(history_codes) if history_codes is not None else None
-    return _week(
-        state.url(),
-        state.week_version(day),
-        day,
-        scope,
-        by_category,
-        weeks,
-        codes,
-        session.viewer(),
-    )
+    return _week(*_this_week(), scope, by_category, weeks, codes, session.viewer())
 
 
 def level_trends(
@@ -389,11 +376,8 @@ def level_trends(
 ) -> pd.DataFrame:
     """Per week × level aggregates over the last ``weeks`` report weeks (None = all);
     ``with_heat=False`` leaves out mean_heat (and its cost)."""
-    day = state.selected_report_date()
     return _trends(
-        state.url(),
-        state.week_version(day),
-        day,
+        *_this_week(),
         scope,
         by_category,
         weeks,
@@ -406,25 +390,13 @@ def indicator_trends(
     indicators: list[str], scope: str | None = None, weeks: int | None = HISTORY_WEEKS
 ) -> pd.DataFrame:
     """Per week × level Σ carried values of a few indicators (reads only those figures)."""
-    day = state.selected_report_date()
-    return _indicator_trends(
-        state.url(), state.week_version(day), day, scope, weeks, tuple(indicators), session.viewer()
-    )
+    return _indicator_trends(*_this_week(), scope, weeks, tuple(indicators), session.viewer())
 
 
 def units_history(
     codes: list[str], by_category: bool = False, weeks: int | None = HISTORY_WEEKS
 ) -> pd.DataFrame:
-    day = state.selected_report_date()
-    return _units_history(
-        state.url(),
-        state.week_version(day),
-        day,
-        tuple(codes),
-        by_category,
-        weeks,
-        session.viewer(),
-    )
+    return _units_history(*_this_week(), tuple(codes), by_category, weeks, session.viewer())
 
 
 GLYPHS = {"已报": "✔ 已报", "零报告": "0 零报告", "未报": "✘ 未报"}
@@ -433,8 +405,7 @@ GLYPHS = {"已报": "✔ 已报", "零报告": "0 零报告", "未报": "✘ 未
 def status_grid(weeks: int, scope: str | None = None) -> pd.DataFrame:
     """Unit × week 报送 grid, display-ready: 单位编码, 单位名称, one column per week (MM-DD)
     holding ✔ 已报 / 0 零报告 / ✘ 未报, and has_gap (some week not reported)."""
-    day = state.selected_report_date()
-    return _status_grid(state.url(), state.week_version(day), day, weeks, scope, session.viewer())
+    return _status_grid(*_this_week(), weeks, scope, session.viewer())
 
 
 def scope_units(scope: str | None = None) -> pd.DataFrame:
@@ -452,13 +423,19 @@ VIEWS: Kept[tuple[WeekReport, WeekReport]] = Kept(
 )
 
 
+def _this_week() -> tuple[str, str, dt.date | None]:
+    """(database URL, the week's data version, the week) of the week picked in the sidebar:
+    what every week-based cache is keyed by."""
+    day = state.selected_report_date()
+    return state.url(), state.week_version(day), day
+
+
 def view_token(chosen: filters_mod.Filters) -> Hashable:
     """Everything a board page's report and narrowed view depend on: the database, the
     week's data version, the week, the filters and the viewer (so a cached figure or view
     never crosses scopes, and a new upload, undo or settings change that touches the week
     makes new ones)."""
-    day = state.selected_report_date()
-    return (state.url(), state.week_version(day), day, chosen, session.viewer())
+    return (*_this_week(), chosen, session.viewer())
 
 
 MAX_VIEW_PARTS = 256
